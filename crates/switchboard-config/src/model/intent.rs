@@ -1,0 +1,178 @@
+//! Intents, their slots, steps and replies; entities; and bot-wide settings.
+
+use super::{Expression, Input, OperationRef, OutcomeKind, Template, ValueTemplate};
+use crate::diagnostic::Span;
+use indexmap::IndexMap;
+use std::time::Duration;
+
+/// What a user wants, and how the bot serves it.
+#[derive(Debug, Clone)]
+pub struct Intent {
+    /// The intent's name.
+    pub name: String,
+    /// What the intent is for (shown by `help` and used for LLM tools).
+    pub description: Option<String>,
+    /// Example utterances the classifier trains on.
+    pub examples: Vec<String>,
+    /// Values the intent needs, in the order they are asked for.
+    pub slots: IndexMap<String, Slot>,
+    /// Operation calls, in file order.
+    pub steps: IndexMap<String, Step>,
+    /// Steps grouped by depth in the step graph: every step in a level depends only on steps in
+    /// earlier levels, so a level's steps can run concurrently. Computed and checked for cycles
+    /// at load time.
+    pub levels: Vec<Vec<String>>,
+    /// A question to confirm before running (required when a step writes).
+    pub confirm: Option<Template>,
+    /// The reply when all steps succeeded (or were optional).
+    pub reply: Reply,
+    /// Replies by outcome when a required step failed.
+    pub on_error: OnError,
+    /// Where the intent was declared.
+    pub span: Span,
+}
+
+/// A value an intent needs before its steps run.
+#[derive(Debug, Clone)]
+pub struct Slot {
+    /// The entity that fills it from a message (a declared entity or a built-in).
+    pub entity: Option<String>,
+    /// The question asked when the slot is missing. A slot without `ask` is optional.
+    pub ask: Option<Template>,
+    /// Used when nothing fills the slot.
+    pub default: Option<serde_json::Value>,
+    /// Whether the value carries over to later intents in the same conversation.
+    pub carry_over: bool,
+    /// The operation input this slot feeds (through a step's `with: { x: "{{ slots.NAME }}" }`):
+    /// a value is validated against it before it is accepted.
+    pub validation: Option<Input>,
+    /// Where the slot was declared.
+    pub span: Span,
+}
+
+impl Slot {
+    /// A slot is required when the bot has a question to ask for it and no default.
+    pub fn is_required(&self) -> bool {
+        self.ask.is_some() && self.default.is_none()
+    }
+}
+
+/// An operation call inside an intent.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The step's name.
+    pub name: String,
+    /// The operation called.
+    pub call: OperationRef,
+    /// Arguments for the operation's inputs.
+    pub with: IndexMap<String, ValueTemplate>,
+    /// The step runs only when this is true.
+    pub when: Option<Expression>,
+    /// A failing optional step leaves null and the reply goes on.
+    pub optional: bool,
+    /// Steps this one reads (`steps.X` in `with` or `when`).
+    pub depends_on: Vec<String>,
+    /// Replies by outcome for this step, tried before the intent's.
+    pub on_error: OnError,
+    /// Where the step was declared.
+    pub span: Span,
+}
+
+/// A reply: variants tried in order; the first whose `when` holds (or that has none) is used.
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    /// The variants.
+    pub variants: Vec<ReplyVariant>,
+}
+
+/// One reply variant.
+#[derive(Debug, Clone)]
+pub struct ReplyVariant {
+    /// Condition over slots and step results.
+    pub when: Option<Expression>,
+    /// The reply text.
+    pub text: Template,
+}
+
+/// Replies chosen by the outcome of the step that failed.
+#[derive(Debug, Clone, Default)]
+pub struct OnError {
+    /// Replies for specific outcomes.
+    pub by_outcome: IndexMap<OutcomeKind, Reply>,
+    /// The reply for any other failure.
+    pub default: Option<Reply>,
+}
+
+impl OnError {
+    /// The reply for an outcome, if this block has one.
+    pub fn for_outcome(&self, outcome: OutcomeKind) -> Option<&Reply> {
+        self.by_outcome.get(&outcome).or(self.default.as_ref())
+    }
+}
+
+/// A typed value found in a message.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    /// The entity's name.
+    pub name: String,
+    /// How it is found.
+    pub kind: EntityKind,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// How an entity is found in text.
+#[derive(Debug, Clone)]
+pub enum EntityKind {
+    /// A regular expression; the first capture group (or the whole match) is the value.
+    Pattern(String),
+    /// A list of values with synonyms.
+    Lookup(Vec<LookupValue>),
+    /// A built-in: `number`, `amount`, `date`, `email` or `phone`.
+    Builtin(String),
+}
+
+/// One value of a lookup entity.
+#[derive(Debug, Clone)]
+pub struct LookupValue {
+    /// The canonical value.
+    pub value: String,
+    /// Other ways users write it.
+    pub synonyms: Vec<String>,
+}
+
+/// Names of the built-in entities, usable in slots without being declared.
+pub const BUILTIN_ENTITIES: [&str; 5] = ["number", "amount", "date", "email", "phone"];
+
+/// Bot-wide settings.
+#[derive(Debug, Clone)]
+pub struct BotSettings {
+    /// Said when no intent is confident enough.
+    pub fallback: Template,
+    /// Said for the built-in `help`; when absent, help lists the intents' descriptions.
+    pub help: Option<Template>,
+    /// Every turn answers within this time.
+    pub turn_deadline: Duration,
+    /// Minimum classifier confidence to accept an intent; below it the fallback is used. `None`
+    /// uses the classifier's calibrated default.
+    pub confidence_threshold: Option<f32>,
+    /// How many times a slot question is asked again after bad answers before giving up.
+    pub max_ask_attempts: u32,
+    /// How many messages of history a conversation keeps.
+    pub history_limit: usize,
+}
+
+/// Where conversations are stored.
+#[derive(Debug, Clone)]
+pub enum StorageSettings {
+    /// A SQLite file under the data directory (the default).
+    Sqlite {
+        /// The file; relative paths are under `--data-dir`.
+        path: String,
+    },
+    /// PostgreSQL, for several instances behind a load balancer.
+    Postgres {
+        /// A `postgres://` URL (may come from `${env:...}`).
+        url: crate::secret::Secret,
+    },
+}

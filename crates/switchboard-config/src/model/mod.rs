@@ -1,0 +1,54 @@
+//! The compiled project: every reference resolved, every template parsed, every secret loaded.
+//!
+//! The runtime only ever sees these types, never the raw file. Anything that can be checked
+//! without sending a request has been checked by the time a `Project` exists.
+
+mod connector;
+mod intent;
+mod operation;
+mod outcome;
+mod value_template;
+
+pub use connector::{ApiKeyLocation, Auth, Connector};
+pub use intent::{
+    BUILTIN_ENTITIES, BotSettings, Entity, EntityKind, Intent, LookupValue, OnError, Reply, ReplyVariant, Slot, Step,
+    StorageSettings,
+};
+pub use operation::{
+    Extract, Input, InputError, InputType, Method, Operation, OperationRef, PathPart, PathTemplate,
+    ResponseSpec,
+};
+pub use outcome::OutcomeKind;
+pub use value_template::{Expression, Template, ValueTemplate};
+
+use indexmap::IndexMap;
+use std::path::PathBuf;
+
+/// A validated project, ready to run.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The main project file, as given.
+    pub path: PathBuf,
+    /// External APIs, in file order.
+    pub connectors: IndexMap<String, Connector>,
+    /// Entity definitions, in file order (built-ins are not listed here).
+    pub entities: IndexMap<String, Entity>,
+    /// Intents, in file order.
+    pub intents: IndexMap<String, Intent>,
+    /// Bot-wide settings: fallback and help replies, deadlines, thresholds.
+    pub bot: BotSettings,
+    /// Where conversations are kept.
+    pub storage: StorageSettings,
+}
+
+impl Project {
+    /// Finds an operation by its `connector.operation` reference.
+    pub fn operation(&self, r: &OperationRef) -> Option<&Operation> {
+        self.connectors.get(&r.connector)?.operations.get(&r.operation)
+    }
+
+    /// Total number of operations over all connectors.
+    pub fn operation_count(&self) -> usize {
+        self.connectors.values().map(|c| c.operations.len()).sum()
+    }
+}
