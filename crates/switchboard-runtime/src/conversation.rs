@@ -1,0 +1,105 @@
+//! One user's conversation: slots, the pending question, the last intent and a bounded history.
+//!
+//! This is the whole state of a dialogue; it is loaded before a turn and saved after it, so a
+//! conversation survives restarts and can move between instances.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A conversation's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Unique id (a UUID unless the client chose one).
+    pub id: String,
+    /// The user the conversation belongs to.
+    pub user_id: String,
+    /// Slot values, carried between intents.
+    pub slots: Map<String, Value>,
+    /// What the bot is waiting for, if anything.
+    pub pending: Option<Pending>,
+    /// The last intent that was recognised.
+    pub last_intent: Option<String>,
+    /// The most recent messages, oldest first, bounded by the project's `history_limit`.
+    pub history: Vec<HistoryEntry>,
+    /// When the conversation started.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Incremented on every save; a store refuses a save whose version is stale, so two
+    /// instances cannot silently overwrite each other's turns.
+    pub version: u64,
+}
+
+/// What the next message is expected to answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Pending {
+    /// A slot's question was asked.
+    Slot {
+        /// The intent being served.
+        intent: String,
+        /// The slot asked for.
+        slot: String,
+        /// How many answers were refused so far.
+        attempts: u32,
+    },
+    /// A write is waiting for yes or no.
+    Confirm {
+        /// The intent being served.
+        intent: String,
+    },
+}
+
+/// One message in a conversation's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Who spoke.
+    pub role: Role,
+    /// What was said.
+    pub text: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The intent recognised (user messages) or served (bot messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
+}
+
+/// Who spoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The user.
+    User,
+    /// The bot, in reply to a message.
+    Bot,
+    /// The bot, unprompted (a webhook's proactive message).
+    Proactive,
+}
+
+impl Conversation {
+    /// A new, empty conversation.
+    pub fn new(id: String, user_id: String) -> Conversation {
+        let now = Utc::now();
+        Conversation {
+            id,
+            user_id,
+            slots: Map::new(),
+            pending: None,
+            last_intent: None,
+            history: Vec::new(),
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        }
+    }
+
+    /// Appends a message, dropping the oldest beyond `limit`.
+    pub fn push_history(&mut self, entry: HistoryEntry, limit: usize) {
+        self.history.push(entry);
+        if self.history.len() > limit {
+            let excess = self.history.len() - limit;
+            self.history.drain(..excess);
+        }
+    }
+}

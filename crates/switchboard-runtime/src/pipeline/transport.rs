@@ -1,0 +1,128 @@
+//! Sending a request on the connector's pooled client, within the caller's deadline, and
+//! reading at most the allowed number of bytes back.
+
+use super::request::PreparedRequest;
+use bytes::{Bytes, BytesMut};
+use http::HeaderMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What came back, before any interpretation.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body, complete and within the size limit.
+    pub body: Bytes,
+}
+
+/// Why no complete response arrived.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// The attempt's time ran out.
+    #[error("no complete response within {0:?}")]
+    Timeout(Duration),
+    /// Connecting failed, or the connection broke before the response was complete.
+    #[error("connection failed: {0}")]
+    Connection(String),
+    /// The body was larger than allowed.
+    #[error("response body larger than {0} bytes")]
+    TooLarge(usize),
+}
+
+/// One attempt: the request plus the limits it runs under.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// The request.
+    pub request: PreparedRequest,
+    /// When the attempt must give up.
+    pub deadline: Instant,
+    /// Largest body accepted.
+    pub max_response_bytes: usize,
+}
+
+/// The innermost service of the pipeline: the HTTP client.
+#[derive(Clone, Debug)]
+pub struct HttpTransport {
+    client: reqwest::Client,
+}
+
+impl HttpTransport {
+    /// A transport on a pooled client.
+    pub fn new(client: reqwest::Client) -> HttpTransport {
+        HttpTransport { client }
+    }
+
+    async fn send(client: reqwest::Client, attempt: Attempt) -> Result<RawResponse, TransportError> {
+        let budget = attempt.deadline.saturating_duration_since(Instant::now());
+        if budget.is_zero() {
+            return Err(TransportError::Timeout(budget));
+        }
+        let req = attempt.request;
+        let mut builder = client.request(req.method, req.url).headers(req.headers).timeout(budget);
+        if let Some(body) = req.body {
+            builder = builder.body(body);
+        }
+        let work = async {
+            let mut resp = builder.send().await.map_err(|e| map_error(&e, budget))?;
+            let status = resp.status().as_u16();
+            let headers = std::mem::take(resp.headers_mut());
+            if let Some(len) = resp.content_length()
+                && len > attempt.max_response_bytes as u64
+            {
+                return Err(TransportError::TooLarge(attempt.max_response_bytes));
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| map_error(&e, budget))? {
+                if body.len() + chunk.len() > attempt.max_response_bytes {
+                    return Err(TransportError::TooLarge(attempt.max_response_bytes));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(RawResponse { status, headers, body: body.freeze() })
+        };
+        // reqwest's timeout covers the body too; this outer bound guards against any path
+        // where it would not.
+        match tokio::time::timeout_at(attempt.deadline, work).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError::Timeout(budget)),
+        }
+    }
+}
+
+fn map_error(e: &reqwest::Error, budget: Duration) -> TransportError {
+    if e.is_timeout() {
+        return TransportError::Timeout(budget);
+    }
+    // Walk the source chain for the most useful words without including the URL (which may
+    // carry an API key in its query).
+    let mut reason = String::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = source {
+        reason = s.to_string();
+        source = s.source();
+    }
+    if reason.is_empty() {
+        reason = if e.is_connect() { "could not connect".into() } else { "request failed".into() };
+    }
+    TransportError::Connection(reason)
+}
+
+impl tower::Service<Attempt> for HttpTransport {
+    type Response = RawResponse;
+    type Error = TransportError;
+    type Future = Pin<Box<dyn Future<Output = Result<RawResponse, TransportError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, attempt: Attempt) -> Self::Future {
+        Box::pin(Self::send(self.client.clone(), attempt))
+    }
+}

@@ -1,0 +1,38 @@
+//! Where conversations live: a small trait with an embedded SQLite default and PostgreSQL for
+//! several instances. Both pass the same test suite.
+
+use crate::conversation::Conversation;
+use futures::future::BoxFuture;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another turn saved the conversation first; the caller's copy is stale.
+    #[error("conversation {0} was changed by another turn")]
+    Conflict(String),
+    /// The database could not be reached or refused the query.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// A stored row could not be read back.
+    #[error("stored conversation {id} is corrupt: {reason}")]
+    Corrupt {
+        /// The conversation.
+        id: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// Conversation persistence.
+pub trait ConversationStore: Send + Sync + 'static {
+    /// Loads a conversation by id.
+    fn load<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Conversation>, StoreError>>;
+
+    /// Saves a conversation whose `version` is the one it was loaded with (0 for a new one).
+    /// On success the stored version is `version + 1` and `conversation.version` is updated.
+    /// When the stored version differs, nothing is written and `Conflict` is returned.
+    fn save<'a>(&'a self, conversation: &'a mut Conversation) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Whether the store answers (for `/readyz`).
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+}
