@@ -1,0 +1,153 @@
+//! Admin routes (no API key): arm and clear faults, read and reset stats, read the request
+//! log, set the global delay, and the health check.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::error::{ApiError, ApiResult};
+use crate::fault::{FaultKind, FaultSpec, KINDS_HELP, parse_count};
+use crate::record::{RecordedRequest, Stats};
+use crate::route::Route;
+use crate::routes::{QueryParams, json_object};
+use crate::state::{MAX_DELAY_MS, Shared};
+
+pub(crate) fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            "/admin/faults",
+            get(list_faults).post(set_fault).delete(clear_faults),
+        )
+        .route("/admin/stats", get(stats).delete(reset_stats))
+        .route("/admin/requests", get(requests))
+        .route("/admin/delay", get(delay).post(set_delay))
+        .route("/healthz", get(healthz))
+}
+
+/// An armed fault as the admin API shows it.
+#[derive(Serialize)]
+struct FaultView {
+    route: Route,
+    fault: String,
+    /// Calls still to be faulted; `null` means until cleared.
+    remaining: Option<u64>,
+    /// The same fault in CLI syntax.
+    spec: String,
+}
+
+fn fault_list(shared: &Shared) -> Json<Value> {
+    let faults: Vec<FaultView> = shared
+        .faults()
+        .into_iter()
+        .map(|spec| FaultView {
+            route: spec.route,
+            fault: spec.kind.to_string(),
+            remaining: spec.count,
+            spec: spec.to_string(),
+        })
+        .collect();
+    Json(json!({ "faults": faults }))
+}
+
+/// `GET /admin/faults`
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    fault_list(&shared)
+}
+
+/// `POST /admin/faults` with `{"route": "orders", "fault": "503", "count": 3}`.
+async fn set_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiResult<Json<Value>> {
+    let spec = parse_fault_request(&body).map_err(|problem| {
+        ApiError::bad_request(format!(
+            "{problem}. Expected {{\"route\": ROUTE, \"fault\": KIND, \"count\": N (optional)}}; \
+             valid routes: {}; valid kinds: {KINDS_HELP}",
+            Route::names()
+        ))
+    })?;
+    shared.set_fault(spec);
+    Ok(fault_list(&shared))
+}
+
+fn parse_fault_request(body: &[u8]) -> Result<FaultSpec, String> {
+    let fields = json_object(body).map_err(|error| error.message)?;
+    let route: Route = match fields.get("route") {
+        Some(Value::String(route)) => route.parse().map_err(|e| format!("{e}"))?,
+        _ => return Err("`route` is required and must be a string".to_owned()),
+    };
+    let kind: FaultKind = match fields.get("fault") {
+        Some(Value::String(kind)) => kind.parse().map_err(|e| format!("{e}"))?,
+        Some(Value::Number(status)) => status.to_string().parse().map_err(|e| format!("{e}"))?,
+        _ => return Err("`fault` is required (a string, or a status number)".to_owned()),
+    };
+    let count = match fields.get("count") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(count)) => {
+            Some(parse_count(&count.to_string()).map_err(|e| format!("{e}"))?)
+        }
+        Some(Value::String(count)) => Some(parse_count(count).map_err(|e| format!("{e}"))?),
+        Some(_) => return Err("`count` must be a whole number of calls, at least 1".to_owned()),
+    };
+    Ok(FaultSpec { route, kind, count })
+}
+
+/// `DELETE /admin/faults`, or `DELETE /admin/faults?route=orders` for one route.
+async fn clear_faults(State(shared): State<Arc<Shared>>, uri: Uri) -> ApiResult<Json<Value>> {
+    let query = QueryParams::parse(&uri)?;
+    let route = match query.get("route") {
+        Some(route) => Some(
+            route
+                .parse::<Route>()
+                .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        ),
+        None => None,
+    };
+    shared.clear_faults(route);
+    Ok(fault_list(&shared))
+}
+
+/// `GET /admin/stats`
+async fn stats(State(shared): State<Arc<Shared>>) -> Json<Stats> {
+    Json(shared.stats())
+}
+
+/// `DELETE /admin/stats`: zero the counters and empty the request log.
+async fn reset_stats(State(shared): State<Arc<Shared>>) -> Json<Stats> {
+    shared.reset_stats();
+    Json(shared.stats())
+}
+
+/// `GET /admin/requests`, oldest first.
+async fn requests(State(shared): State<Arc<Shared>>) -> Json<Vec<RecordedRequest>> {
+    Json(shared.requests())
+}
+
+/// `GET /admin/delay`
+async fn delay(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({ "delay_ms": shared.delay().as_millis() }))
+}
+
+/// `POST /admin/delay` with `{"ms": 20}`.
+async fn set_delay(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiResult<Json<Value>> {
+    let fields = json_object(&body)?;
+    let ms = fields
+        .get("ms")
+        .and_then(Value::as_u64)
+        .filter(|ms| *ms <= MAX_DELAY_MS)
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "expected {{\"ms\": N}} with N a whole number of milliseconds from 0 to {MAX_DELAY_MS}"
+            ))
+        })?;
+    shared.set_delay_ms(ms);
+    Ok(Json(json!({ "delay_ms": ms })))
+}
+
+/// `GET /healthz`
+async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
