@@ -1,6 +1,9 @@
 //! The Switchboard runtime: the operation pipeline, the chat engine, storage and the server.
 
+pub mod app;
 pub mod conversation;
+pub mod engine;
 pub mod pipeline;
 pub mod storage;
 pub mod template;
+pub mod server;

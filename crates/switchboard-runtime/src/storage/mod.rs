@@ -1,8 +1,18 @@
 //! Where conversations live: a small trait with an embedded SQLite default and PostgreSQL for
 //! several instances. Both pass the same test suite.
 
+mod postgres;
+mod sql;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
 use crate::conversation::Conversation;
 use futures::future::BoxFuture;
+use std::path::Path;
+use std::sync::Arc;
+use switchboard_config::model::StorageSettings;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -31,8 +41,26 @@ pub trait ConversationStore: Send + Sync + 'static {
     /// Saves a conversation whose `version` is the one it was loaded with (0 for a new one).
     /// On success the stored version is `version + 1` and `conversation.version` is updated.
     /// When the stored version differs, nothing is written and `Conflict` is returned.
-    fn save<'a>(&'a self, conversation: &'a mut Conversation) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn save<'a>(
+        &'a self,
+        conversation: &'a mut Conversation,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// Whether the store answers (for `/readyz`).
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+}
+
+/// Opens the store a project asks for. A relative SQLite path is under `data_dir`.
+///
+/// Errors name the file or say what failed; they never contain a PostgreSQL password.
+pub async fn open(
+    settings: &StorageSettings,
+    data_dir: &Path,
+) -> Result<Arc<dyn ConversationStore>, StoreError> {
+    Ok(match settings {
+        StorageSettings::Sqlite { path } => {
+            Arc::new(SqliteStore::open(&data_dir.join(path)).await?)
+        }
+        StorageSettings::Postgres { url } => Arc::new(PostgresStore::connect(url.expose()).await?),
+    })
 }

@@ -1,0 +1,56 @@
+//! Assembling a runnable application from a compiled project: templates, the pipeline, the
+//! store and the engine. Every entry point (serve, chat, demo, tests) builds through here.
+
+use crate::engine::Engine;
+use crate::pipeline::Pipeline;
+use crate::storage;
+use crate::template::Templates;
+use std::path::Path;
+use std::sync::Arc;
+use switchboard_config::Project;
+use switchboard_config::model::StorageSettings;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A template the loader accepted did not compile (a bug, reported rather than hidden).
+    #[error(transparent)]
+    Template(#[from] crate::template::TemplateError),
+    /// The pipeline could not be built.
+    #[error(transparent)]
+    Pipeline(#[from] crate::pipeline::PipelineError),
+    /// The NLU models could not be built.
+    #[error(transparent)]
+    Understanding(#[from] crate::engine::understand::UnderstandingError),
+    /// The store could not be opened.
+    #[error(transparent)]
+    Storage(#[from] storage::StoreError),
+}
+
+/// Compiles templates and builds the pipeline (enough for `switchboard call`).
+pub fn pipeline(project: Arc<Project>) -> Result<(Arc<Templates>, Arc<Pipeline>), AppError> {
+    let templates = Arc::new(Templates::compile(&project)?);
+    let pipeline = Arc::new(Pipeline::new(project, templates.clone())?);
+    Ok((templates, pipeline))
+}
+
+/// Builds the whole engine. `database_url`, when given, overrides the project's `storage`.
+pub async fn engine(project: Project, data_dir: &Path, database_url: Option<&str>) -> Result<Arc<Engine>, AppError> {
+    let mut project = project;
+    if let Some(url) = database_url {
+        project.storage = storage_from_url(url);
+    }
+    let project = Arc::new(project);
+    let (templates, pipeline) = pipeline(project.clone())?;
+    let store = storage::open(&project.storage, data_dir).await?;
+    Ok(Arc::new(Engine::new(project, templates, pipeline, store)?))
+}
+
+/// `postgres://...` selects PostgreSQL; `sqlite://PATH` or a plain path selects SQLite.
+pub fn storage_from_url(url: &str) -> StorageSettings {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        StorageSettings::Postgres { url: switchboard_config::Secret::from_reference(url.to_string()) }
+    } else {
+        StorageSettings::Sqlite { path: url.strip_prefix("sqlite://").unwrap_or(url).to_string() }
+    }
+}

@@ -1,0 +1,308 @@
+//! Deciding what a message means for the conversation: answer a pending question, confirm
+//! a write, fill slots, run an intent, or fall back.
+
+use super::understand::Understood;
+use super::{Engine, IntentInfo, execute, words};
+use crate::conversation::{Conversation, Pending};
+use crate::pipeline::{CallContext, CallRecord};
+use crate::template::context;
+use serde_json::{Map, Value, json};
+use std::time::Duration;
+use switchboard_config::model::{Intent, Reply};
+use tokio::time::Instant;
+
+/// Said when a reply cannot be rendered or an intent has no reply for a failure. Never a raw
+/// upstream error.
+const GENERIC_ERROR: &str = "Sorry, something went wrong on our side. Please try again in a moment.";
+/// Time kept back from the turn deadline for rendering and saving.
+const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
+
+/// What a turn produced.
+pub struct Outcome {
+    pub replies: Vec<String>,
+    pub intent: Option<IntentInfo>,
+    pub calls: Vec<CallRecord>,
+}
+
+/// One turn in progress.
+pub struct Turn<'a> {
+    engine: &'a Engine,
+    conv: &'a mut Conversation,
+    text: &'a str,
+    understood: &'a Understood,
+    started: Instant,
+    turn_id: String,
+    out: Outcome,
+}
+
+impl<'a> Turn<'a> {
+    pub fn new(engine: &'a Engine, conv: &'a mut Conversation, text: &'a str, understood: &'a Understood, started: Instant) -> Turn<'a> {
+        Turn { engine, conv, text, understood, started, turn_id: uuid::Uuid::new_v4().to_string(), out: Outcome { replies: Vec::new(), intent: None, calls: Vec::new() } }
+    }
+
+    pub async fn run(mut self) -> Outcome {
+        if words::is_cancel(self.text) {
+            let had = self.conv.pending.take().is_some();
+            self.say(if had { "OK, I've cancelled that. What else can I do for you?" } else { "OK. What else can I do for you?" });
+            return self.out;
+        }
+        match self.conv.pending.clone() {
+            Some(Pending::Confirm { intent }) => self.on_confirm_answer(&intent).await,
+            Some(Pending::Slot { intent, slot, attempts }) => self.on_slot_answer(&intent, &slot, attempts).await,
+            None => self.on_new_message().await,
+        }
+        self.out
+    }
+
+    async fn on_new_message(&mut self) {
+        if let Some((name, _)) = &self.understood.intent {
+            let name = name.clone();
+            return self.serve(&name).await;
+        }
+        if !self.engine.project.intents.contains_key("help") && words::is_help(self.text) {
+            return self.help();
+        }
+        // "and order 1002?": no intent stands out, but the message fills a slot of the last
+        // intent, so the user means that intent again.
+        if let Some(last) = self.conv.last_intent.clone()
+            && let Some(intent) = self.engine.project.intents.get(&last)
+            && intent.slots.values().any(|s| s.entity.as_deref().is_some_and(|e| self.understood.entity(e).is_some()))
+        {
+            return self.serve(&last).await;
+        }
+        self.fallback();
+    }
+
+    async fn on_confirm_answer(&mut self, intent_name: &str) {
+        let Some(intent) = self.engine.project.intents.get(intent_name) else {
+            self.conv.pending = None;
+            return self.fallback();
+        };
+        match words::yes_no(self.text) {
+            Some(true) => {
+                self.conv.pending = None;
+                self.note_intent(intent_name);
+                self.execute(intent).await;
+            }
+            Some(false) => {
+                self.conv.pending = None;
+                self.clear_transient_slots(intent);
+                self.say("OK, I won't go ahead. Anything else I can do?");
+            }
+            None => {
+                if let Some(other) = self.other_intent(intent_name) {
+                    self.conv.pending = None;
+                    return self.serve(&other).await;
+                }
+                self.note_intent(intent_name);
+                let question = intent.confirm.as_ref().map(|c| self.render(c)).unwrap_or_default();
+                self.say(&format!("Please answer yes or no. {question}"));
+            }
+        }
+    }
+
+    async fn on_slot_answer(&mut self, intent_name: &str, slot_name: &str, attempts: u32) {
+        let Some(intent) = self.engine.project.intents.get(intent_name) else {
+            self.conv.pending = None;
+            return self.fallback();
+        };
+        let Some(slot) = intent.slots.get(slot_name) else {
+            self.conv.pending = None;
+            return self.serve(intent_name).await;
+        };
+        let candidate = match &slot.entity {
+            Some(entity) => self.understood.entity(entity).cloned(),
+            None => Some(Value::String(self.text.to_string())),
+        };
+        let Some(candidate) = candidate else {
+            if let Some(other) = self.other_intent(intent_name) {
+                self.conv.pending = None;
+                return self.serve(&other).await;
+            }
+            let reason = format!("I couldn't find {} in that.", a_slot(slot_name));
+            return self.reask(intent, slot_name, attempts, &reason);
+        };
+        match check(slot, &candidate) {
+            Ok(value) => {
+                self.conv.slots.insert(slot_name.to_string(), value);
+                self.conv.pending = None;
+                self.continue_intent(intent).await;
+            }
+            Err(reason) => self.reask(intent, slot_name, attempts, &reason),
+        }
+    }
+
+    /// Starts serving an intent chosen from this message.
+    async fn serve(&mut self, name: &str) {
+        let Some(intent) = self.engine.project.intents.get(name) else { return self.fallback() };
+        self.note_intent(name);
+        // Entities in this message fill (or replace) the intent's slots.
+        for (slot_name, slot) in &intent.slots {
+            let Some(entity) = &slot.entity else { continue };
+            let Some(found) = self.understood.entity(entity) else { continue };
+            match check(slot, found) {
+                Ok(v) => {
+                    self.conv.slots.insert(slot_name.clone(), v);
+                }
+                Err(reason) => return self.reask(intent, slot_name, 0, &reason),
+            }
+        }
+        self.continue_intent(intent).await;
+    }
+
+    /// Asks for the next missing slot, asks for confirmation, or runs the steps.
+    async fn continue_intent(&mut self, intent: &Intent) {
+        self.note_intent(&intent.name);
+        for (slot_name, slot) in &intent.slots {
+            let present = self.conv.slots.get(slot_name).is_some_and(|v| !v.is_null());
+            if present {
+                continue;
+            }
+            if let Some(default) = &slot.default {
+                self.conv.slots.insert(slot_name.clone(), default.clone());
+            } else if let Some(ask) = &slot.ask {
+                self.conv.pending = Some(Pending::Slot { intent: intent.name.clone(), slot: slot_name.clone(), attempts: 0 });
+                let q = self.render(ask);
+                self.say(&q);
+                return;
+            }
+        }
+        if let Some(confirm) = &intent.confirm {
+            self.conv.pending = Some(Pending::Confirm { intent: intent.name.clone() });
+            let q = self.render(confirm);
+            self.say(&q);
+            return;
+        }
+        self.execute(intent).await;
+    }
+
+    async fn execute(&mut self, intent: &Intent) {
+        let base = self.base_context();
+        let budget = self.engine.project.bot.turn_deadline.saturating_sub(DEADLINE_MARGIN);
+        let call_ctx = CallContext { deadline: self.started + budget, user_id: Some(self.conv.user_id.clone()) };
+        let executed = execute::run(intent, &self.engine.pipeline, &self.engine.templates, &base, &call_ctx).await;
+        self.out.calls.extend(executed.calls);
+        let mut ctx = base;
+        ctx.insert("steps".into(), Value::Object(executed.results));
+        let text = match &executed.failure {
+            None => self.reply(&intent.reply, &ctx),
+            Some(failure) => {
+                ctx.insert("error".into(), json!({ "outcome": failure.outcome, "step": failure.step, "status": failure.status }));
+                let step_reply = intent.steps.get(&failure.step).and_then(|s| s.on_error.for_outcome(failure.outcome));
+                match step_reply.or_else(|| intent.on_error.for_outcome(failure.outcome)) {
+                    Some(r) => self.reply(r, &ctx),
+                    None => GENERIC_ERROR.to_string(),
+                }
+            }
+        };
+        self.conv.last_intent = Some(intent.name.clone());
+        self.clear_transient_slots(intent);
+        self.say(&text);
+    }
+
+    fn reask(&mut self, intent: &Intent, slot_name: &str, attempts: u32, reason: &str) {
+        let attempts = attempts + 1;
+        if attempts >= self.engine.project.bot.max_ask_attempts {
+            self.conv.pending = None;
+            self.say(&format!("{reason} Let's leave that for now. What else can I do for you?"));
+            return;
+        }
+        self.conv.pending = Some(Pending::Slot { intent: intent.name.clone(), slot: slot_name.to_string(), attempts });
+        let ask = intent.slots.get(slot_name).and_then(|s| s.ask.as_ref()).map(|a| self.render(a)).unwrap_or_default();
+        self.say(format!("{reason} {ask}").trim());
+    }
+
+    /// Another intent the user clearly switched to, while a question was pending.
+    fn other_intent(&self, current: &str) -> Option<String> {
+        self.understood.intent.as_ref().filter(|(n, _)| n != current).map(|(n, _)| n.clone())
+    }
+
+    fn help(&mut self) {
+        let bot = &self.engine.project.bot;
+        let text = match &bot.help {
+            Some(h) => self.render(h),
+            None => {
+                let lines: Vec<String> = self.engine.project.intents.values().filter_map(|i| i.description.as_ref().map(|d| format!("- {d}"))).collect();
+                format!("Here is what I can help with:\n{}", lines.join("\n"))
+            }
+        };
+        self.out.intent = Some(IntentInfo { name: "help".into(), confidence: 1.0 });
+        self.say(&text);
+    }
+
+    fn fallback(&mut self) {
+        let fallback = self.engine.project.bot.fallback.clone();
+        let text = self.render(&fallback);
+        self.say(&text);
+    }
+
+    fn clear_transient_slots(&mut self, intent: &Intent) {
+        for (name, slot) in &intent.slots {
+            if !slot.carry_over {
+                self.conv.slots.remove(name);
+            }
+        }
+    }
+
+    fn note_intent(&mut self, name: &str) {
+        self.out.intent = Some(IntentInfo { name: name.to_string(), confidence: self.understood.confidence_of(name) });
+    }
+
+    fn base_context(&self) -> Map<String, Value> {
+        let mut ctx = Map::new();
+        ctx.insert("slots".into(), Value::Object(self.conv.slots.clone()));
+        ctx.insert("user".into(), json!({ "id": self.conv.user_id }));
+        ctx.insert("conversation".into(), json!({ "id": self.conv.id }));
+        ctx.insert("turn".into(), json!({ "id": self.turn_id }));
+        ctx
+    }
+
+    fn render(&self, t: &switchboard_config::model::Template) -> String {
+        match self.engine.templates.render(t, &context(&self.base_context())) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(target: "switchboard::turn", error = %e, "reply template failed");
+                GENERIC_ERROR.to_string()
+            }
+        }
+    }
+
+    fn reply(&self, r: &Reply, ctx: &Map<String, Value>) -> String {
+        match self.engine.templates.reply(r, &context(ctx)) {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                tracing::error!(target: "switchboard::turn", "no reply variant applied");
+                GENERIC_ERROR.to_string()
+            }
+            Err(e) => {
+                tracing::error!(target: "switchboard::turn", error = %e, "reply template failed");
+                GENERIC_ERROR.to_string()
+            }
+        }
+    }
+
+    fn say(&mut self, text: &str) {
+        self.out.replies.push(text.to_string());
+    }
+}
+
+/// Validates a slot value against the operation input it feeds.
+fn check(slot: &switchboard_config::model::Slot, value: &Value) -> Result<Value, String> {
+    match &slot.validation {
+        None => Ok(value.clone()),
+        Some(input) => input.validate(value).map_err(|e| format!("Sorry, \"{}\" doesn't look right: it {}.", display(value), e.0)),
+    }
+}
+
+fn display(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn a_slot(name: &str) -> String {
+    let words = name.replace('_', " ");
+    let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {words}")
+}

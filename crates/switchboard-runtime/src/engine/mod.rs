@@ -1,0 +1,253 @@
+//! The chat engine: one turn from a message to a reply backed by live data.
+//!
+//! ```text
+//! load conversation -> understand -> decide (fill slots, confirm, or run steps)
+//!     -> execute (step graph through the pipeline) -> respond -> save conversation
+//! ```
+
+mod dialogue;
+pub mod execute;
+pub mod understand;
+pub mod words;
+
+use crate::conversation::{Conversation, HistoryEntry, Role};
+use crate::pipeline::{CallRecord, Pipeline};
+use crate::storage::{ConversationStore, StoreError};
+use crate::template::Templates;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use switchboard_config::Project;
+use switchboard_config::model::OutcomeKind;
+use tokio::time::Instant;
+use understand::Understanding;
+
+/// Longest message accepted, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4_000;
+
+/// A user's message.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TurnRequest {
+    /// Who is speaking (any stable id from the channel).
+    pub user_id: String,
+    /// What they said.
+    pub text: String,
+    /// The conversation to continue; by default, the user's own conversation.
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+}
+
+/// The bot's answer to one message.
+#[derive(Debug, Clone, Serialize)]
+pub struct TurnResponse {
+    /// The conversation the turn belongs to.
+    pub conversation_id: String,
+    /// What the bot says.
+    pub replies: Vec<ReplyText>,
+    /// The intent served, if any.
+    pub intent: Option<IntentInfo>,
+    /// The conversation's slots after the turn.
+    pub slots: Map<String, Value>,
+    /// Every upstream call the turn made.
+    pub calls: Vec<CallSummary>,
+}
+
+/// One reply message.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReplyText {
+    /// The text.
+    pub text: String,
+}
+
+/// The intent served and the classifier's confidence in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntentInfo {
+    /// Its name.
+    pub name: String,
+    /// Confidence in [0, 1].
+    pub confidence: f32,
+}
+
+/// An upstream call as the chat API reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallSummary {
+    /// `connector.operation`.
+    pub operation: String,
+    /// The HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// The classified outcome.
+    pub outcome: OutcomeKind,
+    /// Milliseconds.
+    pub latency_ms: f64,
+    /// Whether the cache answered.
+    pub cached: bool,
+    /// Attempts made.
+    pub attempts: u32,
+}
+
+impl From<&CallRecord> for CallSummary {
+    fn from(r: &CallRecord) -> Self {
+        CallSummary { operation: r.operation.clone(), status: r.status, outcome: r.outcome, latency_ms: (r.latency_ms * 1000.0).round() / 1000.0, cached: r.cached, attempts: r.attempts }
+    }
+}
+
+/// Why a turn could not be taken. Upstream failures are not here: they become replies.
+#[derive(Debug, thiserror::Error)]
+pub enum TurnError {
+    /// The request itself is wrong (empty text, too long, bad ids).
+    #[error("{0}")]
+    Invalid(String),
+    /// The conversation does not exist (or belongs to someone else).
+    #[error("{0}")]
+    NotFound(String),
+    /// Another turn changed the conversation at the same time.
+    #[error("{0}")]
+    Conflict(String),
+    /// The conversation store failed.
+    #[error("{0}")]
+    Storage(String),
+}
+
+impl From<StoreError> for TurnError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(_) => TurnError::Conflict(format!("{e}; send the message again")),
+            other => TurnError::Storage(other.to_string()),
+        }
+    }
+}
+
+/// A loaded project, ready to chat.
+pub struct Engine {
+    project: Arc<Project>,
+    templates: Arc<Templates>,
+    pipeline: Arc<Pipeline>,
+    understanding: Understanding,
+    store: Arc<dyn ConversationStore>,
+    /// One lock per conversation with a turn in progress, so two messages of one
+    /// conversation are taken in order within this instance (across instances, the store's
+    /// version check refuses the second).
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("intents", &self.project.intents.len()).finish()
+    }
+}
+
+impl Engine {
+    /// Trains the models and wires the engine to its pipeline and store.
+    pub fn new(project: Arc<Project>, templates: Arc<Templates>, pipeline: Arc<Pipeline>, store: Arc<dyn ConversationStore>) -> Result<Engine, understand::UnderstandingError> {
+        let understanding = Understanding::train(&project)?;
+        Ok(Engine { project, templates, pipeline, understanding, store, locks: Mutex::new(HashMap::new()) })
+    }
+
+    /// The project.
+    pub fn project(&self) -> &Arc<Project> {
+        &self.project
+    }
+
+    /// The pipeline.
+    pub fn pipeline(&self) -> &Arc<Pipeline> {
+        &self.pipeline
+    }
+
+    /// The trained models.
+    pub fn understanding(&self) -> &Understanding {
+        &self.understanding
+    }
+
+    /// The conversation store.
+    pub fn store(&self) -> &Arc<dyn ConversationStore> {
+        &self.store
+    }
+
+    /// The conversation a user talks in when the client names none: stable per user, so a
+    /// client that only knows user ids still gets multi-turn dialogue.
+    pub fn default_conversation_id(user_id: &str) -> String {
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("switchboard:user:{user_id}").as_bytes()).to_string()
+    }
+
+    /// Takes one turn.
+    pub async fn turn(&self, req: TurnRequest) -> Result<TurnResponse, TurnError> {
+        let started = Instant::now();
+        let user_id = req.user_id.trim();
+        if user_id.is_empty() || user_id.chars().count() > 200 || user_id.chars().any(char::is_control) {
+            return Err(TurnError::Invalid("user_id must be 1 to 200 printable characters".into()));
+        }
+        if req.text.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(TurnError::Invalid(format!("text is too long: at most {MAX_MESSAGE_CHARS} characters")));
+        }
+        let text = understand::clean_text(&req.text);
+        if text.is_empty() {
+            return Err(TurnError::Invalid("text must not be empty".into()));
+        }
+        let conversation_id = match req.conversation_id {
+            Some(id) => {
+                let id = id.trim().to_string();
+                if id.is_empty() || id.len() > 100 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    return Err(TurnError::Invalid("conversation_id must be 1 to 100 letters, digits, '-' or '_'".into()));
+                }
+                id
+            }
+            None => Self::default_conversation_id(user_id),
+        };
+
+        let lock = self.lock_for(&conversation_id);
+        let guard = lock.lock().await;
+        let result = self.turn_locked(user_id, &text, conversation_id.clone(), started).await;
+        drop(guard);
+        self.release(&conversation_id, lock);
+        result
+    }
+
+    async fn turn_locked(&self, user_id: &str, text: &str, conversation_id: String, started: Instant) -> Result<TurnResponse, TurnError> {
+        let mut conv = match self.store.load(&conversation_id).await? {
+            Some(c) if c.user_id == user_id => c,
+            // Someone else's conversation is reported as missing, not as forbidden, so ids
+            // cannot be probed.
+            Some(_) => return Err(TurnError::NotFound(format!("conversation {conversation_id} not found"))),
+            None => Conversation::new(conversation_id, user_id.to_string()),
+        };
+        let limit = self.project.bot.history_limit;
+        let now = chrono::Utc::now();
+        let understood = self.understanding.understand(text, now.date_naive());
+        let outcome = dialogue::Turn::new(self, &mut conv, text, &understood, started).run().await;
+
+        conv.push_history(HistoryEntry { role: Role::User, text: text.to_string(), at: now, intent: understood.intent.as_ref().map(|(n, _)| n.clone()) }, limit);
+        for r in &outcome.replies {
+            conv.push_history(HistoryEntry { role: Role::Bot, text: r.clone(), at: chrono::Utc::now(), intent: outcome.intent.as_ref().map(|i| i.name.clone()) }, limit);
+        }
+        conv.updated_at = chrono::Utc::now();
+        self.store.save(&mut conv).await?;
+
+        Ok(TurnResponse {
+            conversation_id: conv.id.clone(),
+            replies: outcome.replies.into_iter().map(|text| ReplyText { text }).collect(),
+            intent: outcome.intent,
+            slots: conv.slots.clone(),
+            calls: outcome.calls.iter().map(CallSummary::from).collect(),
+        })
+    }
+
+    fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        locks.entry(id.to_string()).or_default().clone()
+    }
+
+    fn release(&self, id: &str, lock: Arc<tokio::sync::Mutex<()>>) {
+        let mut locks = self.locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Two references: the map's and ours. Nobody else waits, so the entry can go.
+        if Arc::strong_count(&lock) == 2 {
+            locks.remove(id);
+        }
+    }
+
+    /// Loads a conversation for display.
+    pub async fn conversation(&self, id: &str) -> Result<Option<Conversation>, TurnError> {
+        Ok(self.store.load(id).await?)
+    }
+}

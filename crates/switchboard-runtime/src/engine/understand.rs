@@ -1,0 +1,123 @@
+//! Understanding a message: which intent it expresses and which entities it contains.
+//!
+//! The classifier and the entity extractor are trained once when the project loads; this
+//! module only adapts the project's definitions to the NLU crate and cleans the text first.
+
+use serde_json::Value;
+use switchboard_config::Project;
+use switchboard_config::model::EntityKind;
+use switchboard_nlu::{Builtin, Classifier, EntityDef, EntityExtractor, EntityMatch, LookupValue, Prediction};
+
+/// The trained models of a project.
+pub struct Understanding {
+    classifier: Classifier,
+    extractor: EntityExtractor,
+    threshold: f32,
+}
+
+/// What was understood from one message.
+#[derive(Debug, Clone)]
+pub struct Understood {
+    /// Every intent with its confidence, best first.
+    pub prediction: Prediction,
+    /// The accepted intent, `None` when out of scope.
+    pub intent: Option<(String, f32)>,
+    /// Entities found.
+    pub entities: Vec<EntityMatch>,
+}
+
+impl Understood {
+    /// The first value found for an entity.
+    pub fn entity(&self, name: &str) -> Option<&Value> {
+        self.entities.iter().find(|m| m.entity == name).map(|m| &m.value)
+    }
+
+    /// The classifier's confidence in one intent.
+    pub fn confidence_of(&self, intent: &str) -> f32 {
+        self.prediction.ranking.iter().find(|s| s.intent == intent).map_or(0.0, |s| s.confidence)
+    }
+}
+
+impl std::fmt::Debug for Understanding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Understanding").field("threshold", &self.threshold).finish()
+    }
+}
+
+/// Why the models could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("entities: {0}")]
+pub struct UnderstandingError(String);
+
+impl Understanding {
+    /// Trains the classifier on every intent's examples and compiles the entities.
+    pub fn train(project: &Project) -> Result<Understanding, UnderstandingError> {
+        let training: Vec<(String, Vec<String>)> = project.intents.values().map(|i| (i.name.clone(), i.examples.clone())).collect();
+        let classifier = Classifier::train(&training);
+        let mut defs = Vec::new();
+        for e in project.entities.values() {
+            defs.push((e.name.clone(), entity_def(&e.kind)));
+        }
+        for name in switchboard_config::model::BUILTIN_ENTITIES {
+            if let Some(b) = builtin(name) {
+                defs.push((name.to_string(), EntityDef::Builtin(b)));
+            }
+        }
+        let extractor = EntityExtractor::new(defs).map_err(|e| UnderstandingError(e.to_string()))?;
+        let threshold = project.bot.confidence_threshold.unwrap_or(switchboard_nlu::DEFAULT_THRESHOLD);
+        Ok(Understanding { classifier, extractor, threshold })
+    }
+
+    /// Classifies a message and extracts its entities.
+    pub fn understand(&self, text: &str, today: chrono::NaiveDate) -> Understood {
+        let prediction = self.classifier.classify(text);
+        let intent = prediction.accept(self.threshold).map(|s| (s.intent.clone(), s.confidence));
+        let entities = self.extractor.extract(text, today);
+        Understood { prediction, intent, entities }
+    }
+
+    /// The out-of-scope threshold in force.
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
+    /// The classifier, for evaluation.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+}
+
+fn entity_def(kind: &EntityKind) -> EntityDef {
+    match kind {
+        EntityKind::Pattern(p) => EntityDef::Pattern { regex: p.clone() },
+        EntityKind::Lookup(values) => EntityDef::Lookup {
+            values: values.iter().map(|v| LookupValue { value: v.value.clone(), synonyms: v.synonyms.clone() }).collect(),
+        },
+        EntityKind::Builtin(name) => builtin(name).map_or(EntityDef::Lookup { values: Vec::new() }, EntityDef::Builtin),
+    }
+}
+
+fn builtin(name: &str) -> Option<Builtin> {
+    Some(match name {
+        "number" => Builtin::Number,
+        "amount" => Builtin::Amount,
+        "date" => Builtin::Date,
+        "email" => Builtin::Email,
+        "phone" => Builtin::Phone,
+        _ => return None,
+    })
+}
+
+/// Removes control characters (keeping line breaks and tabs as spaces) and trims, so that
+/// what is classified, stored and echoed is plain text.
+pub fn clean_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '\n' || c == '\t' || c == '\r' {
+            out.push(' ');
+        } else if !c.is_control() {
+            out.push(c);
+        }
+    }
+    out.trim().to_string()
+}

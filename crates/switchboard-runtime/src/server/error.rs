@@ -1,0 +1,77 @@
+//! The one error type at the HTTP edge: a JSON body `{"error": {"code", "message"}}` with a
+//! fitting status. Internal details are logged once here and never sent.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An error answered to an HTTP client.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    /// An error with a status, a stable code and a message safe to show.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into() }
+    }
+
+    /// 400.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// 404.
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 500, 503 and friends: the details go to the log, the client gets a plain sentence.
+    pub fn internal(status: StatusCode, detail: &dyn std::fmt::Display) -> ApiError {
+        tracing::error!(target: "switchboard::http", %detail, "request failed");
+        let message = if status == StatusCode::SERVICE_UNAVAILABLE { "storage is unavailable; try again shortly" } else { "internal error" };
+        ApiError::new(status, if status == StatusCode::SERVICE_UNAVAILABLE { "unavailable" } else { "internal" }, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": { "code": self.code, "message": self.message } }))).into_response()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        let status = r.status();
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            _ => "bad_request",
+        };
+        let status = if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { status };
+        ApiError::new(status, code, r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        ApiError::bad_request(r.body_text())
+    }
+}
+
+impl From<crate::engine::TurnError> for ApiError {
+    fn from(e: crate::engine::TurnError) -> Self {
+        use crate::engine::TurnError;
+        match e {
+            TurnError::Invalid(m) => ApiError::bad_request(m),
+            TurnError::NotFound(m) => ApiError::not_found(m),
+            TurnError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            TurnError::Storage(m) => ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, &m),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The embedded default: conversations in one SQLite file under the data directory.
+
+use super::sql::{self, Embedded};
+use super::{ConversationStore, StoreError};
+use crate::conversation::Conversation;
+use futures::future::BoxFuture;
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// SQLite's schema, separate from PostgreSQL's: the two dialects differ.
+const MIGRATIONS: &[Embedded] = &[(
+    1,
+    "conversations",
+    include_str!("migrations/0001_conversations.sql"),
+)];
+
+/// SQLite allows one writer at a time; a few connections let reads proceed beside it (WAL).
+const MAX_CONNECTIONS: u32 = 4;
+
+/// How long a write waits for another connection's write (and a query for a free connection).
+/// Saves take milliseconds; this only runs out when the disk stalls, and then failing is right.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Conversations in a SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its directory if needed) the database at `path` and brings its
+    /// schema up to date.
+    ///
+    /// WAL lets reads run while a turn is being saved; `synchronous=NORMAL` is durable across
+    /// process crashes in WAL mode and only risks the last commits on power loss, which is the
+    /// usual trade for an embedded store.
+    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            tokio::fs::create_dir_all(parent).await.map_err(|error| {
+                StoreError::Unavailable(format!("cannot create {}: {error}", parent.display()))
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(|error| unavailable(path, "cannot open", &error))?;
+        sql::migrator(MIGRATIONS)
+            .run(&pool)
+            .await
+            .map_err(|error| {
+                StoreError::Unavailable(format!("cannot migrate {}: {error}", path.display()))
+            })?;
+        Ok(SqliteStore {
+            pool,
+            path: path.to_owned(),
+        })
+    }
+
+    async fn load(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT state, version FROM conversations WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|error| unavailable(&self.path, "cannot load", &error))?;
+        row.map(|(state, version)| sql::decode(id, &state, version))
+            .transpose()
+    }
+
+    async fn save(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
+        let row = sql::encode(conversation)?;
+        // A new conversation is inserted; `DO NOTHING` turns a concurrent first save of the same
+        // id into zero rows written, that is a Conflict, never a duplicate or an overwrite.
+        let (statement, guard) = if row.expected == 0 {
+            (
+                "INSERT INTO conversations (id, user_id, state, version, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+                None,
+            )
+        } else {
+            (
+                "UPDATE conversations SET user_id = ?2, state = ?3, version = ?4, updated_at = ?5 \
+                 WHERE id = ?1 AND version = ?6",
+                Some(row.expected),
+            )
+        };
+        let mut query = sqlx::query(statement)
+            .bind(&conversation.id)
+            .bind(&conversation.user_id)
+            .bind(&row.state)
+            .bind(row.next)
+            .bind(&row.updated_at);
+        if let Some(expected) = guard {
+            query = query.bind(expected);
+        }
+        let written = query
+            .execute(&self.pool)
+            .await
+            .map_err(|error| unavailable(&self.path, "cannot save", &error))?;
+        if written.rows_affected() == 0 {
+            return Err(StoreError::Conflict(conversation.id.clone()));
+        }
+        conversation.version += 1;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(|error| unavailable(&self.path, "cannot reach", &error))?;
+        Ok(())
+    }
+}
+
+impl ConversationStore for SqliteStore {
+    fn load<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Conversation>, StoreError>> {
+        Box::pin(SqliteStore::load(self, id))
+    }
+
+    fn save<'a>(
+        &'a self,
+        conversation: &'a mut Conversation,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(SqliteStore::save(self, conversation))
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(SqliteStore::ping(self))
+    }
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A database error, with the file it concerns (paths are not secret).
+fn unavailable(path: &Path, action: &str, error: &sqlx::Error) -> StoreError {
+    StoreError::Unavailable(format!("{action} {}: {error}", path.display()))
+}
