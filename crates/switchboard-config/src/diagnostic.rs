@@ -26,7 +26,11 @@ impl Span {
 
     /// The start of a file, for problems that concern the file as a whole.
     pub fn file_start(file: impl Into<PathBuf>) -> Span {
-        Span { file: Arc::from(file.into()), line: 1, col: 1 }
+        Span {
+            file: Arc::from(file.into()),
+            line: 1,
+            col: 1,
+        }
     }
 }
 
@@ -59,12 +63,20 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at a position.
     pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, span, message: message.into() }
+        Diagnostic {
+            severity: Severity::Error,
+            span,
+            message: message.into(),
+        }
     }
 
     /// A warning at a position.
     pub fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, span, message: message.into() }
+        Diagnostic {
+            severity: Severity::Warning,
+            span,
+            message: message.into(),
+        }
     }
 }
 
@@ -105,7 +117,11 @@ impl Diagnostics {
     /// Sorts by file, line and column, keeping the order of problems at the same place.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
-            (a.span.file.as_ref(), a.span.line, a.span.col).cmp(&(b.span.file.as_ref(), b.span.line, b.span.col))
+            (a.span.file.as_ref(), a.span.line, a.span.col).cmp(&(
+                b.span.file.as_ref(),
+                b.span.line,
+                b.span.col,
+            ))
         });
     }
 }

@@ -19,12 +19,18 @@ pub struct Secret {
 impl Secret {
     /// A value resolved from a reference.
     pub fn from_reference(value: String) -> Secret {
-        Secret { inner: SecretString::from(value), literal: false }
+        Secret {
+            inner: SecretString::from(value),
+            literal: false,
+        }
     }
 
     /// A value written in the project file itself.
     pub fn literal(value: String) -> Secret {
-        Secret { inner: SecretString::from(value), literal: true }
+        Secret {
+            inner: SecretString::from(value),
+            literal: true,
+        }
     }
 
     /// The value, for attaching to a request. Never log what this returns.

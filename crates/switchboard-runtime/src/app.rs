@@ -35,7 +35,11 @@ pub fn pipeline(project: Arc<Project>) -> Result<(Arc<Templates>, Arc<Pipeline>)
 }
 
 /// Builds the whole engine. `database_url`, when given, overrides the project's `storage`.
-pub async fn engine(project: Project, data_dir: &Path, database_url: Option<&str>) -> Result<Arc<Engine>, AppError> {
+pub async fn engine(
+    project: Project,
+    data_dir: &Path,
+    database_url: Option<&str>,
+) -> Result<Arc<Engine>, AppError> {
     let mut project = project;
     if let Some(url) = database_url {
         project.storage = storage_from_url(url);
@@ -49,8 +53,12 @@ pub async fn engine(project: Project, data_dir: &Path, database_url: Option<&str
 /// `postgres://...` selects PostgreSQL; `sqlite://PATH` or a plain path selects SQLite.
 pub fn storage_from_url(url: &str) -> StorageSettings {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        StorageSettings::Postgres { url: switchboard_config::Secret::from_reference(url.to_string()) }
+        StorageSettings::Postgres {
+            url: switchboard_config::Secret::from_reference(url.to_string()),
+        }
     } else {
-        StorageSettings::Sqlite { path: url.strip_prefix("sqlite://").unwrap_or(url).to_string() }
+        StorageSettings::Sqlite {
+            path: url.strip_prefix("sqlite://").unwrap_or(url).to_string(),
+        }
     }
 }

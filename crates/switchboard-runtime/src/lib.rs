@@ -4,6 +4,6 @@ pub mod app;
 pub mod conversation;
 pub mod engine;
 pub mod pipeline;
+pub mod server;
 pub mod storage;
 pub mod template;
-pub mod server;

@@ -33,7 +33,9 @@ pub struct Templates {
 
 impl std::fmt::Debug for Templates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Templates").field("expressions", &self.expressions.len()).finish()
+        f.debug_struct("Templates")
+            .field("expressions", &self.expressions.len())
+            .finish()
     }
 }
 
@@ -47,7 +49,10 @@ impl Templates {
     }
 
     /// Compiles loose templates and expressions (for tests and ad-hoc use).
-    pub fn from_parts(templates: Vec<Template>, expressions: Vec<Expression>) -> Result<Templates, TemplateError> {
+    pub fn from_parts(
+        templates: Vec<Template>,
+        expressions: Vec<Expression>,
+    ) -> Result<Templates, TemplateError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_fuel(Some(FUEL));
@@ -55,28 +60,47 @@ impl Templates {
         for t in templates {
             let id = t.id.clone();
             env.add_template_owned(t.id, t.source)
-                .map_err(|e| TemplateError { id, reason: e.to_string() })?;
+                .map_err(|e| TemplateError {
+                    id,
+                    reason: e.to_string(),
+                })?;
         }
         let env: &'static Environment<'static> = Box::leak(Box::new(env));
         let mut compiled = HashMap::new();
         for e in expressions {
             let expr = env
                 .compile_expression_owned(e.source)
-                .map_err(|err| TemplateError { id: e.id.clone(), reason: err.to_string() })?;
+                .map_err(|err| TemplateError {
+                    id: e.id.clone(),
+                    reason: err.to_string(),
+                })?;
             compiled.insert(e.id, expr);
         }
-        Ok(Templates { env, expressions: compiled })
+        Ok(Templates {
+            env,
+            expressions: compiled,
+        })
     }
 
     /// Renders a text template.
     pub fn render(&self, t: &Template, ctx: &JinjaValue) -> Result<String, TemplateError> {
-        let err = |e: minijinja::Error| TemplateError { id: t.id.clone(), reason: e.to_string() };
-        self.env.get_template(&t.id).map_err(err)?.render(ctx).map_err(err)
+        let err = |e: minijinja::Error| TemplateError {
+            id: t.id.clone(),
+            reason: e.to_string(),
+        };
+        self.env
+            .get_template(&t.id)
+            .map_err(err)?
+            .render(ctx)
+            .map_err(err)
     }
 
     /// Evaluates an expression to a minijinja value.
     pub fn eval(&self, e: &Expression, ctx: &JinjaValue) -> Result<JinjaValue, TemplateError> {
-        let err = |reason: String| TemplateError { id: e.id.clone(), reason };
+        let err = |reason: String| TemplateError {
+            id: e.id.clone(),
+            reason,
+        };
         let compiled = self
             .expressions
             .get(&e.id)
@@ -102,12 +126,20 @@ impl Templates {
                 }
                 Value::Object(out)
             }
-            ValueTemplate::Array(a) => Value::Array(a.iter().map(|v| self.value(v, ctx)).collect::<Result<_, _>>()?),
+            ValueTemplate::Array(a) => Value::Array(
+                a.iter()
+                    .map(|v| self.value(v, ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
         })
     }
 
     /// Evaluates a map of structured templates.
-    pub fn values(&self, m: &IndexMap<String, ValueTemplate>, ctx: &JinjaValue) -> Result<serde_json::Map<String, Value>, TemplateError> {
+    pub fn values(
+        &self,
+        m: &IndexMap<String, ValueTemplate>,
+        ctx: &JinjaValue,
+    ) -> Result<serde_json::Map<String, Value>, TemplateError> {
         let mut out = serde_json::Map::with_capacity(m.len());
         for (k, v) in m {
             out.insert(k.clone(), self.value(v, ctx)?);
@@ -140,7 +172,10 @@ fn to_json(v: &JinjaValue, id: &str) -> Result<Value, TemplateError> {
     if v.is_undefined() || v.is_none() {
         return Ok(Value::Null);
     }
-    serde_json::to_value(v).map_err(|e| TemplateError { id: id.to_string(), reason: e.to_string() })
+    serde_json::to_value(v).map_err(|e| TemplateError {
+        id: id.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// Walks a project and gathers every template and expression.
@@ -226,18 +261,30 @@ mod tests {
     }
 
     fn expr(id: &str, src: &str) -> Expression {
-        Expression { id: id.into(), source: src.into(), span: span() }
+        Expression {
+            id: id.into(),
+            source: src.into(),
+            span: span(),
+        }
     }
 
     fn text(id: &str, src: &str) -> Template {
-        Template { id: id.into(), source: src.into(), span: span() }
+        Template {
+            id: id.into(),
+            source: src.into(),
+            span: span(),
+        }
     }
 
     #[test]
     fn expressions_keep_json_types_and_text_is_not_escaped() {
         let t = Templates::from_parts(
             vec![text("t", "{{ slots.name }} & <b>")],
-            vec![expr("n", "slots.n"), expr("o", "steps.order"), expr("missing", "steps.nope.city")],
+            vec![
+                expr("n", "slots.n"),
+                expr("o", "steps.order"),
+                expr("missing", "steps.nope.city"),
+            ],
         )
         .unwrap();
         let ctx = context(&serde_json::json!({
@@ -246,8 +293,14 @@ mod tests {
         }));
         let v = |id: &str| t.value(&ValueTemplate::Expr(expr(id, "")), &ctx).unwrap();
         assert_eq!(v("n"), serde_json::json!(42));
-        assert_eq!(v("o"), serde_json::json!({"status": "shipped", "items": [1, 2]}));
+        assert_eq!(
+            v("o"),
+            serde_json::json!({"status": "shipped", "items": [1, 2]})
+        );
         assert_eq!(v("missing"), Value::Null);
-        assert_eq!(t.render(&text("t", ""), &ctx).unwrap(), "O'Brien \"x\" & <b>");
+        assert_eq!(
+            t.render(&text("t", ""), &ctx).unwrap(),
+            "O'Brien \"x\" & <b>"
+        );
     }
 }

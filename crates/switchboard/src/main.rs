@@ -1,1 +1,94 @@
-fn main() {}
+//! `switchboard`: the command line. Each subcommand lives in its own module under `cmd/`.
+
+mod cmd;
+mod embedded;
+mod exit;
+mod logging;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Connect chatbots to live data through REST APIs.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about, long_about = None)]
+struct Cli {
+    /// Log format: text or json.
+    #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the bundled demo backend and the demo bot on it; works offline.
+    Demo(cmd::demo::Args),
+    /// Run only the demo backend (a fake store API with fault switches).
+    DemoBackend(cmd::demo_backend::Args),
+    /// Run a project: the chat API, health checks and the web chat page.
+    Serve(cmd::serve::Args),
+    /// Talk to a project in the terminal.
+    Chat(cmd::chat::Args),
+    /// Validate a project file: `file:line:col: message` for every problem, exit 1 on errors.
+    Check(cmd::check::Args),
+    /// Run one operation through the full pipeline and print the result as JSON.
+    Call(cmd::call::Args),
+    /// Measure intent classification on a labelled evaluation file.
+    Eval(cmd::eval::Args),
+    /// Scaffold a new project.
+    Init(cmd::init::Args),
+}
+
+/// Where a project file is, shared by the commands that load one.
+#[derive(Debug, clap::Args)]
+pub struct ProjectArg {
+    /// The project file.
+    #[arg(
+        short = 'c',
+        long = "config",
+        default_value = "switchboard.yaml",
+        env = "SWITCHBOARD_CONFIG"
+    )]
+    pub config: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // One crypto provider for every TLS client in the process (rustls with aws-lc-rs).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let quiet = !matches!(
+        cli.command,
+        Command::Serve(_) | Command::Demo(_) | Command::DemoBackend(_)
+    );
+    logging::init(&cli.log_format, quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let result = match cli.command {
+            Command::Demo(a) => cmd::demo::run(a).await,
+            Command::DemoBackend(a) => cmd::demo_backend::run(a).await,
+            Command::Serve(a) => cmd::serve::run(a).await,
+            Command::Chat(a) => cmd::chat::run(a).await,
+            Command::Check(a) => cmd::check::run(a),
+            Command::Call(a) => cmd::call::run(a).await,
+            Command::Eval(a) => cmd::eval::run(a),
+            Command::Init(a) => cmd::init::run(a),
+        };
+        match result {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                exit::FAILURE
+            }
+        }
+    })
+}

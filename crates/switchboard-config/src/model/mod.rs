@@ -11,8 +11,8 @@ mod value_template;
 
 pub use connector::{ApiKeyLocation, Auth, Connector};
 pub use intent::{
-    BUILTIN_ENTITIES, BotSettings, Entity, EntityKind, Intent, LookupValue, OnError, Reply, ReplyVariant, Slot, Step,
-    StorageSettings,
+    BUILTIN_ENTITIES, BotSettings, Entity, EntityKind, Intent, LookupValue, OnError, Reply,
+    ReplyVariant, Slot, Step, StorageSettings,
 };
 pub use operation::{
     Extract, Input, InputError, InputType, Method, Operation, OperationRef, PathPart, PathTemplate,
@@ -44,7 +44,10 @@ pub struct Project {
 impl Project {
     /// Finds an operation by its `connector.operation` reference.
     pub fn operation(&self, r: &OperationRef) -> Option<&Operation> {
-        self.connectors.get(&r.connector)?.operations.get(&r.operation)
+        self.connectors
+            .get(&r.connector)?
+            .operations
+            .get(&r.operation)
     }
 
     /// Total number of operations over all connectors.

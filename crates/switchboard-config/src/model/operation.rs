@@ -24,7 +24,10 @@ impl OperationRef {
         if c.is_empty() || o.is_empty() || o.contains('.') {
             return None;
         }
-        Some(OperationRef { connector: c.to_string(), operation: o.to_string() })
+        Some(OperationRef {
+            connector: c.to_string(),
+            operation: o.to_string(),
+        })
     }
 }
 
@@ -80,7 +83,10 @@ impl Method {
     /// Whether repeating the request is harmless (RFC 9110 section 9.2.2); writes are not
     /// retried and ask for confirmation in a chat.
     pub fn is_idempotent(self) -> bool {
-        matches!(self, Method::Get | Method::Head | Method::Put | Method::Delete)
+        matches!(
+            self,
+            Method::Get | Method::Head | Method::Put | Method::Delete
+        )
     }
 
     /// Whether the method only reads.
@@ -127,7 +133,10 @@ pub struct Operation {
 impl Operation {
     /// `connector.operation`.
     pub fn reference(&self) -> OperationRef {
-        OperationRef { connector: self.connector.clone(), operation: self.name.clone() }
+        OperationRef {
+            connector: self.connector.clone(),
+            operation: self.name.clone(),
+        }
     }
 }
 
@@ -241,10 +250,32 @@ pub struct Input {
     pub description: Option<String>,
 }
 
-/// Why a value was refused for an input. The text is safe to show a user.
+/// Why a value was refused for an input. The text reads after the input's name ("order_id
+/// must be a string") and is safe to show a user.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct InputError(pub String);
+pub enum InputError {
+    /// The value has the wrong type and does not convert.
+    #[error("must be {0}")]
+    Type(&'static str),
+    /// The value is not one of the allowed values.
+    #[error("must be one of {0}")]
+    NotAllowed(String),
+    /// The string is too short.
+    #[error("must be at least {0} characters long")]
+    TooShort(usize),
+    /// The string is too long.
+    #[error("must be at most {0} characters long")]
+    TooLong(usize),
+    /// The string does not match the input's pattern (shown as written in the project).
+    #[error("does not match the pattern {0}")]
+    Pattern(String),
+    /// The number is too small.
+    #[error("must be at least {0}")]
+    TooSmall(f64),
+    /// The number is too large.
+    #[error("must be at most {0}")]
+    TooLarge(f64),
+}
 
 impl Input {
     /// Checks a value and converts it to the input's type. Strings that spell a number or a
@@ -255,7 +286,7 @@ impl Input {
             && !allowed.iter().any(|a| a == &v)
         {
             let list: Vec<String> = allowed.iter().map(display_value).collect();
-            return Err(InputError(format!("must be one of {}", list.join(", "))));
+            return Err(InputError::NotAllowed(list.join(", ")));
         }
         match &v {
             Value::String(s) => {
@@ -263,17 +294,19 @@ impl Input {
                 if let Some(min) = self.min_length
                     && len < min
                 {
-                    return Err(InputError(format!("must be at least {min} characters long")));
+                    return Err(InputError::TooShort(min));
                 }
                 if let Some(max) = self.max_length
                     && len > max
                 {
-                    return Err(InputError(format!("must be at most {max} characters long")));
+                    return Err(InputError::TooLong(max));
                 }
                 if let Some(re) = &self.pattern
                     && !re.is_match(s)
                 {
-                    return Err(InputError(format!("does not match the pattern {}", re.as_str())));
+                    return Err(InputError::Pattern(
+                        pattern_as_written(re.as_str()).to_string(),
+                    ));
                 }
             }
             Value::Number(n) => {
@@ -281,12 +314,12 @@ impl Input {
                 if let Some(min) = self.minimum
                     && f < min
                 {
-                    return Err(InputError(format!("must be at least {min}")));
+                    return Err(InputError::TooSmall(min));
                 }
                 if let Some(max) = self.maximum
                     && f > max
                 {
-                    return Err(InputError(format!("must be at most {max}")));
+                    return Err(InputError::TooLarge(max));
                 }
             }
             _ => {}
@@ -295,7 +328,7 @@ impl Input {
     }
 
     fn coerce(&self, value: &Value) -> Result<Value, InputError> {
-        let wrong = || InputError(format!("must be {}", self.ty.with_article()));
+        let wrong = || InputError::Type(self.ty.with_article());
         match (self.ty, value) {
             (InputType::String, Value::String(_)) => Ok(value.clone()),
             (InputType::String, Value::Number(n)) => Ok(Value::String(n.to_string())),
@@ -305,14 +338,18 @@ impl Input {
                     Ok(Value::from(i))
                 } else {
                     match n.as_f64() {
-                        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Value::from(f as i64)),
+                        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                            Ok(Value::from(f as i64))
+                        }
                         _ => Err(wrong()),
                     }
                 }
             }
-            (InputType::Integer, Value::String(s)) => {
-                s.trim().parse::<i64>().map(Value::from).map_err(|_| wrong())
-            }
+            (InputType::Integer, Value::String(s)) => s
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| wrong()),
             (InputType::Number, Value::Number(_)) => Ok(value.clone()),
             (InputType::Number, Value::String(s)) => s
                 .trim()
@@ -323,14 +360,24 @@ impl Input {
                 .map(Value::Number)
                 .ok_or_else(wrong),
             (InputType::Boolean, Value::Bool(_)) => Ok(value.clone()),
-            (InputType::Boolean, Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-                "true" | "yes" => Ok(Value::Bool(true)),
-                "false" | "no" => Ok(Value::Bool(false)),
-                _ => Err(wrong()),
-            },
+            (InputType::Boolean, Value::String(s)) => {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    "true" | "yes" => Ok(Value::Bool(true)),
+                    "false" | "no" => Ok(Value::Bool(false)),
+                    _ => Err(wrong()),
+                }
+            }
             _ => Err(wrong()),
         }
     }
+}
+
+/// Patterns are compiled anchored as `^(?:PATTERN)$`; messages show them as written.
+fn pattern_as_written(compiled: &str) -> &str {
+    compiled
+        .strip_prefix("^(?:")
+        .and_then(|p| p.strip_suffix(")$"))
+        .unwrap_or(compiled)
 }
 
 fn display_value(v: &Value) -> String {
@@ -360,7 +407,11 @@ mod tests {
     }
 
     fn check(i: &Input, given: Value, expect: Result<Value, &str>) {
-        assert_eq!(i.validate(&given), expect.map_err(|e| InputError(e.to_string())), "{given}");
+        assert_eq!(
+            i.validate(&given).map_err(|e| e.to_string()),
+            expect.map_err(str::to_string),
+            "{given}"
+        );
     }
 
     #[test]
@@ -385,8 +436,16 @@ mod tests {
         s.pattern = Some(Regex::new("^(?:[A-Z0-9-]{3,20})$").unwrap());
         s.max_length = Some(5);
         check(&s, "A-1".into(), Ok("A-1".into()));
-        check(&s, "ABCDEF".into(), Err("must be at most 5 characters long"));
-        check(&s, "a/b".into(), Err("does not match the pattern ^(?:[A-Z0-9-]{3,20})$"));
+        check(
+            &s,
+            "ABCDEF".into(),
+            Err("must be at most 5 characters long"),
+        );
+        check(
+            &s,
+            "a/b".into(),
+            Err("does not match the pattern [A-Z0-9-]{3,20}"),
+        );
         let mut n = input(InputType::Integer);
         n.minimum = Some(1.0);
         n.maximum = Some(10.0);
@@ -399,7 +458,10 @@ mod tests {
 
     #[test]
     fn operation_ref_parses_exactly_one_dot() {
-        assert_eq!(OperationRef::parse("store.get_order").unwrap().to_string(), "store.get_order");
+        assert_eq!(
+            OperationRef::parse("store.get_order").unwrap().to_string(),
+            "store.get_order"
+        );
         assert!(OperationRef::parse("store").is_none());
         assert!(OperationRef::parse("a.b.c").is_none());
         assert!(OperationRef::parse(".b").is_none());

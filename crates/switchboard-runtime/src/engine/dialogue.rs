@@ -8,12 +8,13 @@ use crate::pipeline::{CallContext, CallRecord};
 use crate::template::context;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
-use switchboard_config::model::{Intent, Reply};
+use switchboard_config::model::{InputError, Intent, Reply};
 use tokio::time::Instant;
 
 /// Said when a reply cannot be rendered or an intent has no reply for a failure. Never a raw
 /// upstream error.
-const GENERIC_ERROR: &str = "Sorry, something went wrong on our side. Please try again in a moment.";
+const GENERIC_ERROR: &str =
+    "Sorry, something went wrong on our side. Please try again in a moment.";
 /// Time kept back from the turn deadline for rendering and saving.
 const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
 
@@ -36,19 +37,45 @@ pub struct Turn<'a> {
 }
 
 impl<'a> Turn<'a> {
-    pub fn new(engine: &'a Engine, conv: &'a mut Conversation, text: &'a str, understood: &'a Understood, started: Instant) -> Turn<'a> {
-        Turn { engine, conv, text, understood, started, turn_id: uuid::Uuid::new_v4().to_string(), out: Outcome { replies: Vec::new(), intent: None, calls: Vec::new() } }
+    pub fn new(
+        engine: &'a Engine,
+        conv: &'a mut Conversation,
+        text: &'a str,
+        understood: &'a Understood,
+        started: Instant,
+    ) -> Turn<'a> {
+        Turn {
+            engine,
+            conv,
+            text,
+            understood,
+            started,
+            turn_id: uuid::Uuid::new_v4().to_string(),
+            out: Outcome {
+                replies: Vec::new(),
+                intent: None,
+                calls: Vec::new(),
+            },
+        }
     }
 
     pub async fn run(mut self) -> Outcome {
         if words::is_cancel(self.text) {
             let had = self.conv.pending.take().is_some();
-            self.say(if had { "OK, I've cancelled that. What else can I do for you?" } else { "OK. What else can I do for you?" });
+            self.say(if had {
+                "OK, I've cancelled that. What else can I do for you?"
+            } else {
+                "OK. What else can I do for you?"
+            });
             return self.out;
         }
         match self.conv.pending.clone() {
             Some(Pending::Confirm { intent }) => self.on_confirm_answer(&intent).await,
-            Some(Pending::Slot { intent, slot, attempts }) => self.on_slot_answer(&intent, &slot, attempts).await,
+            Some(Pending::Slot {
+                intent,
+                slot,
+                attempts,
+            }) => self.on_slot_answer(&intent, &slot, attempts).await,
             None => self.on_new_message().await,
         }
         self.out
@@ -66,7 +93,11 @@ impl<'a> Turn<'a> {
         // intent, so the user means that intent again.
         if let Some(last) = self.conv.last_intent.clone()
             && let Some(intent) = self.engine.project.intents.get(&last)
-            && intent.slots.values().any(|s| s.entity.as_deref().is_some_and(|e| self.understood.entity(e).is_some()))
+            && intent.slots.values().any(|s| {
+                s.entity
+                    .as_deref()
+                    .is_some_and(|e| self.understood.entity(e).is_some())
+            })
         {
             return self.serve(&last).await;
         }
@@ -95,7 +126,11 @@ impl<'a> Turn<'a> {
                     return self.serve(&other).await;
                 }
                 self.note_intent(intent_name);
-                let question = intent.confirm.as_ref().map(|c| self.render(c)).unwrap_or_default();
+                let question = intent
+                    .confirm
+                    .as_ref()
+                    .map(|c| self.render(c))
+                    .unwrap_or_default();
                 self.say(&format!("Please answer yes or no. {question}"));
             }
         }
@@ -122,7 +157,7 @@ impl<'a> Turn<'a> {
             let reason = format!("I couldn't find {} in that.", a_slot(slot_name));
             return self.reask(intent, slot_name, attempts, &reason);
         };
-        match check(slot, &candidate) {
+        match check(slot_name, slot, &candidate) {
             Ok(value) => {
                 self.conv.slots.insert(slot_name.to_string(), value);
                 self.conv.pending = None;
@@ -134,13 +169,17 @@ impl<'a> Turn<'a> {
 
     /// Starts serving an intent chosen from this message.
     async fn serve(&mut self, name: &str) {
-        let Some(intent) = self.engine.project.intents.get(name) else { return self.fallback() };
+        let Some(intent) = self.engine.project.intents.get(name) else {
+            return self.fallback();
+        };
         self.note_intent(name);
         // Entities in this message fill (or replace) the intent's slots.
         for (slot_name, slot) in &intent.slots {
             let Some(entity) = &slot.entity else { continue };
-            let Some(found) = self.understood.entity(entity) else { continue };
-            match check(slot, found) {
+            let Some(found) = self.understood.entity(entity) else {
+                continue;
+            };
+            match check(slot_name, slot, found) {
                 Ok(v) => {
                     self.conv.slots.insert(slot_name.clone(), v);
                 }
@@ -161,14 +200,20 @@ impl<'a> Turn<'a> {
             if let Some(default) = &slot.default {
                 self.conv.slots.insert(slot_name.clone(), default.clone());
             } else if let Some(ask) = &slot.ask {
-                self.conv.pending = Some(Pending::Slot { intent: intent.name.clone(), slot: slot_name.clone(), attempts: 0 });
+                self.conv.pending = Some(Pending::Slot {
+                    intent: intent.name.clone(),
+                    slot: slot_name.clone(),
+                    attempts: 0,
+                });
                 let q = self.render(ask);
                 self.say(&q);
                 return;
             }
         }
         if let Some(confirm) = &intent.confirm {
-            self.conv.pending = Some(Pending::Confirm { intent: intent.name.clone() });
+            self.conv.pending = Some(Pending::Confirm {
+                intent: intent.name.clone(),
+            });
             let q = self.render(confirm);
             self.say(&q);
             return;
@@ -178,9 +223,24 @@ impl<'a> Turn<'a> {
 
     async fn execute(&mut self, intent: &Intent) {
         let base = self.base_context();
-        let budget = self.engine.project.bot.turn_deadline.saturating_sub(DEADLINE_MARGIN);
-        let call_ctx = CallContext { deadline: self.started + budget, user_id: Some(self.conv.user_id.clone()) };
-        let executed = execute::run(intent, &self.engine.pipeline, &self.engine.templates, &base, &call_ctx).await;
+        let budget = self
+            .engine
+            .project
+            .bot
+            .turn_deadline
+            .saturating_sub(DEADLINE_MARGIN);
+        let call_ctx = CallContext {
+            deadline: self.started + budget,
+            user_id: Some(self.conv.user_id.clone()),
+        };
+        let executed = execute::run(
+            intent,
+            &self.engine.pipeline,
+            &self.engine.templates,
+            &base,
+            &call_ctx,
+        )
+        .await;
         self.out.calls.extend(executed.calls);
         let mut ctx = base;
         ctx.insert("steps".into(), Value::Object(executed.results));
@@ -188,7 +248,10 @@ impl<'a> Turn<'a> {
             None => self.reply(&intent.reply, &ctx),
             Some(failure) => {
                 ctx.insert("error".into(), json!({ "outcome": failure.outcome, "step": failure.step, "status": failure.status }));
-                let step_reply = intent.steps.get(&failure.step).and_then(|s| s.on_error.for_outcome(failure.outcome));
+                let step_reply = intent
+                    .steps
+                    .get(&failure.step)
+                    .and_then(|s| s.on_error.for_outcome(failure.outcome));
                 match step_reply.or_else(|| intent.on_error.for_outcome(failure.outcome)) {
                     Some(r) => self.reply(r, &ctx),
                     None => GENERIC_ERROR.to_string(),
@@ -204,17 +267,32 @@ impl<'a> Turn<'a> {
         let attempts = attempts + 1;
         if attempts >= self.engine.project.bot.max_ask_attempts {
             self.conv.pending = None;
-            self.say(&format!("{reason} Let's leave that for now. What else can I do for you?"));
+            self.say(&format!(
+                "{reason} Let's leave that for now. What else can I do for you?"
+            ));
             return;
         }
-        self.conv.pending = Some(Pending::Slot { intent: intent.name.clone(), slot: slot_name.to_string(), attempts });
-        let ask = intent.slots.get(slot_name).and_then(|s| s.ask.as_ref()).map(|a| self.render(a)).unwrap_or_default();
+        self.conv.pending = Some(Pending::Slot {
+            intent: intent.name.clone(),
+            slot: slot_name.to_string(),
+            attempts,
+        });
+        let ask = intent
+            .slots
+            .get(slot_name)
+            .and_then(|s| s.ask.as_ref())
+            .map(|a| self.render(a))
+            .unwrap_or_default();
         self.say(format!("{reason} {ask}").trim());
     }
 
     /// Another intent the user clearly switched to, while a question was pending.
     fn other_intent(&self, current: &str) -> Option<String> {
-        self.understood.intent.as_ref().filter(|(n, _)| n != current).map(|(n, _)| n.clone())
+        self.understood
+            .intent
+            .as_ref()
+            .filter(|(n, _)| n != current)
+            .map(|(n, _)| n.clone())
     }
 
     fn help(&mut self) {
@@ -222,11 +300,20 @@ impl<'a> Turn<'a> {
         let text = match &bot.help {
             Some(h) => self.render(h),
             None => {
-                let lines: Vec<String> = self.engine.project.intents.values().filter_map(|i| i.description.as_ref().map(|d| format!("- {d}"))).collect();
+                let lines: Vec<String> = self
+                    .engine
+                    .project
+                    .intents
+                    .values()
+                    .filter_map(|i| i.description.as_ref().map(|d| format!("- {d}")))
+                    .collect();
                 format!("Here is what I can help with:\n{}", lines.join("\n"))
             }
         };
-        self.out.intent = Some(IntentInfo { name: "help".into(), confidence: 1.0 });
+        self.out.intent = Some(IntentInfo {
+            name: "help".into(),
+            confidence: 1.0,
+        });
         self.say(&text);
     }
 
@@ -245,7 +332,10 @@ impl<'a> Turn<'a> {
     }
 
     fn note_intent(&mut self, name: &str) {
-        self.out.intent = Some(IntentInfo { name: name.to_string(), confidence: self.understood.confidence_of(name) });
+        self.out.intent = Some(IntentInfo {
+            name: name.to_string(),
+            confidence: self.understood.confidence_of(name),
+        });
     }
 
     fn base_context(&self) -> Map<String, Value> {
@@ -258,7 +348,11 @@ impl<'a> Turn<'a> {
     }
 
     fn render(&self, t: &switchboard_config::model::Template) -> String {
-        match self.engine.templates.render(t, &context(&self.base_context())) {
+        match self
+            .engine
+            .templates
+            .render(t, &context(&self.base_context()))
+        {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(target: "switchboard::turn", error = %e, "reply template failed");
@@ -287,10 +381,25 @@ impl<'a> Turn<'a> {
 }
 
 /// Validates a slot value against the operation input it feeds.
-fn check(slot: &switchboard_config::model::Slot, value: &Value) -> Result<Value, String> {
+fn check(
+    slot_name: &str,
+    slot: &switchboard_config::model::Slot,
+    value: &Value,
+) -> Result<Value, String> {
     match &slot.validation {
         None => Ok(value.clone()),
-        Some(input) => input.validate(value).map_err(|e| format!("Sorry, \"{}\" doesn't look right: it {}.", display(value), e.0)),
+        Some(input) => input.validate(value).map_err(|e| match e {
+            // A regular expression means nothing to a chat user.
+            InputError::Pattern(_) => format!(
+                "Sorry, \"{}\" doesn't look like a valid {}.",
+                display(value),
+                slot_name.replace('_', " ")
+            ),
+            other => format!(
+                "Sorry, \"{}\" doesn't look right: it {other}.",
+                display(value)
+            ),
+        }),
     }
 }
 
@@ -303,6 +412,10 @@ fn display(v: &Value) -> String {
 
 fn a_slot(name: &str) -> String {
     let words = name.replace('_', " ");
-    let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
     format!("{article} {words}")
 }

@@ -36,7 +36,13 @@ pub struct Executed {
 }
 
 /// Runs every step of an intent. `base` is the template context without `steps`.
-pub async fn run(intent: &Intent, pipeline: &Pipeline, templates: &Templates, base: &Map<String, Value>, call_ctx: &CallContext) -> Executed {
+pub async fn run(
+    intent: &Intent,
+    pipeline: &Pipeline,
+    templates: &Templates,
+    base: &Map<String, Value>,
+    call_ctx: &CallContext,
+) -> Executed {
     let mut out = Executed::default();
     let mut done: HashSet<&str> = HashSet::new();
     let mut pending: Vec<&Step> = intent.steps.values().collect();
@@ -46,7 +52,11 @@ pub async fn run(intent: &Intent, pipeline: &Pipeline, templates: &Templates, ba
         // Start (or skip) every step whose dependencies have all finished. Skipping can
         // unblock further steps, so repeat until nothing changes.
         loop {
-            let ready: Vec<&Step> = pending.iter().copied().filter(|s| s.depends_on.iter().all(|d| done.contains(d.as_str()))).collect();
+            let ready: Vec<&Step> = pending
+                .iter()
+                .copied()
+                .filter(|s| s.depends_on.iter().all(|d| done.contains(d.as_str())))
+                .collect();
             if ready.is_empty() {
                 break;
             }
@@ -70,7 +80,11 @@ pub async fn run(intent: &Intent, pipeline: &Pipeline, templates: &Templates, ba
                             done.insert(step.name.as_str());
                             skipped_any = true;
                         } else {
-                            out.failure = Some(Failure { step: step.name.clone(), outcome: OutcomeKind::BadRequest, status: None });
+                            out.failure = Some(Failure {
+                                step: step.name.clone(),
+                                outcome: OutcomeKind::BadRequest,
+                                status: None,
+                            });
                             return out;
                         }
                     }
@@ -81,7 +95,9 @@ pub async fn run(intent: &Intent, pipeline: &Pipeline, templates: &Templates, ba
             }
         }
 
-        let Some((step, result)) = running.next().await else { break };
+        let Some((step, result)) = running.next().await else {
+            break;
+        };
         done.insert(step.name.as_str());
         match result {
             Ok(record) => {
@@ -94,7 +110,11 @@ pub async fn run(intent: &Intent, pipeline: &Pipeline, templates: &Templates, ba
                 }
                 out.calls.push(record);
                 if !ok && !step.optional {
-                    out.failure = Some(Failure { step: step.name.clone(), outcome, status });
+                    out.failure = Some(Failure {
+                        step: step.name.clone(),
+                        outcome,
+                        status,
+                    });
                     return out;
                 }
             }
@@ -104,7 +124,11 @@ pub async fn run(intent: &Intent, pipeline: &Pipeline, templates: &Templates, ba
                 if step.optional {
                     out.results.insert(step.name.clone(), Value::Null);
                 } else {
-                    out.failure = Some(Failure { step: step.name.clone(), outcome: OutcomeKind::BadRequest, status: None });
+                    out.failure = Some(Failure {
+                        step: step.name.clone(),
+                        outcome: OutcomeKind::BadRequest,
+                        status: None,
+                    });
                     return out;
                 }
             }

@@ -89,7 +89,14 @@ pub struct CallSummary {
 
 impl From<&CallRecord> for CallSummary {
     fn from(r: &CallRecord) -> Self {
-        CallSummary { operation: r.operation.clone(), status: r.status, outcome: r.outcome, latency_ms: (r.latency_ms * 1000.0).round() / 1000.0, cached: r.cached, attempts: r.attempts }
+        CallSummary {
+            operation: r.operation.clone(),
+            status: r.status,
+            outcome: r.outcome,
+            latency_ms: (r.latency_ms * 1000.0).round() / 1000.0,
+            cached: r.cached,
+            attempts: r.attempts,
+        }
     }
 }
 
@@ -134,15 +141,29 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("intents", &self.project.intents.len()).finish()
+        f.debug_struct("Engine")
+            .field("intents", &self.project.intents.len())
+            .finish()
     }
 }
 
 impl Engine {
     /// Trains the models and wires the engine to its pipeline and store.
-    pub fn new(project: Arc<Project>, templates: Arc<Templates>, pipeline: Arc<Pipeline>, store: Arc<dyn ConversationStore>) -> Result<Engine, understand::UnderstandingError> {
+    pub fn new(
+        project: Arc<Project>,
+        templates: Arc<Templates>,
+        pipeline: Arc<Pipeline>,
+        store: Arc<dyn ConversationStore>,
+    ) -> Result<Engine, understand::UnderstandingError> {
         let understanding = Understanding::train(&project)?;
-        Ok(Engine { project, templates, pipeline, understanding, store, locks: Mutex::new(HashMap::new()) })
+        Ok(Engine {
+            project,
+            templates,
+            pipeline,
+            understanding,
+            store,
+            locks: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The project.
@@ -168,18 +189,29 @@ impl Engine {
     /// The conversation a user talks in when the client names none: stable per user, so a
     /// client that only knows user ids still gets multi-turn dialogue.
     pub fn default_conversation_id(user_id: &str) -> String {
-        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("switchboard:user:{user_id}").as_bytes()).to_string()
+        uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_URL,
+            format!("switchboard:user:{user_id}").as_bytes(),
+        )
+        .to_string()
     }
 
     /// Takes one turn.
     pub async fn turn(&self, req: TurnRequest) -> Result<TurnResponse, TurnError> {
         let started = Instant::now();
         let user_id = req.user_id.trim();
-        if user_id.is_empty() || user_id.chars().count() > 200 || user_id.chars().any(char::is_control) {
-            return Err(TurnError::Invalid("user_id must be 1 to 200 printable characters".into()));
+        if user_id.is_empty()
+            || user_id.chars().count() > 200
+            || user_id.chars().any(char::is_control)
+        {
+            return Err(TurnError::Invalid(
+                "user_id must be 1 to 200 printable characters".into(),
+            ));
         }
         if req.text.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(TurnError::Invalid(format!("text is too long: at most {MAX_MESSAGE_CHARS} characters")));
+            return Err(TurnError::Invalid(format!(
+                "text is too long: at most {MAX_MESSAGE_CHARS} characters"
+            )));
         }
         let text = understand::clean_text(&req.text);
         if text.is_empty() {
@@ -188,8 +220,15 @@ impl Engine {
         let conversation_id = match req.conversation_id {
             Some(id) => {
                 let id = id.trim().to_string();
-                if id.is_empty() || id.len() > 100 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                    return Err(TurnError::Invalid("conversation_id must be 1 to 100 letters, digits, '-' or '_'".into()));
+                if id.is_empty()
+                    || id.len() > 100
+                    || !id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(TurnError::Invalid(
+                        "conversation_id must be 1 to 100 letters, digits, '-' or '_'".into(),
+                    ));
                 }
                 id
             }
@@ -198,35 +237,69 @@ impl Engine {
 
         let lock = self.lock_for(&conversation_id);
         let guard = lock.lock().await;
-        let result = self.turn_locked(user_id, &text, conversation_id.clone(), started).await;
+        let result = self
+            .turn_locked(user_id, &text, conversation_id.clone(), started)
+            .await;
         drop(guard);
         self.release(&conversation_id, lock);
         result
     }
 
-    async fn turn_locked(&self, user_id: &str, text: &str, conversation_id: String, started: Instant) -> Result<TurnResponse, TurnError> {
+    async fn turn_locked(
+        &self,
+        user_id: &str,
+        text: &str,
+        conversation_id: String,
+        started: Instant,
+    ) -> Result<TurnResponse, TurnError> {
         let mut conv = match self.store.load(&conversation_id).await? {
             Some(c) if c.user_id == user_id => c,
             // Someone else's conversation is reported as missing, not as forbidden, so ids
             // cannot be probed.
-            Some(_) => return Err(TurnError::NotFound(format!("conversation {conversation_id} not found"))),
+            Some(_) => {
+                return Err(TurnError::NotFound(format!(
+                    "conversation {conversation_id} not found"
+                )));
+            }
             None => Conversation::new(conversation_id, user_id.to_string()),
         };
         let limit = self.project.bot.history_limit;
         let now = chrono::Utc::now();
         let understood = self.understanding.understand(text, now.date_naive());
-        let outcome = dialogue::Turn::new(self, &mut conv, text, &understood, started).run().await;
+        let outcome = dialogue::Turn::new(self, &mut conv, text, &understood, started)
+            .run()
+            .await;
 
-        conv.push_history(HistoryEntry { role: Role::User, text: text.to_string(), at: now, intent: understood.intent.as_ref().map(|(n, _)| n.clone()) }, limit);
+        conv.push_history(
+            HistoryEntry {
+                role: Role::User,
+                text: text.to_string(),
+                at: now,
+                intent: understood.intent.as_ref().map(|(n, _)| n.clone()),
+            },
+            limit,
+        );
         for r in &outcome.replies {
-            conv.push_history(HistoryEntry { role: Role::Bot, text: r.clone(), at: chrono::Utc::now(), intent: outcome.intent.as_ref().map(|i| i.name.clone()) }, limit);
+            conv.push_history(
+                HistoryEntry {
+                    role: Role::Bot,
+                    text: r.clone(),
+                    at: chrono::Utc::now(),
+                    intent: outcome.intent.as_ref().map(|i| i.name.clone()),
+                },
+                limit,
+            );
         }
         conv.updated_at = chrono::Utc::now();
         self.store.save(&mut conv).await?;
 
         Ok(TurnResponse {
             conversation_id: conv.id.clone(),
-            replies: outcome.replies.into_iter().map(|text| ReplyText { text }).collect(),
+            replies: outcome
+                .replies
+                .into_iter()
+                .map(|text| ReplyText { text })
+                .collect(),
             intent: outcome.intent,
             slots: conv.slots.clone(),
             calls: outcome.calls.iter().map(CallSummary::from).collect(),
@@ -234,12 +307,18 @@ impl Engine {
     }
 
     fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut locks = self
+            .locks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         locks.entry(id.to_string()).or_default().clone()
     }
 
     fn release(&self, id: &str, lock: Arc<tokio::sync::Mutex<()>>) {
-        let mut locks = self.locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut locks = self
+            .locks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Two references: the map's and ours. Nobody else waits, so the entry can go.
         if Arc::strong_count(&lock) == 2 {
             locks.remove(id);

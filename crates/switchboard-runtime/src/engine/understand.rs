@@ -6,7 +6,9 @@
 use serde_json::Value;
 use switchboard_config::Project;
 use switchboard_config::model::EntityKind;
-use switchboard_nlu::{Builtin, Classifier, EntityDef, EntityExtractor, EntityMatch, LookupValue, Prediction};
+use switchboard_nlu::{
+    Builtin, Classifier, EntityDef, EntityExtractor, EntityMatch, LookupValue, Prediction,
+};
 
 /// The trained models of a project.
 pub struct Understanding {
@@ -29,18 +31,27 @@ pub struct Understood {
 impl Understood {
     /// The first value found for an entity.
     pub fn entity(&self, name: &str) -> Option<&Value> {
-        self.entities.iter().find(|m| m.entity == name).map(|m| &m.value)
+        self.entities
+            .iter()
+            .find(|m| m.entity == name)
+            .map(|m| &m.value)
     }
 
     /// The classifier's confidence in one intent.
     pub fn confidence_of(&self, intent: &str) -> f32 {
-        self.prediction.ranking.iter().find(|s| s.intent == intent).map_or(0.0, |s| s.confidence)
+        self.prediction
+            .ranking
+            .iter()
+            .find(|s| s.intent == intent)
+            .map_or(0.0, |s| s.confidence)
     }
 }
 
 impl std::fmt::Debug for Understanding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Understanding").field("threshold", &self.threshold).finish()
+        f.debug_struct("Understanding")
+            .field("threshold", &self.threshold)
+            .finish()
     }
 }
 
@@ -52,7 +63,11 @@ pub struct UnderstandingError(String);
 impl Understanding {
     /// Trains the classifier on every intent's examples and compiles the entities.
     pub fn train(project: &Project) -> Result<Understanding, UnderstandingError> {
-        let training: Vec<(String, Vec<String>)> = project.intents.values().map(|i| (i.name.clone(), i.examples.clone())).collect();
+        let training: Vec<(String, Vec<String>)> = project
+            .intents
+            .values()
+            .map(|i| (i.name.clone(), i.examples.clone()))
+            .collect();
         let classifier = Classifier::train(&training);
         let mut defs = Vec::new();
         for e in project.entities.values() {
@@ -63,17 +78,31 @@ impl Understanding {
                 defs.push((name.to_string(), EntityDef::Builtin(b)));
             }
         }
-        let extractor = EntityExtractor::new(defs).map_err(|e| UnderstandingError(e.to_string()))?;
-        let threshold = project.bot.confidence_threshold.unwrap_or(switchboard_nlu::DEFAULT_THRESHOLD);
-        Ok(Understanding { classifier, extractor, threshold })
+        let extractor =
+            EntityExtractor::new(defs).map_err(|e| UnderstandingError(e.to_string()))?;
+        let threshold = project
+            .bot
+            .confidence_threshold
+            .unwrap_or(switchboard_nlu::DEFAULT_THRESHOLD);
+        Ok(Understanding {
+            classifier,
+            extractor,
+            threshold,
+        })
     }
 
     /// Classifies a message and extracts its entities.
     pub fn understand(&self, text: &str, today: chrono::NaiveDate) -> Understood {
         let prediction = self.classifier.classify(text);
-        let intent = prediction.accept(self.threshold).map(|s| (s.intent.clone(), s.confidence));
+        let intent = prediction
+            .accept(self.threshold)
+            .map(|s| (s.intent.clone(), s.confidence));
         let entities = self.extractor.extract(text, today);
-        Understood { prediction, intent, entities }
+        Understood {
+            prediction,
+            intent,
+            entities,
+        }
     }
 
     /// The out-of-scope threshold in force.
@@ -91,9 +120,17 @@ fn entity_def(kind: &EntityKind) -> EntityDef {
     match kind {
         EntityKind::Pattern(p) => EntityDef::Pattern { regex: p.clone() },
         EntityKind::Lookup(values) => EntityDef::Lookup {
-            values: values.iter().map(|v| LookupValue { value: v.value.clone(), synonyms: v.synonyms.clone() }).collect(),
+            values: values
+                .iter()
+                .map(|v| LookupValue {
+                    value: v.value.clone(),
+                    synonyms: v.synonyms.clone(),
+                })
+                .collect(),
         },
-        EntityKind::Builtin(name) => builtin(name).map_or(EntityDef::Lookup { values: Vec::new() }, EntityDef::Builtin),
+        EntityKind::Builtin(name) => {
+            builtin(name).map_or(EntityDef::Lookup { values: Vec::new() }, EntityDef::Builtin)
+        }
     }
 }
 

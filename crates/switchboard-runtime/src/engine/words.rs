@@ -3,18 +3,76 @@
 
 /// Normalises a short answer for matching: lowercase, punctuation removed, spaces collapsed.
 fn norm(text: &str) -> String {
-    let cleaned: String = text.chars().map(|c| if c.is_alphanumeric() || c == '\'' { c.to_ascii_lowercase() } else { ' ' }).collect();
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
+        .collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 const YES: &[&str] = &[
-    "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "do it", "go ahead", "please do", "yes please", "correct", "absolutely", "of course", "sounds good", "that's right", "right",
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "yup",
+    "sure",
+    "ok",
+    "okay",
+    "confirm",
+    "confirmed",
+    "do it",
+    "go ahead",
+    "please do",
+    "yes please",
+    "correct",
+    "absolutely",
+    "of course",
+    "sounds good",
+    "that's right",
+    "right",
 ];
-const NO: &[&str] = &["no", "n", "nope", "nah", "no thanks", "no thank you", "don't", "do not", "not now", "negative"];
+const NO: &[&str] = &[
+    "no",
+    "n",
+    "nope",
+    "nah",
+    "no thanks",
+    "no thank you",
+    "don't",
+    "do not",
+    "not now",
+    "negative",
+];
 const CANCEL: &[&str] = &[
-    "cancel", "never mind", "nevermind", "forget it", "forget about it", "stop", "start over", "reset", "abort", "quit", "cancel that", "no never mind",
+    "cancel",
+    "never mind",
+    "nevermind",
+    "forget it",
+    "forget about it",
+    "stop",
+    "start over",
+    "reset",
+    "abort",
+    "quit",
+    "cancel that",
+    "no never mind",
 ];
-const HELP: &[&str] = &["help", "help me", "what can you do", "what can i ask", "what can i ask you", "menu", "options"];
+const HELP: &[&str] = &[
+    "help",
+    "help me",
+    "what can you do",
+    "what can i ask",
+    "what can i ask you",
+    "menu",
+    "options",
+];
 
 /// A yes or no answer, if the text is one.
 pub fn yes_no(text: &str) -> Option<bool> {

@@ -20,7 +20,9 @@ pub struct AuthLayer {
 impl AuthLayer {
     /// A layer for one connector's auth.
     pub fn new(auth: Auth) -> AuthLayer {
-        AuthLayer { auth: Arc::new(auth) }
+        AuthLayer {
+            auth: Arc::new(auth),
+        }
     }
 }
 
@@ -28,7 +30,10 @@ impl<S> Layer<S> for AuthLayer {
     type Service = AuthService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AuthService { inner, auth: self.auth.clone() }
+        AuthService {
+            inner,
+            auth: self.auth.clone(),
+        }
     }
 }
 
@@ -57,23 +62,42 @@ impl<S: Service<Attempt>> Service<Attempt> for AuthService<S> {
 fn attach(auth: &Auth, attempt: &mut Attempt) {
     let req = &mut attempt.request;
     let set = |headers: &mut http::HeaderMap, name: &str, value: String| {
-        if let (Ok(name), Ok(mut value)) = (http::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
+        if let (Ok(name), Ok(mut value)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
             value.set_sensitive(true);
             headers.insert(name, value);
         }
     };
     match auth {
         Auth::None => {}
-        Auth::ApiKey { location: ApiKeyLocation::Header, name, value } => set(&mut req.headers, name, value.expose().to_string()),
-        Auth::ApiKey { location: ApiKeyLocation::Query, name, value } => {
+        Auth::ApiKey {
+            location: ApiKeyLocation::Header,
+            name,
+            value,
+        } => set(&mut req.headers, name, value.expose().to_string()),
+        Auth::ApiKey {
+            location: ApiKeyLocation::Query,
+            name,
+            value,
+        } => {
             req.url.query_pairs_mut().append_pair(name, value.expose());
         }
-        Auth::Bearer { token } => set(&mut req.headers, "authorization", format!("Bearer {}", token.expose())),
+        Auth::Bearer { token } => set(
+            &mut req.headers,
+            "authorization",
+            format!("Bearer {}", token.expose()),
+        ),
         Auth::Basic { username, password } => {
             use base64::Engine as _;
             let pair = format!("{username}:{}", password.expose());
             let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
-            set(&mut req.headers, "authorization", format!("Basic {encoded}"));
+            set(
+                &mut req.headers,
+                "authorization",
+                format!("Basic {encoded}"),
+            );
         }
     }
 }

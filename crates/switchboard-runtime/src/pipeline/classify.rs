@@ -74,9 +74,13 @@ mod tests {
         assert_eq!(retry_after(" 0 ", now), Some(Duration::ZERO));
         assert_eq!(retry_after("99999999", now), Some(RETRY_AFTER_CAP));
         assert_eq!(retry_after("soon", now), None);
-        let date = chrono::DateTime::from_timestamp(1_784_000_030, 0).unwrap().to_rfc2822();
+        let date = chrono::DateTime::from_timestamp(1_784_000_030, 0)
+            .unwrap()
+            .to_rfc2822();
         assert_eq!(retry_after(&date, now), Some(Duration::from_secs(30)));
-        let past = chrono::DateTime::from_timestamp(1_783_999_000, 0).unwrap().to_rfc2822();
+        let past = chrono::DateTime::from_timestamp(1_783_999_000, 0)
+            .unwrap()
+            .to_rfc2822();
         assert_eq!(retry_after(&past, now), Some(Duration::ZERO));
     }
 }

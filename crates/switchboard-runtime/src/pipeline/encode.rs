@@ -8,7 +8,11 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Why a value cannot go into a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,7 +68,11 @@ mod tests {
             ("", Err(EncodeError::EmptySegment)),
         ];
         for (input, expected) in cases {
-            assert_eq!(path_segment(input).as_deref().map_err(Clone::clone), expected, "{input:?}");
+            assert_eq!(
+                path_segment(input).as_deref().map_err(Clone::clone),
+                expected,
+                "{input:?}"
+            );
         }
     }
 
@@ -72,7 +80,11 @@ mod tests {
     fn header_values_refuse_line_breaks() {
         assert!(header_value("ok value").is_ok());
         for bad in ["a\r\nX-Evil: 1", "a\nb", "a\0"] {
-            assert_eq!(header_value(bad), Err(EncodeError::HeaderControl), "{bad:?}");
+            assert_eq!(
+                header_value(bad),
+                Err(EncodeError::HeaderControl),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -64,7 +64,10 @@ pub enum CallError {
 
 impl CallError {
     pub(crate) fn invalid(input: &str, reason: String) -> CallError {
-        CallError::InvalidInput { input: input.to_string(), reason }
+        CallError::InvalidInput {
+            input: input.to_string(),
+            reason,
+        }
     }
 }
 
@@ -120,7 +123,10 @@ pub struct CallContext {
 impl CallContext {
     /// A context with a deadline `budget` from now.
     pub fn with_budget(budget: Duration) -> CallContext {
-        CallContext { deadline: Instant::now() + budget, user_id: None }
+        CallContext {
+            deadline: Instant::now() + budget,
+            user_id: None,
+        }
     }
 }
 
@@ -140,7 +146,9 @@ pub struct Pipeline {
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pipeline").field("connectors", &self.connectors.len()).finish()
+        f.debug_struct("Pipeline")
+            .field("connectors", &self.connectors.len())
+            .finish()
     }
 }
 
@@ -167,7 +175,10 @@ pub enum PipelineError {
 
 impl Pipeline {
     /// Builds one client and service stack per connector.
-    pub fn new(project: Arc<Project>, templates: Arc<Templates>) -> Result<Pipeline, PipelineError> {
+    pub fn new(
+        project: Arc<Project>,
+        templates: Arc<Templates>,
+    ) -> Result<Pipeline, PipelineError> {
         let mut connectors = HashMap::new();
         for (name, c) in &project.connectors {
             let client = reqwest::Client::builder()
@@ -177,16 +188,36 @@ impl Pipeline {
                 .tcp_nodelay(true)
                 .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .map_err(|e| PipelineError::Client { connector: name.clone(), reason: e.to_string() })?;
-            let service = tower::ServiceBuilder::new().layer(auth::AuthLayer::new(c.auth.clone())).service(HttpTransport::new(client));
+                .map_err(|e| PipelineError::Client {
+                    connector: name.clone(),
+                    reason: e.to_string(),
+                })?;
+            let service = tower::ServiceBuilder::new()
+                .layer(auth::AuthLayer::new(c.auth.clone()))
+                .service(HttpTransport::new(client));
             let mut responses = HashMap::new();
             for (op_name, op) in &c.operations {
-                let compiled = CompiledResponse::new(&op.response).map_err(|reason| PipelineError::Schema { operation: format!("{name}.{op_name}"), reason })?;
+                let compiled = CompiledResponse::new(&op.response).map_err(|reason| {
+                    PipelineError::Schema {
+                        operation: format!("{name}.{op_name}"),
+                        reason,
+                    }
+                })?;
                 responses.insert(op_name.clone(), compiled);
             }
-            connectors.insert(name.clone(), ConnectorRuntime { service: BoxCloneSyncService::new(service), responses });
+            connectors.insert(
+                name.clone(),
+                ConnectorRuntime {
+                    service: BoxCloneSyncService::new(service),
+                    responses,
+                },
+            );
         }
-        Ok(Pipeline { project, templates, connectors })
+        Ok(Pipeline {
+            project,
+            templates,
+            connectors,
+        })
     }
 
     /// The project this pipeline runs.
@@ -197,20 +228,33 @@ impl Pipeline {
     /// Checks arguments against an operation's inputs: unknown names are refused, values are
     /// validated and converted, defaults filled in. Every declared input is present in the
     /// result (null when optional and not given).
-    pub fn validate_inputs(op: &Operation, args: &Map<String, Value>) -> Result<Map<String, Value>, CallError> {
+    pub fn validate_inputs(
+        op: &Operation,
+        args: &Map<String, Value>,
+    ) -> Result<Map<String, Value>, CallError> {
         for name in args.keys() {
             if !op.inputs.contains_key(name) {
-                let hint = closest(name, op.inputs.keys()).map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default();
-                return Err(CallError::UnknownInput { operation: format!("{}.{}", op.connector, op.name), input: name.clone(), hint });
+                let hint = closest(name, op.inputs.keys())
+                    .map(|s| format!(" (did you mean \"{s}\"?)"))
+                    .unwrap_or_default();
+                return Err(CallError::UnknownInput {
+                    operation: format!("{}.{}", op.connector, op.name),
+                    input: name.clone(),
+                    hint,
+                });
             }
         }
         let mut out = Map::with_capacity(op.inputs.len());
         for (name, input) in &op.inputs {
             let given = args.get(name).filter(|v| !v.is_null());
             let value = match (given, &input.default) {
-                (Some(v), _) => input.validate(v).map_err(|e| CallError::invalid(name, e.0))?,
+                (Some(v), _) => input
+                    .validate(v)
+                    .map_err(|e| CallError::invalid(name, e.to_string()))?,
                 (None, Some(d)) => d.clone(),
-                (None, None) if input.required => return Err(CallError::MissingInput(name.clone())),
+                (None, None) if input.required => {
+                    return Err(CallError::MissingInput(name.clone()));
+                }
                 (None, None) => Value::Null,
             };
             out.insert(name.clone(), value);
@@ -220,12 +264,27 @@ impl Pipeline {
 
     /// Runs one operation call through the whole pipeline. Errors mean nothing was sent;
     /// every upstream result, good or bad, is a [`CallRecord`].
-    pub async fn call(&self, op_ref: &OperationRef, args: &Map<String, Value>, ctx: &CallContext) -> Result<CallRecord, CallError> {
+    pub async fn call(
+        &self,
+        op_ref: &OperationRef,
+        args: &Map<String, Value>,
+        ctx: &CallContext,
+    ) -> Result<CallRecord, CallError> {
         let unknown = || CallError::UnknownOperation(op_ref.to_string());
-        let connector = self.project.connectors.get(&op_ref.connector).ok_or_else(unknown)?;
-        let op = connector.operations.get(&op_ref.operation).ok_or_else(unknown)?;
+        let connector = self
+            .project
+            .connectors
+            .get(&op_ref.connector)
+            .ok_or_else(unknown)?;
+        let op = connector
+            .operations
+            .get(&op_ref.operation)
+            .ok_or_else(unknown)?;
         let runtime = self.connectors.get(&op_ref.connector).ok_or_else(unknown)?;
-        let compiled = runtime.responses.get(&op_ref.operation).ok_or_else(unknown)?;
+        let compiled = runtime
+            .responses
+            .get(&op_ref.operation)
+            .ok_or_else(unknown)?;
 
         let inputs = Self::validate_inputs(op, args)?;
         let request = request::build(connector, op, &inputs, &self.templates)?;
@@ -233,7 +292,11 @@ impl Pipeline {
         let started = Instant::now();
         let timeout = op.timeout.unwrap_or(connector.timeout);
         let deadline = (started + timeout).min(ctx.deadline);
-        let attempt = Attempt { request, deadline, max_response_bytes: connector.max_response_bytes };
+        let attempt = Attempt {
+            request,
+            deadline,
+            max_response_bytes: connector.max_response_bytes,
+        };
         let result = runtime.service.clone().oneshot(attempt).await;
         let mut record = interpret(op_ref.to_string(), result, compiled);
         record.attempts = 1;
@@ -253,7 +316,11 @@ impl Pipeline {
     }
 }
 
-fn interpret(operation: String, result: Result<RawResponse, TransportError>, compiled: &CompiledResponse) -> CallRecord {
+fn interpret(
+    operation: String,
+    result: Result<RawResponse, TransportError>,
+    compiled: &CompiledResponse,
+) -> CallRecord {
     let mut record = CallRecord {
         operation,
         outcome: OutcomeKind::Ok,
@@ -281,7 +348,11 @@ fn interpret(operation: String, result: Result<RawResponse, TransportError>, com
     record.status = Some(raw.status);
     record.outcome = classify::status(raw.status);
     if matches!(raw.status, 429 | 503)
-        && let Some(wait) = raw.headers.get(http::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| classify::retry_after(v, SystemTime::now()))
+        && let Some(wait) = raw
+            .headers
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| classify::retry_after(v, SystemTime::now()))
     {
         record.retry_after_ms = Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
     }
@@ -311,7 +382,10 @@ fn interpret(operation: String, result: Result<RawResponse, TransportError>, com
 }
 
 /// The closest name within a small edit distance, for "did you mean" hints.
-pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a String>,
+) -> Option<&'a str> {
     candidates
         .map(|c| (strsim::jaro_winkler(name, c), c))
         .filter(|(score, _)| *score > 0.8)

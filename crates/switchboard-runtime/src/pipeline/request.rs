@@ -27,7 +27,12 @@ pub struct PreparedRequest {
 
 /// Builds the request. `inputs` must already be validated: every declared input is present
 /// (null when an optional input was not given).
-pub fn build(connector: &Connector, op: &Operation, inputs: &Map<String, Value>, templates: &Templates) -> Result<PreparedRequest, CallError> {
+pub fn build(
+    connector: &Connector,
+    op: &Operation,
+    inputs: &Map<String, Value>,
+    templates: &Templates,
+) -> Result<PreparedRequest, CallError> {
     let mut path = String::with_capacity(connector.base_url.len() + op.path.source.len() + 16);
     path.push_str(&connector.base_url);
     for part in &op.path.parts {
@@ -35,21 +40,31 @@ pub fn build(connector: &Connector, op: &Operation, inputs: &Map<String, Value>,
             PathPart::Literal(s) => path.push_str(s),
             PathPart::Param(name) => {
                 let value = inputs.get(name).map(scalar_text).unwrap_or_default();
-                let segment = encode::path_segment(&value).map_err(|e| CallError::invalid(name, e.to_string()))?;
+                let segment = encode::path_segment(&value)
+                    .map_err(|e| CallError::invalid(name, e.to_string()))?;
                 path.push_str(&segment);
             }
         }
     }
-    let mut url = reqwest::Url::parse(&path).map_err(|e| CallError::Build(format!("bad URL for {}: {e}", op.path.source)))?;
-    let base = reqwest::Url::parse(&connector.base_url).map_err(|e| CallError::Build(format!("bad base URL: {e}")))?;
+    let mut url = reqwest::Url::parse(&path)
+        .map_err(|e| CallError::Build(format!("bad URL for {}: {e}", op.path.source)))?;
+    let base = reqwest::Url::parse(&connector.base_url)
+        .map_err(|e| CallError::Build(format!("bad base URL: {e}")))?;
     // Defence in depth: encoding already guarantees this.
-    if url.scheme() != base.scheme() || url.host_str() != base.host_str() || url.port_or_known_default() != base.port_or_known_default() {
-        return Err(CallError::Build("request would leave the connector's origin".into()));
+    if url.scheme() != base.scheme()
+        || url.host_str() != base.host_str()
+        || url.port_or_known_default() != base.port_or_known_default()
+    {
+        return Err(CallError::Build(
+            "request would leave the connector's origin".into(),
+        ));
     }
 
     let ctx = crate::template::context(&serde_json::json!({ "inputs": inputs }));
     if !op.query.is_empty() {
-        let query = templates.values(&op.query, &ctx).map_err(|e| CallError::Build(e.to_string()))?;
+        let query = templates
+            .values(&op.query, &ctx)
+            .map_err(|e| CallError::Build(e.to_string()))?;
         let mut pairs = url.query_pairs_mut();
         for (name, value) in &query {
             match value {
@@ -74,32 +89,54 @@ pub fn build(connector: &Connector, op: &Operation, inputs: &Map<String, Value>,
         insert_header(&mut headers, name, value.expose())?;
     }
     if !op.headers.is_empty() {
-        let values = templates.values(&op.headers, &ctx).map_err(|e| CallError::Build(e.to_string()))?;
+        let values = templates
+            .values(&op.headers, &ctx)
+            .map_err(|e| CallError::Build(e.to_string()))?;
         for (name, value) in &values {
             if value.is_null() {
                 continue;
             }
             let text = scalar_text(value);
-            encode::header_value(&text).map_err(|e| CallError::invalid(&format!("header {name}"), e.to_string()))?;
+            encode::header_value(&text)
+                .map_err(|e| CallError::invalid(&format!("header {name}"), e.to_string()))?;
             insert_header(&mut headers, name, &text)?;
         }
     }
 
     let body = match &op.body {
         Some(template) => {
-            let value = templates.value(template, &ctx).map_err(|e| CallError::Build(e.to_string()))?;
-            headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            Some(Bytes::from(serde_json::to_vec(&value).map_err(|e| CallError::Build(e.to_string()))?))
+            let value = templates
+                .value(template, &ctx)
+                .map_err(|e| CallError::Build(e.to_string()))?;
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Some(Bytes::from(
+                serde_json::to_vec(&value).map_err(|e| CallError::Build(e.to_string()))?,
+            ))
         }
         None => None,
     };
-    let method = http::Method::from_bytes(op.method.as_str().as_bytes()).map_err(|e| CallError::Build(e.to_string()))?;
-    Ok(PreparedRequest { method, url, headers, body })
+    let method = http::Method::from_bytes(op.method.as_str().as_bytes())
+        .map_err(|e| CallError::Build(e.to_string()))?;
+    Ok(PreparedRequest {
+        method,
+        url,
+        headers,
+        body,
+    })
 }
 
 fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) -> Result<(), CallError> {
-    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| CallError::Build(format!("bad header name {name}")))?;
-    let value = HeaderValue::from_str(value).map_err(|_| CallError::invalid(&format!("header {name}"), "contains characters not allowed in a header".into()))?;
+    let name = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| CallError::Build(format!("bad header name {name}")))?;
+    let value = HeaderValue::from_str(value).map_err(|_| {
+        CallError::invalid(
+            &format!("header {name}"),
+            "contains characters not allowed in a header".into(),
+        )
+    })?;
     headers.insert(name, value);
     Ok(())
 }

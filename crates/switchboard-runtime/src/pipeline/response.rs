@@ -11,7 +11,10 @@ pub struct CompiledResponse {
 
 impl std::fmt::Debug for CompiledResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CompiledResponse").field("schema", &self.validator.is_some()).field("extract", &self.extract.len()).finish()
+        f.debug_struct("CompiledResponse")
+            .field("schema", &self.validator.is_some())
+            .field("extract", &self.extract.len())
+            .finish()
     }
 }
 
@@ -23,18 +26,28 @@ impl CompiledResponse {
             Some(schema) => Some(jsonschema::validator_for(schema).map_err(|e| e.to_string())?),
             None => None,
         };
-        let extract = spec.extract.iter().map(|(name, e)| (name.clone(), e.clone(), is_singular(&e.source))).collect();
+        let extract = spec
+            .extract
+            .iter()
+            .map(|(name, e)| (name.clone(), e.clone(), is_singular(&e.source)))
+            .collect();
         Ok(CompiledResponse { validator, extract })
     }
 
     /// The first way the body breaks the schema, as `at /path: message`.
     pub fn check(&self, body: &Value) -> Result<(), String> {
-        let Some(v) = &self.validator else { return Ok(()) };
+        let Some(v) = &self.validator else {
+            return Ok(());
+        };
         match v.iter_errors(body).next() {
             None => Ok(()),
             Some(err) => {
                 let path = err.instance_path().to_string();
-                let path = if path.is_empty() { "/".to_string() } else { path };
+                let path = if path.is_empty() {
+                    "/".to_string()
+                } else {
+                    path
+                };
                 Err(format!("response breaks its schema at {path}: {err}"))
             }
         }
@@ -93,7 +106,8 @@ pub fn parse_json(body: &[u8]) -> Result<Value, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
-    let text = std::str::from_utf8(body).map_err(|_| "response body is not valid UTF-8".to_string())?;
+    let text =
+        std::str::from_utf8(body).map_err(|_| "response body is not valid UTF-8".to_string())?;
     serde_json::from_str(text).map_err(|e| format!("response body is not JSON ({e})"))
 }
 
@@ -108,7 +122,11 @@ mod tests {
         let extract: IndexMap<String, Extract> = paths
             .iter()
             .map(|(n, p)| {
-                let e = Extract { source: p.to_string(), path: serde_json_path::JsonPath::parse(p).unwrap(), span: Span::file_start("t") };
+                let e = Extract {
+                    source: p.to_string(),
+                    path: serde_json_path::JsonPath::parse(p).unwrap(),
+                    span: Span::file_start("t"),
+                };
                 (n.to_string(), e)
             })
             .collect();
@@ -142,18 +160,37 @@ mod tests {
 
     #[test]
     fn schema_violations_name_the_place() {
-        let r = spec(Some(json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}})), &[]);
+        let r = spec(
+            Some(
+                json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}}),
+            ),
+            &[],
+        );
         assert!(r.check(&json!({"status": "ok"})).is_ok());
         let err = r.check(&json!({"status": 5})).unwrap_err();
-        assert!(err.starts_with("response breaks its schema at /status:"), "{err}");
-        assert!(r.check(&json!({"unexpected": true})).unwrap_err().contains("\"status\" is a required property"));
+        assert!(
+            err.starts_with("response breaks its schema at /status:"),
+            "{err}"
+        );
+        assert!(
+            r.check(&json!({"unexpected": true}))
+                .unwrap_err()
+                .contains("\"status\" is a required property")
+        );
     }
 
     #[test]
     fn json_parsing() {
         assert_eq!(parse_json(b""), Ok(Value::Null));
         assert_eq!(parse_json(b"{\"a\":1}"), Ok(json!({"a": 1})));
-        assert!(parse_json(b"<html>").unwrap_err().starts_with("response body is not JSON"));
-        assert_eq!(parse_json(&[0xff, 0xfe]), Err("response body is not valid UTF-8".to_string()));
+        assert!(
+            parse_json(b"<html>")
+                .unwrap_err()
+                .starts_with("response body is not JSON")
+        );
+        assert_eq!(
+            parse_json(&[0xff, 0xfe]),
+            Err("response body is not valid UTF-8".to_string())
+        );
     }
 }

@@ -58,13 +58,19 @@ impl HttpTransport {
         HttpTransport { client }
     }
 
-    async fn send(client: reqwest::Client, attempt: Attempt) -> Result<RawResponse, TransportError> {
+    async fn send(
+        client: reqwest::Client,
+        attempt: Attempt,
+    ) -> Result<RawResponse, TransportError> {
         let budget = attempt.deadline.saturating_duration_since(Instant::now());
         if budget.is_zero() {
             return Err(TransportError::Timeout(budget));
         }
         let req = attempt.request;
-        let mut builder = client.request(req.method, req.url).headers(req.headers).timeout(budget);
+        let mut builder = client
+            .request(req.method, req.url)
+            .headers(req.headers)
+            .timeout(budget);
         if let Some(body) = req.body {
             builder = builder.body(body);
         }
@@ -84,7 +90,11 @@ impl HttpTransport {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(RawResponse { status, headers, body: body.freeze() })
+            Ok(RawResponse {
+                status,
+                headers,
+                body: body.freeze(),
+            })
         };
         // reqwest's timeout covers the body too; this outer bound guards against any path
         // where it would not.
@@ -108,7 +118,11 @@ fn map_error(e: &reqwest::Error, budget: Duration) -> TransportError {
         source = s.source();
     }
     if reason.is_empty() {
-        reason = if e.is_connect() { "could not connect".into() } else { "request failed".into() };
+        reason = if e.is_connect() {
+            "could not connect".into()
+        } else {
+            "request failed".into()
+        };
     }
     TransportError::Connection(reason)
 }

@@ -9,16 +9,26 @@ use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
 /// Takes one chat turn.
-pub async fn chat(State(state): State<AppState>, body: Result<Json<TurnRequest>, JsonRejection>) -> Result<Json<TurnResponse>, ApiError> {
+pub async fn chat(
+    State(state): State<AppState>,
+    body: Result<Json<TurnRequest>, JsonRejection>,
+) -> Result<Json<TurnResponse>, ApiError> {
     let Json(req) = body?;
     let response = state.engine.turn(req).await?;
     Ok(Json(response))
 }
 
 /// A conversation's state and history.
-pub async fn conversation(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> Result<Json<Value>, ApiError> {
+pub async fn conversation(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
     let Path(id) = id?;
-    let conv = state.engine.conversation(&id).await?.ok_or_else(|| ApiError::not_found(format!("conversation {id} not found")))?;
+    let conv = state
+        .engine
+        .conversation(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("conversation {id} not found")))?;
     Ok(Json(json!({
         "conversation_id": conv.id,
         "user_id": conv.user_id,

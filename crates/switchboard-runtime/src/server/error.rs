@@ -18,7 +18,11 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a status, a stable code and a message safe to show.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// 400.
@@ -34,14 +38,30 @@ impl ApiError {
     /// 500, 503 and friends: the details go to the log, the client gets a plain sentence.
     pub fn internal(status: StatusCode, detail: &dyn std::fmt::Display) -> ApiError {
         tracing::error!(target: "switchboard::http", %detail, "request failed");
-        let message = if status == StatusCode::SERVICE_UNAVAILABLE { "storage is unavailable; try again shortly" } else { "internal error" };
-        ApiError::new(status, if status == StatusCode::SERVICE_UNAVAILABLE { "unavailable" } else { "internal" }, message)
+        let message = if status == StatusCode::SERVICE_UNAVAILABLE {
+            "storage is unavailable; try again shortly"
+        } else {
+            "internal error"
+        };
+        ApiError::new(
+            status,
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                "unavailable"
+            } else {
+                "internal"
+            },
+            message,
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": { "code": self.code, "message": self.message } }))).into_response()
+        (
+            self.status,
+            Json(json!({ "error": { "code": self.code, "message": self.message } })),
+        )
+            .into_response()
     }
 }
 
@@ -53,7 +73,11 @@ impl From<JsonRejection> for ApiError {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
             _ => "bad_request",
         };
-        let status = if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { status };
+        let status = if status == StatusCode::UNPROCESSABLE_ENTITY {
+            StatusCode::BAD_REQUEST
+        } else {
+            status
+        };
         ApiError::new(status, code, r.body_text())
     }
 }

@@ -1,0 +1,193 @@
+//! Connectors: base URL, default headers, authentication, timeouts and limits.
+
+use super::Ctx;
+use super::operation;
+use super::secrets;
+use crate::model::{ApiKeyLocation, Auth, Connector};
+use crate::raw::{RawAuth, RawConnector, RawDuration, RawKeyLocation, Spanned};
+use crate::secret::Secret;
+use indexmap::IndexMap;
+use std::time::Duration;
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const DEFAULT_MAX_RESPONSE_BYTES: usize = 1_048_576;
+
+/// Compiles a connector and its operations.
+pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnector) -> Connector {
+    let base_url = base_url(ctx, &raw.base_url).unwrap_or_default();
+    let mut headers = Vec::new();
+    for (hname, value) in &raw.headers {
+        check_header_name(ctx, hname);
+        let credential = is_credential_name(&hname.value);
+        if let Some(secret) = secrets::resolve(ctx, value, credential) {
+            if secret.expose().contains(['\r', '\n']) {
+                ctx.error(
+                    value.pos,
+                    format!("header {} must not contain a line break", hname.value),
+                );
+            }
+            headers.push((hname.value.clone(), secret));
+        }
+    }
+    let auth = match &raw.auth {
+        Some(a) => auth(ctx, a),
+        None => Auth::None,
+    };
+    let max_response_bytes = match &raw.max_response_bytes {
+        Some(n) if n.value == 0 => {
+            ctx.error(n.pos, "max_response_bytes must be more than 0");
+            DEFAULT_MAX_RESPONSE_BYTES
+        }
+        Some(n) => usize::try_from(n.value).unwrap_or(usize::MAX),
+        None => DEFAULT_MAX_RESPONSE_BYTES,
+    };
+    let mut operations = IndexMap::new();
+    for (op_name, op) in &raw.operations {
+        operations.insert(
+            op_name.value.clone(),
+            operation::operation(ctx, &name.value, op_name, op),
+        );
+    }
+    Connector {
+        name: name.value.clone(),
+        base_url,
+        headers,
+        auth,
+        timeout: duration(ctx, raw.timeout.as_ref(), "timeout").unwrap_or(DEFAULT_TIMEOUT),
+        connect_timeout: duration(ctx, raw.connect_timeout.as_ref(), "connect_timeout")
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+        max_response_bytes,
+        operations,
+        span: ctx.span(name.pos),
+    }
+}
+
+/// A positive duration, or `None` when absent (or zero, which is reported).
+pub(crate) fn duration(
+    ctx: &mut Ctx,
+    d: Option<&Spanned<RawDuration>>,
+    key: &str,
+) -> Option<Duration> {
+    let d = d?;
+    if d.value.0.is_zero() {
+        ctx.error(d.pos, format!("{key} must be more than 0"));
+        return None;
+    }
+    Some(d.value.0)
+}
+
+/// Whether a header or parameter name suggests a credential.
+pub(crate) fn is_credential_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["key", "token", "secret", "auth", "password", "cookie"]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
+/// Checks that a header name is an HTTP token.
+pub(crate) fn check_header_name(ctx: &mut Ctx, name: &Spanned<String>) {
+    let ok = !name.value.is_empty()
+        && name
+            .value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
+    if !ok {
+        ctx.error(
+            name.pos,
+            format!("{:?} is not a valid header name", name.value),
+        );
+    }
+}
+
+/// Resolves and checks a base URL; the value is echoed only when it was written literally.
+fn base_url(ctx: &mut Ctx, raw: &Spanned<String>) -> Option<String> {
+    let secret = secrets::resolve(ctx, raw, false)?;
+    let url = secret.expose().trim();
+    let shown = if secret.is_literal() {
+        format!(" {url:?}")
+    } else {
+        String::new()
+    };
+    let lower = url.to_ascii_lowercase();
+    let rest = if let Some(r) = lower.strip_prefix("https://") {
+        r
+    } else if let Some(r) = lower.strip_prefix("http://") {
+        r
+    } else {
+        ctx.error(
+            raw.pos,
+            format!("base_url{shown} must start with http:// or https://"),
+        );
+        return None;
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let problem = if url.contains(['?', '#']) {
+        Some("must not have a query or fragment")
+    } else if url.contains(char::is_whitespace) {
+        Some("must not contain spaces")
+    } else if authority.contains('@') {
+        Some("must not hold a user name or password; use auth")
+    } else if authority.is_empty() || authority.starts_with(':') {
+        Some("has no host")
+    } else if let Some((_, port)) = authority.rsplit_once(':')
+        && !authority.ends_with(']')
+        && port.parse::<u16>().is_err()
+    {
+        Some("has an invalid port")
+    } else {
+        None
+    };
+    if let Some(p) = problem {
+        ctx.error(raw.pos, format!("base_url{shown} {p}"));
+        return None;
+    }
+    Some(url.trim_end_matches('/').to_string())
+}
+
+fn auth(ctx: &mut Ctx, raw: &Spanned<RawAuth>) -> Auth {
+    let secret = |ctx: &mut Ctx, v: &Spanned<String>| {
+        secrets::resolve(ctx, v, true).unwrap_or_else(|| Secret::literal(String::new()))
+    };
+    match &raw.value {
+        RawAuth::None => Auth::None,
+        RawAuth::ApiKey {
+            location,
+            name,
+            value,
+        } => {
+            let location = match location.as_ref().map(|l| l.value) {
+                Some(RawKeyLocation::Query) => ApiKeyLocation::Query,
+                _ => ApiKeyLocation::Header,
+            };
+            if location == ApiKeyLocation::Header {
+                check_header_name(ctx, name);
+            } else if name.value.is_empty() {
+                ctx.error(name.pos, "the query parameter name must not be empty");
+            }
+            Auth::ApiKey {
+                location,
+                name: name.value.clone(),
+                value: secret(ctx, value),
+            }
+        }
+        RawAuth::Bearer { token } => Auth::Bearer {
+            token: secret(ctx, token),
+        },
+        RawAuth::Basic { username, password } => {
+            let user = secrets::resolve(ctx, username, false)
+                .map(|s| s.expose().to_string())
+                .unwrap_or_default();
+            if user.contains(':') {
+                ctx.error(
+                    username.pos,
+                    "a basic auth user name must not contain \":\"",
+                );
+            }
+            Auth::Basic {
+                username: user,
+                password: secret(ctx, password),
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The second stage: raw files become a [`Project`]. References are resolved, templates,
+//! JSONPaths, schemas and patterns parsed, secrets loaded, and intents linked to operations.
+//!
+//! Every function here returns its best-effort result and records problems in [`Ctx`], so one
+//! run reports every error; the project is handed out only when there were none.
+
+mod connector;
+mod entity;
+mod graph;
+mod includes;
+mod input;
+mod intent;
+mod operation;
+mod reply;
+mod response;
+mod secrets;
+mod settings;
+mod templates;
+
+use crate::LoadOptions;
+use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::model::{Connector, Project};
+use crate::raw::{Pos, RawError};
+use indexmap::IndexMap;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What every compile step shares: the file table, the options, and the problems found.
+pub(crate) struct Ctx<'o> {
+    /// Files by source index, as displayed in messages.
+    pub files: Vec<Arc<Path>>,
+    /// How to read files and the environment.
+    pub options: &'o LoadOptions,
+    /// Problems so far.
+    pub diags: Diagnostics,
+    /// Template and expression ids handed out, to keep them unique.
+    pub ids: HashSet<String>,
+    /// The environment templates are parsed with.
+    pub jinja: minijinja::Environment<'static>,
+}
+
+impl Ctx<'_> {
+    /// The span of a position.
+    pub fn span(&self, pos: Pos) -> Span {
+        match self.files.get(pos.source) {
+            Some(file) => Span::new(file.clone(), pos.line.max(1), pos.col.max(1)),
+            None => Span::file_start("<unknown>"),
+        }
+    }
+
+    /// Records an error.
+    pub fn error(&mut self, pos: Pos, message: impl Into<String>) {
+        let span = self.span(pos);
+        self.diags.push(Diagnostic::error(span, message));
+    }
+
+    /// Records a warning.
+    pub fn warn(&mut self, pos: Pos, message: impl Into<String>) {
+        let span = self.span(pos);
+        self.diags.push(Diagnostic::warning(span, message));
+    }
+
+    /// Records the problems found while reading a file.
+    pub fn raw_errors(&mut self, errors: Vec<RawError>) {
+        for e in errors {
+            self.error(e.pos, e.message);
+        }
+    }
+
+    /// The folder of the file a position is in (relative paths in that file start there).
+    pub fn dir_of(&self, pos: Pos) -> PathBuf {
+        self.files
+            .get(pos.source)
+            .and_then(|f| f.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// `file:line:col` of a position, for messages that point at a second place.
+    pub fn place(&self, pos: Pos) -> String {
+        self.span(pos).to_string()
+    }
+
+    /// A template id not used yet, based on `id`.
+    pub fn unique_id(&mut self, id: String) -> String {
+        if self.ids.insert(id.clone()) {
+            return id;
+        }
+        let mut n = 2;
+        loop {
+            let candidate = format!("{id}#{n}");
+            if self.ids.insert(candidate.clone()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+}
+
+/// Loads and compiles the project at `path`.
+pub(crate) fn load(
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<(Project, Diagnostics), Diagnostics> {
+    let mut ctx = Ctx {
+        files: Vec::new(),
+        options,
+        diags: Diagnostics::default(),
+        ids: HashSet::new(),
+        jinja: minijinja::Environment::new(),
+    };
+    let merged = includes::load_all(&mut ctx, path);
+
+    let mut connectors = IndexMap::new();
+    for (name, (key, raw)) in &merged.connectors {
+        let c: Connector = connector::connector(&mut ctx, key, raw);
+        connectors.insert(name.clone(), c);
+    }
+    let mut entities = IndexMap::new();
+    for (name, (key, raw)) in &merged.entities {
+        entities.insert(name.clone(), entity::entity(&mut ctx, key, raw));
+    }
+    let known = intent::Known::new(&connectors, &entities, &merged);
+    let mut intents = IndexMap::new();
+    for (name, (key, raw)) in &merged.intents {
+        intents.insert(name.clone(), intent::intent(&mut ctx, &known, key, raw));
+    }
+    let main_pos = Pos {
+        source: 0,
+        line: 1,
+        col: 1,
+    };
+    let bot = settings::bot(&mut ctx, merged.bot.as_ref(), main_pos, &known.all_slots);
+    let storage = settings::storage(&mut ctx, merged.storage.as_ref());
+
+    let mut diags = ctx.diags;
+    diags.sort();
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let project = Project {
+        path: path.to_path_buf(),
+        connectors,
+        entities,
+        intents,
+        bot,
+        storage,
+    };
+    Ok((project, diags))
+}

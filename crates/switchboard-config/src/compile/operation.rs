@@ -1,0 +1,243 @@
+//! Operations: method, path template, typed inputs, request templates and the response
+//! contract (JSON Schema and JSONPath extractions).
+
+use super::connector::{check_header_name, duration, is_credential_name};
+use super::secrets::LITERAL_CREDENTIAL;
+use super::templates::{self, Scope};
+use super::{Ctx, input, response};
+use crate::model::{Method, Operation, PathPart, PathTemplate, ResponseSpec, ValueTemplate};
+use crate::raw::{RawOperation, Spanned};
+use crate::suggest;
+use indexmap::IndexMap;
+use serde_json::Value;
+
+/// Compiles one operation of a connector.
+pub(crate) fn operation(
+    ctx: &mut Ctx,
+    connector: &str,
+    name: &Spanned<String>,
+    raw: &RawOperation,
+) -> Operation {
+    let what = format!("operation \"{connector}.{}\"", name.value);
+    let prefix = format!("connectors.{connector}.operations.{}", name.value);
+    let method = match &raw.method {
+        None => Method::Get,
+        Some(m) => Method::parse(m.value.trim()).unwrap_or_else(|| {
+            let upper = m.value.to_ascii_uppercase();
+            let hint =
+                suggest::did_you_mean(&upper, ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
+            ctx.error(
+                m.pos,
+                format!(
+                    "unknown method {:?}{hint}; use GET, POST, PUT, PATCH, DELETE or HEAD",
+                    m.value
+                ),
+            );
+            Method::Get
+        }),
+    };
+    let mut inputs = IndexMap::new();
+    for (iname, spec) in &raw.inputs {
+        inputs.insert(iname.value.clone(), input::input(ctx, &iname.value, spec));
+    }
+    let input_names: Vec<String> = inputs.keys().cloned().collect();
+    let path = match parse_path(&raw.path.value) {
+        Ok(p) => {
+            for param in p.params() {
+                match inputs.get(param) {
+                    None => {
+                        let hint =
+                            suggest::did_you_mean(param, input_names.iter().map(String::as_str));
+                        ctx.error(
+                            raw.path.pos,
+                            format!("path parameter {param:?} is not an input of {what}{hint}"),
+                        );
+                    }
+                    Some(i) if !i.required && i.default.is_none() => {
+                        ctx.error(raw.path.pos, format!("path parameter {param:?} must be a required input or have a default"));
+                    }
+                    Some(_) => {}
+                }
+            }
+            p
+        }
+        Err(e) => {
+            ctx.error(raw.path.pos, e);
+            PathTemplate {
+                source: raw.path.value.clone(),
+                parts: Vec::new(),
+            }
+        }
+    };
+    let scope = Scope::Operation {
+        what: &what,
+        inputs: &input_names,
+    };
+    let mut unused = Vec::new();
+    let mut query = IndexMap::new();
+    for (k, v) in &raw.query {
+        query.insert(
+            k.value.clone(),
+            templates::value(
+                ctx,
+                &format!("{prefix}.query.{}", k.value),
+                v,
+                &scope,
+                &mut unused,
+            ),
+        );
+    }
+    let mut headers = IndexMap::new();
+    for (k, v) in &raw.headers {
+        check_header_name(ctx, k);
+        let t = templates::value(
+            ctx,
+            &format!("{prefix}.headers.{}", k.value),
+            v,
+            &scope,
+            &mut unused,
+        );
+        if is_credential_name(&k.value) && matches!(t, ValueTemplate::Literal(Value::String(_))) {
+            ctx.error(
+                v.pos,
+                format!("{LITERAL_CREDENTIAL} in the connector's headers or auth"),
+            );
+        }
+        headers.insert(k.value.clone(), t);
+    }
+    let body = raw
+        .body
+        .as_ref()
+        .map(|b| templates::value(ctx, &format!("{prefix}.body"), b, &scope, &mut unused));
+    let response = match &raw.response {
+        Some(r) => response::response(ctx, r),
+        None => ResponseSpec::default(),
+    };
+    Operation {
+        connector: connector.to_string(),
+        name: name.value.clone(),
+        description: raw.description.clone(),
+        method,
+        path,
+        inputs,
+        query,
+        headers,
+        body,
+        response,
+        timeout: duration(ctx, raw.timeout.as_ref(), "timeout"),
+        span: ctx.span(name.pos),
+    }
+}
+
+/// Splits `/orders/{id}.json` into literal text and parameters.
+pub(crate) fn parse_path(s: &str) -> Result<PathTemplate, String> {
+    if !s.starts_with('/') {
+        return Err(format!("path {s:?} must start with \"/\""));
+    }
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '{' => {
+                let rest = &s[i + 1..];
+                let Some(end) = rest
+                    .find(['}', '{', '/'])
+                    .filter(|&e| rest[e..].starts_with('}'))
+                else {
+                    return Err(format!("unbalanced braces in path {s:?}"));
+                };
+                let name = &rest[..end];
+                let valid = name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid {
+                    return Err(format!("invalid parameter name {name:?} in path {s:?}"));
+                }
+                if !literal.is_empty() {
+                    parts.push(PathPart::Literal(std::mem::take(&mut literal)));
+                }
+                parts.push(PathPart::Param(name.to_string()));
+                for _ in 0..=end {
+                    chars.next();
+                }
+            }
+            '}' => return Err(format!("unbalanced braces in path {s:?}")),
+            '?' => return Err(format!("path {s:?} must not hold a query; use query:")),
+            '#' => return Err(format!("path {s:?} must not hold a fragment")),
+            '%' => {
+                let hex: String = s[i + 1..].chars().take(2).collect();
+                if hex.len() != 2 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(format!("invalid percent-encoding in path {s:?}"));
+                }
+                literal.push(c);
+            }
+            c if c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/".contains(c) => literal.push(c),
+            c => {
+                return Err(format!(
+                    "invalid character {c:?} in path {s:?}; percent-encode it"
+                ));
+            }
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(PathPart::Literal(literal));
+    }
+    Ok(PathTemplate {
+        source: s.to_string(),
+        parts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(s: &str) -> Vec<PathPart> {
+        parse_path(s).unwrap().parts
+    }
+
+    #[test]
+    fn parses_paths() {
+        assert_eq!(
+            parts("/orders/{id}.json"),
+            vec![
+                PathPart::Literal("/orders/".into()),
+                PathPart::Param("id".into()),
+                PathPart::Literal(".json".into())
+            ]
+        );
+        assert_eq!(
+            parts("/a/{x}{y}"),
+            vec![
+                PathPart::Literal("/a/".into()),
+                PathPart::Param("x".into()),
+                PathPart::Param("y".into())
+            ]
+        );
+        assert_eq!(
+            parse_path("orders").unwrap_err(),
+            "path \"orders\" must start with \"/\""
+        );
+        assert_eq!(
+            parse_path("/a/{id").unwrap_err(),
+            "unbalanced braces in path \"/a/{id\""
+        );
+        assert_eq!(
+            parse_path("/a/id}").unwrap_err(),
+            "unbalanced braces in path \"/a/id}\""
+        );
+        assert_eq!(
+            parse_path("/a/{i d}").unwrap_err(),
+            "invalid parameter name \"i d\" in path \"/a/{i d}\""
+        );
+        assert_eq!(
+            parse_path("/a b").unwrap_err(),
+            "invalid character ' ' in path \"/a b\"; percent-encode it"
+        );
+        assert!(parse_path("/a%2Fb").is_ok());
+        assert!(parse_path("/a%zz").is_err());
+    }
+}

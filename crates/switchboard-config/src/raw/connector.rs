@@ -1,0 +1,83 @@
+//! The `connectors` section: one external API each, with its credentials and defaults.
+
+use super::RawOperation;
+use super::common::{RawDuration, SecretDoc, Spanned};
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// One external API: where it is, how to authenticate, and the calls it offers.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Connector")]
+pub struct RawConnector {
+    /// The API's base URL with any version prefix, such as `https://api.example.com/v2`:
+    /// `http` or `https`, no query or fragment; a trailing slash is trimmed. May use
+    /// `${env:NAME}`. Every request's scheme, host and port come from here. Required.
+    #[schemars(with = "SecretDoc")]
+    pub base_url: Spanned<String>,
+    /// Headers sent on every request: name → value. Values may be `${env:NAME}` or
+    /// `${file:PATH}` references; credential-like headers (names containing `key`, `token`,
+    /// `secret`, `auth`, `password` or `cookie`) must be.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, SecretDoc>")]
+    pub headers: IndexMap<Spanned<String>, Spanned<String>>,
+    /// How requests prove who they are, chosen by `type`. Default: `{ type: none }`.
+    pub auth: Option<Spanned<RawAuth>>,
+    /// Time allowed for one attempt; an operation may override it. Default: `10s`.
+    pub timeout: Option<Spanned<RawDuration>>,
+    /// Time allowed to open a connection. Default: `2s`.
+    pub connect_timeout: Option<Spanned<RawDuration>>,
+    /// Largest response body accepted, in bytes. Default: `1048576`.
+    pub max_response_bytes: Option<Spanned<u64>>,
+    /// The calls this API offers, by name.
+    #[serde(default)]
+    pub operations: IndexMap<Spanned<String>, RawOperation>,
+}
+
+/// Outbound authentication, chosen by `type`. Credentials (`value`, `token`, `password`) must
+/// be `${env:NAME}` or `${file:PATH}` references, never written in the file.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[schemars(tag = "type", rename = "Auth")]
+pub enum RawAuth {
+    /// No credentials.
+    None,
+    /// A static key in a header or a query parameter.
+    ApiKey {
+        /// Where the key goes: `header` or `query`. Default: `header`.
+        #[serde(rename = "in")]
+        location: Option<Spanned<RawKeyLocation>>,
+        /// The header or query parameter name, such as `X-Api-Key`. Required.
+        name: Spanned<String>,
+        /// The key, as a reference. Required.
+        #[schemars(with = "SecretDoc")]
+        value: Spanned<String>,
+    },
+    /// `Authorization: Bearer <token>`.
+    Bearer {
+        /// The token, as a reference. Required.
+        #[schemars(with = "SecretDoc")]
+        token: Spanned<String>,
+    },
+    /// `Authorization: Basic <base64(username:password)>`.
+    Basic {
+        /// The user name (may be a reference). Required.
+        #[schemars(with = "SecretDoc")]
+        username: Spanned<String>,
+        /// The password, as a reference. Required.
+        #[schemars(with = "SecretDoc")]
+        password: Spanned<String>,
+    },
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "KeyLocation")]
+pub enum RawKeyLocation {
+    /// A request header.
+    Header,
+    /// A query parameter.
+    Query,
+}

@@ -1,0 +1,180 @@
+//! The `intents` section: what users ask for, the slots it needs, the steps that serve it,
+//! and the replies.
+
+use super::common::{ExpressionDoc, RawValue, Spanned, TemplateDoc, ValueTemplateDoc};
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use std::fmt;
+
+/// What a user wants, and how the bot serves it. Its templates see `slots`, `steps`, `user`,
+/// `turn`, `conversation` and, in error replies, `error`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Intent")]
+pub struct RawIntent {
+    /// What the intent is for (shown by `help` and to LLM agents).
+    pub description: Option<String>,
+    /// Example utterances the classifier learns from: at least one; fewer than three draws a
+    /// warning.
+    #[serde(default)]
+    pub examples: Vec<Spanned<String>>,
+    /// Values the intent needs, by name, in the order they are asked for. Slot values carry
+    /// over between intents of a conversation.
+    #[serde(default)]
+    pub slots: IndexMap<Spanned<String>, Spanned<RawSlot>>,
+    /// Operation calls, by name. Steps that read other steps (`steps.NAME` in `with` or
+    /// `when`) run after them; the others run concurrently.
+    #[serde(default)]
+    pub steps: IndexMap<Spanned<String>, Spanned<RawStep>>,
+    /// A question to confirm before the steps run, or `false`. Required when a
+    /// step calls an operation that writes (any method but GET and HEAD).
+    #[schemars(with = "Option<RawConfirmDoc>")]
+    pub confirm: Option<Spanned<RawConfirm>>,
+    /// The reply when the steps succeeded: a template, or a list of `{when, text}` variants
+    /// of which the first whose `when` holds is used. Required.
+    pub reply: Option<Spanned<RawReply>>,
+    /// Replies when a required step failed, by outcome (`not_found`, `bad_request`,
+    /// `unauthorized`, `forbidden`, `conflict`, `rate_limited`, `unavailable`, `timeout`,
+    /// `invalid_response`) or `default` for any other failure. Each is a reply as in `reply`.
+    #[serde(default)]
+    pub on_error: IndexMap<Spanned<String>, Spanned<RawReply>>,
+}
+
+/// A value the intent needs before its steps run.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Slot")]
+pub struct RawSlot {
+    /// The entity that fills the slot from a message: a declared entity or a built-in
+    /// (`number`, `amount`, `date`, `email`, `phone`).
+    pub entity: Option<Spanned<String>>,
+    /// The question asked when the slot is missing. A slot without `ask` is
+    /// optional.
+    #[schemars(with = "Option<TemplateDoc>")]
+    pub ask: Option<Spanned<String>>,
+    /// Used when nothing fills the slot.
+    pub default: Option<RawValue>,
+    /// Whether the value carries over to later intents in the same conversation.
+    /// Default: `true`.
+    pub carry_over: Option<Spanned<bool>>,
+}
+
+/// An operation call inside an intent.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Step")]
+pub struct RawStep {
+    /// The operation, as `CONNECTOR.OPERATION`. Required.
+    pub call: Spanned<String>,
+    /// Arguments: operation input → value template. Every required input without a default
+    /// must be given. `"{{ slots.NAME }}"` also makes the slot validated like the input.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, ValueTemplateDoc>")]
+    pub with: IndexMap<Spanned<String>, RawValue>,
+    /// The step runs only when this expression is true.
+    #[schemars(with = "Option<ExpressionDoc>")]
+    pub when: Option<Spanned<String>>,
+    /// Whether the intent goes on when this step fails (its result is then null).
+    /// Default: `false`.
+    pub optional: Option<Spanned<bool>>,
+    /// Replies by outcome for this step's failures, tried before the intent's `on_error`.
+    #[serde(default)]
+    pub on_error: IndexMap<Spanned<String>, Spanned<RawReply>>,
+}
+
+/// A confirmation question, or `false` for none.
+#[derive(Debug)]
+pub enum RawConfirm {
+    /// Ask this (a template).
+    Ask(String),
+    /// Explicitly no confirmation.
+    No,
+}
+
+/// A question to ask before the steps run (a template), or `false` for none.
+#[derive(JsonSchema)]
+#[schemars(untagged, rename = "Confirm")]
+pub enum RawConfirmDoc {
+    /// The question.
+    Ask(TemplateDoc),
+    /// `false`: no confirmation.
+    No(bool),
+}
+
+/// A reply: one template, or variants tried in order.
+#[derive(Debug, JsonSchema)]
+#[schemars(untagged, rename = "Reply")]
+pub enum RawReply {
+    /// A template.
+    Text(#[schemars(with = "TemplateDoc")] String),
+    /// Variants: the first whose `when` holds (or that has none) is used.
+    Variants(Vec<Spanned<RawReplyVariant>>),
+}
+
+/// One reply variant.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ReplyVariant")]
+pub struct RawReplyVariant {
+    /// Use this variant only when this expression is true.
+    #[schemars(with = "Option<ExpressionDoc>")]
+    pub when: Option<Spanned<String>>,
+    /// The reply text. Required.
+    #[schemars(with = "TemplateDoc")]
+    pub text: Spanned<String>,
+}
+
+impl<'de> Deserialize<'de> for RawReply {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawReply;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a reply text or a list of {when, text} variants")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawReply, E> {
+                Ok(RawReply::Text(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawReply, E> {
+                Ok(RawReply::Text(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawReply, E> {
+                Ok(RawReply::Text(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawReply, E> {
+                Ok(RawReply::Text(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawReply, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(RawReply::Variants)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawConfirm {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawConfirm;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a question to ask, or false")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawConfirm, E> {
+                if v {
+                    Err(E::custom(
+                        "confirm: true needs the question to ask; write the question, or false",
+                    ))
+                } else {
+                    Ok(RawConfirm::No)
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawConfirm, E> {
+                Ok(RawConfirm::Ask(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

@@ -1,0 +1,139 @@
+//! Operations: one call on a connector, with typed inputs, request templates and a response
+//! contract.
+
+use super::common::{JsonPathDoc, RawDuration, RawValue, Spanned, ValueTemplateDoc};
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use std::fmt;
+
+/// One call on a connector. Its templates see `inputs` only.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Operation")]
+pub struct RawOperation {
+    /// What the operation does, in one line (LLM agents see it as the tool's description).
+    pub description: Option<String>,
+    /// The HTTP method: `GET`, `POST`, `PUT`, `PATCH`, `DELETE` or `HEAD`, in any case.
+    /// Default: `GET`.
+    pub method: Option<Spanned<String>>,
+    /// The path below the base URL, starting with `/`. `{name}` inserts the input `name`,
+    /// percent-encoded (`/orders/{order_id}`, `/files/{id}.json`). Required.
+    pub path: Spanned<String>,
+    /// Typed inputs, by name: a type alone (`string`, `integer`, `number`, `boolean`) or a
+    /// map with `type` and constraints.
+    #[serde(default)]
+    pub inputs: IndexMap<Spanned<String>, Spanned<RawInput>>,
+    /// Query parameters: name → value template. A value that renders to null is left out.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, ValueTemplateDoc>")]
+    pub query: IndexMap<Spanned<String>, RawValue>,
+    /// Request headers: name → value template. A value that renders to null is left out.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, ValueTemplateDoc>")]
+    pub headers: IndexMap<Spanned<String>, RawValue>,
+    /// The JSON request body: any value whose string leaves are templates.
+    #[schemars(with = "Option<ValueTemplateDoc>")]
+    pub body: Option<RawValue>,
+    /// Time allowed for one attempt. Default: the connector's `timeout`.
+    pub timeout: Option<Spanned<RawDuration>>,
+    /// What a good response looks like, and what to take from it.
+    pub response: Option<Spanned<RawResponse>>,
+}
+
+/// The type of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "InputType")]
+pub enum RawInputType {
+    /// Text.
+    String,
+    /// A whole number.
+    Integer,
+    /// Any number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+}
+
+/// An input: a type alone, or a map with a type and constraints.
+#[derive(Debug, JsonSchema)]
+#[schemars(untagged, rename = "Input")]
+pub enum RawInput {
+    /// A type alone: a required input of that type.
+    Type(RawInputType),
+    /// A type with constraints.
+    Spec(RawInputSpec),
+}
+
+/// An input with constraints. Values from users and agents are checked against them before
+/// any request is sent.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "InputSpec")]
+pub struct RawInputSpec {
+    /// `string`, `integer`, `number` or `boolean`. Required.
+    #[serde(rename = "type")]
+    pub ty: Spanned<RawInputType>,
+    /// Whether a value must be given. Default: `true`, unless a `default` is given.
+    pub required: Option<Spanned<bool>>,
+    /// Used when no value is given; it must itself be a valid value.
+    pub default: Option<RawValue>,
+    /// A regular expression the whole value must match (it is anchored as `^(?:...)$`).
+    /// Strings only.
+    pub pattern: Option<Spanned<String>>,
+    /// The allowed values.
+    #[serde(rename = "enum")]
+    pub allowed: Option<Spanned<Vec<RawValue>>>,
+    /// Minimum length in characters. Strings only.
+    pub min_length: Option<Spanned<u64>>,
+    /// Maximum length in characters. Strings only.
+    pub max_length: Option<Spanned<u64>>,
+    /// Smallest allowed value. Numbers only.
+    pub minimum: Option<Spanned<f64>>,
+    /// Largest allowed value. Numbers only.
+    pub maximum: Option<Spanned<f64>>,
+    /// What the input means (LLM agents and prompts see it).
+    pub description: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawInput {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawInput;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a type (string, integer, number or boolean) or a map with `type`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawInput, E> {
+                RawInputType::deserialize(de::value::StrDeserializer::<E>::new(v))
+                    .map(RawInput::Type)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawInput, A::Error> {
+                RawInputSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawInput::Spec)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The response contract.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Response")]
+pub struct RawResponse {
+    /// An inline JSON Schema the body must satisfy (draft 2020-12 unless `$schema` says
+    /// otherwise; remote `$ref`s are not fetched).
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub schema: Option<RawValue>,
+    /// A file holding the JSON Schema, JSON or YAML, relative to this file. Use this or
+    /// `schema`, not both.
+    pub schema_file: Option<Spanned<String>>,
+    /// Values to take from the body: name → JSONPath (RFC 9535). Intent templates read them
+    /// as `steps.STEP.NAME`.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, JsonPathDoc>")]
+    pub extract: IndexMap<Spanned<String>, Spanned<String>>,
+}

@@ -1,0 +1,93 @@
+//! The top level of a project file, and the `bot` and `storage` sections.
+
+use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
+use super::{RawConnector, RawEntity, RawIntent};
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// The keys a main project file may have, in the order the reference lists them.
+pub const TOP_KEYS: &[&str] = &[
+    "bot",
+    "storage",
+    "include",
+    "connectors",
+    "entities",
+    "intents",
+];
+
+/// The keys an included file may have.
+pub const INCLUDED_KEYS: &[&str] = &["include", "connectors", "entities", "intents"];
+
+/// A Switchboard project file (`switchboard.yaml`): the APIs a bot may call, what users ask
+/// for, and how the bot answers. Included files hold the same sections except `bot` and
+/// `storage`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Project")]
+pub struct RawProject {
+    /// Bot-wide settings: fallback and help replies, the turn deadline, thresholds.
+    /// Main file only.
+    pub bot: Option<Spanned<RawBot>>,
+    /// Where conversations are stored. Main file only. Default: a SQLite file `switchboard.db`.
+    pub storage: Option<Spanned<RawStorage>>,
+    /// Other files to read connectors, entities and intents from: paths or glob patterns
+    /// (`intents/*.yaml`), relative to the file that includes them. A pattern that matches
+    /// nothing is an error.
+    #[serde(default)]
+    pub include: Vec<Spanned<String>>,
+    /// External APIs, by name.
+    #[serde(default)]
+    pub connectors: IndexMap<Spanned<String>, RawConnector>,
+    /// Typed values found in messages, by name.
+    #[serde(default)]
+    pub entities: IndexMap<Spanned<String>, RawEntity>,
+    /// What users ask for, by name.
+    #[serde(default)]
+    pub intents: IndexMap<Spanned<String>, RawIntent>,
+}
+
+/// Bot-wide settings.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Bot")]
+pub struct RawBot {
+    /// Said when no intent is confident enough.
+    /// Default: `Sorry, I didn't understand that. Could you say it another way?`
+    #[schemars(with = "Option<TemplateDoc>")]
+    pub fallback: Option<Spanned<String>>,
+    /// Said for the built-in `help`. When absent, help lists the intents'
+    /// descriptions.
+    #[schemars(with = "Option<TemplateDoc>")]
+    pub help: Option<Spanned<String>>,
+    /// Every turn answers within this time; every timeout and retry respects it. Default: `5s`.
+    pub turn_deadline: Option<Spanned<RawDuration>>,
+    /// Minimum classifier confidence, from 0 to 1, to accept an intent; below it the fallback
+    /// is said. Default: the classifier's calibrated threshold.
+    pub confidence_threshold: Option<Spanned<f64>>,
+    /// How many times a slot question is asked again after answers that do not fit, before
+    /// giving up. Default: `3`.
+    pub max_ask_attempts: Option<Spanned<u32>>,
+    /// How many messages of history a conversation keeps. Default: `50`.
+    pub history_limit: Option<Spanned<u64>>,
+}
+
+/// Where conversations are stored, chosen by `type`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[schemars(tag = "type", rename = "Storage")]
+pub enum RawStorage {
+    /// A SQLite file, for one machine (the default).
+    Sqlite {
+        /// The database file; relative paths are under the data directory.
+        /// Default: `switchboard.db`.
+        path: Option<Spanned<String>>,
+    },
+    /// PostgreSQL, for several instances behind a load balancer.
+    Postgres {
+        /// A `postgres://` URL, normally `${env:DATABASE_URL}`; a URL written in the file must
+        /// not hold a password. Required.
+        #[schemars(with = "SecretDoc")]
+        url: Spanned<String>,
+    },
+}

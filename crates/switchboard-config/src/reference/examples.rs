@@ -1,0 +1,373 @@
+//! The prose and the examples of the reference. Every example that starts with `# project` is
+//! a complete project, and a test loads each one.
+
+pub const HEADER: &str = r##"
+# Project file reference
+
+<!-- Generated from the doc comments in crates/switchboard-config/src/raw/ and the examples in
+crates/switchboard-config/src/reference/. Do not edit: run
+`UPDATE_REFERENCE=1 cargo test -p switchboard-config --test reference` instead. -->
+
+A Switchboard project is one YAML file (`switchboard.yaml` by convention) plus the files it
+includes. It declares the APIs a bot may call (connectors and their operations), the values it
+finds in messages (entities), what users ask for (intents), and how the bot answers.
+
+The project is checked completely when it loads: unknown keys, wrong types, undefined
+references, template and JSONPath syntax, JSON Schemas, secrets and the step graph. Every
+problem is reported at once as `file:line:col: message`, with a "did you mean" hint where one
+helps; `switchboard check` prints them and exits with status 1.
+
+Editors that speak the YAML language server protocol can complete and check keys with the JSON
+Schema in `docs/switchboard.schema.json`:
+
+```text
+# yaml-language-server: $schema=../../docs/switchboard.schema.json
+```
+"##;
+
+pub const PROJECT_INTRO: &str = r##"
+Keys not listed are errors. Sections that map names to items (`connectors`, `entities`,
+`intents`) may be spread over included files; a name defined twice is an error at the second
+place.
+"##;
+
+pub const PROJECT: &str = r##"
+# project
+bot:
+  fallback: "Sorry, I can only help with orders. Try: where is order 1001?"
+
+include: []
+
+connectors:
+  shop:
+    base_url: https://shop.example.com/api/v1
+    auth: { type: bearer, token: "${env:SHOP_TOKEN}" }
+    operations:
+      get_order:
+        path: /orders/{id}
+        inputs: { id: { type: string, pattern: "[0-9]{4,10}" } }
+        response:
+          extract: { status: $.status }
+
+entities:
+  order_id: { pattern: "\\b([0-9]{4,10})\\b" }
+
+intents:
+  order_status:
+    examples: [where is my order 1001, track order 1002, status of my order]
+    slots:
+      id: { entity: order_id, ask: "What's your order number?" }
+    steps:
+      order: { call: shop.get_order, with: { id: "{{ slots.id }}" } }
+    reply: "Order {{ slots.id }} is {{ steps.order.status }}."
+"##;
+
+pub const BOT: &str = r##"
+# project
+bot:
+  fallback: "Sorry, I didn't get that. Type \"help\" to see what I can do."
+  help: "I can look up orders and book appointments."
+  turn_deadline: 4s
+  confidence_threshold: 0.6
+  max_ask_attempts: 2
+  history_limit: 100
+"##;
+
+pub const STORAGE: &str = r##"
+# project
+storage:
+  type: postgres
+  url: "${env:DATABASE_URL}"
+# or, the default:
+# storage: { type: sqlite, path: switchboard.db }
+"##;
+
+pub const CONNECTORS_INTRO: &str = r##"
+`connectors` maps a connector's name to its settings. Operation calls are written
+`CONNECTOR.OPERATION` in intents.
+"##;
+
+pub const CONNECTORS: &str = r##"
+# project
+connectors:
+  weather:
+    base_url: https://api.weather.example/v2/
+    headers:
+      Accept: application/json
+      X-Client-Token: "${env:WEATHER_CLIENT_TOKEN}"
+    auth: { type: api_key, in: query, name: key, value: "${env:WEATHER_KEY}" }
+    timeout: 3s
+    connect_timeout: 500ms
+    max_response_bytes: 262144
+    operations:
+      current:
+        path: /current
+        inputs: { city: string }
+        query: { q: "{{ inputs.city }}" }
+"##;
+
+pub const AUTH: &str = r##"
+# project
+connectors:
+  public:
+    base_url: https://open.example.com
+    auth: { type: none }
+  keyed:
+    base_url: https://keyed.example.com
+    auth: { type: api_key, name: X-Api-Key, value: "${file:secrets/keyed-api-key}" }
+  tokens:
+    base_url: https://tokens.example.com
+    auth: { type: bearer, token: "${env:TOKENS_TOKEN}" }
+  legacy:
+    base_url: https://legacy.example.com
+    auth: { type: basic, username: bot, password: "${env:LEGACY_PASSWORD}" }
+"##;
+
+pub const OPERATIONS_INTRO: &str = r##"
+`operations` maps an operation's name to its definition. Operation templates (`query`,
+`headers`, `body`) see `inputs`, the operation's validated inputs, and nothing else.
+"##;
+
+pub const OPERATIONS: &str = r##"
+# project
+connectors:
+  store:
+    base_url: https://store.example.com/api/v2
+    auth: { type: bearer, token: "${env:STORE_TOKEN}" }
+    operations:
+      search_orders:
+        description: Find a customer's orders.
+        path: /customers/{customer_id}/orders
+        inputs:
+          customer_id: { type: string, pattern: "C[0-9]{1,8}" }
+          status: { type: string, enum: [open, shipped, delivered], required: false }
+          limit: { type: integer, minimum: 1, maximum: 50, default: 10 }
+        query:
+          status: "{{ inputs.status }}"
+          limit: "{{ inputs.limit }}"
+        timeout: 2s
+        response:
+          schema: { type: object, required: [orders] }
+          extract:
+            count: $.total
+            ids: $.orders[*].id
+      create_return:
+        description: Open a return for an order.
+        method: POST
+        path: /orders/{order_id}/returns
+        inputs:
+          order_id: string
+          reason: { type: string, max_length: 200 }
+          request_id: string
+        headers:
+          Idempotency-Key: "{{ inputs.request_id }}"
+        body:
+          reason: "{{ inputs.reason }}"
+          source: chatbot
+          note: "Return for order {{ inputs.order_id }}"
+        response:
+          extract: { id: $.id, label: $.label_url }
+"##;
+
+pub const INPUTS_INTRO: &str = r##"
+An input is a type alone (`order_id: string`, a required input) or a map with a `type` and
+constraints. Strings that spell a number or a boolean are accepted for those types, since chat
+text is text.
+"##;
+
+pub const INPUTS: &str = r##"
+# project
+connectors:
+  rates:
+    base_url: https://rates.example.com
+    operations:
+      convert:
+        path: /convert
+        inputs:
+          from: { type: string, pattern: "[A-Z]{3}", default: USD, description: "Currency code." }
+          to: { type: string, enum: [EUR, GBP, INR] }
+          amount: { type: number, minimum: 0 }
+          round: { type: boolean, required: false }
+          note: { type: string, min_length: 1, max_length: 80, required: false }
+        query: { from: "{{ inputs.from }}", to: "{{ inputs.to }}", amount: "{{ inputs.amount }}" }
+"##;
+
+pub const RESPONSE: &str = r##"
+# project
+connectors:
+  store:
+    base_url: https://store.example.com/api/v2
+    operations:
+      get_order:
+        path: /orders/{id}
+        inputs: { id: string }
+        response:
+          schema:
+            type: object
+            required: [id, status]
+            properties:
+              status: { enum: [open, shipped, delivered] }
+          extract:
+            status: $.status
+            tracking: $.shipment.tracking_number
+            first_item: $.items[0].name
+            paid: $.payments[?@.state == 'settled'].amount
+"##;
+
+pub const ENTITIES: &str = r##"
+# project
+entities:
+  order_id:
+    pattern: "#?\\b([A-Z]?-?[0-9]{3,10})\\b"
+  currency:
+    values:
+      USD: [dollar, dollars, bucks]
+      EUR: [euro, euros]
+  size:
+    values: [small, medium, large]
+  when:
+    builtin: date
+"##;
+
+pub const INTENTS_INTRO: &str = r##"
+`intents` maps an intent's name to its definition. Intent templates see `slots` (the
+conversation's slot values), `steps` (each step's extracted values, or null), `user` (`id`),
+`conversation` (`id`), `turn` (`id`) and, in error replies, `error` (`outcome`, `step`,
+`status`). A step's outcome is matched against the step's `on_error`, then the intent's, then
+the bot's fallback.
+"##;
+
+pub const INTENTS: &str = r##"
+# project
+connectors:
+  payments:
+    base_url: https://payments.example.com/v1
+    auth: { type: bearer, token: "${env:PAYMENTS_TOKEN}" }
+    operations:
+      get_payment:
+        path: /payments/{id}
+        inputs: { id: { type: string, pattern: "PAY-[0-9]+" } }
+        response: { extract: { amount: $.amount, status: $.status } }
+      refund:
+        method: POST
+        path: /refunds
+        inputs: { payment_id: string, key: string }
+        headers: { Idempotency-Key: "{{ inputs.key }}" }
+        body: { payment: "{{ inputs.payment_id }}" }
+        response: { extract: { id: $.id } }
+
+entities:
+  payment_id: { pattern: "\\b(PAY-[0-9]+)\\b" }
+
+intents:
+  refund:
+    description: Refund a payment, after confirmation.
+    examples: [refund PAY-1001, I want my money back, please refund my payment]
+    slots:
+      payment_id: { entity: payment_id, ask: "Which payment? (for example PAY-1001)" }
+    confirm: "Refund payment {{ slots.payment_id }}?"
+    steps:
+      payment: { call: payments.get_payment, with: { id: "{{ slots.payment_id }}" } }
+      refund:
+        call: payments.refund
+        with: { payment_id: "{{ slots.payment_id }}", key: "{{ turn.id }}" }
+        when: "steps.payment.status == 'settled'"
+    reply:
+      - when: "steps.refund"
+        text: "Refund {{ steps.refund.id }} of {{ steps.payment.amount }} is on its way."
+      - text: "Payment {{ slots.payment_id }} is {{ steps.payment.status }}, so it can't be refunded yet."
+    on_error:
+      not_found: "I can't find payment {{ slots.payment_id }}."
+      default: "The payments system isn't answering; nothing was refunded."
+"##;
+
+pub const SLOTS: &str = r##"
+# project
+intents:
+  book_table:
+    examples: [book a table, reserve for 4 tomorrow, table for two tonight]
+    slots:
+      day: { entity: date, ask: "For which day?" }
+      people: { entity: number, ask: "For how many people?", default: 2 }
+      note: { carry_over: false }
+    reply: "Booked for {{ slots.people }} on {{ slots.day }}."
+"##;
+
+pub const STEPS_INTRO: &str = r##"
+A step that reads another step (`steps.NAME` in `with` or `when`) runs after it; steps that do
+not depend on each other run concurrently. A cycle is an error. An intent whose steps call an
+operation that writes (any method but GET and HEAD) must say `confirm:`.
+"##;
+
+pub const STEPS: &str = r##"
+# project
+connectors:
+  store:
+    base_url: https://store.example.com
+    operations:
+      get_order: { path: "/orders/{id}", inputs: { id: string }, response: { extract: { customer: $.customer_id, tracking: $.tracking } } }
+      get_customer: { path: "/customers/{id}", inputs: { id: string }, response: { extract: { name: $.first_name } } }
+      track: { path: "/shipments/{n}", inputs: { n: string }, response: { extract: { city: $.city } } }
+intents:
+  where_is_it:
+    examples: [where is order 1001, track my order, where's my parcel]
+    slots:
+      order: { entity: number, ask: "Which order?" }
+    steps:
+      order: { call: store.get_order, with: { id: "{{ slots.order }}" } }
+      customer: { call: store.get_customer, with: { id: "{{ steps.order.customer }}" }, optional: true }
+      shipment:
+        call: store.track
+        with: { n: "{{ steps.order.tracking }}" }
+        when: "steps.order.tracking"
+        on_error:
+          not_found: "Order {{ slots.order }} hasn't shipped yet."
+    reply: "{{ steps.customer.name or 'Hi' }}, your order is in {{ steps.shipment.city }}."
+"##;
+
+pub const REPLIES_INTRO: &str = r##"
+A reply (in `reply`, and in each `on_error` entry) is a template, or a list of variants of which
+the first whose `when` holds (or that has no `when`) is used.
+"##;
+
+pub const REPLIES: &str = r##"
+# project
+intents:
+  greet:
+    examples: [hi, hello, good morning]
+    reply:
+      - when: "slots.name"
+        text: "Hello again, {{ slots.name }}!"
+      - text: "Hello! How can I help?"
+  tell_name:
+    examples: [my name is Ada, call me Ada, I'm Ada]
+    slots:
+      name: { ask: "What's your name?" }
+    reply: "Nice to meet you, {{ slots.name }}."
+"##;
+
+pub const TEMPLATES_EXTRA: &str = r##"
+Templates use [minijinja](https://docs.rs/minijinja) syntax: `{{ steps.order.status | upper }}`,
+`{% if slots.vip %}...{% endif %}`. A reference to a step the intent does not have, a slot no
+intent has, or an input the operation does not declare is an error at load time. Each template
+gets an id, such as `intents.order_status.reply.0`, that errors at run time name.
+"##;
+
+pub const EXPRESSIONS_EXTRA: &str = r##"
+Conditions use Jinja truthiness: undefined, null, `false`, empty strings and lists, and zero are
+false; `when: "steps.customer"` holds when the step returned something.
+"##;
+
+pub const VALUE_TEMPLATES_EXTRA: &str = r##"
+In `query`, `headers`, `body` and step `with`, `amount: "{{ slots.amount }}"` passes a number as
+a number, and `body: { items: "{{ steps.cart.items }}" }` passes a list as a list: values are
+inserted as JSON values, never spliced into JSON text. `note: "order {{ slots.id }}"` is always
+a string. Values without `{{` are constants.
+"##;
+
+pub const SECRETS_EXTRA: &str = r##"
+Credentials (`auth` values, tokens, passwords, and headers whose names contain `key`, `token`,
+`secret`, `auth`, `password` or `cookie`) must be references: a credential written in the file
+is an error ("literal credential"). A variable that is not set, or a file that cannot be read,
+is an error naming the variable or file; values never appear in messages or logs.
+"##;

@@ -1,0 +1,219 @@
+//! Generates the project-file reference (`docs/reference.md`) and the JSON Schema for editors
+//! (`docs/switchboard.schema.json`) from the raw types' doc comments, so the docs cannot drift
+//! from the code: a test regenerates both and fails when the checked-in copies differ.
+
+mod examples;
+mod probe;
+mod render;
+
+use render::Renderer;
+
+use crate::raw::{
+    RawAuth, RawBot, RawConnector, RawEntity, RawInputSpec, RawIntent, RawOperation, RawProject,
+    RawReplyVariant, RawResponse, RawSlot, RawStep, RawStorage,
+};
+use serde_json::Value;
+use std::fmt::Write;
+
+/// The JSON Schema of a project file.
+pub fn schema() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let mut schema = generator.into_root_schema_for::<RawProject>().to_value();
+    if let Some(obj) = schema.as_object_mut() {
+        obj.insert("title".into(), "Switchboard project file".into());
+    }
+    schema
+}
+
+/// The JSON Schema of a project file, pretty-printed.
+pub fn json_schema() -> String {
+    let mut s = serde_json::to_string_pretty(&schema()).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// One section of the reference: a raw type's keys, with prose and an example.
+struct Section {
+    title: &'static str,
+    /// The schema definition (`None` for the top level).
+    def: Option<&'static str>,
+    /// Keys in declaration order; for tagged enums, one list per variant.
+    keys: Keys,
+    intro: &'static str,
+    example: &'static str,
+}
+
+enum Keys {
+    Struct(&'static [&'static str]),
+    Tagged(Vec<(&'static str, &'static [&'static str])>),
+}
+
+fn sections() -> Vec<Section> {
+    use examples as ex;
+    use probe::keys;
+    let tagged = |variants: &[&'static str],
+                  f: fn(Option<&'static str>) -> &'static [&'static str]| {
+        Keys::Tagged(variants.iter().map(|v| (*v, f(Some(v)))).collect())
+    };
+    vec![
+        Section {
+            title: "Project file",
+            def: None,
+            keys: Keys::Struct(keys::<RawProject>(None)),
+            intro: ex::PROJECT_INTRO,
+            example: ex::PROJECT,
+        },
+        Section {
+            title: "bot",
+            def: Some("Bot"),
+            keys: Keys::Struct(keys::<RawBot>(None)),
+            intro: "",
+            example: ex::BOT,
+        },
+        Section {
+            title: "storage",
+            def: Some("Storage"),
+            keys: tagged(&["sqlite", "postgres"], keys::<RawStorage>),
+            intro: "",
+            example: ex::STORAGE,
+        },
+        Section {
+            title: "connectors",
+            def: Some("Connector"),
+            keys: Keys::Struct(keys::<RawConnector>(None)),
+            intro: ex::CONNECTORS_INTRO,
+            example: ex::CONNECTORS,
+        },
+        Section {
+            title: "auth",
+            def: Some("Auth"),
+            keys: tagged(&["none", "api_key", "bearer", "basic"], keys::<RawAuth>),
+            intro: "",
+            example: ex::AUTH,
+        },
+        Section {
+            title: "operations",
+            def: Some("Operation"),
+            keys: Keys::Struct(keys::<RawOperation>(None)),
+            intro: ex::OPERATIONS_INTRO,
+            example: ex::OPERATIONS,
+        },
+        Section {
+            title: "inputs",
+            def: Some("InputSpec"),
+            keys: Keys::Struct(keys::<RawInputSpec>(None)),
+            intro: ex::INPUTS_INTRO,
+            example: ex::INPUTS,
+        },
+        Section {
+            title: "response",
+            def: Some("Response"),
+            keys: Keys::Struct(keys::<RawResponse>(None)),
+            intro: "",
+            example: ex::RESPONSE,
+        },
+        Section {
+            title: "entities",
+            def: Some("Entity"),
+            keys: Keys::Struct(keys::<RawEntity>(None)),
+            intro: "",
+            example: ex::ENTITIES,
+        },
+        Section {
+            title: "intents",
+            def: Some("Intent"),
+            keys: Keys::Struct(keys::<RawIntent>(None)),
+            intro: ex::INTENTS_INTRO,
+            example: ex::INTENTS,
+        },
+        Section {
+            title: "slots",
+            def: Some("Slot"),
+            keys: Keys::Struct(keys::<RawSlot>(None)),
+            intro: "",
+            example: ex::SLOTS,
+        },
+        Section {
+            title: "steps",
+            def: Some("Step"),
+            keys: Keys::Struct(keys::<RawStep>(None)),
+            intro: ex::STEPS_INTRO,
+            example: ex::STEPS,
+        },
+        Section {
+            title: "replies",
+            def: Some("ReplyVariant"),
+            keys: Keys::Struct(keys::<RawReplyVariant>(None)),
+            intro: ex::REPLIES_INTRO,
+            example: ex::REPLIES,
+        },
+    ]
+}
+
+/// The markdown reference.
+pub fn markdown() -> String {
+    let r = Renderer { schema: schema() };
+    let sections = sections();
+    let mut out = String::new();
+    out.push_str(examples::HEADER.trim_start());
+    out.push_str("\n## Contents\n\n");
+    for s in &sections {
+        let _ = writeln!(out, "- [{}](#{})", s.title, anchor(s.title));
+    }
+    for t in [
+        "Durations",
+        "Templates",
+        "Expressions",
+        "Value templates",
+        "Secret references",
+        "JSONPath",
+        "Outcomes",
+    ] {
+        let _ = writeln!(out, "- [{t}](#{})", anchor(t));
+    }
+    out.push('\n');
+    for s in &sections {
+        r.section(&mut out, s);
+    }
+    r.value_types(&mut out);
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// A GitHub heading anchor.
+fn anchor(title: &str) -> String {
+    title
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The ```yaml blocks of a markdown text that start with `# project`: complete projects.
+pub fn project_examples(markdown: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match &mut current {
+            None if line.trim() == "```yaml" => current = Some(String::new()),
+            Some(block) if line.trim() == "```" => {
+                if block.starts_with("# project") {
+                    out.push(std::mem::take(block));
+                }
+                current = None;
+            }
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            None => {}
+        }
+    }
+    out
+}

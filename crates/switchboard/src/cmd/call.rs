@@ -1,0 +1,104 @@
+//! `switchboard call CONNECTOR.OPERATION name=value ...`: one operation through the full
+//! pipeline, printed as JSON.
+
+use crate::ProjectArg;
+use crate::exit;
+use anyhow::bail;
+use serde_json::{Map, Value, json};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_config::LoadOptions;
+use switchboard_config::model::OperationRef;
+use switchboard_runtime::pipeline::CallContext;
+
+/// Arguments of `call`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The operation, as `connector.operation`.
+    operation: String,
+    /// Inputs as `name=value` (values are converted to the input's type).
+    inputs: Vec<String>,
+    #[command(flatten)]
+    project: ProjectArg,
+    /// Include the response body.
+    #[arg(long)]
+    raw: bool,
+    /// Deadline for the whole call, all attempts included.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    deadline: Duration,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (num, unit) = s
+        .find(|c: char| c.is_ascii_alphabetic())
+        .map_or((s, "s"), |i| s.split_at(i));
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a duration like 5s or 500ms, found {s:?}"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("unknown unit {unit:?}; use ms, s or m")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+}
+
+/// Runs the call; the exit code follows the outcome (docs/cli.md).
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let Some(op_ref) = OperationRef::parse(&args.operation) else {
+        eprintln!(
+            "error: expected CONNECTOR.OPERATION, found {:?}",
+            args.operation
+        );
+        return Ok(ExitCode::from(exit::USAGE));
+    };
+    let mut inputs = Map::new();
+    for pair in &args.inputs {
+        let Some((name, value)) = pair.split_once('=') else {
+            eprintln!("error: expected name=value, found {pair:?}");
+            return Ok(ExitCode::from(exit::USAGE));
+        };
+        inputs.insert(name.to_string(), Value::String(value.to_string()));
+    }
+    let project = Arc::new(super::load_project(
+        &args.project.config,
+        &LoadOptions::default(),
+    )?);
+    if project.operation(&op_ref).is_none() {
+        let known: Vec<String> = project
+            .connectors
+            .values()
+            .flat_map(|c| c.operations.keys().map(move |o| format!("{}.{o}", c.name)))
+            .collect();
+        bail!(
+            "{} defines no operation {op_ref}; it has: {}",
+            args.project.config.display(),
+            known.join(", ")
+        );
+    }
+    let (_, pipeline) = switchboard_runtime::app::pipeline(project)?;
+    match pipeline
+        .call(&op_ref, &inputs, &CallContext::with_budget(args.deadline))
+        .await
+    {
+        Ok(mut record) => {
+            if !args.raw {
+                record.body = None;
+            }
+            let outcome = record.outcome;
+            println!("{}", serde_json::to_string_pretty(&record)?);
+            Ok(exit::for_outcome(outcome))
+        }
+        Err(e) => {
+            eprintln!("error: {e}; nothing was sent");
+            println!(
+                "{}",
+                json!({ "operation": op_ref.to_string(), "error": e.to_string(), "sent": false })
+            );
+            Ok(ExitCode::from(exit::USAGE))
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! One module per subcommand, plus the project loading they share.
+
+pub mod call;
+pub mod chat;
+pub mod check;
+pub mod demo;
+pub mod demo_backend;
+pub mod eval;
+pub mod init;
+pub mod serve;
+
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use switchboard_config::{Diagnostics, LoadOptions, Project};
+
+/// Loads a project, printing warnings; errors are printed and turned into a failure.
+pub fn load_project(path: &Path, options: &LoadOptions) -> anyhow::Result<Project> {
+    match switchboard_config::load(path, options) {
+        Ok((project, warnings)) => {
+            print_diagnostics(&warnings);
+            Ok(project)
+        }
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics);
+            let n = diagnostics.errors().count();
+            bail!(
+                "{} has {n} error{}",
+                path.display(),
+                if n == 1 { "" } else { "s" }
+            )
+        }
+    }
+}
+
+/// Prints diagnostics, one per line, on stderr.
+pub fn print_diagnostics(d: &Diagnostics) {
+    for line in &d.0 {
+        eprintln!("{line}");
+    }
+}
+
+/// Options shared by the commands that run a bot.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Where the embedded SQLite store keeps its file.
+    #[arg(long, default_value = ".switchboard", env = "SWITCHBOARD_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// A database URL (`postgres://...` or `sqlite://FILE`) overriding the project's `storage`.
+    #[arg(long, env = "SWITCHBOARD_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down; letting turns in flight finish");
+}
+
+/// Binds a listener with a readable error.
+pub async fn bind(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}

@@ -1,0 +1,40 @@
+//! `switchboard serve`: run a project.
+
+use super::RunArgs;
+use crate::ProjectArg;
+use crate::exit;
+use std::process::ExitCode;
+use switchboard_config::LoadOptions;
+use switchboard_runtime::server::{self, AppState};
+
+/// Arguments of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    project: ProjectArg,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "SWITCHBOARD_LISTEN")]
+    listen: String,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let project = super::load_project(&args.project.config, &LoadOptions::default())?;
+    let engine = switchboard_runtime::app::engine(
+        project,
+        &args.run.data_dir,
+        args.run.database_url.as_deref(),
+    )
+    .await?;
+    let listener = super::bind(&args.listen).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, project = %args.project.config.display(), "serving");
+    eprintln!(
+        "Switchboard is serving {} on http://{addr}/ (chat API: POST http://{addr}/v1/chat)",
+        args.project.config.display()
+    );
+    server::serve(listener, AppState { engine }, super::shutdown_signal()).await?;
+    Ok(exit::OK)
+}

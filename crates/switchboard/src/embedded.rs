@@ -1,0 +1,53 @@
+//! The demo project, embedded so `switchboard demo` needs nothing but the binary.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use switchboard_config::LoadOptions;
+
+/// The file name the embedded project is reported under.
+pub const DEMO_PROJECT: &str = "demo/switchboard.yaml";
+
+const FILES: &[(&str, &str)] = &[
+    (
+        "demo/switchboard.yaml",
+        include_str!("../../../examples/store/switchboard.yaml"),
+    ),
+    (
+        "demo/secrets/store-api-key",
+        include_str!("../../../examples/store/secrets/store-api-key"),
+    ),
+];
+
+/// Load options that read the embedded files instead of the disk.
+pub fn demo_load_options() -> LoadOptions {
+    LoadOptions {
+        read_file: Arc::new(|path: &Path| {
+            let wanted = normalise(path);
+            FILES
+                .iter()
+                .find(|(name, _)| Path::new(name) == wanted)
+                .map(|(_, text)| (*text).to_string())
+                .ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        format!("{} is not part of the demo", path.display()),
+                    )
+                })
+        }),
+        ..LoadOptions::default()
+    }
+}
+
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,292 @@
+//! The binary as a user runs it: `check`, `call`, `chat` through piped stdin, `init`, `eval`
+//! and `demo`, with their outputs and exit codes.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    c.env_remove("SWITCHBOARD_CONFIG")
+        .env_remove("SWITCHBOARD_LOG")
+        .env_remove("RUST_LOG");
+    c
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("binary runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// A copy of the demo project pointed at a demo backend started by the binary itself.
+struct Backend {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_backend() -> Backend {
+    let mut child = bin()
+        .args(["demo-backend", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = lines.next().expect("backend prints its address").unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("an URL")
+        .to_string();
+    std::thread::spawn(move || for _ in lines {});
+    Backend { child, url }
+}
+
+fn project_for(backend: &Backend, dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(repo().join("examples/store/switchboard.yaml")).unwrap();
+    std::fs::create_dir_all(dir.join("secrets")).unwrap();
+    std::fs::copy(
+        repo().join("examples/store/secrets/store-api-key"),
+        dir.join("secrets/store-api-key"),
+    )
+    .unwrap();
+    let path = dir.join("switchboard.yaml");
+    std::fs::write(
+        &path,
+        text.replace("http://127.0.0.1:8081/api/v2", &backend.url),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn check_summarises_a_good_project() {
+    let (code, out, err) = run(bin()
+        .args(["check", "-c"])
+        .arg(repo().join("examples/store/switchboard.yaml")));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(": ok: 1 connector, 10 operations, 13 intents"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_reports_every_error_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("switchboard.yaml");
+    std::fs::write(
+        &path,
+        "connectors:\n  api:\n    base_url: http://127.0.0.1:1/v1\n    operations:\n      get:\n        path: /things/{id}\nintents:\n  x:\n    examples: [a]\n    steps:\n      s: { call: api.gett }\n    reply: hi\n",
+    )
+    .unwrap();
+    let (code, _out, err) = run(bin().args(["check", "-c"]).arg(&path));
+    assert_eq!(code, 1);
+    assert!(
+        err.trim_end().ends_with("switchboard.yaml: 2 errors"),
+        "{err}"
+    );
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| {
+            l.contains("switchboard.yaml:") && !l.ends_with("errors") && !l.contains("warning:")
+        })
+        .collect();
+    assert_eq!(lines.len(), 2, "both errors are reported: {err}");
+    for l in &lines {
+        let rest = l.split("switchboard.yaml:").nth(1).unwrap();
+        let mut parts = rest.splitn(3, ':');
+        assert!(
+            parts.next().unwrap().parse::<u32>().is_ok()
+                && parts.next().unwrap().parse::<u32>().is_ok(),
+            "file:line:col in {l}"
+        );
+    }
+    assert!(err.contains("did you mean \"api.get\""), "{err}");
+}
+
+#[test]
+fn call_prints_json_and_exits_by_outcome() {
+    let backend = start_backend();
+    let dir = tempfile::tempdir().unwrap();
+    let project = project_for(&backend, dir.path());
+
+    let (code, out, err) = run(bin()
+        .args(["call", "store.get_order", "order_id=1001", "-c"])
+        .arg(&project));
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["outcome"], "ok");
+    assert_eq!(v["status"], 200);
+    assert_eq!(v["attempts"], 1);
+    assert_eq!(v["data"]["tracking"], "TRK1001");
+    assert!(v.get("body").is_none());
+
+    let (code, out, _) = run(bin()
+        .args(["call", "store.get_order", "order_id=1001", "--raw", "-c"])
+        .arg(&project));
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["body"]["id"], "1001");
+
+    let (code, out, _) = run(bin()
+        .args(["call", "store.get_order", "order_id=9999", "-c"])
+        .arg(&project));
+    assert_eq!(code, 3);
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap()["outcome"],
+        "not_found"
+    );
+
+    let (code, _, err) = run(bin()
+        .args(["call", "store.get_order", "order_id=../admin", "-c"])
+        .arg(&project));
+    assert_eq!(code, 2);
+    assert!(err.contains("nothing was sent"), "{err}");
+
+    let (code, _, err) = run(bin().args(["call", "store.get_order", "-c"]).arg(&project));
+    assert_eq!(code, 2);
+    assert!(err.contains("input \"order_id\" is required"), "{err}");
+
+    let (code, _, err) = run(bin().args(["call", "store.nope", "-c"]).arg(&project));
+    assert_eq!(code, 1);
+    assert!(err.contains("defines no operation store.nope"), "{err}");
+}
+
+#[test]
+fn chat_reads_piped_stdin() {
+    let backend = start_backend();
+    let dir = tempfile::tempdir().unwrap();
+    let project = project_for(&backend, dir.path());
+    let mut child = bin()
+        .args(["chat", "--verbose", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("-c")
+        .arg(&project)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"where is my order?\n1001\n/quit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("bot> What's your order number?"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("bot> Hi Aisha, your order 1001 is shipped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("intent: order_status"), "{stdout}");
+    assert!(stdout.contains("call: store.get_order ok 200"), "{stdout}");
+}
+
+#[test]
+fn init_scaffolds_a_project_that_checks_and_evaluates() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("my-bot");
+    let (code, out, err) = run(bin().arg("init").arg(&target));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Created a project"));
+    let (code, out, err) = run(bin()
+        .args(["check", "-c"])
+        .arg(target.join("switchboard.yaml")));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("ok: 1 connector, 1 operation, 2 intents"),
+        "{out}"
+    );
+    let (code, out, err) = run(bin()
+        .arg("eval")
+        .arg(target.join("eval.yaml"))
+        .arg("-c")
+        .arg(target.join("switchboard.yaml")));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.to_lowercase().contains("accuracy"), "{out}");
+    let (code, _, err) = run(bin().arg("init").arg(&target));
+    assert_eq!(code, 1);
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn demo_serves_the_bot_on_the_bundled_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--backend-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut web = None;
+    for line in lines.by_ref().take(10) {
+        let line = line.unwrap();
+        if line.trim_start().starts_with("web chat:") {
+            web = line.split_whitespace().last().map(str::to_string);
+            break;
+        }
+    }
+    let web = web.expect("demo prints the web chat URL");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let body: Value = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{web}v1/chat"))
+            .json(&serde_json::json!({"user_id": "u1", "text": "where is my order 1001?"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        body["replies"][0]["text"],
+        "Hi Aisha, your order 1001 is shipped; it is in Dubai, arriving 2026-11-30."
+    );
+}
