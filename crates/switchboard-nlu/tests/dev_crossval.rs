@@ -6,7 +6,7 @@
 //! It is harsher than `eval_store` (each fold trains on only 80% of a small set), so the bar
 //! is lower; it exists to catch changes that help the eval set by luck and hurt elsewhere.
 
-use std::collections::BTreeMap;
+mod common;
 
 use serde::Deserialize;
 use switchboard_nlu::{Classifier, DEFAULT_THRESHOLD};
@@ -20,9 +20,7 @@ const FOLDS: usize = 5;
 
 #[test]
 fn cross_validated_accuracy_with_out_of_scope() {
-    let training: BTreeMap<String, Vec<String>> =
-        marked_yaml::from_yaml(0, include_str!("data/store_train.yaml")).expect("parses");
-    let training: Vec<(String, Vec<String>)> = training.into_iter().collect();
+    let training = common::demo_training();
     let oos: Messages =
         marked_yaml::from_yaml(0, include_str!("data/dev_out_of_scope.yaml")).expect("parses");
 

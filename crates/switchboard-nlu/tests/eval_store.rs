@@ -2,7 +2,7 @@
 //! set in `examples/store/eval.yaml`, printing the report (`cargo test -p switchboard-nlu
 //! --test eval_store -- --nocapture` to see it).
 
-use std::collections::BTreeMap;
+mod common;
 
 use serde::Deserialize;
 use switchboard_nlu::{Classifier, DEFAULT_THRESHOLD, EvalCase, evaluate};
@@ -10,13 +10,6 @@ use switchboard_nlu::{Classifier, DEFAULT_THRESHOLD, EvalCase, evaluate};
 #[derive(Deserialize)]
 struct EvalFile {
     cases: Vec<EvalCase>,
-}
-
-fn training() -> Vec<(String, Vec<String>)> {
-    let text = include_str!("data/store_train.yaml");
-    let map: BTreeMap<String, Vec<String>> =
-        marked_yaml::from_yaml(0, text).expect("store_train.yaml parses");
-    map.into_iter().collect()
 }
 
 fn eval_cases() -> Vec<EvalCase> {
@@ -27,7 +20,7 @@ fn eval_cases() -> Vec<EvalCase> {
 
 #[test]
 fn store_eval_meets_the_bar() {
-    let train = training();
+    let train = common::demo_training();
     assert_eq!(train.len(), 13, "13 demo intents");
     let classifier = Classifier::train(&train);
     let cases = eval_cases();
@@ -55,7 +48,7 @@ fn store_eval_meets_the_bar() {
 
 #[test]
 fn no_eval_text_is_a_training_example() {
-    let seen: Vec<String> = training()
+    let seen: Vec<String> = common::demo_training()
         .into_iter()
         .flat_map(|(_, ex)| ex)
         .map(|e| e.to_lowercase())
