@@ -14,5 +14,9 @@ pub fn demo_training() -> Vec<(String, Vec<String>)> {
     }
     let text = include_str!("../../../../examples/store/switchboard.yaml");
     let project: Project = marked_yaml::from_yaml(0, text).expect("the demo project parses");
-    project.intents.into_iter().map(|(name, i)| (name, i.examples)).collect()
+    project
+        .intents
+        .into_iter()
+        .map(|(name, i)| (name, i.examples))
+        .collect()
 }
