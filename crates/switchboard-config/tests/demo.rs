@@ -112,7 +112,7 @@ fn intents_keep_replies_confirmations_and_error_replies() {
     assert!(matches!(with["idempotency_key"], ValueTemplate::Text(_)));
     let status = &p.intents["order_status"];
     assert!(status.confirm.is_none());
-    assert_eq!(status.reply.variants.len(), 3);
+    assert_eq!(status.reply.variants.len(), 4);
     assert_eq!(
         status.reply.variants[0]
             .when

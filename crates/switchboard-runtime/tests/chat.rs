@@ -344,3 +344,13 @@ async fn the_web_page_is_served() {
     let (status, _) = get(&bot.engine, "/readyz").await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn two_slots_on_one_entity_take_mentions_in_order() {
+    let bot = demo_bot().await;
+    assert!(reply(&say(&bot.engine, "u16", "USD to INR").await).starts_with("1 USD = 83.21 INR"));
+    // One mention fills the slot without a default; the base carries over.
+    assert!(
+        reply(&say(&bot.engine, "u16", "what about euros").await).starts_with("1 USD = 0.9215 EUR")
+    );
+}

@@ -82,6 +82,13 @@ impl<'a> Turn<'a> {
     }
 
     async fn on_new_message(&mut self) {
+        // "and order 1002?": the message fills a slot of the last intent and reads as a
+        // follow-up, so the user means that intent again, whatever else it resembles.
+        if let Some(last) = self.conv.last_intent.clone()
+            && self.is_follow_up_of(&last)
+        {
+            return self.serve(&last).await;
+        }
         if let Some((name, _)) = &self.understood.intent {
             let name = name.clone();
             return self.serve(&name).await;
@@ -89,19 +96,28 @@ impl<'a> Turn<'a> {
         if !self.engine.project.intents.contains_key("help") && words::is_help(self.text) {
             return self.help();
         }
-        // "and order 1002?": no intent stands out, but the message fills a slot of the last
-        // intent, so the user means that intent again.
-        if let Some(last) = self.conv.last_intent.clone()
-            && let Some(intent) = self.engine.project.intents.get(&last)
-            && intent.slots.values().any(|s| {
-                s.entity
-                    .as_deref()
-                    .is_some_and(|e| self.understood.entity(e).is_some())
-            })
-        {
-            return self.serve(&last).await;
-        }
         self.fallback();
+    }
+
+    /// Whether this message continues the last intent with a new slot value.
+    fn is_follow_up_of(&self, last: &str) -> bool {
+        let fills = |name: &str| {
+            self.engine.project.intents.get(name).is_some_and(|i| {
+                i.slots.values().any(|s| {
+                    s.entity
+                        .as_deref()
+                        .is_some_and(|e| self.understood.entity(e).is_some())
+                })
+            })
+        };
+        if !fills(last) {
+            return false;
+        }
+        match &self.understood.intent {
+            Some((predicted, _)) if predicted == last => true,
+            Some((predicted, _)) => !fills(predicted) && words::is_follow_up(self.text),
+            None => true,
+        }
     }
 
     async fn on_confirm_answer(&mut self, intent_name: &str) {
@@ -117,6 +133,7 @@ impl<'a> Turn<'a> {
             }
             Some(false) => {
                 self.conv.pending = None;
+                self.note_intent(intent_name);
                 self.clear_transient_slots(intent);
                 self.say("OK, I won't go ahead. Anything else I can do?");
             }
@@ -174,16 +191,15 @@ impl<'a> Turn<'a> {
         };
         self.note_intent(name);
         // Entities in this message fill (or replace) the intent's slots.
-        for (slot_name, slot) in &intent.slots {
-            let Some(entity) = &slot.entity else { continue };
-            let Some(found) = self.understood.entity(entity) else {
+        for (slot_name, found) in assign_entities(intent, self.understood) {
+            let Some(slot) = intent.slots.get(&slot_name) else {
                 continue;
             };
-            match check(slot_name, slot, found) {
+            match check(&slot_name, slot, &found) {
                 Ok(v) => {
-                    self.conv.slots.insert(slot_name.clone(), v);
+                    self.conv.slots.insert(slot_name, v);
                 }
-                Err(reason) => return self.reask(intent, slot_name, 0, &reason),
+                Err(reason) => return self.reask(intent, &slot_name, 0, &reason),
             }
         }
         self.continue_intent(intent).await;
@@ -378,6 +394,47 @@ impl<'a> Turn<'a> {
     fn say(&mut self, text: &str) {
         self.out.replies.push(text.to_string());
     }
+}
+
+/// Pairs entity mentions with the intent's slots. When several slots take the same entity
+/// ("from USD to INR"), mentions go to them in order; with fewer mentions than slots, the
+/// slots that have a default give way first ("the euro rate" fills the target, not the base).
+fn assign_entities(intent: &Intent, understood: &Understood) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for slot in intent.slots.values() {
+        let Some(entity) = slot.entity.as_deref() else {
+            continue;
+        };
+        if seen.contains(&entity) {
+            continue;
+        }
+        seen.push(entity);
+        let mut mentions: Vec<_> = understood
+            .entities
+            .iter()
+            .filter(|m| m.entity == entity)
+            .collect();
+        mentions.sort_by_key(|m| m.start);
+        let slots: Vec<(&String, &switchboard_config::model::Slot)> = intent
+            .slots
+            .iter()
+            .filter(|(_, s)| s.entity.as_deref() == Some(entity))
+            .collect();
+        let mut to_skip = slots.len().saturating_sub(mentions.len());
+        let receivers = slots.into_iter().filter(|(_, s)| {
+            if to_skip > 0 && s.default.is_some() {
+                to_skip -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        for ((name, _), mention) in receivers.zip(mentions) {
+            out.push((name.clone(), mention.value.clone()));
+        }
+    }
+    out
 }
 
 /// Validates a slot value against the operation input it feeds.

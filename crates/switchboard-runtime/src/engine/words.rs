@@ -96,6 +96,23 @@ pub fn is_help(text: &str) -> bool {
     HELP.contains(&norm(text).as_str())
 }
 
+/// Whether a message reads as a follow-up to the previous request: "and 1002?", "what about
+/// London", or a few words only.
+pub fn is_follow_up(text: &str) -> bool {
+    let n = norm(text);
+    [
+        "and ",
+        "what about ",
+        "how about ",
+        "also ",
+        "same for ",
+        "now ",
+    ]
+    .iter()
+    .any(|p| n.starts_with(p))
+        || n.split(' ').count() <= 3
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +127,8 @@ mod tests {
         assert!(is_cancel("cancel."));
         assert!(!is_cancel("cancel my order 1001"));
         assert!(is_help("Help?"));
+        assert!(is_follow_up("and 1002?"));
+        assert!(is_follow_up("What about London"));
+        assert!(!is_follow_up("I would like a refund for my last payment"));
     }
 }
