@@ -2,19 +2,14 @@
 //! a write, fill slots, run an intent, or fall back.
 
 use super::understand::Understood;
-use super::{Engine, IntentInfo, execute, words};
+use super::{Engine, IntentInfo, respond, words};
 use crate::conversation::{Conversation, Pending};
 use crate::pipeline::{CallContext, CallRecord};
-use crate::template::context;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
-use switchboard_config::model::{InputError, Intent, Reply};
+use switchboard_config::model::{InputError, Intent};
 use tokio::time::Instant;
 
-/// Said when a reply cannot be rendered or an intent has no reply for a failure. Never a raw
-/// upstream error.
-const GENERIC_ERROR: &str =
-    "Sorry, something went wrong on our side. Please try again in a moment.";
 /// Time kept back from the turn deadline for rendering and saving.
 const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
 
@@ -238,7 +233,6 @@ impl<'a> Turn<'a> {
     }
 
     async fn execute(&mut self, intent: &Intent) {
-        let base = self.base_context();
         let budget = self
             .engine
             .project
@@ -249,34 +243,18 @@ impl<'a> Turn<'a> {
             deadline: self.started + budget,
             user_id: Some(self.conv.user_id.clone()),
         };
-        let executed = execute::run(
-            intent,
+        let ran = respond::run_intent(
             &self.engine.pipeline,
             &self.engine.templates,
-            &base,
+            intent,
+            self.base_context(),
             &call_ctx,
         )
         .await;
-        self.out.calls.extend(executed.calls);
-        let mut ctx = base;
-        ctx.insert("steps".into(), Value::Object(executed.results));
-        let text = match &executed.failure {
-            None => self.reply(&intent.reply, &ctx),
-            Some(failure) => {
-                ctx.insert("error".into(), json!({ "outcome": failure.outcome, "step": failure.step, "status": failure.status }));
-                let step_reply = intent
-                    .steps
-                    .get(&failure.step)
-                    .and_then(|s| s.on_error.for_outcome(failure.outcome));
-                match step_reply.or_else(|| intent.on_error.for_outcome(failure.outcome)) {
-                    Some(r) => self.reply(r, &ctx),
-                    None => GENERIC_ERROR.to_string(),
-                }
-            }
-        };
+        self.out.calls.extend(ran.calls);
         self.conv.last_intent = Some(intent.name.clone());
         self.clear_transient_slots(intent);
-        self.say(&text);
+        self.say(&ran.text);
     }
 
     fn reask(&mut self, intent: &Intent, slot_name: &str, attempts: u32, reason: &str) {
@@ -364,31 +342,7 @@ impl<'a> Turn<'a> {
     }
 
     fn render(&self, t: &switchboard_config::model::Template) -> String {
-        match self
-            .engine
-            .templates
-            .render(t, &context(&self.base_context()))
-        {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(target: "switchboard::turn", error = %e, "reply template failed");
-                GENERIC_ERROR.to_string()
-            }
-        }
-    }
-
-    fn reply(&self, r: &Reply, ctx: &Map<String, Value>) -> String {
-        match self.engine.templates.reply(r, &context(ctx)) {
-            Ok(Some(s)) => s,
-            Ok(None) => {
-                tracing::error!(target: "switchboard::turn", "no reply variant applied");
-                GENERIC_ERROR.to_string()
-            }
-            Err(e) => {
-                tracing::error!(target: "switchboard::turn", error = %e, "reply template failed");
-                GENERIC_ERROR.to_string()
-            }
-        }
+        respond::render(&self.engine.templates, t, &self.base_context())
     }
 
     fn say(&mut self, text: &str) {
@@ -449,21 +403,14 @@ fn check(
             // A regular expression means nothing to a chat user.
             InputError::Pattern(_) => format!(
                 "Sorry, \"{}\" doesn't look like a valid {}.",
-                display(value),
+                respond::display(value),
                 slot_name.replace('_', " ")
             ),
             other => format!(
                 "Sorry, \"{}\" doesn't look right: it {other}.",
-                display(value)
+                respond::display(value)
             ),
         }),
-    }
-}
-
-fn display(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 

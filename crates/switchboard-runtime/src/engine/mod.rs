@@ -7,6 +7,8 @@
 
 mod dialogue;
 pub mod execute;
+pub mod fulfill;
+pub mod respond;
 pub mod understand;
 pub mod words;
 

@@ -1,0 +1,159 @@
+//! Fulfilment for other bot platforms: run one intent with slot values the platform already
+//! collected, without our own understanding or dialogue state. Rasa actions and Dialogflow
+//! webhooks join the chat turn here, at "execute", and make no HTTP calls of their own.
+
+use super::{Engine, respond};
+use crate::pipeline::{CallContext, CallRecord};
+use serde_json::{Map, Value, json};
+use std::time::Duration;
+use switchboard_config::model::OutcomeKind;
+use tokio::time::Instant;
+
+/// An intent to run with the platform's slot values.
+#[derive(Debug, Clone)]
+pub struct FulfillRequest {
+    /// The intent to run.
+    pub intent: String,
+    /// The platform's user or session id.
+    pub user_id: String,
+    /// Slot values from the platform (unknown names are ignored; null means not set).
+    pub slots: Map<String, Value>,
+    /// Time allowed, all calls included (a platform's webhook deadline, minus a margin).
+    pub deadline: Duration,
+}
+
+/// What the platform should do next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fulfilled {
+    /// The steps ran (or failed with an error reply); `replies` says the result.
+    Done {
+        /// The failing outcome, when a required step failed.
+        failure: Option<OutcomeKind>,
+    },
+    /// A required slot has no value: ask for it.
+    MissingSlot {
+        /// The slot.
+        slot: String,
+    },
+    /// A slot's value failed validation: the value should be cleared and asked for again.
+    InvalidSlot {
+        /// The slot.
+        slot: String,
+    },
+}
+
+/// The result of a fulfilment.
+#[derive(Debug, Clone)]
+pub struct FulfillResponse {
+    /// What happened.
+    pub status: Fulfilled,
+    /// What to say.
+    pub replies: Vec<String>,
+    /// The intent's slots after validation and conversion (only the intent's own slots).
+    pub slots: Map<String, Value>,
+    /// Step results by name, for platforms that store them (Dialogflow output contexts).
+    pub results: Map<String, Value>,
+    /// Every upstream call made.
+    pub calls: Vec<CallRecord>,
+}
+
+/// Why a fulfilment could not run.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum FulfillError {
+    /// The project has no such intent.
+    #[error("unknown intent {0}")]
+    UnknownIntent(String),
+}
+
+impl Engine {
+    /// Runs an intent with given slot values. Stateless: the platform keeps the conversation.
+    /// Confirmation questions are the platform's business and are not asked here.
+    pub async fn fulfill(&self, req: FulfillRequest) -> Result<FulfillResponse, FulfillError> {
+        let started = Instant::now();
+        let intent = self
+            .project
+            .intents
+            .get(&req.intent)
+            .ok_or_else(|| FulfillError::UnknownIntent(req.intent.clone()))?;
+        let mut slots = Map::new();
+        let mut out = FulfillResponse {
+            status: Fulfilled::Done { failure: None },
+            replies: Vec::new(),
+            slots: Map::new(),
+            results: Map::new(),
+            calls: Vec::new(),
+        };
+        let base = |slots: &Map<String, Value>| {
+            let mut ctx = Map::new();
+            ctx.insert("slots".into(), Value::Object(slots.clone()));
+            ctx.insert("user".into(), json!({ "id": req.user_id }));
+            ctx.insert("conversation".into(), json!({ "id": req.user_id }));
+            ctx.insert(
+                "turn".into(),
+                json!({ "id": uuid::Uuid::new_v4().to_string() }),
+            );
+            ctx
+        };
+        for (name, slot) in &intent.slots {
+            let given = req.slots.get(name).filter(|v| !v.is_null());
+            match (given, &slot.default) {
+                (Some(v), _) => match slot.validation.as_ref().map(|i| i.validate(v)) {
+                    None => {
+                        slots.insert(name.clone(), v.clone());
+                    }
+                    Some(Ok(v)) => {
+                        slots.insert(name.clone(), v);
+                    }
+                    Some(Err(e)) => {
+                        let ask = slot
+                            .ask
+                            .as_ref()
+                            .map(|a| respond::render(&self.templates, a, &base(&slots)))
+                            .unwrap_or_default();
+                        let reason = format!(
+                            "Sorry, \"{}\" doesn't look right: it {e}.",
+                            respond::display(v)
+                        );
+                        out.replies
+                            .push(format!("{reason} {ask}").trim().to_string());
+                        out.status = Fulfilled::InvalidSlot { slot: name.clone() };
+                        out.slots = slots;
+                        return Ok(out);
+                    }
+                },
+                (None, Some(d)) => {
+                    slots.insert(name.clone(), d.clone());
+                }
+                (None, None) => {
+                    if let Some(ask) = &slot.ask {
+                        out.replies
+                            .push(respond::render(&self.templates, ask, &base(&slots)));
+                        out.status = Fulfilled::MissingSlot { slot: name.clone() };
+                        out.slots = slots;
+                        return Ok(out);
+                    }
+                }
+            }
+        }
+        let call_ctx = CallContext {
+            deadline: started + req.deadline,
+            user_id: Some(req.user_id.clone()),
+        };
+        let ran = respond::run_intent(
+            &self.pipeline,
+            &self.templates,
+            intent,
+            base(&slots),
+            &call_ctx,
+        )
+        .await;
+        out.status = Fulfilled::Done {
+            failure: ran.failure.as_ref().map(|f| f.outcome),
+        };
+        out.replies.push(ran.text);
+        out.results = ran.results;
+        out.calls = ran.calls;
+        out.slots = slots;
+        Ok(out)
+    }
+}

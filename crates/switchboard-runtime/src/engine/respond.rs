@@ -1,0 +1,95 @@
+//! Running an intent's steps and wording the result: the reply when all went well, the
+//! `on_error` reply chosen by the failing step's outcome otherwise, and a plain sentence when a
+//! template fails. Shared by chat turns and the platform protocols, which join here.
+
+use super::execute::{self, Failure};
+use crate::pipeline::{CallContext, CallRecord, Pipeline};
+use crate::template::{Templates, context};
+use serde_json::{Map, Value, json};
+use switchboard_config::model::{Intent, Reply, Template};
+
+/// Said when a reply cannot be rendered or an intent has no reply for a failure. Never a raw
+/// upstream error.
+pub const GENERIC_ERROR: &str =
+    "Sorry, something went wrong on our side. Please try again in a moment.";
+
+/// What running an intent produced.
+#[derive(Debug)]
+pub struct Ran {
+    /// The reply text.
+    pub text: String,
+    /// Every upstream call made.
+    pub calls: Vec<CallRecord>,
+    /// Step results by name (see [`execute::Executed::results`]).
+    pub results: Map<String, Value>,
+    /// The failing step, when one failed.
+    pub failure: Option<Failure>,
+}
+
+/// Runs the steps of an intent and renders its reply. `base` is the template context without
+/// `steps` (slots, user, conversation, turn).
+pub async fn run_intent(
+    pipeline: &Pipeline,
+    templates: &Templates,
+    intent: &Intent,
+    base: Map<String, Value>,
+    call_ctx: &CallContext,
+) -> Ran {
+    let executed = execute::run(intent, pipeline, templates, &base, call_ctx).await;
+    let mut ctx = base;
+    ctx.insert("steps".into(), Value::Object(executed.results.clone()));
+    let text = match &executed.failure {
+        None => reply(templates, &intent.reply, &ctx),
+        Some(failure) => {
+            ctx.insert("error".into(), json!({ "outcome": failure.outcome, "step": failure.step, "status": failure.status }));
+            let step_reply = intent
+                .steps
+                .get(&failure.step)
+                .and_then(|s| s.on_error.for_outcome(failure.outcome));
+            match step_reply.or_else(|| intent.on_error.for_outcome(failure.outcome)) {
+                Some(r) => reply(templates, r, &ctx),
+                None => GENERIC_ERROR.to_string(),
+            }
+        }
+    };
+    Ran {
+        text,
+        calls: executed.calls,
+        results: executed.results,
+        failure: executed.failure,
+    }
+}
+
+/// Renders a text template, falling back to the generic sentence (and a log line) on error.
+pub fn render(templates: &Templates, t: &Template, ctx: &Map<String, Value>) -> String {
+    match templates.render(t, &context(ctx)) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(target: "switchboard::turn", error = %e, "reply template failed");
+            GENERIC_ERROR.to_string()
+        }
+    }
+}
+
+/// Renders the first applicable reply variant, with the same fallback.
+pub fn reply(templates: &Templates, r: &Reply, ctx: &Map<String, Value>) -> String {
+    match templates.reply(r, &context(ctx)) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            tracing::error!(target: "switchboard::turn", "no reply variant applied");
+            GENERIC_ERROR.to_string()
+        }
+        Err(e) => {
+            tracing::error!(target: "switchboard::turn", error = %e, "reply template failed");
+            GENERIC_ERROR.to_string()
+        }
+    }
+}
+
+/// A value as a user would write it: strings without quotes.
+pub fn display(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
