@@ -25,25 +25,8 @@ pub struct Args {
     #[arg(long)]
     raw: bool,
     /// Deadline for the whole call, all attempts included.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = switchboard_config::raw::parse_duration)]
     deadline: Duration,
-}
-
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let (num, unit) = s
-        .find(|c: char| c.is_ascii_alphabetic())
-        .map_or((s, "s"), |i| s.split_at(i));
-    let n: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("expected a duration like 5s or 500ms, found {s:?}"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        _ => return Err(format!("unknown unit {unit:?}; use ms, s or m")),
-    };
-    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
 }
 
 /// Runs the call; the exit code follows the outcome (docs/cli.md).
