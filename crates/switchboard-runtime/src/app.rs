@@ -31,6 +31,7 @@ pub enum AppError {
 pub fn pipeline(project: Arc<Project>) -> Result<(Arc<Templates>, Arc<Pipeline>), AppError> {
     let templates = Arc::new(Templates::compile(&project)?);
     let pipeline = Arc::new(Pipeline::new(project, templates.clone())?);
+    pipeline.enable_alerts();
     Ok((templates, pipeline))
 }
 

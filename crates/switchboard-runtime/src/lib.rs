@@ -4,6 +4,7 @@ pub mod app;
 pub mod conversation;
 pub mod engine;
 pub mod pipeline;
+pub mod platforms;
 pub mod server;
 pub mod storage;
 pub mod template;

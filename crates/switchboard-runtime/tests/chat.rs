@@ -158,13 +158,15 @@ async fn on_error_replies_follow_the_outcome() {
         reply(&nf),
         "I couldn't find order 9999. Could you check the number?"
     );
-    bot.backend.set_fault("orders=503:1".parse().unwrap());
+    // A GET is retried (3 attempts by default): the fault outlasts every attempt.
+    bot.backend.set_fault("orders=503:3".parse().unwrap());
     let down = say(&bot.engine, "u5", "where is my order 1001?").await;
     assert_eq!(
         reply(&down),
         "Our order system isn't answering right now. Shall I connect you to an agent?"
     );
     assert_eq!(down["calls"][0]["outcome"], "unavailable");
+    assert_eq!(down["calls"][0]["attempts"], 3);
     bot.backend.set_fault("orders=not_json:1".parse().unwrap());
     let bad = say(&bot.engine, "u6", "where is my order 1001?").await;
     assert_eq!(
@@ -175,9 +177,26 @@ async fn on_error_replies_follow_the_outcome() {
 }
 
 #[tokio::test]
+async fn a_retry_after_past_the_deadline_gets_the_rate_limited_reply_at_once() {
+    let bot = demo_bot().await;
+    bot.backend.set_fault("orders=429/3600:1".parse().unwrap());
+    let started = std::time::Instant::now();
+    let res = say(&bot.engine, "u11", "where is my order 1001?").await;
+    assert_eq!(
+        reply(&res),
+        "Our order system is busy right now. Please try again in a little while."
+    );
+    assert_eq!(res["calls"][0]["outcome"], "rate_limited");
+    assert_eq!(res["calls"][0]["reason"], "retry_after_too_long");
+    assert_eq!(res["calls"][0]["attempts"], 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+#[tokio::test]
 async fn an_optional_step_failing_leaves_the_reply_going() {
     let bot = demo_bot().await;
-    bot.backend.set_fault("shipments=503:1".parse().unwrap());
+    // Enough 503s for every attempt of the retried GET.
+    bot.backend.set_fault("shipments=503:3".parse().unwrap());
     let res = say(&bot.engine, "u7", "where is my order 1001?").await;
     assert_eq!(reply(&res), "Hi Aisha, your order 1001 is shipped.");
 }

@@ -62,7 +62,8 @@ async fn runs_the_intent_with_given_slots() {
         invalid.replies
     );
 
-    backend.set_fault("orders=503:1".parse().unwrap());
+    // Enough 503s for every attempt of the retried GET.
+    backend.set_fault("orders=503:3".parse().unwrap());
     let down = engine
         .fulfill(req("order_status", json!({"order_id": "1001"})))
         .await

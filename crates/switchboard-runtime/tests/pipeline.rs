@@ -66,29 +66,40 @@ async fn unknown_order_is_not_found() {
 
 #[tokio::test]
 async fn each_fault_gets_its_outcome_within_the_deadline() {
-    let cases: &[(&str, OutcomeKind, Option<u16>)] = &[
-        ("orders=500:1", OutcomeKind::Unavailable, Some(500)),
-        ("orders=503:1", OutcomeKind::Unavailable, Some(503)),
-        ("orders=429/2:1", OutcomeKind::RateLimited, Some(429)),
-        ("orders=hang:1", OutcomeKind::Timeout, None),
-        ("orders=slow_drip:1", OutcomeKind::Timeout, None),
-        ("orders=not_json:1", OutcomeKind::InvalidResponse, Some(200)),
+    // Each fault lasts 3 calls, as many as the default retry attempts, so a retried fault
+    // still shows; the faults that are retried (a GET is safe to repeat) say so in `attempts`.
+    let cases: &[(&str, OutcomeKind, Option<u16>, bool)] = &[
+        ("orders=500:3", OutcomeKind::Unavailable, Some(500), true),
+        ("orders=503:3", OutcomeKind::Unavailable, Some(503), true),
+        ("orders=429/2:3", OutcomeKind::RateLimited, Some(429), false),
+        ("orders=hang:3", OutcomeKind::Timeout, None, false),
+        ("orders=slow_drip:3", OutcomeKind::Timeout, None, false),
         (
-            "orders=schema_break:1",
+            "orders=not_json:3",
             OutcomeKind::InvalidResponse,
             Some(200),
+            false,
         ),
-        ("orders=reset:1", OutcomeKind::Unavailable, None),
-        ("orders=huge:1", OutcomeKind::InvalidResponse, None),
         (
-            "orders=invalid_utf8:1",
+            "orders=schema_break:3",
             OutcomeKind::InvalidResponse,
             Some(200),
+            false,
+        ),
+        ("orders=reset:3", OutcomeKind::Unavailable, None, true),
+        ("orders=huge:3", OutcomeKind::InvalidResponse, None, false),
+        (
+            "orders=invalid_utf8:3",
+            OutcomeKind::InvalidResponse,
+            Some(200),
+            false,
         ),
     ];
     let (addr, backend) = common::backend().await;
     let p = common::pipeline(common::store_project(addr));
-    for (fault, outcome, status) in cases {
+    for (fault, outcome, status, retried) in cases {
+        backend.clear_faults();
+        backend.reset_stats();
         backend.set_fault(fault.parse().unwrap());
         let started = std::time::Instant::now();
         let r = p
@@ -106,11 +117,24 @@ async fn each_fault_gets_its_outcome_within_the_deadline() {
             started.elapsed()
         );
         assert!(r.error.is_some(), "{fault}: a failure says why");
-        if *fault == "orders=429/2:1" {
+        assert_eq!(
+            u64::from(r.attempts),
+            backend.stats().total,
+            "{fault}: attempts counts what reached the upstream"
+        );
+        if *retried {
+            assert!(r.attempts > 1, "{fault} was not retried: {r:?}");
+        } else {
+            assert_eq!(r.attempts, 1, "{fault}: {r:?}");
+        }
+        if *fault == "orders=429/2:3" {
+            // A 2 s wait does not fit a 0.5 s deadline: rate limited at once.
             assert_eq!(r.retry_after_ms, Some(2000));
+            assert_eq!(r.reason, Some("retry_after_too_long"));
         }
     }
-    // The faults were one-shot: the route is healthy again.
+    // Once the fault is cleared, the route is healthy again.
+    backend.clear_faults();
     let r = p
         .call(
             &op("store.get_order"),

@@ -2,6 +2,7 @@
 
 use super::Ctx;
 use super::operation;
+use super::policy;
 use super::secrets;
 use crate::model::{ApiKeyLocation, Auth, Connector};
 use crate::raw::{RawAuth, RawConnector, RawDuration, RawKeyLocation, Spanned};
@@ -44,11 +45,11 @@ pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnecto
     };
     let mut operations = IndexMap::new();
     for (op_name, op) in &raw.operations {
-        operations.insert(
-            op_name.value.clone(),
-            operation::operation(ctx, &name.value, op_name, op),
-        );
+        let mut compiled = operation::operation(ctx, &name.value, op_name, op);
+        compiled.policy = policy::operation(ctx, raw, op, compiled.method, &compiled.headers);
+        operations.insert(op_name.value.clone(), compiled);
     }
+    let policy = policy::connector(ctx, raw);
     Connector {
         name: name.value.clone(),
         base_url,
@@ -58,6 +59,7 @@ pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnecto
         connect_timeout: duration(ctx, raw.connect_timeout.as_ref(), "connect_timeout")
             .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         max_response_bytes,
+        policy,
         operations,
         span: ctx.span(name.pos),
     }

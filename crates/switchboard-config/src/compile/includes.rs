@@ -3,7 +3,8 @@
 
 use super::Ctx;
 use crate::raw::{
-    self, Broken, Pos, RawBot, RawConnector, RawEntity, RawIntent, RawStorage, Spanned,
+    self, Broken, Pos, RawBot, RawConnector, RawDialogflow, RawEntity, RawIntent, RawRasa,
+    RawStorage, Spanned,
 };
 use indexmap::IndexMap;
 use indexmap::map::Entry;
@@ -16,6 +17,8 @@ use std::sync::Arc;
 pub(crate) struct Merged {
     pub bot: Option<Spanned<RawBot>>,
     pub storage: Option<Spanned<RawStorage>>,
+    pub rasa: Option<Spanned<RawRasa>>,
+    pub dialogflow: Option<Spanned<RawDialogflow>>,
     pub connectors: IndexMap<String, (Spanned<String>, RawConnector)>,
     pub entities: IndexMap<String, (Spanned<String>, RawEntity)>,
     pub intents: IndexMap<String, (Spanned<String>, RawIntent)>,
@@ -69,6 +72,12 @@ fn read(
     }
     if project.storage.is_some() {
         merged.storage = project.storage;
+    }
+    if project.rasa.is_some() {
+        merged.rasa = project.rasa;
+    }
+    if project.dialogflow.is_some() {
+        merged.dialogflow = project.dialogflow;
     }
     add(ctx, &mut merged.connectors, project.connectors, "connector");
     add(ctx, &mut merged.entities, project.entities, "entity");

@@ -11,6 +11,8 @@ mod includes;
 mod input;
 mod intent;
 mod operation;
+mod platforms;
+mod policy;
 mod reply;
 mod response;
 mod secrets;
@@ -117,6 +119,7 @@ pub(crate) fn load(
         let c: Connector = connector::connector(&mut ctx, key, raw);
         connectors.insert(name.clone(), c);
     }
+    policy::invalidations(&mut ctx, &merged.connectors, &mut connectors);
     let mut entities = IndexMap::new();
     for (name, (key, raw)) in &merged.entities {
         entities.insert(name.clone(), entity::entity(&mut ctx, key, raw));
@@ -133,6 +136,18 @@ pub(crate) fn load(
     };
     let bot = settings::bot(&mut ctx, merged.bot.as_ref(), main_pos, &known.all_slots);
     let storage = settings::storage(&mut ctx, merged.storage.as_ref());
+    let rasa = merged
+        .rasa
+        .as_ref()
+        .map(|r| platforms::rasa(&mut ctx, r, &intents, bot.turn_deadline));
+    let dialogflow = merged.dialogflow.as_ref().map(|d| {
+        platforms::dialogflow(
+            &mut ctx,
+            d,
+            &intents,
+            rasa.as_ref().map(|r| r.path.as_str()),
+        )
+    });
 
     let mut diags = ctx.diags;
     diags.sort();
@@ -146,6 +161,8 @@ pub(crate) fn load(
         intents,
         bot,
         storage,
+        rasa,
+        dialogflow,
     };
     Ok((project, diags))
 }

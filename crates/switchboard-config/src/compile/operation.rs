@@ -125,6 +125,7 @@ pub(crate) fn operation(
         body,
         response,
         timeout: duration(ctx, raw.timeout.as_ref(), "timeout"),
+        policy: Default::default(),
         span: ctx.span(name.pos),
     }
 }

@@ -1,6 +1,6 @@
 //! A connector: one external API with its base URL, credentials and defaults.
 
-use super::Operation;
+use super::{ConnectorPolicy, Operation};
 use crate::diagnostic::Span;
 use crate::secret::Secret;
 use indexmap::IndexMap;
@@ -24,6 +24,8 @@ pub struct Connector {
     pub connect_timeout: Duration,
     /// Largest response body accepted, in bytes.
     pub max_response_bytes: usize,
+    /// Retry budget, shared breaker and shared rate limit.
+    pub policy: ConnectorPolicy,
     /// Operations, in file order.
     pub operations: IndexMap<String, Operation>,
     /// Where the connector was declared.

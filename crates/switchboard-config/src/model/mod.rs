@@ -7,6 +7,8 @@ mod connector;
 mod intent;
 mod operation;
 mod outcome;
+mod platforms;
+mod policy;
 mod value_template;
 
 pub use connector::{ApiKeyLocation, Auth, Connector};
@@ -19,6 +21,11 @@ pub use operation::{
     ResponseSpec,
 };
 pub use outcome::OutcomeKind;
+pub use platforms::{DialogflowSettings, InboundAuth, RasaAction, RasaSettings, SlotFromResult};
+pub use policy::{
+    AlertPolicy, BreakerPolicy, BreakerScope, CachePolicy, CacheScope, ConnectorPolicy,
+    OperationPolicy, RateLimitPolicy, RetryPolicy,
+};
 pub use value_template::{Expression, Template, ValueTemplate};
 
 use indexmap::IndexMap;
@@ -39,6 +46,10 @@ pub struct Project {
     pub bot: BotSettings,
     /// Where conversations are kept.
     pub storage: StorageSettings,
+    /// The Rasa custom action server, when configured.
+    pub rasa: Option<RasaSettings>,
+    /// Dialogflow fulfillment webhooks, when configured.
+    pub dialogflow: Option<DialogflowSettings>,
 }
 
 impl Project {

@@ -1,6 +1,6 @@
 //! An operation: one call on a connector, with typed inputs and a response contract.
 
-use super::ValueTemplate;
+use super::{OperationPolicy, ValueTemplate};
 use crate::diagnostic::Span;
 use indexmap::IndexMap;
 use regex::Regex;
@@ -126,6 +126,8 @@ pub struct Operation {
     pub response: ResponseSpec,
     /// Overrides the connector's timeout.
     pub timeout: Option<Duration>,
+    /// Retry, breaker, rate limit, cache and idempotency settings, defaults merged in.
+    pub policy: OperationPolicy,
     /// Where the operation was declared.
     pub span: Span,
 }

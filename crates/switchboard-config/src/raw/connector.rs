@@ -2,6 +2,7 @@
 
 use super::RawOperation;
 use super::common::{RawDuration, SecretDoc, Spanned};
+use super::policy::{RawAlerts, RawCache, RawCircuitBreaker, RawRateLimit, RawRetry};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -30,6 +31,19 @@ pub struct RawConnector {
     pub connect_timeout: Option<Spanned<RawDuration>>,
     /// Largest response body accepted, in bytes. Default: `1048576`.
     pub max_response_bytes: Option<Spanned<u64>>,
+    /// Retries for the connector's operations. Default: 3 attempts where retrying is safe
+    /// (see [retry](#retry)).
+    pub retry: Option<Spanned<RawRetry>>,
+    /// The circuit breaker. Default: on, with the defaults under
+    /// [circuit_breaker](#circuit_breaker).
+    pub circuit_breaker: Option<Spanned<RawCircuitBreaker>>,
+    /// An outbound rate and concurrency limit shared by all operations. Default: none.
+    pub rate_limit: Option<Spanned<RawRateLimit>>,
+    /// Caching of results, for `GET` operations unless one opts out (or another opts in).
+    /// Default: no caching.
+    pub cache: Option<Spanned<RawCache>>,
+    /// Alerts when the connector keeps failing, and when it recovers. Default: none.
+    pub alerts: Option<Spanned<RawAlerts>>,
     /// The calls this API offers, by name.
     #[serde(default)]
     pub operations: IndexMap<Spanned<String>, RawOperation>,

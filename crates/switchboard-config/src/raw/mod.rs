@@ -10,6 +10,8 @@ pub mod de;
 mod entity;
 mod intent;
 mod operation;
+mod platforms;
+mod policy;
 mod project;
 
 pub use common::{
@@ -22,6 +24,11 @@ pub use intent::{
     RawConfirm, RawConfirmDoc, RawIntent, RawReply, RawReplyVariant, RawSlot, RawStep,
 };
 pub use operation::{RawInput, RawInputSpec, RawInputType, RawOperation, RawResponse};
+pub use platforms::{RawDialogflow, RawInboundAuth, RawRasa, RawRasaAction};
+pub use policy::{
+    RawAlerts, RawBackoff, RawBreakerScope, RawCache, RawCacheScope, RawCircuitBreaker,
+    RawRateLimit, RawRetry,
+};
 pub use project::{INCLUDED_KEYS, RawBot, RawProject, RawStorage, TOP_KEYS};
 
 use crate::suggest;
@@ -108,6 +115,8 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
             }
             "bot" => project.bot = reader.item(node, kpos, "bot"),
             "storage" => project.storage = reader.item(node, kpos, "storage"),
+            "rasa" => project.rasa = reader.item(node, kpos, "rasa"),
+            "dialogflow" => project.dialogflow = reader.item(node, kpos, "dialogflow"),
             "include" => project.include = reader.item(node, kpos, "include").unwrap_or_default(),
             "connectors" => {
                 for (name, cnode) in reader.entries(node, "connectors") {

@@ -2,6 +2,7 @@
 //! contract.
 
 use super::common::{JsonPathDoc, RawDuration, RawValue, Spanned, ValueTemplateDoc};
+use super::policy::{RawCache, RawCircuitBreaker, RawRateLimit, RawRetry};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -40,6 +41,26 @@ pub struct RawOperation {
     pub timeout: Option<Spanned<RawDuration>>,
     /// What a good response looks like, and what to take from it.
     pub response: Option<Spanned<RawResponse>>,
+    /// A header (such as `Idempotency-Key`) that carries a key generated once per call and
+    /// sent unchanged on every attempt, so the upstream applies a retried write only once;
+    /// it makes a `POST` or `PATCH` safe to retry. A value the `headers` map sets for the same
+    /// header wins. Default: none.
+    pub idempotency_key: Option<Spanned<String>>,
+    /// Retry settings that replace the connector's, key by key. Default: the connector's.
+    pub retry: Option<Spanned<RawRetry>>,
+    /// Circuit breaker settings that replace the connector's, key by key. Default: the
+    /// connector's.
+    pub circuit_breaker: Option<Spanned<RawCircuitBreaker>>,
+    /// A rate limit of the operation's own, instead of the connector's shared one.
+    /// Default: the connector's.
+    pub rate_limit: Option<Spanned<RawRateLimit>>,
+    /// Cache settings that replace the connector's, key by key. Default: the connector's.
+    pub cache: Option<Spanned<RawCache>>,
+    /// Operations whose cached results are dropped after this one succeeds (a booking
+    /// invalidates the list of free slots): names of this connector's operations or
+    /// `connector.operation`. Default: none.
+    #[serde(default)]
+    pub invalidate: Vec<Spanned<String>>,
 }
 
 /// The type of an input.

@@ -1,7 +1,7 @@
 //! The top level of a project file, and the `bot` and `storage` sections.
 
 use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
-use super::{RawConnector, RawEntity, RawIntent};
+use super::{RawConnector, RawDialogflow, RawEntity, RawIntent, RawRasa};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -14,6 +14,8 @@ pub const TOP_KEYS: &[&str] = &[
     "connectors",
     "entities",
     "intents",
+    "rasa",
+    "dialogflow",
 ];
 
 /// The keys an included file may have.
@@ -45,6 +47,10 @@ pub struct RawProject {
     /// What users ask for, by name.
     #[serde(default)]
     pub intents: IndexMap<Spanned<String>, RawIntent>,
+    /// Serve as a Rasa custom action server. Main file only. Default: off.
+    pub rasa: Option<Spanned<RawRasa>>,
+    /// Serve Dialogflow ES and CX fulfillment webhooks. Main file only. Default: off.
+    pub dialogflow: Option<Spanned<RawDialogflow>>,
 }
 
 /// Bot-wide settings.

@@ -371,3 +371,167 @@ Credentials (`auth` values, tokens, passwords, and headers whose names contain `
 is an error ("literal credential"). A variable that is not set, or a file that cannot be read,
 is an error naming the variable or file; values never appear in messages or logs.
 "##;
+
+pub const RASA_INTRO: &str = r##"
+With `rasa:` Switchboard is a Rasa custom action server: point `action_endpoint.url` in Rasa's
+`endpoints.yml` at `http://HOST:PORT/webhook`. Each mapped action runs an intent with the
+tracker's slots (and the latest message's entities) and answers `slot` events and `text`
+responses. `GET /health` and `GET /actions` answer as rasa-sdk's do. Rasa keeps the
+conversation; Switchboard stores nothing for these calls. See docs/http.md for the wire format.
+"##;
+
+pub const RASA: &str = r##"
+# project
+intents:
+  greet:
+    examples: [hi, hello, good morning]
+    slots:
+      name: { ask: "What's your name?" }
+    reply: "Hello, {{ slots.name }}!"
+rasa:
+  path: /webhook
+  deadline: 4s
+  auth: { type: header, name: X-Action-Secret, value: "${env:RASA_ACTION_SECRET}" }
+  actions:
+    action_greet: { intent: greet }
+    validate_name_form: { intent: greet }
+"##;
+
+pub const RASA_ACTIONS: &str = r##"
+rasa:
+  actions:
+    action_order_status:
+      intent: order_status
+      set_slots: { order_state: order.status, tracking: order.tracking }
+"##;
+
+pub const DIALOGFLOW_INTRO: &str = r##"
+With `dialogflow:` Switchboard answers Dialogflow ES fulfillment (`es_path`) and Dialogflow CX
+webhooks (`cx_path`). ES intents are found by display name, CX calls by
+`fulfillmentInfo.tag`; parameters fill the intent's slots by name. A call answers within
+`deadline`, with the intent's error reply when an upstream is too slow.
+"##;
+
+pub const DIALOGFLOW: &str = r##"
+# project
+intents:
+  greet:
+    examples: [hi, hello, good morning]
+    reply: "Hello!"
+dialogflow:
+  es_path: /dialogflow/es
+  cx_path: /dialogflow/cx
+  deadline: 4.5s
+  auth: { type: basic, username: dialogflow, password: "${env:DIALOGFLOW_PASSWORD}" }
+  intents: { "Default Welcome Intent": greet }
+  tags: { welcome: greet }
+"##;
+
+pub const PLATFORM_AUTH: &str = r##"
+rasa:
+  auth: { type: basic, username: rasa, password: "${file:secrets/rasa-password}" }
+dialogflow:
+  auth: { type: header, name: X-Webhook-Secret, value: "${env:DIALOGFLOW_SECRET}" }
+"##;
+
+pub const POLICIES_INTRO: &str = r##"
+`retry`, `circuit_breaker`, `rate_limit` and `cache` are set on a connector as defaults for its
+operations; an operation may set the same blocks to replace them key by key (`rate_limit` on an
+operation gives it a limiter of its own). A call goes through them in this order: cache, then
+retries around each attempt, which passes the circuit breaker, the rate limiter, and is sent
+with the connector's credentials. Every wait and every attempt stays within the turn deadline.
+"##;
+
+pub const RETRY: &str = r##"
+# project
+connectors:
+  store:
+    base_url: https://store.example/api/v2
+    timeout: 2s
+    retry: { attempts: 3, backoff: exponential, base: 200ms, max: 2s, budget_percent: 20 }
+    operations:
+      get_order:
+        path: /orders/{id}
+        inputs: { id: string }
+      create_refund:
+        method: POST
+        path: /refunds
+        idempotency_key: Idempotency-Key
+        retry: { attempts: 2 }
+        inputs: { payment_id: string }
+        body: { payment_id: "{{ inputs.payment_id }}" }
+"##;
+
+pub const CIRCUIT_BREAKER: &str = r##"
+# project
+connectors:
+  crm:
+    base_url: https://crm.example/v1
+    circuit_breaker: { failure_ratio: 0.5, min_calls: 20, window: 30s, open_for: 30s }
+    operations:
+      get_customer:
+        path: /customers/{id}
+        inputs: { id: string }
+      search:
+        path: /search
+        circuit_breaker: { scope: operation, min_calls: 5 }
+"##;
+
+pub const RATE_LIMIT: &str = r##"
+# project
+connectors:
+  maps:
+    base_url: https://maps.example/v1
+    rate_limit: { requests: 10, per: 1s, burst: 1, max_wait: 1s, concurrency: 4 }
+    operations:
+      geocode:
+        path: /geocode
+"##;
+
+pub const CACHE_INTRO: &str = r##"
+A cache key is made of the resolved request (method, URL with its query, headers the
+operation sets, body) and, with scope `user`, the user the call is made for. Credentials are
+attached after the key is made and never stored in it. Only `ok` results are cached.
+"##;
+
+pub const CACHE: &str = r##"
+# project
+connectors:
+  store:
+    base_url: https://store.example/api/v2
+    cache: { ttl: 30s, stale_if_error: 5m, max_entries: 10000 }
+    operations:
+      list_slots:
+        path: /appointments/slots
+        inputs: { date: string }
+        query: { date: "{{ inputs.date }}" }
+      get_rates:
+        path: /rates
+        cache: { ttl: 10m, scope: shared }
+      book_appointment:
+        method: POST
+        path: /appointments
+        inputs: { date: string, time: string }
+        body: { date: "{{ inputs.date }}", time: "{{ inputs.time }}" }
+        invalidate: [list_slots]
+"##;
+
+pub const ALERTS: &str = r##"
+# project
+connectors:
+  store:
+    base_url: https://store.example/api/v2
+    alerts: { call: ops.notify, after: 5, within: 1m, every: 10m }
+    operations:
+      get_order:
+        path: /orders/{id}
+        inputs: { id: string }
+  ops:
+    base_url: https://hooks.chat.example
+    operations:
+      notify:
+        method: POST
+        path: /services/alerts
+        inputs: { text: string }
+        body: { text: "{{ inputs.text }}" }
+"##;

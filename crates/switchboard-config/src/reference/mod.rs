@@ -9,8 +9,10 @@ mod render;
 use render::Renderer;
 
 use crate::raw::{
-    RawAuth, RawBot, RawConnector, RawEntity, RawInputSpec, RawIntent, RawOperation, RawProject,
-    RawReplyVariant, RawResponse, RawSlot, RawStep, RawStorage,
+    RawAlerts, RawAuth, RawBot, RawCache, RawCircuitBreaker, RawConnector, RawDialogflow,
+    RawEntity, RawInboundAuth, RawInputSpec, RawIntent, RawOperation, RawProject, RawRasa,
+    RawRasaAction, RawRateLimit, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep,
+    RawStorage,
 };
 use serde_json::Value;
 use std::fmt::Write;
@@ -113,6 +115,41 @@ fn sections() -> Vec<Section> {
             example: ex::RESPONSE,
         },
         Section {
+            title: "retry",
+            def: Some("Retry"),
+            keys: Keys::Struct(keys::<RawRetry>(None)),
+            intro: ex::POLICIES_INTRO,
+            example: ex::RETRY,
+        },
+        Section {
+            title: "circuit_breaker",
+            def: Some("CircuitBreaker"),
+            keys: Keys::Struct(keys::<RawCircuitBreaker>(None)),
+            intro: "",
+            example: ex::CIRCUIT_BREAKER,
+        },
+        Section {
+            title: "rate_limit",
+            def: Some("RateLimit"),
+            keys: Keys::Struct(keys::<RawRateLimit>(None)),
+            intro: "",
+            example: ex::RATE_LIMIT,
+        },
+        Section {
+            title: "cache",
+            def: Some("Cache"),
+            keys: Keys::Struct(keys::<RawCache>(None)),
+            intro: ex::CACHE_INTRO,
+            example: ex::CACHE,
+        },
+        Section {
+            title: "alerts",
+            def: Some("Alerts"),
+            keys: Keys::Struct(keys::<RawAlerts>(None)),
+            intro: "",
+            example: ex::ALERTS,
+        },
+        Section {
             title: "entities",
             def: Some("Entity"),
             keys: Keys::Struct(keys::<RawEntity>(None)),
@@ -146,6 +183,34 @@ fn sections() -> Vec<Section> {
             keys: Keys::Struct(keys::<RawReplyVariant>(None)),
             intro: ex::REPLIES_INTRO,
             example: ex::REPLIES,
+        },
+        Section {
+            title: "rasa",
+            def: Some("Rasa"),
+            keys: Keys::Struct(keys::<RawRasa>(None)),
+            intro: ex::RASA_INTRO,
+            example: ex::RASA,
+        },
+        Section {
+            title: "rasa actions",
+            def: Some("RasaAction"),
+            keys: Keys::Struct(keys::<RawRasaAction>(None)),
+            intro: "",
+            example: ex::RASA_ACTIONS,
+        },
+        Section {
+            title: "dialogflow",
+            def: Some("Dialogflow"),
+            keys: Keys::Struct(keys::<RawDialogflow>(None)),
+            intro: ex::DIALOGFLOW_INTRO,
+            example: ex::DIALOGFLOW,
+        },
+        Section {
+            title: "platform auth",
+            def: Some("InboundAuth"),
+            keys: tagged(&["basic", "header"], keys::<RawInboundAuth>),
+            intro: "",
+            example: ex::PLATFORM_AUTH,
         },
     ]
 }

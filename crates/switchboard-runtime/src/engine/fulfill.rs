@@ -157,3 +157,73 @@ impl Engine {
         Ok(out)
     }
 }
+
+/// One slot value checked against the intent's rules, for platforms that validate form input
+/// before running anything (Rasa's `validate_<form>` actions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlotCheck {
+    /// The slot.
+    pub slot: String,
+    /// The value to keep (converted, such as `"42"` to `42` for a number input), or `None`
+    /// when the value was rejected and must be cleared.
+    pub value: Option<Value>,
+    /// What to say for a rejected value: why, and the slot's question again.
+    pub reply: Option<String>,
+}
+
+impl Engine {
+    /// Checks the given values of an intent's slots without running any step. Names that are
+    /// not slots of the intent, and null values, are skipped.
+    pub fn validate_slots(
+        &self,
+        intent: &str,
+        user_id: &str,
+        given: &Map<String, Value>,
+    ) -> Result<Vec<SlotCheck>, FulfillError> {
+        let intent = self
+            .project
+            .intents
+            .get(intent)
+            .ok_or_else(|| FulfillError::UnknownIntent(intent.to_string()))?;
+        let mut ctx = Map::new();
+        ctx.insert("slots".into(), Value::Object(given.clone()));
+        ctx.insert("user".into(), json!({ "id": user_id }));
+        ctx.insert("conversation".into(), json!({ "id": user_id }));
+        let mut out = Vec::new();
+        for (name, slot) in &intent.slots {
+            let Some(v) = given.get(name).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            let check = match slot.validation.as_ref().map(|i| i.validate(v)) {
+                None => SlotCheck {
+                    slot: name.clone(),
+                    value: Some(v.clone()),
+                    reply: None,
+                },
+                Some(Ok(value)) => SlotCheck {
+                    slot: name.clone(),
+                    value: Some(value),
+                    reply: None,
+                },
+                Some(Err(e)) => {
+                    let ask = slot
+                        .ask
+                        .as_ref()
+                        .map(|a| respond::render(&self.templates, a, &ctx))
+                        .unwrap_or_default();
+                    let reason = format!(
+                        "Sorry, \"{}\" doesn't look right: it {e}.",
+                        respond::display(v)
+                    );
+                    SlotCheck {
+                        slot: name.clone(),
+                        value: None,
+                        reply: Some(format!("{reason} {ask}").trim().to_string()),
+                    }
+                }
+            };
+            out.push(check);
+        }
+        Ok(out)
+    }
+}

@@ -85,8 +85,15 @@ pub struct CallSummary {
     pub latency_ms: f64,
     /// Whether the cache answered.
     pub cached: bool,
-    /// Attempts made.
+    /// Whether the cached answer was past its ttl, served because the upstream failed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
+    /// Attempts made (0 when the cache answered or nothing was sent).
     pub attempts: u32,
+    /// Why nothing was sent or no wait was made: `circuit_open`, `rate_limit_queue`,
+    /// `retry_after_too_long`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 impl From<&CallRecord> for CallSummary {
@@ -97,7 +104,9 @@ impl From<&CallRecord> for CallSummary {
             outcome: r.outcome,
             latency_ms: (r.latency_ms * 1000.0).round() / 1000.0,
             cached: r.cached,
+            stale: r.stale,
             attempts: r.attempts,
+            reason: r.reason,
         }
     }
 }

@@ -1,18 +1,24 @@
 //! The operation pipeline: the one and only way any code reaches an upstream API.
 //!
 //! ```text
-//! validate inputs -> build request -> [cache] -> [breaker] -> [rate limit] -> auth -> send
-//!         -> classify -> [retry] -> validate schema -> extract
+//! validate inputs -> build request -> cache (coalesced) -> retry ( breaker -> rate limit
+//!         -> auth -> send ) -> classify -> validate schema -> extract
 //! ```
-//! Each connector owns a tower service stack over one pooled HTTP client; the bracketed
-//! stages are where resilience layers slot in. Every entry point (chat turns, `switchboard
+//! Each connector owns a tower service stack over one pooled HTTP client; the per-operation
+//! policies (breaker, limiter, retry settings) travel with each attempt, and the cache sits
+//! in front of the stack because it stores interpreted records. Every entry point (chat turns, `switchboard
 //! call`, platform protocols) calls [`Pipeline::call`]; none builds HTTP requests of its own.
 
+pub mod alerts;
 pub mod auth;
+pub mod breaker;
+pub mod cache;
 pub mod classify;
 pub mod encode;
+pub mod rate_limit;
 pub mod request;
 pub mod response;
+pub mod retry;
 pub mod transport;
 
 use crate::template::{TemplateError, Templates};
@@ -21,9 +27,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 use switchboard_config::Project;
-use switchboard_config::model::{Operation, OperationRef, OutcomeKind};
+use switchboard_config::model::{
+    BreakerScope, Connector, Operation, OperationRef, OutcomeKind, RetryPolicy,
+};
 use tokio::time::Instant;
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
@@ -92,6 +101,13 @@ pub struct CallRecord {
     pub attempts: u32,
     /// Whether the result came from the cache.
     pub cached: bool,
+    /// Whether the cached result is past its `ttl`, served because the upstream failed.
+    pub stale: bool,
+    /// A machine-readable reason for some failures: `circuit_open` (nothing was sent),
+    /// `rate_limit_queue` (no room within `max_wait`; nothing was sent),
+    /// `retry_after_too_long` (the upstream asked for a wait past the deadline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
     /// The extracted values (or the whole body without an `extract` map); null unless ok.
     pub data: Value,
     /// The parsed body of the last response (JSON, when it was JSON), for `--raw`.
@@ -130,11 +146,31 @@ impl CallContext {
     }
 }
 
+/// Time allowed for sending one alert.
+const ALERT_BUDGET: Duration = Duration::from_secs(10);
+
 type AttemptService = BoxCloneSyncService<Attempt, RawResponse, TransportError>;
+
+/// The resilience handles one operation's attempts run under.
+#[derive(Debug)]
+pub struct AttemptPolicy {
+    /// Retry settings.
+    pub retry: RetryPolicy,
+    /// The breaker, shared by the connector or the operation's own.
+    pub breaker: Option<Arc<breaker::Breaker>>,
+    /// The limiter, shared by the connector or the operation's own.
+    pub limiter: Option<Arc<rate_limit::Limiter>>,
+}
+
+struct OperationRuntime {
+    response: CompiledResponse,
+    policy: Arc<AttemptPolicy>,
+    cache: Option<cache::OpCache>,
+}
 
 struct ConnectorRuntime {
     service: AttemptService,
-    responses: HashMap<String, CompiledResponse>,
+    operations: HashMap<String, OperationRuntime>,
 }
 
 /// The compiled pipeline for every operation of a project.
@@ -142,6 +178,10 @@ pub struct Pipeline {
     project: Arc<Project>,
     templates: Arc<Templates>,
     connectors: HashMap<String, ConnectorRuntime>,
+    /// Alert state of the connectors that have `alerts`.
+    alerts: HashMap<String, alerts::AlertState>,
+    /// The pipeline itself, for alerts sent in the background (set by [`Pipeline::enable_alerts`]).
+    this: std::sync::OnceLock<std::sync::Weak<Pipeline>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -192,32 +232,62 @@ impl Pipeline {
                     connector: name.clone(),
                     reason: e.to_string(),
                 })?;
+            let budget = Arc::new(retry::RetryBudget::new(&c.policy.retry));
+            let shared_breaker =
+                breaker::Breaker::new(name.clone(), c.policy.circuit_breaker.clone());
+            let shared_limiter = c
+                .policy
+                .rate_limit
+                .as_ref()
+                .map(|r| Arc::new(rate_limit::Limiter::new(r)));
             let service = tower::ServiceBuilder::new()
+                .layer(retry::layer(budget))
+                .layer(breaker::BreakerLayer)
+                .layer(rate_limit::RateLimitLayer)
                 .layer(auth::AuthLayer::new(c.auth.clone()))
                 .service(HttpTransport::new(client));
-            let mut responses = HashMap::new();
+            let mut operations = HashMap::new();
             for (op_name, op) in &c.operations {
-                let compiled = CompiledResponse::new(&op.response).map_err(|reason| {
+                let response = CompiledResponse::new(&op.response).map_err(|reason| {
                     PipelineError::Schema {
                         operation: format!("{name}.{op_name}"),
                         reason,
                     }
                 })?;
-                responses.insert(op_name.clone(), compiled);
+                operations.insert(
+                    op_name.clone(),
+                    operation_runtime(c, op, response, &shared_breaker, shared_limiter.as_ref()),
+                );
             }
             connectors.insert(
                 name.clone(),
                 ConnectorRuntime {
                     service: BoxCloneSyncService::new(service),
-                    responses,
+                    operations,
                 },
             );
         }
+        let alerts = project
+            .connectors
+            .iter()
+            .filter_map(|(name, c)| {
+                let policy = c.policy.alerts.clone()?;
+                Some((name.clone(), alerts::AlertState::new(policy)))
+            })
+            .collect();
         Ok(Pipeline {
             project,
             templates,
             connectors,
+            alerts,
+            this: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Lets the pipeline send connector alerts in the background (it needs a handle on
+    /// itself for that); without it, due alerts are only logged.
+    pub fn enable_alerts(self: &Arc<Self>) {
+        let _ = self.this.set(Arc::downgrade(self));
     }
 
     /// The project this pipeline runs.
@@ -281,25 +351,93 @@ impl Pipeline {
             .get(&op_ref.operation)
             .ok_or_else(unknown)?;
         let runtime = self.connectors.get(&op_ref.connector).ok_or_else(unknown)?;
-        let compiled = runtime
-            .responses
+        let op_rt = runtime
+            .operations
             .get(&op_ref.operation)
             .ok_or_else(unknown)?;
 
         let inputs = Self::validate_inputs(op, args)?;
         let request = request::build(connector, op, &inputs, &self.templates)?;
-
         let started = Instant::now();
-        let timeout = op.timeout.unwrap_or(connector.timeout);
-        let deadline = (started + timeout).min(ctx.deadline);
+        let mut record = match &op_rt.cache {
+            Some(c) => {
+                let key = cache::key(&request, &c.headers, c.policy.scope, ctx.user_id.as_deref());
+                c.get_or_load(key, self.send(runtime, op_rt, connector, op, request, ctx))
+                    .await
+            }
+            None => self.send(runtime, op_rt, connector, op, request, ctx).await,
+        };
+        record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if !record.cached
+            && record.reason.is_none()
+            && let Some(state) = self.alerts.get(&op_ref.connector)
+            && let Some(alert) = state.observe(record.outcome)
+        {
+            self.send_alert(&op_ref.connector, &state.policy.call, alert);
+        }
+        if record.is_ok() && !record.cached {
+            for target in &op.policy.invalidate {
+                if let Some(c) = self
+                    .connectors
+                    .get(&target.connector)
+                    .and_then(|c| c.operations.get(&target.operation))
+                    .and_then(|o| o.cache.as_ref())
+                {
+                    c.invalidate_all();
+                }
+            }
+        }
+        Ok(record)
+    }
+
+    /// Sends a built request through the connector's stack (retries, breaker, limiter,
+    /// auth, transport) and interprets the last answer.
+    async fn send(
+        &self,
+        runtime: &ConnectorRuntime,
+        op_rt: &OperationRuntime,
+        connector: &Connector,
+        op: &Operation,
+        mut request: request::PreparedRequest,
+        ctx: &CallContext,
+    ) -> CallRecord {
+        // One key per logical call, made after the cache key and reused by every attempt.
+        if let Some(header) = &op.policy.idempotency_key
+            && !request.headers.contains_key(header.as_str())
+            && let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(header.as_bytes()),
+                http::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()),
+            )
+        {
+            request.headers.insert(name, value);
+        }
+        let repeatable = op.method.is_idempotent()
+            || request.headers.contains_key("idempotency-key")
+            || op
+                .policy
+                .idempotency_key
+                .as_ref()
+                .is_some_and(|h| request.headers.contains_key(h.as_str()));
+        let started = Instant::now();
+        let sent = Arc::new(AtomicU32::new(0));
         let attempt = Attempt {
             request,
-            deadline,
+            deadline: ctx.deadline,
+            timeout: op.timeout.unwrap_or(connector.timeout),
             max_response_bytes: connector.max_response_bytes,
+            number: 1,
+            repeatable,
+            sent: sent.clone(),
+            policy: op_rt.policy.clone(),
         };
         let result = runtime.service.clone().oneshot(attempt).await;
-        let mut record = interpret(op_ref.to_string(), result, compiled);
-        record.attempts = 1;
+        let mut record = interpret(
+            op.reference().to_string(),
+            result,
+            &op_rt.response,
+            ctx.deadline,
+        );
+        record.attempts = sent.load(Ordering::Relaxed);
         record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(
             target: "switchboard::upstream",
@@ -309,10 +447,108 @@ impl Pipeline {
             outcome = %record.outcome,
             status = record.status,
             latency_ms = record.latency_ms,
-            attempt = record.attempts,
+            attempts = record.attempts,
+            reason = record.reason,
             "upstream call"
         );
-        Ok(record)
+        record
+    }
+
+    /// Sends an alert in the background, through this pipeline like any operation call.
+    fn send_alert(&self, connector: &str, call: &OperationRef, alert: alerts::Alert) {
+        let (text, state) = match &alert {
+            alerts::Alert::Failing { failures, outcome } => (
+                format!(
+                    "Switchboard: connector \"{connector}\" is failing: {failures} failed calls recently (last: {outcome})."
+                ),
+                "failing",
+            ),
+            alerts::Alert::Recovered => (
+                format!("Switchboard: connector \"{connector}\" has recovered."),
+                "recovered",
+            ),
+        };
+        tracing::warn!(target: "switchboard::alert", connector, state, "connector alert");
+        let Some(op) = self.project.operation(call) else {
+            return;
+        };
+        let mut args = Map::new();
+        for (name, value) in [
+            ("text", text),
+            ("connector", connector.to_string()),
+            ("state", state.to_string()),
+        ] {
+            if op.inputs.contains_key(name) {
+                args.insert(name.to_string(), Value::String(value));
+            }
+        }
+        let Some(pipeline) = self.this.get().and_then(std::sync::Weak::upgrade) else {
+            return;
+        };
+        let call = call.clone();
+        tokio::spawn(async move {
+            let ctx = CallContext::with_budget(ALERT_BUDGET);
+            match pipeline.call(&call, &args, &ctx).await {
+                Ok(r) if r.is_ok() => {}
+                Ok(r) => {
+                    tracing::warn!(target: "switchboard::alert", outcome = %r.outcome, "the alert could not be sent")
+                }
+                Err(e) => {
+                    tracing::warn!(target: "switchboard::alert", error = %e, "the alert could not be sent")
+                }
+            }
+        });
+    }
+
+    /// Every circuit breaker's name and state (`closed`, `open`, `half_open`).
+    pub fn breaker_states(&self) -> Vec<(String, breaker::BreakerState)> {
+        let mut seen = std::collections::BTreeMap::new();
+        for c in self.connectors.values() {
+            for o in c.operations.values() {
+                if let Some(b) = &o.policy.breaker {
+                    seen.insert(b.name().to_string(), b.state());
+                }
+            }
+        }
+        seen.into_iter().collect()
+    }
+}
+
+/// Builds an operation's handles: its breaker and limiter (shared with the connector unless
+/// it has its own) and its cache.
+fn operation_runtime(
+    c: &Connector,
+    op: &Operation,
+    response: CompiledResponse,
+    shared_breaker: &Arc<breaker::Breaker>,
+    shared_limiter: Option<&Arc<rate_limit::Limiter>>,
+) -> OperationRuntime {
+    let b = &op.policy.circuit_breaker;
+    let breaker = match (b.enabled, b.scope) {
+        (false, _) => None,
+        (true, BreakerScope::Connector) => Some(shared_breaker.clone()),
+        (true, BreakerScope::Operation) => Some(breaker::Breaker::new(
+            format!("{}.{}", c.name, op.name),
+            b.clone(),
+        )),
+    };
+    let limiter = match &op.policy.rate_limit {
+        Some(own) => Some(Arc::new(rate_limit::Limiter::new(own))),
+        None => shared_limiter.cloned(),
+    };
+    let cache = op
+        .policy
+        .cache
+        .clone()
+        .map(|policy| cache::OpCache::new(policy, op.headers.keys().cloned().collect()));
+    OperationRuntime {
+        response,
+        policy: Arc::new(AttemptPolicy {
+            retry: op.policy.retry.clone(),
+            breaker,
+            limiter,
+        }),
+        cache,
     }
 }
 
@@ -320,6 +556,7 @@ fn interpret(
     operation: String,
     result: Result<RawResponse, TransportError>,
     compiled: &CompiledResponse,
+    deadline: Instant,
 ) -> CallRecord {
     let mut record = CallRecord {
         operation,
@@ -328,6 +565,8 @@ fn interpret(
         latency_ms: 0.0,
         attempts: 0,
         cached: false,
+        stale: false,
+        reason: None,
         data: Value::Null,
         body: None,
         error: None,
@@ -340,6 +579,14 @@ fn interpret(
                 TransportError::Timeout(_) => OutcomeKind::Timeout,
                 TransportError::Connection(_) => OutcomeKind::Unavailable,
                 TransportError::TooLarge(_) => OutcomeKind::InvalidResponse,
+                TransportError::CircuitOpen(_) => {
+                    record.reason = Some("circuit_open");
+                    OutcomeKind::Unavailable
+                }
+                TransportError::RateLimited(_) => {
+                    record.reason = Some("rate_limit_queue");
+                    OutcomeKind::RateLimited
+                }
             };
             record.error = Some(e.to_string());
             return record;
@@ -355,6 +602,12 @@ fn interpret(
             .and_then(|v| classify::retry_after(v, SystemTime::now()))
     {
         record.retry_after_ms = Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
+        // A wait that does not fit what is left of the deadline cannot be honoured: the
+        // caller hears "rate limited" at once rather than "unavailable".
+        if Instant::now() + wait >= deadline {
+            record.outcome = OutcomeKind::RateLimited;
+            record.reason = Some("retry_after_too_long");
+        }
     }
     let parsed = response::parse_json(&raw.body);
     match (&record.outcome, parsed) {

@@ -1,11 +1,14 @@
 //! Sending a request on the connector's pooled client, within the caller's deadline, and
 //! reading at most the allowed number of bytes back.
 
+use super::AttemptPolicy;
 use super::request::PreparedRequest;
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -33,17 +36,43 @@ pub enum TransportError {
     /// The body was larger than allowed.
     #[error("response body larger than {0} bytes")]
     TooLarge(usize),
+    /// The circuit breaker is open: nothing was sent.
+    #[error("circuit {0} is open; the call failed fast without reaching the upstream")]
+    CircuitOpen(String),
+    /// The outbound rate or concurrency limit had no room within the allowed wait: nothing
+    /// was sent.
+    #[error("the outbound rate limit had no room within {0:?}")]
+    RateLimited(Duration),
 }
 
-/// One attempt: the request plus the limits it runs under.
+/// One attempt: the request plus the limits it runs under. Retries clone it, so everything
+/// a logical call shares across its attempts (the idempotency key in the headers, the
+/// attempt counter) lives here.
 #[derive(Debug, Clone)]
 pub struct Attempt {
     /// The request.
     pub request: PreparedRequest,
-    /// When the attempt must give up.
+    /// When the whole call, all attempts and waits included, must give up.
     pub deadline: Instant,
+    /// Time allowed for one attempt (bounded by `deadline`).
+    pub timeout: Duration,
     /// Largest body accepted.
     pub max_response_bytes: usize,
+    /// Which attempt this is, from 1.
+    pub number: u32,
+    /// Whether repeating the request is safe: an idempotent method, or an idempotency key.
+    pub repeatable: bool,
+    /// Attempts that actually reached the network, shared by every clone.
+    pub sent: Arc<AtomicU32>,
+    /// The operation's resilience handles.
+    pub policy: Arc<AttemptPolicy>,
+}
+
+impl Attempt {
+    /// When this attempt must give up: its own timeout from now, within the call's deadline.
+    pub fn attempt_deadline(&self) -> Instant {
+        self.deadline.min(Instant::now() + self.timeout)
+    }
 }
 
 /// The innermost service of the pipeline: the HTTP client.
@@ -62,10 +91,12 @@ impl HttpTransport {
         client: reqwest::Client,
         attempt: Attempt,
     ) -> Result<RawResponse, TransportError> {
-        let budget = attempt.deadline.saturating_duration_since(Instant::now());
+        let deadline = attempt.attempt_deadline();
+        let budget = deadline.saturating_duration_since(Instant::now());
         if budget.is_zero() {
             return Err(TransportError::Timeout(budget));
         }
+        attempt.sent.fetch_add(1, Ordering::Relaxed);
         let req = attempt.request;
         let mut builder = client
             .request(req.method, req.url)
@@ -98,7 +129,7 @@ impl HttpTransport {
         };
         // reqwest's timeout covers the body too; this outer bound guards against any path
         // where it would not.
-        match tokio::time::timeout_at(attempt.deadline, work).await {
+        match tokio::time::timeout_at(deadline, work).await {
             Ok(result) => result,
             Err(_) => Err(TransportError::Timeout(budget)),
         }

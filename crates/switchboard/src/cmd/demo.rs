@@ -57,6 +57,18 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!(
         "  demo backend:  http://{backend_addr}/api/v2 (X-Api-Key: demo-key), stats at http://{backend_addr}/admin/stats"
     );
+    if let Some(rasa) = &engine.project().rasa {
+        println!(
+            "  rasa actions:  http://{addr}{} (action_endpoint in Rasa's endpoints.yml)",
+            rasa.path
+        );
+    }
+    if let Some(df) = &engine.project().dialogflow {
+        println!(
+            "  dialogflow:    http://{addr}{} (ES), http://{addr}{} (CX)",
+            df.es_path, df.cx_path
+        );
+    }
     println!("Press Ctrl-C to stop.");
 
     let mut server_stop = stop_rx;

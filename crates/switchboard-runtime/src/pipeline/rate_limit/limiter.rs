@@ -1,0 +1,113 @@
+//! One outbound limiter: a GCRA rate (governor) and an optional concurrency semaphore, with a
+//! bounded wait.
+
+use crate::pipeline::transport::TransportError;
+use governor::clock::Clock;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_config::model::RateLimitPolicy;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// A connector's (or an operation's) outbound limiter.
+#[derive(Debug)]
+pub struct Limiter {
+    rate: DefaultDirectRateLimiter,
+    concurrency: Option<Arc<Semaphore>>,
+    max_wait: Duration,
+}
+
+impl Limiter {
+    /// A limiter for a policy: `requests` per `per`, `burst` at once.
+    pub fn new(policy: &RateLimitPolicy) -> Limiter {
+        let one = NonZeroU32::MIN;
+        let interval = (policy.per / policy.requests.max(1)).max(Duration::from_nanos(1));
+        let quota = Quota::with_period(interval)
+            .unwrap_or_else(|| Quota::per_second(one))
+            .allow_burst(NonZeroU32::new(policy.burst).unwrap_or(one));
+        Limiter {
+            rate: RateLimiter::direct(quota),
+            concurrency: policy
+                .concurrency
+                .map(|n| Arc::new(Semaphore::new(n as usize))),
+            max_wait: policy.max_wait,
+        }
+    }
+
+    /// Waits for a turn: a GCRA cell, then a concurrency slot (held by the returned permit
+    /// until the attempt ends). Refused when the wait would pass `max_wait` or `deadline`.
+    pub async fn acquire(
+        &self,
+        deadline: Instant,
+    ) -> Result<Option<OwnedSemaphorePermit>, TransportError> {
+        let started = Instant::now();
+        let give_up = deadline.min(started + self.max_wait);
+        let refused = || TransportError::RateLimited(self.max_wait);
+        loop {
+            match self.rate.check() {
+                Ok(()) => break,
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(self.rate.clock().now());
+                    if Instant::now() + wait > give_up {
+                        return Err(refused());
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+        match &self.concurrency {
+            None => Ok(None),
+            Some(sem) => tokio::time::timeout_at(give_up, sem.clone().acquire_owned())
+                .await
+                .map_err(|_| refused())?
+                .map(Some)
+                .map_err(|_| refused()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(requests: u32, max_wait_ms: u64) -> RateLimitPolicy {
+        RateLimitPolicy {
+            requests,
+            per: Duration::from_secs(1),
+            burst: 1,
+            max_wait: Duration::from_millis(max_wait_ms),
+            concurrency: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_caller_past_max_wait_is_refused_at_once() {
+        let l = Limiter::new(&policy(1, 100));
+        let far = Instant::now() + Duration::from_secs(10);
+        assert!(l.acquire(far).await.is_ok());
+        let started = Instant::now();
+        assert!(matches!(
+            l.acquire(far).await,
+            Err(TransportError::RateLimited(_))
+        ));
+        assert!(started.elapsed() < Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn callers_within_max_wait_are_paced() {
+        let l = Limiter::new(&policy(20, 1000));
+        let far = Instant::now() + Duration::from_secs(10);
+        let started = Instant::now();
+        for _ in 0..5 {
+            l.acquire(far).await.unwrap();
+        }
+        // 5 cells at 50 ms spacing: the last one no earlier than 200 ms after the first.
+        assert!(
+            started.elapsed() >= Duration::from_millis(190),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! Dialogflow CX webhooks: `fulfillmentInfo.tag` picks the intent, session parameters (and the
+//! matched intent's parameters) fill its slots; the answer carries the reply as
+//! `fulfillmentResponse.messages[].text.text[]` and slots and flattened step results as session
+//! parameters (null clears a rejected value).
+
+use super::{DialogflowError, admit, intent_for, no_empty};
+use crate::engine::fulfill::Fulfilled;
+use crate::platforms::{flat_results, fulfill};
+use crate::server::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+/// The parts of a CX `WebhookRequest` used here.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookRequest {
+    /// Which webhook call this is.
+    pub fulfillment_info: FulfillmentInfo,
+    /// The session and its parameters.
+    #[serde(default)]
+    pub session_info: SessionInfo,
+    /// The matched intent, when there is one.
+    #[serde(default)]
+    pub intent_info: Option<IntentInfo>,
+}
+
+/// `fulfillmentInfo`.
+#[derive(Debug, Deserialize)]
+pub struct FulfillmentInfo {
+    /// The tag set on the fulfillment that called the webhook.
+    pub tag: String,
+}
+
+/// `sessionInfo`.
+#[derive(Debug, Default, Deserialize)]
+pub struct SessionInfo {
+    /// `projects/P/locations/L/agents/A/sessions/S`.
+    #[serde(default)]
+    pub session: Option<String>,
+    /// Session parameters.
+    #[serde(default)]
+    pub parameters: Map<String, Value>,
+}
+
+/// `intentInfo`.
+#[derive(Debug, Deserialize)]
+pub struct IntentInfo {
+    /// Parameters of the matched intent: name → `{originalValue, resolvedValue}`.
+    #[serde(default)]
+    pub parameters: Map<String, Value>,
+}
+
+/// `POST {cx_path}`.
+pub async fn webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, DialogflowError> {
+    let settings = admit(&state, &headers)?;
+    let req: WebhookRequest =
+        serde_json::from_slice(&body).map_err(|e| DialogflowError::Malformed(e.to_string()))?;
+    let intent = intent_for(&state, &settings.tags, &req.fulfillment_info.tag)?;
+    let mut slots = no_empty(&req.session_info.parameters);
+    if let Some(info) = &req.intent_info {
+        for (k, p) in &info.parameters {
+            let resolved = p.get("resolvedValue").cloned().unwrap_or(Value::Null);
+            if slots.get(k).is_none_or(Value::is_null) && !resolved.is_null() {
+                slots.insert(k.clone(), resolved);
+            }
+        }
+    }
+    let session = req
+        .session_info
+        .session
+        .clone()
+        .unwrap_or_else(|| "dialogflow-cx".into());
+    let done = fulfill(&state.engine, &intent, &session, slots, settings.deadline)
+        .await
+        .map_err(|e| DialogflowError::Internal(e.to_string()))?;
+    let mut params = done.slots.clone();
+    if let Fulfilled::InvalidSlot { slot } = &done.status {
+        params.insert(slot.clone(), Value::Null);
+    }
+    params.extend(flat_results(&done.results));
+    let messages: Vec<Value> = done
+        .replies
+        .iter()
+        .map(|r| json!({ "text": { "text": [r] } }))
+        .collect();
+    Ok(Json(json!({
+        "fulfillmentResponse": { "messages": messages },
+        "sessionInfo": { "parameters": params },
+    })))
+}

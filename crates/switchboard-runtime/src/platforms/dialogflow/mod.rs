@@ -1,0 +1,97 @@
+//! Dialogflow fulfillment: ES webhooks (`WebhookRequest` v2 → `WebhookResponse`) and CX
+//! webhooks (`fulfillmentInfo.tag` → `fulfillmentResponse`), each mapped to an intent of the
+//! project and answered within the configured deadline (4.5 s by default, under Dialogflow's
+//! own 5 s).
+
+pub mod cx;
+pub mod es;
+#[cfg(test)]
+mod tests;
+
+use crate::platforms::auth::{self, AuthError};
+use crate::server::AppState;
+use crate::server::error::ApiError;
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Map, Value};
+use switchboard_config::model::DialogflowSettings;
+
+/// `POST {es_path}` and `POST {cx_path}`.
+pub fn routes(settings: &DialogflowSettings) -> Router<AppState> {
+    Router::new()
+        .route(&settings.es_path, post(es::webhook))
+        .route(&settings.cx_path, post(cx::webhook))
+}
+
+/// Why a webhook call was not served; answered as the house JSON error.
+#[derive(Debug, thiserror::Error)]
+pub enum DialogflowError {
+    /// The body is not a webhook request.
+    #[error("invalid webhook request: {0}")]
+    Malformed(String),
+    /// No intent is mapped for the ES display name or CX tag.
+    #[error("no intent is mapped for {0}")]
+    Unmapped(String),
+    /// The caller did not authenticate.
+    #[error("{0}")]
+    Unauthorized(#[from] AuthError),
+    /// Something on our side failed; details are logged, not sent.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl IntoResponse for DialogflowError {
+    fn into_response(self) -> Response {
+        match self {
+            DialogflowError::Malformed(m) => ApiError::bad_request(m),
+            DialogflowError::Unmapped(_) => ApiError::not_found(self.to_string()),
+            DialogflowError::Unauthorized(e) => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
+            }
+            DialogflowError::Internal(detail) => {
+                ApiError::internal(StatusCode::INTERNAL_SERVER_ERROR, &detail)
+            }
+        }
+        .into_response()
+    }
+}
+
+/// The settings, after checking the caller.
+fn admit(state: &AppState, headers: &HeaderMap) -> Result<DialogflowSettings, DialogflowError> {
+    let settings = state
+        .engine
+        .project()
+        .dialogflow
+        .clone()
+        .ok_or_else(|| DialogflowError::Internal("dialogflow is not configured".into()))?;
+    auth::check(settings.auth.as_ref(), &headers.clone())?;
+    Ok(settings)
+}
+
+/// The intent for a display name or tag: the mapping, else an intent of that very name.
+fn intent_for(
+    state: &AppState,
+    mapping: &indexmap::IndexMap<String, String>,
+    key: &str,
+) -> Result<String, DialogflowError> {
+    if let Some(i) = mapping.get(key) {
+        return Ok(i.clone());
+    }
+    if state.engine.project().intents.contains_key(key) {
+        return Ok(key.to_string());
+    }
+    Err(DialogflowError::Unmapped(format!("{key:?}")))
+}
+
+/// Dialogflow sends `""` for a parameter the user has not given: that is no value.
+fn no_empty(params: &Map<String, Value>) -> Map<String, Value> {
+    params
+        .iter()
+        .map(|(k, v)| match v {
+            Value::String(s) if s.is_empty() => (k.clone(), Value::Null),
+            other => (k.clone(), other.clone()),
+        })
+        .collect()
+}

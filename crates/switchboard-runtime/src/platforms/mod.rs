@@ -1,0 +1,88 @@
+//! Entry points for other bot platforms: Rasa custom actions and Dialogflow ES and CX
+//! fulfillment webhooks.
+//!
+//! Each platform keeps its own conversation and understanding; these adapters only translate
+//! its wire format into [`Engine::fulfill`] (the chat turn joined at "execute") and back. They
+//! make no HTTP calls of their own and store nothing.
+
+pub mod auth;
+pub mod dialogflow;
+pub mod rasa;
+
+use crate::engine::Engine;
+use crate::engine::fulfill::{FulfillError, FulfillRequest, FulfillResponse, Fulfilled};
+use crate::engine::respond::GENERIC_ERROR;
+use crate::server::AppState;
+use axum::Router;
+use serde_json::{Map, Value};
+use std::time::Duration;
+use switchboard_config::Project;
+use switchboard_config::model::OutcomeKind;
+
+/// Slack given to the engine past the platform deadline before the answer is cut short: the
+/// pipeline already stops every call at the deadline, so this only guards against a stall
+/// elsewhere (rendering, a slow lock).
+const DEADLINE_GUARD: Duration = Duration::from_millis(150);
+
+/// The routes of every platform the project configures (none when it configures none).
+pub fn routes(project: &Project) -> Router<AppState> {
+    let mut router = Router::new();
+    if let Some(settings) = &project.rasa {
+        router = router.merge(rasa::routes(settings));
+    }
+    if let Some(settings) = &project.dialogflow {
+        router = router.merge(dialogflow::routes(settings));
+    }
+    router
+}
+
+/// Runs an intent for a platform and always answers within `deadline` (plus a small guard):
+/// past it, the answer is the generic error sentence, never a missed platform deadline.
+pub async fn fulfill(
+    engine: &Engine,
+    intent: &str,
+    user_id: &str,
+    slots: Map<String, Value>,
+    deadline: Duration,
+) -> Result<FulfillResponse, FulfillError> {
+    let req = FulfillRequest {
+        intent: intent.to_string(),
+        user_id: user_id.to_string(),
+        slots,
+        deadline,
+    };
+    match tokio::time::timeout(deadline + DEADLINE_GUARD, engine.fulfill(req)).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!(target: "switchboard::platform", intent, "fulfilment cut at the platform deadline");
+            Ok(FulfillResponse {
+                status: Fulfilled::Done {
+                    failure: Some(OutcomeKind::Timeout),
+                },
+                replies: vec![GENERIC_ERROR.to_string()],
+                slots: Map::new(),
+                results: Map::new(),
+                calls: Vec::new(),
+            })
+        }
+    }
+}
+
+/// Step results flattened for platforms whose parameters are flat: `{order: {status: x}}`
+/// becomes `order_status: x`; a result that is not an object keeps the step's name.
+pub fn flat_results(results: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (step, value) in results {
+        match value {
+            Value::Object(fields) => {
+                for (field, v) in fields {
+                    out.insert(format!("{step}_{field}"), v.clone());
+                }
+            }
+            other => {
+                out.insert(step.clone(), other.clone());
+            }
+        }
+    }
+    out
+}

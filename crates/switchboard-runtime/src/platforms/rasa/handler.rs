@@ -1,0 +1,206 @@
+//! The action server's handlers: authenticate, decode the call, run or validate the mapped
+//! intent, and answer events and responses.
+
+use super::protocol::{self, ActionCall, ActionResult};
+use crate::engine::Engine;
+use crate::engine::fulfill::{FulfillError, Fulfilled};
+use crate::platforms::auth::{self, AuthError};
+use crate::server::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use switchboard_config::model::{RasaAction, RasaSettings};
+
+/// Why an action call was not served. Bodies follow rasa-sdk's `{"error": ...}` shape, which
+/// Rasa logs as it is.
+#[derive(Debug, thiserror::Error)]
+pub enum RasaError {
+    /// The body is not an action call.
+    #[error("Invalid body request: {0}")]
+    Malformed(String),
+    /// No action of that name is mapped.
+    #[error("No registered action found for name '{0}'.")]
+    UnknownAction(String),
+    /// The caller did not authenticate.
+    #[error("{0}")]
+    Unauthorized(#[from] AuthError),
+    /// Something on our side failed; details are logged, not sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl IntoResponse for RasaError {
+    fn into_response(self) -> Response {
+        let (status, body) = match &self {
+            RasaError::Malformed(_) => (
+                StatusCode::BAD_REQUEST,
+                json!({ "error": self.to_string() }),
+            ),
+            RasaError::UnknownAction(name) => {
+                tracing::warn!(target: "switchboard::rasa", action = %name, "unknown action");
+                (StatusCode::NOT_FOUND, protocol::action_not_found(name))
+            }
+            RasaError::Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                json!({ "error": self.to_string() }),
+            ),
+            RasaError::Internal(detail) => {
+                tracing::error!(target: "switchboard::rasa", %detail, "action failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({ "error": self.to_string() }),
+                )
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// `GET /health`: `{"status": "ok"}`, as rasa-sdk answers.
+pub async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /actions`: `[{"name": ...}]`, the mapped actions in file order.
+pub async fn actions(State(state): State<AppState>) -> Json<Value> {
+    let names: Vec<Value> = state
+        .engine
+        .project()
+        .rasa
+        .iter()
+        .flat_map(|r| r.actions.keys())
+        .map(|name| json!({ "name": name }))
+        .collect();
+    Json(Value::Array(names))
+}
+
+/// `POST /webhook`: runs one action.
+pub async fn webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ActionResult>, RasaError> {
+    let settings = state
+        .engine
+        .project()
+        .rasa
+        .clone()
+        .ok_or_else(|| RasaError::Internal("rasa is not configured".into()))?;
+    auth::check(settings.auth.as_ref(), &headers)?;
+    let call: ActionCall =
+        serde_json::from_slice(&body).map_err(|e| RasaError::Malformed(e.to_string()))?;
+    let action = settings
+        .actions
+        .get(&call.next_action)
+        .ok_or_else(|| RasaError::UnknownAction(call.next_action.clone()))?;
+    // A mapped intent always exists (checked at load time), so this error is ours.
+    let result = run(&state.engine, &settings, action, &call)
+        .await
+        .map_err(|e| RasaError::Internal(e.to_string()))?;
+    Ok(Json(result))
+}
+
+/// Runs (or validates) the intent an action maps to.
+pub async fn run(
+    engine: &Engine,
+    settings: &RasaSettings,
+    action: &RasaAction,
+    call: &ActionCall,
+) -> Result<ActionResult, FulfillError> {
+    let user_id = call
+        .sender_id
+        .clone()
+        .or_else(|| call.tracker.sender_id.clone())
+        .unwrap_or_else(|| "rasa".into());
+    let slots = slot_values(engine, &action.intent, call);
+    if action.validate {
+        return validate(engine, action, &user_id, call, &slots);
+    }
+    let done =
+        crate::platforms::fulfill(engine, &action.intent, &user_id, slots, settings.deadline)
+            .await?;
+    let mut out = ActionResult::default();
+    match &done.status {
+        Fulfilled::InvalidSlot { slot } => {
+            out.events.push(protocol::slot_event(slot, Value::Null));
+        }
+        Fulfilled::MissingSlot { .. } => {}
+        Fulfilled::Done { .. } => {
+            for (name, value) in &done.slots {
+                out.events.push(protocol::slot_event(name, value.clone()));
+            }
+            for s in &action.set_slots {
+                let value = done
+                    .results
+                    .get(&s.step)
+                    .and_then(|r| r.get(&s.field))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                out.events.push(protocol::slot_event(&s.slot, value));
+            }
+        }
+    }
+    out.responses = done
+        .replies
+        .iter()
+        .map(|r| protocol::text_response(r))
+        .collect();
+    Ok(out)
+}
+
+/// The intent's slot values from the tracker: its slots, then entities of the latest message
+/// (by slot name or the slot's entity) for slots the tracker leaves empty.
+fn slot_values(engine: &Engine, intent: &str, call: &ActionCall) -> Map<String, Value> {
+    let mut slots = call.tracker.slots.clone();
+    let Some(intent) = engine.project().intents.get(intent) else {
+        return slots;
+    };
+    for (name, slot) in &intent.slots {
+        if slots.get(name).is_some_and(|v| !v.is_null()) {
+            continue;
+        }
+        let found = call
+            .tracker
+            .latest_message
+            .entities
+            .iter()
+            .find(|e| e.entity == *name || slot.entity.as_deref() == Some(e.entity.as_str()));
+        if let Some(e) = found {
+            slots.insert(name.clone(), e.value.clone());
+        }
+    }
+    slots
+}
+
+/// A `validate_<form>` action: checks the slots set this turn (all of the intent's filled
+/// slots when the events say nothing), answering a slot event for each (null when rejected)
+/// and the re-ask text for each rejection.
+fn validate(
+    engine: &Engine,
+    action: &RasaAction,
+    user_id: &str,
+    call: &ActionCall,
+    slots: &Map<String, Value>,
+) -> Result<ActionResult, FulfillError> {
+    let this_turn = call.tracker.slots_set_this_turn();
+    let given: Map<String, Value> = slots
+        .iter()
+        .filter(|(k, _)| this_turn.is_empty() || this_turn.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let checks = engine.validate_slots(&action.intent, user_id, &given)?;
+    let mut out = ActionResult::default();
+    for c in checks {
+        out.events.push(protocol::slot_event(
+            &c.slot,
+            c.value.unwrap_or(Value::Null),
+        ));
+        if let Some(reply) = c.reply {
+            out.responses.push(protocol::text_response(&reply));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,202 @@
+//! `cargo xtask bench`: the benchmark harness.
+//!
+//! Builds the release binaries, starts the demo backend pinned to CPU 1, then for each
+//! workload, setting and run starts the system under test pinned to CPU 0, checks that it
+//! answers correctly and that the upstream saw the expected calls, warms it up, measures a
+//! bounded window with the load generator (on CPU 1), and reads the process's CPU time and
+//! peak RSS from `/proc`. Prints markdown tables and writes the JSON under `bench/results/`.
+//! Everything talks to 127.0.0.1 only, and every child process is ended by a guard.
+
+pub mod args;
+mod backend;
+mod env;
+mod http;
+mod micro;
+mod model;
+mod procfs;
+mod procs;
+mod report;
+mod runner;
+mod servers;
+
+use anyhow::Context;
+use args::{BenchArgs, Plan, Workload};
+use backend::Backend;
+use env::Env;
+use model::ResultsFile;
+use runner::{At, Runner};
+use servers::{FANOUT, Kind, ORDER_STATUS, RASA_ORDER_STATUS, Turn};
+use std::path::Path;
+
+/// Runs the benchmarks the arguments ask for.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let plan = args.plan()?;
+    let started = chrono::Utc::now();
+    let stamp = started.format("%Y%m%dT%H%M%SZ").to_string();
+    let command = format!(
+        "cargo xtask {}",
+        std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+    );
+    let env = Env::prepare(!args.no_build, &stamp, args.sut_log.clone())?;
+    let (commit, dirty) = env::commit(&env.root);
+    let machine = env::machine(env.pinning.enabled);
+    eprintln!("bench: logs and data in {}", env.work.display());
+
+    let mut measurements = Vec::new();
+    if plan.workloads.iter().any(|w| *w != Workload::Micro) {
+        let backend = Backend::start(&env)?;
+        let base = backend.base_url();
+        let store = env.project(
+            &env.root.join("examples/store/switchboard.yaml"),
+            "store.yaml",
+            &base,
+        )?;
+        let fanout = env.project(
+            &env.root.join("bench/projects/fanout.yaml"),
+            "fanout.yaml",
+            &base,
+        )?;
+        let mut runner = Runner {
+            env: &env,
+            backend,
+            plan: &plan,
+            measurements: Vec::new(),
+        };
+        for w in &plan.workloads {
+            match w {
+                Workload::W1 => w1(&mut runner, &plan, &store)?,
+                Workload::W2 => turn(&mut runner, &plan, &store, "W2", &ORDER_STATUS)?,
+                Workload::W3 => turn(&mut runner, &plan, &store, "W3", &RASA_ORDER_STATUS)?,
+                Workload::W4 => w4(&mut runner, &plan, &fanout)?,
+                Workload::Micro => {}
+            }
+        }
+        measurements = runner.measurements;
+    }
+    let micro = if plan.workloads.contains(&Workload::Micro) {
+        micro::run(&env)?
+    } else {
+        Vec::new()
+    };
+
+    let tables = report::Report::new(&measurements, &micro).markdown();
+    let header = format!(
+        "## Switchboard benchmarks\n\n- machine: {} CPUs, {}, {} MiB, Linux {}; processes pinned: {}\n- commit: {}{}\n- command: `{command}`\n- started: {}\n- window: {:?} per run after a {:?} warm-up, {} run(s) of each\n",
+        machine.nproc,
+        machine.cpu_model,
+        machine.memory_mib,
+        machine.kernel,
+        if machine.pinned {
+            "SUT on CPU 0, upstream and load generator on CPU 1"
+        } else {
+            "no"
+        },
+        commit,
+        if dirty {
+            " (with uncommitted changes)"
+        } else {
+            ""
+        },
+        started.to_rfc3339(),
+        plan.duration,
+        plan.warmup,
+        plan.runs
+    );
+    println!("{header}\n{tables}");
+
+    let file = ResultsFile {
+        started_at: started.to_rfc3339(),
+        commit: commit.clone(),
+        dirty,
+        command,
+        machine,
+        duration_s: plan.duration.as_secs_f64(),
+        runs: plan.runs,
+        measurements,
+        micro,
+        tables: tables.clone(),
+    };
+    let short: String = commit.chars().take(10).collect();
+    let dir = env.root.join("bench/results");
+    let stem = format!("{stamp}-{short}");
+    write_atomic(
+        &dir.join(format!("{stem}.json")),
+        &serde_json::to_string_pretty(&file)?,
+    )?;
+    write_atomic(
+        &dir.join(format!("{stem}.md")),
+        &format!("{header}\n{tables}"),
+    )?;
+    eprintln!(
+        "bench: results written to {}",
+        dir.join(format!("{stem}.json")).display()
+    );
+    Ok(())
+}
+
+fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
+}
+
+fn w1(runner: &mut Runner<'_>, plan: &Plan, store: &Path) -> anyhow::Result<()> {
+    for &setting in &plan.settings {
+        for run in 1..=plan.runs {
+            let at = At {
+                workload: "W1",
+                setting,
+                run,
+            };
+            for mode in ["pipeline", "bare"] {
+                let m = runner.w1(at, mode, store)?;
+                runner.keep(m);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// W2 and W3: the order-status turn (through the chat API, or as a Rasa action) on
+/// Switchboard, on the hand-written baseline, and made directly (the floor).
+fn turn(
+    runner: &mut Runner<'_>,
+    plan: &Plan,
+    store: &Path,
+    workload: &'static str,
+    turn: &Turn,
+) -> anyhow::Result<()> {
+    for &setting in &plan.settings {
+        for run in 1..=plan.runs {
+            let at = At {
+                workload,
+                setting,
+                run,
+            };
+            let m = runner.server(at, "switchboard", Kind::Switchboard(store), turn)?;
+            runner.keep(m);
+            let m = runner.server(at, "baseline", Kind::Baseline, turn)?;
+            runner.keep(m);
+            let m = runner.floor(at, turn)?;
+            runner.keep(m);
+        }
+    }
+    Ok(())
+}
+
+fn w4(runner: &mut Runner<'_>, plan: &Plan, fanout: &Path) -> anyhow::Result<()> {
+    for &setting in &plan.settings {
+        for run in 1..=plan.runs {
+            let at = At {
+                workload: "W4",
+                setting,
+                run,
+            };
+            let m = runner.server(at, "switchboard", Kind::Switchboard(fanout), &FANOUT)?;
+            runner.keep(m);
+            let m = runner.floor(at, &FANOUT)?;
+            runner.keep(m);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,307 @@
+//! Measuring one system at one setting: correctness check, warm-up, the measured window with
+//! the process's CPU read from `/proc` before and after, then the upstream's counters checked
+//! against the answers counted. A wrong answer or a missing call fails the run.
+
+use super::args::{Plan, Setting};
+use super::backend::Backend;
+use super::env::Env;
+use super::model::{Measurement, ToolResult};
+use super::procfs;
+use super::procs::{LOAD_CPU, SUT_CPU, run_tool};
+use super::servers::{Kind, Server, Turn};
+use anyhow::{Context, bail};
+use std::path::Path;
+use std::time::Duration;
+
+/// Drives the measurements of one invocation and keeps them.
+pub struct Runner<'a> {
+    /// Paths and placement.
+    pub env: &'a Env,
+    /// The upstream.
+    pub backend: Backend,
+    /// What to run.
+    pub plan: &'a Plan,
+    /// Everything measured so far.
+    pub measurements: Vec<Measurement>,
+}
+
+/// One run's coordinates.
+#[derive(Debug, Clone, Copy)]
+pub struct At<'s> {
+    /// `W1`, `W2`, `W3`, `W4`.
+    pub workload: &'s str,
+    /// The setting.
+    pub setting: Setting,
+    /// Run number.
+    pub run: u32,
+}
+
+impl At<'_> {
+    fn label(&self, system: &str) -> String {
+        format!(
+            "{}-{}-{}-{system}",
+            self.workload,
+            self.setting.name(),
+            self.run
+        )
+    }
+
+    fn measurement(&self, system: &str, r: &ToolResult) -> Measurement {
+        Measurement {
+            workload: self.workload.to_string(),
+            setting: self.setting.name().to_string(),
+            system: system.to_string(),
+            run: self.run,
+            concurrency: self.setting.concurrency(),
+            delay_ms: self.setting.delay_ms(),
+            requests: r.requests,
+            duration_s: r.duration_s,
+            rps: r.rps,
+            p50_ms: r.latency.p50_us / 1000.0,
+            p99_ms: r.latency.p99_us / 1000.0,
+            max_ms: r.latency.max_us / 1000.0,
+            cpu_us_per_request: None,
+            cpu_of: String::new(),
+            peak_rss_mib: None,
+            startup_ms: None,
+            loadgen_cpu_us_per_request: None,
+            upstream_calls_per_request: 0.0,
+            steps: r.steps.clone(),
+        }
+    }
+}
+
+fn kib_to_mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn ensure_clean(r: &ToolResult, who: &str) -> anyhow::Result<()> {
+    if r.errors > 0 {
+        bail!(
+            "{who}: {} of {} requests failed or answered wrongly; first: {}",
+            r.errors,
+            r.requests + r.errors,
+            r.first_error.as_deref().unwrap_or("?")
+        );
+    }
+    if r.requests == 0 {
+        bail!("{who}: no request completed");
+    }
+    Ok(())
+}
+
+impl Runner<'_> {
+    fn limit(&self) -> Duration {
+        self.plan.duration + self.plan.warmup + Duration::from_secs(60)
+    }
+
+    fn tool(
+        &self,
+        name: &str,
+        cmd: std::process::Command,
+        label: &str,
+    ) -> anyhow::Result<ToolResult> {
+        let out = run_tool(name, cmd, &self.env.log(label), self.limit())?;
+        serde_json::from_str(out.trim()).with_context(|| format!("{name} printed no result: {out}"))
+    }
+
+    fn loadgen_chat(
+        &self,
+        url: &str,
+        turn: &Turn,
+        prefix: &str,
+        concurrency: usize,
+        duration: Duration,
+        label: &str,
+    ) -> anyhow::Result<ToolResult> {
+        let mut cmd = self.env.pinning.command(LOAD_CPU, &self.env.loadgen);
+        cmd.args([
+            "chat",
+            "--url",
+            url,
+            "--body",
+            &turn.body_template(),
+            "--user-prefix",
+            prefix,
+            "--expect",
+            turn.reply,
+        ]);
+        cmd.args([
+            "--concurrency",
+            &concurrency.to_string(),
+            "--duration",
+            &format!("{}ms", duration.as_millis()),
+        ]);
+        if turn.step_stats {
+            cmd.arg("--step-stats");
+        }
+        self.tool("loadgen", cmd, label)
+    }
+
+    fn loadgen_chain(
+        &self,
+        turn: &Turn,
+        concurrency: usize,
+        duration: Option<Duration>,
+        requests: Option<u64>,
+        label: &str,
+    ) -> anyhow::Result<ToolResult> {
+        let mut cmd = self.env.pinning.command(LOAD_CPU, &self.env.loadgen);
+        cmd.args([
+            "chain",
+            "--base",
+            &self.backend.base_url(),
+            "--flow",
+            turn.flow,
+            "--expect",
+            turn.reply,
+            "--concurrency",
+            &concurrency.to_string(),
+        ]);
+        if let Some(d) = duration {
+            cmd.args(["--duration", &format!("{}ms", d.as_millis())]);
+        }
+        if let Some(n) = requests {
+            cmd.args(["--requests", &n.to_string()]);
+        }
+        self.tool("loadgen", cmd, label)
+    }
+
+    /// A chat server (Switchboard or the baseline) under the chat load.
+    pub fn server(
+        &mut self,
+        at: At<'_>,
+        system: &str,
+        kind: Kind<'_>,
+        turn: &Turn,
+    ) -> anyhow::Result<Measurement> {
+        let label = at.label(system);
+        let who = format!(
+            "{} {} run {} {system}",
+            at.workload,
+            at.setting.name(),
+            at.run
+        );
+        self.backend.set_delay(at.setting.delay_ms())?;
+        let mut server = Server::start(self.env, kind, &self.backend, &label)?;
+        server.check_turn(&mut self.backend, turn, &who)?;
+        let url = server.url(turn);
+        let prefix = format!("{label}-u");
+        let concurrency = at.setting.concurrency();
+        if !self.plan.warmup.is_zero() {
+            let w = self.loadgen_chat(
+                &url,
+                turn,
+                &prefix,
+                concurrency,
+                self.plan.warmup,
+                &format!("{label}-loadgen"),
+            )?;
+            ensure_clean(&w, &format!("{who} (warm-up)"))?;
+        }
+        self.backend.reset_stats()?;
+        let pid = server.pid();
+        let before = procfs::cpu_time(pid, self.env.clk_tck)?;
+        let r = self.loadgen_chat(
+            &url,
+            turn,
+            &prefix,
+            concurrency,
+            self.plan.duration,
+            &format!("{label}-loadgen"),
+        )?;
+        let after = procfs::cpu_time(pid, self.env.clk_tck)?;
+        let rss = procfs::peak_rss_kib(pid)?;
+        ensure_clean(&r, &who)?;
+        self.backend
+            .expect_calls(turn.routes, r.requests_total, &who)?;
+        let startup = server.startup;
+        server.stop();
+        let mut m = at.measurement(system, &r);
+        m.cpu_us_per_request =
+            Some(after.saturating_sub(before).as_secs_f64() * 1e6 / r.requests as f64);
+        m.cpu_of = "server process".into();
+        m.peak_rss_mib = Some(kib_to_mib(rss));
+        m.startup_ms = Some(startup.as_secs_f64() * 1000.0);
+        m.loadgen_cpu_us_per_request = r.self_cpu_us_per_request;
+        m.upstream_calls_per_request = turn.routes.len() as f64;
+        Ok(m)
+    }
+
+    /// The floor: the load generator makes the turn's upstream calls itself.
+    pub fn floor(&mut self, at: At<'_>, turn: &Turn) -> anyhow::Result<Measurement> {
+        let label = at.label("floor");
+        let who = format!("{} {} run {} floor", at.workload, at.setting.name(), at.run);
+        self.backend.set_delay(at.setting.delay_ms())?;
+        self.backend.reset_stats()?;
+        let check = self.loadgen_chain(turn, 1, None, Some(1), &label)?;
+        ensure_clean(&check, &who)?;
+        self.backend.expect_calls(turn.routes, 1, &who)?;
+        let concurrency = at.setting.concurrency();
+        if !self.plan.warmup.is_zero() {
+            let w = self.loadgen_chain(turn, concurrency, Some(self.plan.warmup), None, &label)?;
+            ensure_clean(&w, &format!("{who} (warm-up)"))?;
+        }
+        self.backend.reset_stats()?;
+        let r = self.loadgen_chain(turn, concurrency, Some(self.plan.duration), None, &label)?;
+        ensure_clean(&r, &who)?;
+        self.backend
+            .expect_calls(turn.routes, r.requests_total, &who)?;
+        let mut m = at.measurement("floor", &r);
+        m.cpu_us_per_request = r.self_cpu_us_per_request;
+        m.cpu_of = "load generator (makes the calls itself)".into();
+        m.peak_rss_mib = r.self_peak_rss_kib.map(kib_to_mib);
+        m.upstream_calls_per_request = turn.routes.len() as f64;
+        Ok(m)
+    }
+
+    /// W1: the `w1` binary, pinned to the SUT CPU, through the pipeline or bare.
+    pub fn w1(&mut self, at: At<'_>, mode: &str, project: &Path) -> anyhow::Result<Measurement> {
+        let label = at.label(mode);
+        let who = format!("W1 {} run {} {mode}", at.setting.name(), at.run);
+        self.backend.set_delay(at.setting.delay_ms())?;
+        self.backend.reset_stats()?;
+        let mut cmd = self.env.pinning.command(SUT_CPU, &self.env.w1);
+        cmd.arg("--project").arg(project);
+        cmd.args([
+            "--upstream",
+            &self.backend.base_url(),
+            "--mode",
+            mode,
+            "--concurrency",
+            &at.setting.concurrency().to_string(),
+        ]);
+        cmd.args([
+            "--duration",
+            &format!("{}ms", self.plan.duration.as_millis()),
+            "--warmup",
+            &format!("{}ms", self.plan.warmup.as_millis()),
+        ]);
+        let r = self.tool("w1", cmd, &label)?;
+        ensure_clean(&r, &who)?;
+        self.backend
+            .expect_calls(&["orders"], r.requests_total, &who)?;
+        let mut m = at.measurement(mode, &r);
+        m.cpu_us_per_request = r.self_cpu_us_per_request;
+        m.cpu_of = "w1 process".into();
+        m.peak_rss_mib = r.self_peak_rss_kib.map(kib_to_mib);
+        m.upstream_calls_per_request = 1.0;
+        Ok(m)
+    }
+
+    /// Keeps a measurement and prints a progress line.
+    pub fn keep(&mut self, m: Measurement) {
+        eprintln!(
+            "bench: {} {} run {} {:<11} p50 {:>8.3} ms  p99 {:>8.3} ms  {:>8.0} req/s  CPU {:>7.1} us/req",
+            m.workload,
+            m.setting,
+            m.run,
+            m.system,
+            m.p50_ms,
+            m.p99_ms,
+            m.rps,
+            m.cpu_us_per_request.unwrap_or(f64::NAN)
+        );
+        self.measurements.push(m);
+    }
+}
