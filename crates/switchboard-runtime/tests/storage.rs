@@ -167,6 +167,7 @@ on_both_backends!(
     a_hundred_kilobytes_of_slots_round_trip,
     ping_answers,
     a_corrupt_row_is_corrupt_and_its_text_stays_out_of_the_error,
+    a_copy_changed_by_another_instance_conflicts_then_reloads,
 );
 
 /// A conversation with every field in use.
@@ -380,6 +381,25 @@ async fn a_corrupt_row_is_corrupt_and_its_text_stays_out_of_the_error(backend: &
         }
         other => panic!("expected Corrupt, got {other:?}"),
     }
+}
+
+/// Two stores on one database, as two processes would have: whatever either keeps in memory,
+/// a save from a stale copy is refused and the next load sees the other's write.
+async fn a_copy_changed_by_another_instance_conflicts_then_reloads(backend: &Backend) {
+    let (a, b) = (backend.open().await, backend.open().await);
+    let mut mine = sample("shared");
+    a.save(&mut mine).await.expect("first save");
+    let _ = loaded(a.as_ref(), "shared").await;
+    let mut theirs = loaded(b.as_ref(), "shared").await;
+    theirs.last_intent = Some("theirs".into());
+    b.save(&mut theirs).await.expect("their save");
+    mine.last_intent = Some("mine".into());
+    assert_conflict(a.save(&mut mine).await, "shared");
+    let fresh = loaded(a.as_ref(), "shared").await;
+    assert_eq!(
+        (fresh.version, fresh.last_intent.as_deref()),
+        (2, Some("theirs"))
+    );
 }
 
 #[tokio::test]

@@ -439,18 +439,7 @@ impl Pipeline {
         );
         record.attempts = sent.load(Ordering::Relaxed);
         record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        tracing::info!(
-            target: "switchboard::upstream",
-            operation = %record.operation,
-            method = op.method.as_str(),
-            path = %op.path.source,
-            outcome = %record.outcome,
-            status = record.status,
-            latency_ms = record.latency_ms,
-            attempts = record.attempts,
-            reason = record.reason,
-            "upstream call"
-        );
+        log_call(&record, op);
         record
     }
 
@@ -644,4 +633,30 @@ pub(crate) fn closest<'a>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c.as_str())
+}
+
+/// One log line per call: failures at info, successes at debug, so a busy bot's log shows
+/// what went wrong without paying for a line per healthy call.
+fn log_call(record: &CallRecord, op: &Operation) {
+    macro_rules! emit {
+        ($level:ident) => {
+            tracing::$level!(
+                target: "switchboard::upstream",
+                operation = %record.operation,
+                method = op.method.as_str(),
+                path = %op.path.source,
+                outcome = %record.outcome,
+                status = record.status,
+                latency_ms = record.latency_ms,
+                attempts = record.attempts,
+                reason = record.reason,
+                "upstream call"
+            )
+        };
+    }
+    if record.is_ok() {
+        emit!(debug);
+    } else {
+        emit!(info);
+    }
 }

@@ -24,11 +24,20 @@ const MAX_CONNECTIONS: u32 = 4;
 /// Saves take milliseconds; this only runs out when the disk stalls, and then failing is right.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How many recently used conversations are kept in memory.
+const CACHED_CONVERSATIONS: u64 = 10_000;
+
 /// Conversations in a SQLite file.
+///
+/// The file belongs to one process, so recently used conversations are also kept in memory
+/// (written through on every save): a turn then costs one database write instead of a read and
+/// a write. Should another process write the same file anyway, the version check still refuses
+/// the stale save, and the entry is dropped so the next turn reads the file again.
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    recent: moka::future::Cache<String, Conversation>,
 }
 
 impl SqliteStore {
@@ -65,18 +74,27 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             path: path.to_owned(),
+            recent: moka::future::Cache::new(CACHED_CONVERSATIONS),
         })
     }
 
     async fn load(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
+        if let Some(conversation) = self.recent.get(id).await {
+            return Ok(Some(conversation));
+        }
         let row: Option<(String, i64)> =
             sqlx::query_as("SELECT state, version FROM conversations WHERE id = ?1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(|error| unavailable(&self.path, "cannot load", &error))?;
-        row.map(|(state, version)| sql::decode(id, &state, version))
-            .transpose()
+        let conversation = row
+            .map(|(state, version)| sql::decode(id, &state, version))
+            .transpose()?;
+        if let Some(c) = &conversation {
+            self.recent.insert(id.to_string(), c.clone()).await;
+        }
+        Ok(conversation)
     }
 
     async fn save(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
@@ -110,9 +128,13 @@ impl SqliteStore {
             .await
             .map_err(|error| unavailable(&self.path, "cannot save", &error))?;
         if written.rows_affected() == 0 {
+            self.recent.invalidate(&conversation.id).await;
             return Err(StoreError::Conflict(conversation.id.clone()));
         }
         conversation.version += 1;
+        self.recent
+            .insert(conversation.id.clone(), conversation.clone())
+            .await;
         Ok(())
     }
 
