@@ -7,11 +7,12 @@ use std::str::FromStr;
 
 use crate::route::Route;
 
-/// Longest `Retry-After` a rate-limit fault may announce, so a typo cannot stall a test run.
-const MAX_RETRY_AFTER_SECS: u64 = 3600;
+/// Longest `Retry-After` a fault may announce: a day, enough to prove that clients refuse
+/// absurd waits.
+const MAX_RETRY_AFTER_SECS: u64 = 86_400;
 
 /// The valid fault kinds, for error messages.
-pub(crate) const KINDS_HELP: &str = "a status 400-599 (e.g. 500, 503), 429 or 429/SECS, hang, \
+pub(crate) const KINDS_HELP: &str = "a status 400-599 (e.g. 500, 503), 429 or 429/SECS, 503/SECS, hang, \
 slow_drip, not_json, schema_break, reset, huge, invalid_utf8";
 
 /// How a faulted call misbehaves. See the crate docs for what a client observes.
@@ -21,6 +22,11 @@ pub enum FaultKind {
     Status(u16),
     /// 429 with `Retry-After: SECS` and a JSON error body.
     RateLimited {
+        /// Value of the `Retry-After` header, in seconds.
+        retry_after_secs: u64,
+    },
+    /// 503 with `Retry-After: SECS` and a JSON error body (planned downtime).
+    Unavailable {
         /// Value of the `Retry-After` header, in seconds.
         retry_after_secs: u64,
     },
@@ -46,6 +52,7 @@ impl fmt::Display for FaultKind {
         match self {
             FaultKind::Status(status) => write!(f, "{status}"),
             FaultKind::RateLimited { retry_after_secs } => write!(f, "429/{retry_after_secs}"),
+            FaultKind::Unavailable { retry_after_secs } => write!(f, "503/{retry_after_secs}"),
             FaultKind::Hang => f.write_str("hang"),
             FaultKind::SlowDrip => f.write_str("slow_drip"),
             FaultKind::NotJson => f.write_str("not_json"),
@@ -96,17 +103,23 @@ impl FromStr for FaultKind {
             (429, None) => Ok(FaultKind::RateLimited {
                 retry_after_secs: 1,
             }),
-            (429, Some(secs)) => match secs.parse::<u64>() {
-                Ok(secs) if secs <= MAX_RETRY_AFTER_SECS => Ok(FaultKind::RateLimited {
-                    retry_after_secs: secs,
+            (429 | 503, Some(secs)) => match secs.parse::<u64>() {
+                Ok(secs) if secs <= MAX_RETRY_AFTER_SECS => Ok(if status == 429 {
+                    FaultKind::RateLimited {
+                        retry_after_secs: secs,
+                    }
+                } else {
+                    FaultKind::Unavailable {
+                        retry_after_secs: secs,
+                    }
                 }),
                 _ => Err(FaultParseError::new(format!(
-                    "invalid Retry-After in `{text}`: expected 429/SECS with SECS a whole number \
-                     of seconds from 0 to {MAX_RETRY_AFTER_SECS}"
+                    "invalid Retry-After in `{text}`: expected {status}/SECS with SECS a whole \
+                     number of seconds from 0 to {MAX_RETRY_AFTER_SECS}"
                 ))),
             },
             (_, Some(_)) => Err(FaultParseError::new(format!(
-                "`{text}`: only 429 takes a /SECS suffix; valid kinds: {KINDS_HELP}"
+                "`{text}`: only 429 and 503 take a /SECS suffix; valid kinds: {KINDS_HELP}"
             ))),
             (status, None) => Ok(FaultKind::Status(status)),
         }

@@ -46,12 +46,16 @@ pub(crate) async fn respond(kind: FaultKind, route: Route, shared: &Shared) -> R
             )
             .into_response()
         }
-        FaultKind::RateLimited { retry_after_secs } => {
+        FaultKind::RateLimited { retry_after_secs }
+        | FaultKind::Unavailable { retry_after_secs } => {
+            let (status, what) = if matches!(kind, FaultKind::RateLimited { .. }) {
+                (StatusCode::TOO_MANY_REQUESTS, "is rate limited")
+            } else {
+                (StatusCode::SERVICE_UNAVAILABLE, "is down for maintenance")
+            };
             let mut response = ApiError::for_status(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!(
-                    "injected fault: {route} is rate limited; retry after {retry_after_secs} s"
-                ),
+                status,
+                format!("injected fault: {route} {what}; retry after {retry_after_secs} s"),
             )
             .into_response();
             response

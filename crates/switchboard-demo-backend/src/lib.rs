@@ -44,6 +44,7 @@
 //! |---|---|
 //! | `400`..`599` (not 429) | that status with a JSON error body (code follows the status, e.g. `unavailable` for 503) |
 //! | `429`, `429/SECS` | 429 with `Retry-After: SECS` (default 1) and a JSON error body |
+//! | `503/SECS` | 503 with `Retry-After: SECS` and a JSON error body (planned downtime) |
 //! | `hang` | no answer at all, for an hour (other requests are unaffected; a server shutdown ends it) |
 //! | `slow_drip` | the route's real answer (200 for a known id), headers and first byte at once, then the rest of the body at about one byte per 100 ms |
 //! | `not_json` | 200 `text/html` maintenance page |

@@ -90,7 +90,7 @@ fn bad_fault_specs_explain_the_valid_values() {
         "orders",
         "orders=200",
         "orders=600",
-        "orders=503/2",
+        "orders=500/2",
         "orders=503:0",
         "orders=503:x",
         "rates=429/x",

@@ -136,6 +136,50 @@ async fn retry_after_that_fits_the_deadline_is_waited_then_retried() {
     );
 }
 
+/// The issue's own proof: 503 with `Retry-After: 2` and a 5 s deadline waits at least 2 s; with
+/// `Retry-After: 86400` there is no wait and the outcome is rate_limited at once.
+#[tokio::test]
+async fn a_503_with_retry_after_is_waited_when_it_fits_and_refused_when_absurd() {
+    let (p, backend, _dir) = setup(PROJECT).await;
+    backend.set_fault("orders=503/2:1".parse().unwrap());
+    let started = Instant::now();
+    let r = call(
+        &p,
+        "api.get_order",
+        &[("id", json!("1001"))],
+        &ctx(5.0, None),
+    )
+    .await;
+    let waited = started.elapsed();
+    assert_eq!((r.outcome, r.attempts), (OutcomeKind::Ok, 2), "{r:?}");
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+
+    backend.set_fault("orders=503/86400:1".parse().unwrap());
+    let started = Instant::now();
+    let r = call(
+        &p,
+        "api.get_order",
+        &[("id", json!("1001"))],
+        &ctx(5.0, None),
+    )
+    .await;
+    assert_eq!(
+        (r.outcome, r.attempts),
+        (OutcomeKind::RateLimited, 1),
+        "{r:?}"
+    );
+    // Absurd values are capped (an hour) before anything else looks at them.
+    assert_eq!(r.retry_after_ms, Some(3_600_000));
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn retry_after_past_the_deadline_is_rate_limited_at_once() {
     let (p, backend, _dir) = setup(PROJECT).await;
