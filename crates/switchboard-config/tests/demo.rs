@@ -20,7 +20,7 @@ fn demo() -> Project {
 fn demo_project_has_expected_counts() {
     let p = demo();
     assert_eq!(p.connectors.len(), 1);
-    assert_eq!(p.operation_count(), 10);
+    assert_eq!(p.operation_count(), 11);
     assert_eq!(p.intents.len(), 13);
     assert_eq!(p.entities.len(), 7);
 }

@@ -535,3 +535,47 @@ fn warnings_alone_do_not_stop_a_project() {
         "#,
     );
 }
+
+#[test]
+fn escalation_targets_must_be_other_defined_intents() {
+    let handoff = "  handoff:\n    examples: [agent please, a human, talk to someone]\n    reply: \"A colleague will call you.\"\n";
+    check(
+        &api(&format!(
+            "{INTENT}    on_error:\n      default: {{ escalate: handoff }}\n{handoff}"
+        )),
+        "",
+    );
+    check(
+        &api(&format!(
+            "{INTENT}    on_error:\n      default: {{ escalate: handof }}\n{handoff}"
+        )),
+        r#"
+            switchboard.yaml:26:28: escalation to intent "handof", which is not defined (did you mean "handoff"?)
+        "#,
+    );
+    check(
+        &api(&format!(
+            "{INTENT}    on_error:\n      unavailable: {{ escalate: order_status }}\n"
+        )),
+        r#"
+            switchboard.yaml:26:32: intent "order_status" escalates to itself
+        "#,
+    );
+    check(
+        &api(&INTENT.replace(
+            "reply: \"Order {{ slots.order_id }} is {{ steps.order.status }}.\"",
+            "reply: { escalate: order_status }",
+        )),
+        r#"
+            switchboard.yaml:24:12: escalate belongs in on_error; an intent's reply must say something
+        "#,
+    );
+    check(
+        &api(&format!(
+            "{INTENT}    on_error:\n      default: {{ escalat: handoff }}\n{handoff}"
+        )),
+        r#"
+            switchboard.yaml:26:16: unknown key "escalat" in a reply; a reply written as a map takes only "escalate"
+        "#,
+    );
+}

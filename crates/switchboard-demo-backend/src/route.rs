@@ -34,11 +34,13 @@ pub enum Route {
     Rates,
     /// `GET /api/v2/weather?city=Dubai`
     Weather,
+    /// `POST /api/v2/tickets`
+    Tickets,
 }
 
 impl Route {
     /// Every route, in the order they are documented and reported.
-    pub const ALL: [Route; 10] = [
+    pub const ALL: [Route; 11] = [
         Route::Orders,
         Route::Shipments,
         Route::Customers,
@@ -49,6 +51,7 @@ impl Route {
         Route::Refunds,
         Route::Rates,
         Route::Weather,
+        Route::Tickets,
     ];
 
     /// The snake_case name used on the CLI, in admin bodies and in stats.
@@ -64,6 +67,7 @@ impl Route {
             Route::Refunds => "refunds",
             Route::Rates => "rates",
             Route::Weather => "weather",
+            Route::Tickets => "tickets",
         }
     }
 
@@ -81,6 +85,7 @@ impl Route {
             Route::Refunds => "/api/v2/refunds",
             Route::Rates => "/api/v2/rates",
             Route::Weather => "/api/v2/weather",
+            Route::Tickets => "/api/v2/tickets",
         }
     }
 

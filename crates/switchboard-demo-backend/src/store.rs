@@ -19,6 +19,7 @@ pub(crate) struct StoredAnswer {
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     interactions: u64,
+    tickets: u64,
     appointments: u64,
     refunds: u64,
     /// `(date, time)` -> appointment id.
@@ -31,6 +32,11 @@ impl Store {
     pub(crate) fn next_interaction_id(&mut self) -> String {
         self.interactions += 1;
         format!("INT-{}", self.interactions)
+    }
+
+    pub(crate) fn next_ticket_id(&mut self) -> String {
+        self.tickets += 1;
+        format!("TCK-{}", self.tickets)
     }
 
     pub(crate) fn is_booked(&self, date: &str, time: &str) -> bool {

@@ -373,3 +373,43 @@ async fn two_slots_on_one_entity_take_mentions_in_order() {
         reply(&say(&bot.engine, "u16", "what about euros").await).starts_with("1 USD = 0.9215 EUR")
     );
 }
+
+#[tokio::test]
+async fn a_failure_can_escalate_to_a_handoff_that_opens_a_ticket() {
+    let bot = demo_bot().await;
+    // Asked for in so many words: a ticket, no confirmation question.
+    let asked = reply(&say(&bot.engine, "u17", "let me talk to a person").await);
+    assert!(asked.starts_with("I've opened ticket TCK-1"), "{asked}");
+    // A refund that cannot be made is handed to a person instead of leaving the user stuck.
+    bot.backend.set_fault("refunds=500".parse().unwrap());
+    let _ = say(&bot.engine, "u18", "refund PAY-1001").await;
+    let res = say(&bot.engine, "u18", "yes").await;
+    assert!(
+        reply(&res).starts_with(
+            "Something went wrong on our side, so I've passed this to a colleague (ticket TCK-2)"
+        ),
+        "{}",
+        reply(&res)
+    );
+    let ops: Vec<&str> = res["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(ops.last(), Some(&"store.create_ticket"), "{ops:?}");
+    let ticket = bot
+        .backend
+        .requests()
+        .into_iter()
+        .rfind(|r| r.path == "/api/v2/tickets")
+        .unwrap();
+    assert!(
+        ticket
+            .body
+            .contains("Bot could not finish request_refund (unavailable)"),
+        "{}",
+        ticket.body
+    );
+    assert_eq!(bot.backend.stats().calls(Route::Tickets), 2);
+}

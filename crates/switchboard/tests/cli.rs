@@ -86,7 +86,7 @@ fn check_summarises_a_good_project() {
         .arg(repo().join("examples/store/switchboard.yaml")));
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains(": ok: 1 connector, 10 operations, 13 intents"),
+        out.contains(": ok: 1 connector, 11 operations, 13 intents"),
         "{out}"
     );
 }

@@ -10,7 +10,7 @@ use crate::model::{
     BUILTIN_ENTITIES, Connector, Entity, Intent, Operation, OperationRef, Slot, Step, Template,
     ValueTemplate,
 };
-use crate::raw::{Broken, RawConfirm, RawIntent, RawSlot, RawStep, Spanned};
+use crate::raw::{Broken, RawConfirm, RawIntent, RawReply, RawSlot, RawStep, Spanned};
 use crate::suggest;
 use indexmap::IndexMap;
 
@@ -152,6 +152,13 @@ pub(crate) fn intent(
         }
     };
     let reply = match &raw.reply {
+        Some(r) if matches!(r.value, RawReply::Escalate(_)) => {
+            ctx.error(
+                r.pos,
+                "escalate belongs in on_error; an intent's reply must say something",
+            );
+            Default::default()
+        }
         Some(r) => reply::reply(ctx, &format!("{prefix}.reply"), r, &scope, &mut no_reads),
         None => {
             ctx.error(name.pos, format!("{what} has no reply"));

@@ -23,6 +23,7 @@ use crate::LoadOptions;
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::model::{Connector, Project};
 use crate::raw::{Pos, RawError};
+use crate::suggest;
 use indexmap::IndexMap;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,9 @@ pub(crate) struct Ctx<'o> {
     pub ids: HashSet<String>,
     /// The environment templates are parsed with.
     pub jinja: minijinja::Environment<'static>,
+    /// `{escalate: INTENT}` replies seen: where, the target, and the reply's template id
+    /// (checked once every intent is known).
+    pub escalations: Vec<(Pos, String, String)>,
 }
 
 impl Ctx<'_> {
@@ -111,6 +115,7 @@ pub(crate) fn load(
         diags: Diagnostics::default(),
         ids: HashSet::new(),
         jinja: minijinja::Environment::new(),
+        escalations: Vec::new(),
     };
     let merged = includes::load_all(&mut ctx, path);
 
@@ -128,6 +133,17 @@ pub(crate) fn load(
     let mut intents = IndexMap::new();
     for (name, (key, raw)) in &merged.intents {
         intents.insert(name.clone(), intent::intent(&mut ctx, &known, key, raw));
+    }
+    for (pos, target, id) in std::mem::take(&mut ctx.escalations) {
+        if !intents.contains_key(&target) && !merged.intents.contains_key(&target) {
+            let hint = suggest::did_you_mean(&target, merged.intents.keys().map(String::as_str));
+            ctx.error(
+                pos,
+                format!("escalation to intent {target:?}, which is not defined{hint}"),
+            );
+        } else if id.starts_with(&format!("intents.{target}.")) {
+            ctx.error(pos, format!("intent {target:?} escalates to itself"));
+        }
     }
     let main_pos = Pos {
         source: 0,

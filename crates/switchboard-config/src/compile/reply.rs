@@ -16,7 +16,13 @@ pub(crate) fn reply(
     reads: &mut Vec<String>,
 ) -> Reply {
     let mut variants = Vec::new();
+    let mut escalate = None;
     match &raw.value {
+        RawReply::Escalate(target) => {
+            ctx.escalations
+                .push((target.pos, target.value.clone(), id.to_string()));
+            escalate = Some(target.value.clone());
+        }
         RawReply::Text(text) => {
             let src = Spanned::new(raw.pos, text.clone());
             variants.push(ReplyVariant {
@@ -54,7 +60,7 @@ pub(crate) fn reply(
             }
         }
     }
-    Reply { variants }
+    Reply { variants, escalate }
 }
 
 /// Compiles an `on_error` block; keys are outcome names or `default`.

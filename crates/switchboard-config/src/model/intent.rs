@@ -83,6 +83,8 @@ pub struct Step {
 pub struct Reply {
     /// The variants.
     pub variants: Vec<ReplyVariant>,
+    /// In `on_error`: run this intent instead and use its reply (checked to exist at load).
+    pub escalate: Option<String>,
 }
 
 /// One reply variant.

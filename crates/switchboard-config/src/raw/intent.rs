@@ -5,7 +5,7 @@ use super::common::{ExpressionDoc, RawValue, Spanned, TemplateDoc, ValueTemplate
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 /// What a user wants, and how the bot serves it. Its templates see `slots`, `steps`, `user`,
@@ -103,7 +103,8 @@ pub enum RawConfirmDoc {
     No(bool),
 }
 
-/// A reply: one template, or variants tried in order.
+/// A reply: one template, or variants tried in order. In `on_error` it may also be
+/// `{escalate: INTENT}`.
 #[derive(Debug, JsonSchema)]
 #[schemars(untagged, rename = "Reply")]
 pub enum RawReply {
@@ -111,6 +112,20 @@ pub enum RawReply {
     Text(#[schemars(with = "TemplateDoc")] String),
     /// Variants: the first whose `when` holds (or that has none) is used.
     Variants(Vec<Spanned<RawReplyVariant>>),
+    /// Hand the failure to another intent (in `on_error` only).
+    Escalate(#[schemars(with = "EscalateDoc")] Spanned<String>),
+}
+
+/// `{escalate: INTENT}`: instead of apologising, run another intent (typically one whose steps
+/// open a ticket in a helpdesk connector) with the same slots and the failure as `error`, and
+/// reply with its reply. The escalation intent's own failures use its own replies; it does not
+/// escalate further.
+#[derive(JsonSchema)]
+#[schemars(rename = "Escalate")]
+#[allow(dead_code)]
+pub struct EscalateDoc {
+    /// The intent to run.
+    escalate: String,
 }
 
 /// One reply variant.
@@ -132,7 +147,22 @@ impl<'de> Deserialize<'de> for RawReply {
         impl<'de> Visitor<'de> for V {
             type Value = RawReply;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a reply text or a list of {when, text} variants")
+                f.write_str("a reply text, a list of {when, text} variants, or {escalate: INTENT}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawReply, A::Error> {
+                let mut target = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "escalate" {
+                        target = Some(map.next_value::<Spanned<String>>()?);
+                    } else {
+                        return Err(de::Error::custom(format!(
+                            "unknown key {key:?} in a reply; a reply written as a map takes only \"escalate\""
+                        )));
+                    }
+                }
+                target.map(RawReply::Escalate).ok_or_else(|| {
+                    de::Error::custom("a reply written as a map needs \"escalate: INTENT\"")
+                })
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawReply, E> {
                 Ok(RawReply::Text(v.to_string()))

@@ -328,6 +328,13 @@ intents:
 pub const REPLIES_INTRO: &str = r##"
 A reply (in `reply`, and in each `on_error` entry) is a template, or a list of variants of which
 the first whose `when` holds (or that has no `when`) is used.
+
+An `on_error` entry may instead be `{escalate: INTENT}`: rather than apologise, run that intent
+(typically one whose step opens a ticket in a helpdesk connector) with the same slots and the
+failure as `error` (`error.intent`, `error.step`, `error.outcome`, `error.status`), and reply with
+its reply. The escalation intent is an ordinary intent, so a user asking for a person reaches it
+too; its own failures use its own replies and never escalate further. The target must exist and
+must not be the failing intent itself.
 "##;
 
 pub const REPLIES: &str = r##"
@@ -344,6 +351,37 @@ intents:
     slots:
       name: { ask: "What's your name?" }
     reply: "Nice to meet you, {{ slots.name }}."
+  refund:
+    examples: [refund my order, I want my money back, give me a refund]
+    confirm: "Refund your last order?"
+    steps:
+      refund: { call: shop.refund }
+    reply: "Refunded."
+    on_error:
+      not_found: "There is nothing to refund."
+      default: { escalate: handoff }
+  handoff:
+    examples: [talk to a person, human please, get me an agent]
+    confirm: false
+    steps:
+      ticket:
+        call: helpdesk.open_ticket
+        with: { summary: "{{ error.intent ~ ' failed: ' ~ error.outcome if error else 'asked for a person' }}" }
+    reply: "A colleague will contact you (ticket {{ steps.ticket.id }})."
+connectors:
+  shop:
+    base_url: https://shop.example.com/api
+    operations:
+      refund: { method: POST, path: /refunds }
+  helpdesk:
+    base_url: https://helpdesk.example.com/api
+    operations:
+      open_ticket:
+        method: POST
+        path: /tickets
+        inputs: { summary: string }
+        body: { summary: "{{ inputs.summary }}" }
+        response: { extract: { id: $.id } }
 "##;
 
 pub const TEMPLATES_EXTRA: &str = r##"

@@ -39,6 +39,7 @@ pub(crate) fn api_router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route(Route::Refunds.path_template(), post(refunds::create))
         .route(Route::Rates.path_template(), get(live::rates))
         .route(Route::Weather.path_template(), get(live::weather))
+        .route(Route::Tickets.path_template(), post(interactions::ticket))
         .route("/api/v2", any(no_route))
         .route("/api/v2/", any(no_route))
         .route("/api/v2/{*rest}", any(no_route))

@@ -36,27 +36,78 @@ pub async fn run_intent(
     call_ctx: &CallContext,
 ) -> Ran {
     let executed = execute::run(intent, pipeline, templates, &base, call_ctx).await;
-    let mut ctx = base;
-    ctx.insert("steps".into(), Value::Object(executed.results.clone()));
-    let text = match &executed.failure {
-        None => reply(templates, &intent.reply, &ctx),
-        Some(failure) => {
-            ctx.insert("error".into(), json!({ "outcome": failure.outcome, "step": failure.step, "status": failure.status }));
-            let step_reply = intent
-                .steps
-                .get(&failure.step)
-                .and_then(|s| s.on_error.for_outcome(failure.outcome));
-            match step_reply.or_else(|| intent.on_error.for_outcome(failure.outcome)) {
-                Some(r) => reply(templates, r, &ctx),
-                None => GENERIC_ERROR.to_string(),
-            }
+    let mut calls = executed.calls;
+    let Some(failure) = &executed.failure else {
+        let mut ctx = base;
+        ctx.insert("steps".into(), Value::Object(executed.results.clone()));
+        let text = reply(templates, &intent.reply, &ctx);
+        return Ran {
+            text,
+            calls,
+            results: executed.results,
+            failure: None,
+        };
+    };
+    let error = json!({ "outcome": failure.outcome, "step": failure.step, "status": failure.status, "intent": intent.name });
+    let step_reply = intent
+        .steps
+        .get(&failure.step)
+        .and_then(|s| s.on_error.for_outcome(failure.outcome));
+    let text = match step_reply.or_else(|| intent.on_error.for_outcome(failure.outcome)) {
+        Some(Reply {
+            escalate: Some(target),
+            ..
+        }) => {
+            let mut ctx = base;
+            ctx.insert("error".into(), error);
+            escalate(pipeline, templates, target, ctx, call_ctx, &mut calls).await
         }
+        Some(r) => {
+            let mut ctx = base;
+            ctx.insert("steps".into(), Value::Object(executed.results.clone()));
+            ctx.insert("error".into(), error);
+            reply(templates, r, &ctx)
+        }
+        None => GENERIC_ERROR.to_string(),
     };
     Ran {
         text,
-        calls: executed.calls,
+        calls,
         results: executed.results,
         failure: executed.failure,
+    }
+}
+
+/// Runs the intent a failure escalates to (a handoff: typically a ticket in a helpdesk) with
+/// the same slots and the failure as `error`, and words its result. Its own failures use its
+/// own replies and never escalate again.
+async fn escalate(
+    pipeline: &Pipeline,
+    templates: &Templates,
+    target: &str,
+    ctx: Map<String, Value>,
+    call_ctx: &CallContext,
+    calls: &mut Vec<CallRecord>,
+) -> String {
+    let Some(intent) = pipeline.project().intents.get(target) else {
+        return GENERIC_ERROR.to_string();
+    };
+    tracing::info!(target: "switchboard::turn", intent = %target, "escalating a failure");
+    let executed = execute::run(intent, pipeline, templates, &ctx, call_ctx).await;
+    calls.extend(executed.calls);
+    let mut ctx = ctx;
+    ctx.insert("steps".into(), Value::Object(executed.results));
+    let chosen = match &executed.failure {
+        None => Some(&intent.reply),
+        Some(f) => intent
+            .steps
+            .get(&f.step)
+            .and_then(|s| s.on_error.for_outcome(f.outcome))
+            .or_else(|| intent.on_error.for_outcome(f.outcome)),
+    };
+    match chosen {
+        Some(r) if r.escalate.is_none() => reply(templates, r, &ctx),
+        _ => GENERIC_ERROR.to_string(),
     }
 }
 
