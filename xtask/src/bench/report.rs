@@ -397,9 +397,18 @@ impl<'a> Report<'a> {
         );
         if let (Some(a), Some(f)) = (sb.med(p50), fl.med(p50)) {
             rows.push((
-                "W2 c: p50 within 2 ms of the floor".into(),
+                "W2 c: p50 within 2 ms of the floor (direct calls)".into(),
                 format!("{:.2} ms over ({a:.2} vs {f:.2})", a - f),
                 verdict(a - f <= 2.0),
+            ));
+        }
+        // The direct-call floor shares CPU 1 with the backend, so under load the hand-written
+        // server (calls made from CPU 0) can be the lower reference: report against it too.
+        if let (Some(a), Some(h)) = (sb.med(p50), self.group("W2", "c", "baseline").med(p50)) {
+            rows.push((
+                "W2 c: p50 within 2 ms of the hand-written server".into(),
+                format!("{:.2} ms over ({a:.2} vs {h:.2})", a - h),
+                verdict(a - h <= 2.0),
             ));
         }
         for set in SETTINGS {
