@@ -109,9 +109,21 @@ impl Env {
     /// Copies a project file (and the demo project's `secrets/`) into the working folder with
     /// its `base_url` pointed at `base`; returns the copy's path.
     pub fn project(&self, source: &Path, name: &str, base: &str) -> anyhow::Result<PathBuf> {
+        self.project_with(source, name, base, |t| Ok(t.to_string()))
+    }
+
+    /// As [`Env::project`], with the text edited first (a variant of the project).
+    pub fn project_with(
+        &self,
+        source: &Path,
+        name: &str,
+        base: &str,
+        edit: impl Fn(&str) -> anyhow::Result<String>,
+    ) -> anyhow::Result<PathBuf> {
         const DEMO_BASE: &str = "http://127.0.0.1:8081/api/v2";
         let text = std::fs::read_to_string(source)
             .with_context(|| format!("reading {}", source.display()))?;
+        let text = edit(&text)?;
         if !text.contains(DEMO_BASE) {
             bail!(
                 "{} has no base_url {DEMO_BASE} to point at the benchmark backend",

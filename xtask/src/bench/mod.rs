@@ -18,6 +18,7 @@ mod procs;
 mod report;
 mod runner;
 mod servers;
+mod variant;
 
 use anyhow::Context;
 use args::{BenchArgs, Plan, Workload};
@@ -51,6 +52,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             "store.yaml",
             &base,
         )?;
+        let store_without_policies = env.project_with(
+            &env.root.join("examples/store/switchboard.yaml"),
+            "store-no-policies.yaml",
+            &base,
+            variant::without_policies,
+        )?;
         let fanout = env.project(
             &env.root.join("bench/projects/fanout.yaml"),
             "fanout.yaml",
@@ -65,9 +72,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         for w in &plan.workloads {
             match w {
                 Workload::W1 => w1(&mut runner, &plan, &store)?,
-                Workload::W2 => turn(&mut runner, &plan, &store, "W2", &ORDER_STATUS)?,
-                Workload::W3 => turn(&mut runner, &plan, &store, "W3", &RASA_ORDER_STATUS)?,
+                Workload::W2 => turn(
+                    &mut runner,
+                    &plan,
+                    (&store, Some(&store_without_policies)),
+                    "W2",
+                    &ORDER_STATUS,
+                )?,
+                Workload::W3 => turn(&mut runner, &plan, (&store, None), "W3", &RASA_ORDER_STATUS)?,
                 Workload::W4 => w4(&mut runner, &plan, &fanout)?,
+                Workload::W5 => w5(&mut runner, &plan, &store)?,
                 Workload::Micro => {}
             }
         }
@@ -158,11 +172,12 @@ fn w1(runner: &mut Runner<'_>, plan: &Plan, store: &Path) -> anyhow::Result<()> 
 }
 
 /// W2 and W3: the order-status turn (through the chat API, or as a Rasa action) on
-/// Switchboard, on the hand-written baseline, and made directly (the floor).
+/// Switchboard, on the hand-written baseline, and made directly (the floor). With a second
+/// project (the demo's with its policies off), Switchboard runs on that too.
 fn turn(
     runner: &mut Runner<'_>,
     plan: &Plan,
-    store: &Path,
+    (store, without_policies): (&Path, Option<&Path>),
     workload: &'static str,
     turn: &Turn,
 ) -> anyhow::Result<()> {
@@ -175,11 +190,43 @@ fn turn(
             };
             let m = runner.server(at, "switchboard", Kind::Switchboard(store), turn)?;
             runner.keep(m);
+            if let Some(off) = without_policies {
+                let m = runner.server(at, "no-policies", Kind::Switchboard(off), turn)?;
+                runner.keep(m);
+            }
             let m = runner.server(at, "baseline", Kind::Baseline, turn)?;
             runner.keep(m);
             let m = runner.floor(at, turn)?;
             runner.keep(m);
         }
+    }
+    Ok(())
+}
+
+/// W5: the W1 call with the operation cached (every call a hit) beside the uncached call and
+/// bare reqwest; then, once per run, 100 identical misses at once on a cold cache.
+fn w5(runner: &mut Runner<'_>, plan: &Plan, store: &Path) -> anyhow::Result<()> {
+    for &setting in &plan.settings {
+        for run in 1..=plan.runs {
+            let at = At {
+                workload: "W5",
+                setting,
+                run,
+            };
+            for mode in ["cached", "pipeline", "bare"] {
+                let m = runner.w1(at, mode, store)?;
+                runner.keep(m);
+            }
+        }
+    }
+    for run in 1..=plan.runs {
+        let at = At {
+            workload: "W5",
+            setting: args::Setting::C,
+            run,
+        };
+        let m = runner.coalesce(at, store, 100)?;
+        runner.keep(m);
     }
     Ok(())
 }

@@ -71,6 +71,10 @@ impl At<'_> {
     }
 }
 
+/// Upstream delay during the coalescing burst: long enough that every caller arrives while
+/// the first miss is still loading.
+const COALESCE_DELAY_MS: u64 = 50;
+
 fn kib_to_mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -279,13 +283,56 @@ impl Runner<'_> {
         ]);
         let r = self.tool("w1", cmd, &label)?;
         ensure_clean(&r, &who)?;
-        self.backend
-            .expect_calls(&["orders"], r.requests_total, &who)?;
+        // With the cache on, the first (checked) call fills it and nothing else goes out.
+        let upstream = if mode == "cached" {
+            1
+        } else {
+            r.requests_total
+        };
+        self.backend.expect_calls(&["orders"], upstream, &who)?;
         let mut m = at.measurement(mode, &r);
         m.cpu_us_per_request = r.self_cpu_us_per_request;
         m.cpu_of = "w1 process".into();
         m.peak_rss_mib = r.self_peak_rss_kib.map(kib_to_mib);
-        m.upstream_calls_per_request = 1.0;
+        m.upstream_calls_per_request = upstream as f64 / r.requests_total as f64;
+        Ok(m)
+    }
+
+    /// W5 coalescing: `callers` identical calls released together on a cold cache, with the
+    /// upstream slowed so that they overlap; the upstream's counter says how many got through.
+    pub fn coalesce(
+        &mut self,
+        at: At<'_>,
+        project: &Path,
+        callers: usize,
+    ) -> anyhow::Result<Measurement> {
+        let label = at.label("coalesce");
+        let who = format!("W5 run {} coalesce", at.run);
+        self.backend.set_delay(COALESCE_DELAY_MS)?;
+        self.backend.reset_stats()?;
+        let mut cmd = self.env.pinning.command(SUT_CPU, &self.env.w1);
+        cmd.arg("--project").arg(project);
+        cmd.args([
+            "--upstream",
+            &self.backend.base_url(),
+            "--mode",
+            "coalesce",
+            "--concurrency",
+            &callers.to_string(),
+        ]);
+        let r = self.tool("w1", cmd, &label)?;
+        ensure_clean(&r, &who)?;
+        let (seen, total) = self.backend.stats()?;
+        let orders = seen.get("orders").copied().unwrap_or(0);
+        if total != orders {
+            bail!("{who}: the upstream saw calls other than orders: {seen:?}");
+        }
+        let mut m = at.measurement("coalesce", &r);
+        m.concurrency = callers;
+        m.delay_ms = COALESCE_DELAY_MS;
+        m.cpu_us_per_request = r.self_cpu_us_per_request;
+        m.cpu_of = "w1 process".into();
+        m.upstream_calls_per_request = orders as f64 / r.requests_total as f64;
         Ok(m)
     }
 

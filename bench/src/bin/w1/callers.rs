@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_config::LoadOptions;
-use switchboard_config::model::OperationRef;
+use switchboard_config::model::{CachePolicy, CacheScope, OperationRef};
 use switchboard_runtime::pipeline::{CallContext, Pipeline};
 
 /// What W1 drives.
@@ -17,6 +17,12 @@ pub enum Mode {
     Pipeline,
     /// `GET /orders/1001` with one pooled reqwest client: status and body checked, nothing else.
     Bare,
+    /// W5: the same pipeline call with the operation cached (shared scope, a TTL longer than
+    /// any run), so every call after the first is a hit.
+    Cached,
+    /// W5: as `Cached`, but the measured calls are one burst of identical misses on a cold
+    /// cache; the harness counts what reached the upstream.
+    Coalesce,
 }
 
 impl Mode {
@@ -25,6 +31,8 @@ impl Mode {
         match self {
             Mode::Pipeline => "pipeline",
             Mode::Bare => "bare",
+            Mode::Cached => "cached",
+            Mode::Coalesce => "coalesce",
         }
     }
 }
@@ -56,8 +64,20 @@ impl Caller {
             .get_mut("store")
             .context("the project has no `store` connector")?;
         store.base_url = upstream.trim_end_matches('/').to_string();
+        if matches!(mode, Mode::Cached | Mode::Coalesce) {
+            let op = store
+                .operations
+                .get_mut("get_order")
+                .context("the `store` connector has no `get_order` operation")?;
+            op.policy.cache = Some(CachePolicy {
+                ttl: Duration::from_secs(3600),
+                stale_if_error: None,
+                max_entries: 10_000,
+                scope: CacheScope::Shared,
+            });
+        }
         Ok(match mode {
-            Mode::Pipeline => {
+            Mode::Pipeline | Mode::Cached | Mode::Coalesce => {
                 let (_templates, pipeline) = switchboard_runtime::app::pipeline(Arc::new(project))?;
                 let op = OperationRef::parse("store.get_order").context("operation reference")?;
                 let mut args = Map::new();

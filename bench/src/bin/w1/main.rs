@@ -58,6 +58,9 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(args: Args) -> anyhow::Result<switchboard_bench::result::RunResult> {
     let caller = Arc::new(Caller::new(args.mode, &args.project, &args.upstream)?);
+    if matches!(args.mode, callers::Mode::Coalesce) {
+        return burst(caller, args.concurrency).await;
+    }
     // Correctness before timing: one call must give the expected answer.
     caller
         .call()
@@ -80,9 +83,33 @@ async fn run(args: Args) -> anyhow::Result<switchboard_bench::result::RunResult>
     if result.first_error.is_none() {
         result.first_error = warmed.first_error;
     }
-    // The first check call, the warm-up and the window: what the upstream must have seen.
+    // The first check call, the warm-up and the window: what the upstream must have seen
+    // (with the cache on, only the first call reaches it; the harness knows).
     result.requests_total += warmed.requests_total + 1;
     Ok(result)
+}
+
+/// W5 coalescing: `n` identical calls on a cold cache, released together; every one must
+/// give the right answer. The harness reads the upstream's counter to see how many got
+/// through (one, when misses coalesce).
+async fn burst(
+    caller: Arc<Caller>,
+    n: usize,
+) -> anyhow::Result<switchboard_bench::result::RunResult> {
+    let gate = Arc::new(tokio::sync::Barrier::new(n));
+    let load = Load {
+        concurrency: n,
+        duration: None,
+        requests: Some(n as u64),
+    };
+    drive("w1:coalesce", load, |_, stop| {
+        let (caller, gate) = (caller.clone(), gate.clone());
+        async move {
+            gate.wait().await;
+            worker(caller, stop).await
+        }
+    })
+    .await
 }
 
 async fn worker(caller: Arc<Caller>, stop: Arc<Stop>) -> WorkerOut {

@@ -1,6 +1,8 @@
 //! The tables: medians over runs for each workload, setting and system, the ratios the
 //! targets are stated in, the micro-benchmarks, and where each target stands.
 
+mod cache;
+
 use super::model::{Measurement, MicroResult};
 use std::fmt::Write;
 
@@ -149,6 +151,9 @@ impl<'a> Report<'a> {
         if self.has("W4") {
             self.w4(&mut s);
         }
+        if self.has("W5") {
+            self.w5(&mut s);
+        }
         if !self.micro.is_empty() {
             self.micro_table(&mut s);
         }
@@ -225,7 +230,7 @@ impl<'a> Report<'a> {
         );
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
         for set in SETTINGS {
-            for sys in ["switchboard", "baseline", "floor"] {
+            for sys in ["switchboard", "no-policies", "baseline", "floor"] {
                 let g = self.group(workload, set, sys);
                 if g.is_empty() {
                     continue;
@@ -420,6 +425,7 @@ impl<'a> Report<'a> {
                 ));
             }
         }
+        self.cache_and_policy_targets(&mut rows);
         if let Some(r) = self.group("W2", "b", "switchboard").med(rss) {
             rows.push((
                 "W2 b: peak RSS under 64 MiB".into(),

@@ -1,0 +1,67 @@
+//! Project variants the benchmarks compare against: the demo project with its resilience
+//! policies turned off, to show what the policy layers cost when nothing fails.
+
+use anyhow::bail;
+
+/// The connector-level policy lines of the demo's `store` connector and what replaces each:
+/// one attempt (no retries), no breaker, no rate limit.
+const POLICY_LINES: [(&str, &str); 3] = [
+    ("    retry:", "    retry: { attempts: 1 }"),
+    (
+        "    circuit_breaker:",
+        "    circuit_breaker: { enabled: false }",
+    ),
+    ("    rate_limit:", ""),
+];
+
+/// The project text with the `store` connector's retry, breaker and rate limit off. Fails
+/// when the demo project no longer has exactly one of each line, rather than measuring
+/// something else quietly.
+pub fn without_policies(text: &str) -> anyhow::Result<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut seen = [0usize; POLICY_LINES.len()];
+    for line in text.lines() {
+        match POLICY_LINES
+            .iter()
+            .position(|(prefix, _)| line.starts_with(prefix))
+        {
+            Some(i) => {
+                seen[i] += 1;
+                if !POLICY_LINES[i].1.is_empty() {
+                    out.push_str(POLICY_LINES[i].1);
+                    out.push('\n');
+                }
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    for (i, n) in seen.iter().enumerate() {
+        if *n != 1 {
+            bail!(
+                "the demo project has {n} connector-level lines starting {:?} (expected 1): update xtask/src/bench/variant.rs",
+                POLICY_LINES[i].0.trim()
+            );
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_project_has_its_policies_turned_off() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let text = std::fs::read_to_string(root.join("examples/store/switchboard.yaml"))
+            .expect("the demo project");
+        let off = without_policies(&text).expect("one line of each");
+        assert!(off.contains("    retry: { attempts: 1 }\n"));
+        assert!(off.contains("    circuit_breaker: { enabled: false }\n"));
+        assert!(!off.contains("\n    rate_limit:"));
+        assert!(without_policies("connectors: {}\n").is_err());
+    }
+}
