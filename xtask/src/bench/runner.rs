@@ -259,22 +259,22 @@ impl Runner<'_> {
         Ok(m)
     }
 
+    /// The `w1` binary pinned to the SUT CPU, pointed at the backend.
+    fn w1_command(&self, project: &Path, mode: &str, concurrency: usize) -> std::process::Command {
+        let mut cmd = self.env.pinning.command(SUT_CPU, &self.env.w1);
+        cmd.arg("--project").arg(project);
+        cmd.args(["--upstream", &self.backend.base_url(), "--mode", mode]);
+        cmd.args(["--concurrency", &concurrency.to_string()]);
+        cmd
+    }
+
     /// W1: the `w1` binary, pinned to the SUT CPU, through the pipeline or bare.
     pub fn w1(&mut self, at: At<'_>, mode: &str, project: &Path) -> anyhow::Result<Measurement> {
         let label = at.label(mode);
         let who = format!("W1 {} run {} {mode}", at.setting.name(), at.run);
         self.backend.set_delay(at.setting.delay_ms())?;
         self.backend.reset_stats()?;
-        let mut cmd = self.env.pinning.command(SUT_CPU, &self.env.w1);
-        cmd.arg("--project").arg(project);
-        cmd.args([
-            "--upstream",
-            &self.backend.base_url(),
-            "--mode",
-            mode,
-            "--concurrency",
-            &at.setting.concurrency().to_string(),
-        ]);
+        let mut cmd = self.w1_command(project, mode, at.setting.concurrency());
         cmd.args([
             "--duration",
             &format!("{}ms", self.plan.duration.as_millis()),
@@ -310,16 +310,7 @@ impl Runner<'_> {
         let who = format!("W5 run {} coalesce", at.run);
         self.backend.set_delay(COALESCE_DELAY_MS)?;
         self.backend.reset_stats()?;
-        let mut cmd = self.env.pinning.command(SUT_CPU, &self.env.w1);
-        cmd.arg("--project").arg(project);
-        cmd.args([
-            "--upstream",
-            &self.backend.base_url(),
-            "--mode",
-            "coalesce",
-            "--concurrency",
-            &callers.to_string(),
-        ]);
+        let cmd = self.w1_command(project, "coalesce", callers);
         let r = self.tool("w1", cmd, &label)?;
         ensure_clean(&r, &who)?;
         let (seen, total) = self.backend.stats()?;
