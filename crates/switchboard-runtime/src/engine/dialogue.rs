@@ -7,7 +7,7 @@ use crate::conversation::{Conversation, Pending};
 use crate::pipeline::{CallContext, CallRecord};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
-use switchboard_config::model::{InputError, Intent};
+use switchboard_config::model::Intent;
 use tokio::time::Instant;
 
 /// Time kept back from the turn deadline for rendering and saving.
@@ -169,7 +169,7 @@ impl<'a> Turn<'a> {
             let reason = format!("I couldn't find {} in that.", a_slot(slot_name));
             return self.reask(intent, slot_name, attempts, &reason);
         };
-        match check(slot_name, slot, &candidate) {
+        match respond::check_slot(slot_name, slot, &candidate) {
             Ok(value) => {
                 self.conv.slots.insert(slot_name.to_string(), value);
                 self.conv.pending = None;
@@ -190,7 +190,7 @@ impl<'a> Turn<'a> {
             let Some(slot) = intent.slots.get(&slot_name) else {
                 continue;
             };
-            match check(&slot_name, slot, &found) {
+            match respond::check_slot(&slot_name, slot, &found) {
                 Ok(v) => {
                     self.conv.slots.insert(slot_name, v);
                 }
@@ -389,29 +389,6 @@ fn assign_entities(intent: &Intent, understood: &Understood) -> Vec<(String, Val
         }
     }
     out
-}
-
-/// Validates a slot value against the operation input it feeds.
-fn check(
-    slot_name: &str,
-    slot: &switchboard_config::model::Slot,
-    value: &Value,
-) -> Result<Value, String> {
-    match &slot.validation {
-        None => Ok(value.clone()),
-        Some(input) => input.validate(value).map_err(|e| match e {
-            // A regular expression means nothing to a chat user.
-            InputError::Pattern(_) => format!(
-                "Sorry, \"{}\" doesn't look like a valid {}.",
-                respond::display(value),
-                slot_name.replace('_', " ")
-            ),
-            other => format!(
-                "Sorry, \"{}\" doesn't look right: it {other}.",
-                respond::display(value)
-            ),
-        }),
-    }
 }
 
 fn a_slot(name: &str) -> String {

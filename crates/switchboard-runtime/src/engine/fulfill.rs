@@ -97,23 +97,16 @@ impl Engine {
         for (name, slot) in &intent.slots {
             let given = req.slots.get(name).filter(|v| !v.is_null());
             match (given, &slot.default) {
-                (Some(v), _) => match slot.validation.as_ref().map(|i| i.validate(v)) {
-                    None => {
-                        slots.insert(name.clone(), v.clone());
-                    }
-                    Some(Ok(v)) => {
+                (Some(v), _) => match respond::check_slot(name, slot, v) {
+                    Ok(v) => {
                         slots.insert(name.clone(), v);
                     }
-                    Some(Err(e)) => {
+                    Err(reason) => {
                         let ask = slot
                             .ask
                             .as_ref()
                             .map(|a| respond::render(&self.templates, a, &base(&slots)))
                             .unwrap_or_default();
-                        let reason = format!(
-                            "Sorry, \"{}\" doesn't look right: it {e}.",
-                            respond::display(v)
-                        );
                         out.replies
                             .push(format!("{reason} {ask}").trim().to_string());
                         out.status = Fulfilled::InvalidSlot { slot: name.clone() };
@@ -194,27 +187,18 @@ impl Engine {
             let Some(v) = given.get(name).filter(|v| !v.is_null()) else {
                 continue;
             };
-            let check = match slot.validation.as_ref().map(|i| i.validate(v)) {
-                None => SlotCheck {
-                    slot: name.clone(),
-                    value: Some(v.clone()),
-                    reply: None,
-                },
-                Some(Ok(value)) => SlotCheck {
+            let check = match respond::check_slot(name, slot, v) {
+                Ok(value) => SlotCheck {
                     slot: name.clone(),
                     value: Some(value),
                     reply: None,
                 },
-                Some(Err(e)) => {
+                Err(reason) => {
                     let ask = slot
                         .ask
                         .as_ref()
                         .map(|a| respond::render(&self.templates, a, &ctx))
                         .unwrap_or_default();
-                    let reason = format!(
-                        "Sorry, \"{}\" doesn't look right: it {e}.",
-                        respond::display(v)
-                    );
                     SlotCheck {
                         slot: name.clone(),
                         value: None,

@@ -6,7 +6,7 @@ use super::execute::{self, Failure};
 use crate::pipeline::{CallContext, CallRecord, Pipeline};
 use crate::template::{Templates, context};
 use serde_json::{Map, Value, json};
-use switchboard_config::model::{Intent, Reply, Template};
+use switchboard_config::model::{InputError, Intent, Reply, Template};
 
 /// Said when a reply cannot be rendered or an intent has no reply for a failure. Never a raw
 /// upstream error.
@@ -142,5 +142,29 @@ pub fn display(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Validates a slot value against the operation input it feeds; the error is the sentence
+/// said to the user (every entry point words it the same way).
+pub(super) fn check_slot(
+    slot_name: &str,
+    slot: &switchboard_config::model::Slot,
+    value: &Value,
+) -> Result<Value, String> {
+    match &slot.validation {
+        None => Ok(value.clone()),
+        Some(input) => input.validate(value).map_err(|e| match e {
+            // A regular expression means nothing to a chat user.
+            InputError::Pattern(_) => format!(
+                "Sorry, \"{}\" doesn't look like a valid {}.",
+                display(value),
+                slot_name.replace('_', " ")
+            ),
+            other => format!(
+                "Sorry, \"{}\" doesn't look right: it {other}.",
+                display(value)
+            ),
+        }),
     }
 }
