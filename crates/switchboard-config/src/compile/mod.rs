@@ -4,6 +4,7 @@
 //! Every function here returns its best-effort result and records problems in [`Ctx`], so one
 //! run reports every error; the project is handed out only when there were none.
 
+mod auth;
 mod connector;
 mod entity;
 mod graph;

@@ -3,6 +3,7 @@
 //! The runtime only ever sees these types, never the raw file. Anything that can be checked
 //! without sending a request has been checked by the time a `Project` exists.
 
+mod auth;
 mod connector;
 mod intent;
 mod operation;
@@ -11,7 +12,11 @@ mod platforms;
 mod policy;
 mod value_template;
 
-pub use connector::{ApiKeyLocation, Auth, Connector};
+pub use auth::{
+    ApiKeyLocation, Auth, ClientAuth, ClientCredentials, HmacAlgorithm, HmacEncoding, HmacSigning,
+    JwtAlgorithm, JwtMinting, SignedPart,
+};
+pub use connector::Connector;
 pub use intent::{
     BUILTIN_ENTITIES, BotSettings, Entity, EntityKind, Intent, LookupValue, OnError, Reply,
     ReplyVariant, Slot, Step, StorageSettings,

@@ -4,6 +4,7 @@
 //! not hide the problems of the others; items that failed are remembered as broken so that
 //! references to them are not reported a second time.
 
+mod auth;
 mod common;
 mod connector;
 pub mod de;
@@ -14,11 +15,15 @@ mod platforms;
 mod policy;
 mod project;
 
+pub use auth::{
+    RawAuth, RawClientAuth, RawHmacAlgorithm, RawHmacEncoding, RawJwtAlgorithm, RawKeyLocation,
+    RawSignedPart,
+};
 pub use common::{
     ExpressionDoc, JsonPathDoc, Pos, RawDuration, RawValue, RawValueKind, SecretDoc, Spanned,
     TemplateDoc, ValueTemplateDoc, parse_duration,
 };
-pub use connector::{RawAuth, RawConnector, RawKeyLocation};
+pub use connector::RawConnector;
 pub use entity::{RawEntity, RawLookup};
 pub use intent::{
     RawConfirm, RawConfirmDoc, RawIntent, RawReply, RawReplyVariant, RawSlot, RawStep,

@@ -121,6 +121,33 @@ connectors:
   legacy:
     base_url: https://legacy.example.com
     auth: { type: basic, username: bot, password: "${env:LEGACY_PASSWORD}" }
+  crm:
+    base_url: https://crm.example.com/api
+    auth:
+      type: oauth2_client_credentials
+      token_url: https://login.example.com/oauth/token
+      client_id: switchboard-bot
+      client_secret: "${env:CRM_CLIENT_SECRET}"
+      scopes: [contacts.read, tickets.write]
+      client_auth: body
+  ledger:
+    base_url: https://ledger.example.com
+    auth:
+      type: jwt
+      algorithm: ES256
+      key: "${file:secrets/ledger-es256.pem}"
+      key_id: bot-2026
+      claims: { iss: switchboard, aud: ledger, sub: "{{ user.id }}" }
+      ttl: 5m
+  payments:
+    base_url: https://pay.example.com
+    auth:
+      type: hmac
+      secret: "${env:PAY_SIGNING_SECRET}"
+      sign: [timestamp, method, path, body]
+      header: X-Signature
+      value: "t={timestamp},v1={signature}"
+      timestamp_header: X-Timestamp
 "##;
 
 pub const OPERATIONS_INTRO: &str = r##"

@@ -89,7 +89,18 @@ fn sections() -> Vec<Section> {
         Section {
             title: "auth",
             def: Some("Auth"),
-            keys: tagged(&["none", "api_key", "bearer", "basic"], keys::<RawAuth>),
+            keys: tagged(
+                &[
+                    "none",
+                    "api_key",
+                    "bearer",
+                    "basic",
+                    "oauth2_client_credentials",
+                    "jwt",
+                    "hmac",
+                ],
+                keys::<RawAuth>,
+            ),
             intro: "",
             example: ex::AUTH,
         },
