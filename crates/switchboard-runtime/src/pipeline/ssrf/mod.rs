@@ -82,6 +82,15 @@ pub fn client_builder(
     follow_redirects: bool,
 ) -> reqwest::ClientBuilder {
     let policy = NetworkPolicy::for_url(base, allow_private_network);
+    builder_with(GuardedResolver::new(policy), base, follow_redirects)
+}
+
+/// [`client_builder`] with a given resolver.
+fn builder_with(
+    resolver: GuardedResolver,
+    base: &reqwest::Url,
+    follow_redirects: bool,
+) -> reqwest::ClientBuilder {
     let redirect = if follow_redirects {
         let origin = base.origin();
         reqwest::redirect::Policy::custom(move |attempt| {
@@ -95,7 +104,7 @@ pub fn client_builder(
         reqwest::redirect::Policy::none()
     };
     reqwest::Client::builder()
-        .dns_resolver(Arc::new(GuardedResolver::new(policy)))
+        .dns_resolver(Arc::new(resolver))
         .redirect(redirect)
 }
 
