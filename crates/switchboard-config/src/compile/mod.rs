@@ -8,6 +8,7 @@ mod auth;
 mod connector;
 mod entity;
 mod graph;
+mod inbound;
 mod includes;
 mod input;
 mod intent;
@@ -166,6 +167,8 @@ pub(crate) fn load(
         )
     });
 
+    let inbound = inbound::inbound(&mut ctx, merged.inbound.as_ref());
+
     let mut diags = ctx.diags;
     diags.sort();
     if diags.has_errors() {
@@ -180,6 +183,7 @@ pub(crate) fn load(
         storage,
         rasa,
         dialogflow,
+        inbound,
     };
     Ok((project, diags))
 }

@@ -5,6 +5,7 @@
 
 mod auth;
 mod connector;
+mod inbound;
 mod intent;
 mod operation;
 mod outcome;
@@ -17,6 +18,9 @@ pub use auth::{
     JwtAlgorithm, JwtMinting, SignedPart,
 };
 pub use connector::Connector;
+pub use inbound::{
+    InboundKey, InboundLimit, InboundLimits, InboundSettings, JwksSource, JwtVerification, Scope,
+};
 pub use intent::{
     BUILTIN_ENTITIES, BotSettings, Entity, EntityKind, Intent, LookupValue, OnError, Reply,
     ReplyVariant, Slot, Step, StorageSettings,
@@ -55,6 +59,8 @@ pub struct Project {
     pub rasa: Option<RasaSettings>,
     /// Dialogflow fulfillment webhooks, when configured.
     pub dialogflow: Option<DialogflowSettings>,
+    /// Inbound auth and limits for the chat, conversation and admin routes.
+    pub inbound: InboundSettings,
 }
 
 impl Project {

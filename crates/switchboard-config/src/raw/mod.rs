@@ -9,6 +9,7 @@ mod common;
 mod connector;
 pub mod de;
 mod entity;
+mod inbound;
 mod intent;
 mod operation;
 mod platforms;
@@ -25,6 +26,9 @@ pub use common::{
 };
 pub use connector::RawConnector;
 pub use entity::{RawEntity, RawLookup};
+pub use inbound::{
+    RawInbound, RawInboundJwt, RawInboundKey, RawInboundLimit, RawInboundLimits, RawScope,
+};
 pub use intent::{
     RawConfirm, RawConfirmDoc, RawIntent, RawReply, RawReplyVariant, RawSlot, RawStep,
 };
@@ -122,6 +126,7 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
             "storage" => project.storage = reader.item(node, kpos, "storage"),
             "rasa" => project.rasa = reader.item(node, kpos, "rasa"),
             "dialogflow" => project.dialogflow = reader.item(node, kpos, "dialogflow"),
+            "inbound" => project.inbound = reader.item(node, kpos, "inbound"),
             "include" => project.include = reader.item(node, kpos, "include").unwrap_or_default(),
             "connectors" => {
                 for (name, cnode) in reader.entries(node, "connectors") {

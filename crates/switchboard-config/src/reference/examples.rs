@@ -600,3 +600,54 @@ connectors:
         inputs: { text: string }
         body: { text: "{{ inputs.text }}" }
 "##;
+
+pub const INBOUND_INTRO: &str = r##"
+`inbound` protects the HTTP API. Without it every route is open, which is what `switchboard
+demo` does on loopback; `switchboard serve` refuses a non-loopback `--listen` address without
+it unless given `--insecure-no-auth`. Requests without a valid credential get `401`, a
+credential without the route's scope gets `403`, and a caller over a rate limit gets `429`
+with `Retry-After`.
+"##;
+
+pub const INBOUND: &str = r##"
+# project
+inbound:
+  api_keys:
+    - name: web-frontend
+      sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    - name: operations
+      key: "${env:OPS_API_KEY}"
+      scopes: [chat, admin]
+  jwt:
+    jwks_url: https://login.example.com/.well-known/jwks.json
+    issuer: https://login.example.com/
+    audience: switchboard
+  rate_limit:
+    per_user: { requests: 30, per: 1m, burst: 10 }
+    per_address: { requests: 300, per: 1m }
+"##;
+
+pub const INBOUND_KEYS: &str = r##"
+api_keys:
+  - { name: web-frontend, sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 }
+  - { name: operations, key: "${file:secrets/ops-api-key}", scopes: [chat, admin] }
+"##;
+
+pub const INBOUND_JWT: &str = r##"
+jwt:
+  jwks_file: keys/jwks.json
+  issuer: https://login.example.com/
+  audience: switchboard
+  scope_claim: scp
+  leeway: 10s
+"##;
+
+pub const INBOUND_LIMITS: &str = r##"
+rate_limit:
+  per_user: { requests: 30, per: 1m, burst: 10 }
+  per_address: { requests: 300 }
+"##;
+
+pub const INBOUND_RATE: &str = r##"
+per_user: { requests: 5, per: 1s, burst: 20 }
+"##;
