@@ -645,3 +645,34 @@ fn outbound_auth_scheme_mistakes() {
         "#,
     );
 }
+
+#[test]
+fn inbound_mistakes() {
+    check(
+        "inbound:
+  api_keys:
+    - { name: a, sha256: abc }
+    - { name: b, key: plain-text-key }
+    - { name: c }
+  jwt:
+    jwks_url: http://login.example.com/jwks.json
+    issuer: https://login.example.com/
+    audience: switchboard
+  rate_limit:
+    per_user: { requests: 0 }
+",
+        r#"
+            switchboard.yaml:3:26: sha256 must be 64 hex digits
+            switchboard.yaml:4:23: literal credential; use ${env:NAME} or ${file:PATH}
+            switchboard.yaml:5:7: an API key needs exactly one of sha256 and key
+            switchboard.yaml:7:15: jwks_url uses http:// to a host that is not loopback; use https://, or set allow_insecure_http: true on the connector
+            switchboard.yaml:11:27: requests must be more than 0
+        "#,
+    );
+    check(
+        "inbound:\n  api_keys:\n    - { name: d, key: \"${env:API_KEY}\", scopes: [chat, root] }\n",
+        r#"
+            switchboard.yaml:3:56: expected one of chat, admin, found "root"
+        "#,
+    );
+}
