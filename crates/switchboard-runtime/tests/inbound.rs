@@ -352,3 +352,49 @@ async fn per_address_limits_and_json_depth() {
     // The deep body counted as the first of three.
     assert_eq!(statuses, vec![200, 200, 429, 429]);
 }
+
+#[tokio::test]
+async fn a_remote_jwks_is_fetched_once_and_used() {
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let f = fetches.clone();
+    let jwks = std::fs::read_to_string(fixtures().join("jwks.json")).unwrap();
+    let app = axum::Router::new().route(
+        "/jwks.json",
+        axum::routing::get(move || {
+            f.fetch_add(1, Ordering::SeqCst);
+            let body = jwks.clone();
+            async move { ([("content-type", "application/json")], body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let mut s = settings(InboundLimits::default());
+    if let Some(j) = s.jwt.as_mut() {
+        j.jwks = JwksSource::Url(format!("http://{jwks_addr}/jwks.json"));
+    }
+    let (addr, _dir) = start(s).await;
+    let c = reqwest::Client::new();
+    let token = format!("Bearer {}", rs256(&claims("carol"), Header::default()));
+    for _ in 0..5 {
+        assert_eq!(
+            chat(&c, addr, Some(("authorization", &token)), "carol")
+                .await
+                .0,
+            200
+        );
+    }
+    // A token naming an unknown key does not make every request refetch.
+    let mut h = Header::default();
+    h.kid = Some("rotated-away".into());
+    let unknown = format!("Bearer {}", rs256(&claims("carol"), h));
+    for _ in 0..5 {
+        assert_eq!(
+            chat(&c, addr, Some(("authorization", &unknown)), "carol")
+                .await
+                .0,
+            401
+        );
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+}

@@ -74,6 +74,7 @@ pub(crate) fn auth(
     ctx: &mut Ctx,
     raw: &Spanned<RawAuth>,
     insecure: Option<&Spanned<bool>>,
+    base_url: &str,
 ) -> Auth {
     match &raw.value {
         RawAuth::None => Auth::None,
@@ -90,6 +91,11 @@ pub(crate) fn auth(
                 check_header_name(ctx, name);
             } else if name.value.is_empty() {
                 ctx.error(name.pos, "the query parameter name must not be empty");
+            } else if !base_url.is_empty() && !is_loopback_url(base_url) {
+                ctx.warn(
+                    name.pos,
+                    "the API key goes in the query string, where proxies and server logs keep it; use in: header if the API accepts it",
+                );
             }
             Auth::ApiKey {
                 location,

@@ -41,7 +41,7 @@ pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnecto
         }
     }
     let auth = match &raw.auth {
-        Some(a) => auth::auth(ctx, a, raw.allow_insecure_http.as_ref()),
+        Some(a) => auth::auth(ctx, a, raw.allow_insecure_http.as_ref(), &base_url),
         None => Auth::None,
     };
     let max_response_bytes = match &raw.max_response_bytes {

@@ -95,7 +95,7 @@ connectors:
     headers:
       Accept: application/json
       X-Client-Token: "${env:WEATHER_CLIENT_TOKEN}"
-    auth: { type: api_key, in: query, name: key, value: "${env:WEATHER_KEY}" }
+    auth: { type: api_key, in: header, name: X-Weather-Key, value: "${env:WEATHER_KEY}" }
     timeout: 3s
     connect_timeout: 500ms
     max_response_bytes: 262144
