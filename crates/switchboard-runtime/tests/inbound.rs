@@ -259,8 +259,10 @@ async fn jwt_bearer_tokens_are_verified_and_attacks_refused() {
         403
     );
     // A valid token that also names a jku is verified with the configured keys only.
-    let mut h = Header::default();
-    h.jku = Some(canary_url);
+    let h = Header {
+        jku: Some(canary_url),
+        ..Default::default()
+    };
     let t = rs256(&claims("alice"), h);
     assert_eq!(
         chat(&c, addr, Some(("authorization", &bearer(&t))), "alice")
@@ -385,8 +387,10 @@ async fn a_remote_jwks_is_fetched_once_and_used() {
         );
     }
     // A token naming an unknown key does not make every request refetch.
-    let mut h = Header::default();
-    h.kid = Some("rotated-away".into());
+    let h = Header {
+        kid: Some("rotated-away".into()),
+        ..Default::default()
+    };
     let unknown = format!("Bearer {}", rs256(&claims("carol"), h));
     for _ in 0..5 {
         assert_eq!(
