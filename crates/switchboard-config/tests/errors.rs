@@ -64,7 +64,7 @@ fn duplicate_yaml_key() {
 #[test]
 fn unknown_key_with_hint() {
     check(
-        "connectors:\n  store:\n    base_url: http://x\n    opertions: {}\n",
+        "connectors:\n  store:\n    base_url: https://x\n    opertions: {}\n",
         r#"
             switchboard.yaml:4:5: unknown key "opertions" in connector "store" (did you mean "operations"?)
         "#,
@@ -94,7 +94,7 @@ fn unknown_nested_key_with_hint() {
 #[test]
 fn wrong_types() {
     check(
-        "bot:\n  turn_deadline: fast\nconnectors:\n  a:\n    base_url: http://x\n    timeout: 5\n  b:\n    base_url: http://y\n    max_response_bytes: lots\n",
+        "bot:\n  turn_deadline: fast\nconnectors:\n  a:\n    base_url: https://x\n    timeout: 5\n  b:\n    base_url: https://y\n    max_response_bytes: lots\n",
         r#"
             switchboard.yaml:2:16: expected a duration like "2s", found "fast"
             switchboard.yaml:5:13: expected a duration like "2s", found "5" (add a unit, e.g. 5s)
@@ -219,10 +219,10 @@ fn missing_env_var_and_file() {
     check(
         "connectors:
   a:
-    base_url: http://x
+    base_url: https://x
     auth: { type: bearer, token: \"${env:NOPE}\" }
   b:
-    base_url: http://y
+    base_url: https://y
     headers: { X-Token: \"${file:secrets/missing}\" }
 ",
         r#"
@@ -237,10 +237,10 @@ fn literal_credentials() {
     check(
         "connectors:
   a:
-    base_url: http://x
+    base_url: https://x
     auth: { type: api_key, name: X-Api-Key, value: hunter2 }
   b:
-    base_url: http://y
+    base_url: https://y
     headers: { Authorization: Bearer abc, Accept: application/json }
 ",
         r#"
@@ -370,7 +370,7 @@ fn bad_inputs() {
     check(
         "connectors:
   a:
-    base_url: http://x
+    base_url: https://x
     operations:
       one:
         path: /x
@@ -409,9 +409,9 @@ fn default_bot_settings_and_storage_errors() {
 #[test]
 fn auth_type_unknown_and_missing_fields() {
     check(
-        "connectors:\n  a:\n    base_url: http://x\n    auth: { type: bearr }\n  b:\n    base_url: http://y\n    auth: { type: api_key, value: \"${env:API_KEY}\" }\n",
+        "connectors:\n  a:\n    base_url: https://x\n    auth: { type: bearr }\n  b:\n    base_url: https://y\n    auth: { type: api_key, value: \"${env:API_KEY}\" }\n",
         r#"
-            switchboard.yaml:4:19: expected one of none, api_key, bearer, basic, found "bearr" (did you mean "bearer"?)
+            switchboard.yaml:4:19: expected one of none, api_key, bearer, basic, oauth2_client_credentials, jwt, hmac, found "bearr" (did you mean "bearer"?)
             switchboard.yaml:7:5: missing key "name" in auth of connector "b"
         "#,
     );
@@ -424,7 +424,7 @@ fn schema_file_and_secret_file_are_read_relative_to_their_file() {
         &[
             (
                 "apis/store.yaml",
-                "connectors:\n  s:\n    base_url: http://x\n    headers: { X-Key: \"${file:key}\" }\n    operations:\n      o:\n        path: /o\n        response: { schema_file: schemas/o.yaml }\n",
+                "connectors:\n  s:\n    base_url: https://x\n    headers: { X-Key: \"${file:key}\" }\n    operations:\n      o:\n        path: /o\n        response: { schema_file: schemas/o.yaml }\n",
             ),
             ("apis/key", "k\n"),
             ("apis/schemas/o.yaml", "type: object\nrequired: 5\n"),
@@ -476,10 +476,10 @@ fn malformed_values_in_connectors() {
     base_url: https://x/api?v=1
     headers: { \"Bad Header\": x }
   b:
-    base_url: http://y
+    base_url: https://y
     auth: { type: none, token: x }
   c:
-    base_url: http://z
+    base_url: https://z
     operations:
       o:
         path: /o
@@ -576,6 +576,103 @@ fn escalation_targets_must_be_other_defined_intents() {
         )),
         r#"
             switchboard.yaml:26:16: unknown key "escalat" in a reply; a reply written as a map takes only "escalate"
+        "#,
+    );
+}
+
+#[test]
+fn http_to_another_machine_needs_the_override() {
+    check(
+        "connectors:
+  a:
+    base_url: http://api.example.com
+  b:
+    base_url: http://10.0.0.5:8080
+    allow_insecure_http: true
+  c:
+    base_url: http://127.0.0.1:8081
+  d:
+    base_url: https://d.example.com
+    auth:
+      type: oauth2_client_credentials
+      token_url: http://login.example.com/token
+      client_id: bot
+      client_secret: \"${env:API_KEY}\"
+",
+        r#"
+            switchboard.yaml:3:15: base_url uses http:// to a host that is not loopback; use https://, or set allow_insecure_http: true on the connector
+            switchboard.yaml:5:15: warning: base_url uses http:// to a host that is not loopback: credentials and data cross the network unencrypted (allow_insecure_http is set)
+            switchboard.yaml:13:18: token_url uses http:// to a host that is not loopback; use https://, or set allow_insecure_http: true on the connector
+        "#,
+    );
+}
+
+#[test]
+fn outbound_auth_scheme_mistakes() {
+    check(
+        "connectors:
+  j:
+    base_url: https://j.example.com
+    auth:
+      type: jwt
+      algorithm: HS256
+      key: \"${env:API_KEY}\"
+      claims: { sub: \"{{ usr.id }}\", exp: \"1\" }
+  r:
+    base_url: https://r.example.com
+    auth: { type: jwt, algorithm: RS256, key: \"${file:secrets/key}\" }
+  h:
+    base_url: https://h.example.com
+    auth:
+      type: hmac
+      secret: literal-secret
+      header: X Signature
+      value: \"v1={sig}\"
+      sign: [method, path]
+  h2:
+    base_url: https://h.example.com
+    auth: { type: hmac, secret: \"${env:API_KEY}\", header: X-Sig, sign: [method, headers] }
+",
+        r#"
+            switchboard.yaml:7:12: an HS256 key must be at least 32 bytes long
+            switchboard.yaml:8:22: "usr.id" is not defined; JWT claims can use user.id
+            switchboard.yaml:8:38: claim "exp" is set from ttl; remove it
+            switchboard.yaml:11:47: the key must be a PEM private key (-----BEGIN PRIVATE KEY-----)
+            switchboard.yaml:16:15: literal credential; use ${env:NAME} or ${file:PATH}
+            switchboard.yaml:17:15: "X Signature" is not a valid header name
+            switchboard.yaml:18:14: value must contain {signature}
+            switchboard.yaml:22:81: expected one of timestamp, method, path, query, body, found "headers"
+        "#,
+    );
+}
+
+#[test]
+fn inbound_mistakes() {
+    check(
+        "inbound:
+  api_keys:
+    - { name: a, sha256: abc }
+    - { name: b, key: plain-text-key }
+    - { name: c }
+  jwt:
+    jwks_url: http://login.example.com/jwks.json
+    issuer: https://login.example.com/
+    audience: switchboard
+  rate_limit:
+    per_user: { requests: 0 }
+",
+        r#"
+            switchboard.yaml:3:26: sha256 must be 64 hex digits
+            switchboard.yaml:4:23: literal credential; use ${env:NAME} or ${file:PATH}
+            switchboard.yaml:5:7: an API key needs exactly one of sha256 and key
+            switchboard.yaml:7:15: jwks_url uses http:// to a host that is not loopback; use https://, or set allow_insecure_http: true on the connector
+            switchboard.yaml:11:27: requests must be more than 0
+        "#,
+    );
+    check(
+        "inbound:\n  api_keys:\n    - { name: d, key: \"${env:API_KEY}\", scopes: [chat, root] }\n",
+        r#"
+            switchboard.yaml:3:56: expected one of chat, admin, found "root"
         "#,
     );
 }

@@ -14,7 +14,7 @@ fn token() -> impl Strategy<Value = String> {
         Just("bot:".to_string()),
         Just("include: [x.yaml]".to_string()),
         Just("operations:".to_string()),
-        Just("base_url: http://x".to_string()),
+        Just("base_url: https://x".to_string()),
         Just("path: /a/{id}".to_string()),
         Just("auth: {type: api_key}".to_string()),
         Just("steps:".to_string()),
@@ -46,7 +46,7 @@ fn token() -> impl Strategy<Value = String> {
 /// A valid project with a hole that arbitrary text is put into.
 const TEMPLATE: &str = "connectors:
   c:
-    base_url: http://x
+    base_url: https://x
     timeout: @
     operations:
       o:

@@ -83,7 +83,7 @@ fn nested_includes_and_globs_on_disk() {
 
 #[test]
 fn a_file_included_twice_is_read_once() {
-    let shared = "connectors:\n  s:\n    base_url: http://x\n";
+    let shared = "connectors:\n  s:\n    base_url: https://x\n";
     let result = common::load_files(
         "include: [a.yaml, b.yaml]\n",
         &[

@@ -64,6 +64,8 @@ fn reference_examples_load() {
             read_file: Arc::new(move |p: &Path| {
                 Ok(if p == Path::new("example.yaml") {
                     yaml.clone()
+                } else if p.extension().is_some_and(|e| e == "pem") {
+                    "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n".into()
                 } else {
                     "secret\n".into()
                 })

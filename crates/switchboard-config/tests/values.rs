@@ -8,7 +8,7 @@ use switchboard_config::model::ValueTemplate;
 const PROJECT: &str = r#"
 connectors:
   api:
-    base_url: http://x
+    base_url: https://x
     operations:
       create:
         method: POST

@@ -1,12 +1,12 @@
 //! Connectors: base URL, default headers, authentication, timeouts and limits.
 
 use super::Ctx;
+use super::auth;
 use super::operation;
 use super::policy;
 use super::secrets;
-use crate::model::{ApiKeyLocation, Auth, Connector};
-use crate::raw::{RawAuth, RawConnector, RawDuration, RawKeyLocation, Spanned};
-use crate::secret::Secret;
+use crate::model::{Auth, Connector};
+use crate::raw::{RawConnector, RawDuration, Spanned};
 use indexmap::IndexMap;
 use std::time::Duration;
 
@@ -17,6 +17,15 @@ const DEFAULT_MAX_RESPONSE_BYTES: usize = 1_048_576;
 /// Compiles a connector and its operations.
 pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnector) -> Connector {
     let base_url = base_url(ctx, &raw.base_url).unwrap_or_default();
+    let flag = |f: &Option<Spanned<bool>>| f.as_ref().is_some_and(|f| f.value);
+    let allow_insecure_http = flag(&raw.allow_insecure_http);
+    auth::check_transport(
+        ctx,
+        &raw.base_url,
+        &base_url,
+        "base_url",
+        raw.allow_insecure_http.as_ref(),
+    );
     let mut headers = Vec::new();
     for (hname, value) in &raw.headers {
         check_header_name(ctx, hname);
@@ -32,7 +41,7 @@ pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnecto
         }
     }
     let auth = match &raw.auth {
-        Some(a) => auth(ctx, a),
+        Some(a) => auth::auth(ctx, a, raw.allow_insecure_http.as_ref(), &base_url),
         None => Auth::None,
     };
     let max_response_bytes = match &raw.max_response_bytes {
@@ -55,6 +64,9 @@ pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnecto
         base_url,
         headers,
         auth,
+        allow_insecure_http,
+        allow_private_network: flag(&raw.allow_private_network),
+        follow_redirects: flag(&raw.follow_redirects),
         timeout: duration(ctx, raw.timeout.as_ref(), "timeout").unwrap_or(DEFAULT_TIMEOUT),
         connect_timeout: duration(ctx, raw.connect_timeout.as_ref(), "connect_timeout")
             .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
@@ -145,51 +157,4 @@ fn base_url(ctx: &mut Ctx, raw: &Spanned<String>) -> Option<String> {
         return None;
     }
     Some(url.trim_end_matches('/').to_string())
-}
-
-fn auth(ctx: &mut Ctx, raw: &Spanned<RawAuth>) -> Auth {
-    let secret = |ctx: &mut Ctx, v: &Spanned<String>| {
-        secrets::resolve(ctx, v, true).unwrap_or_else(|| Secret::literal(String::new()))
-    };
-    match &raw.value {
-        RawAuth::None => Auth::None,
-        RawAuth::ApiKey {
-            location,
-            name,
-            value,
-        } => {
-            let location = match location.as_ref().map(|l| l.value) {
-                Some(RawKeyLocation::Query) => ApiKeyLocation::Query,
-                _ => ApiKeyLocation::Header,
-            };
-            if location == ApiKeyLocation::Header {
-                check_header_name(ctx, name);
-            } else if name.value.is_empty() {
-                ctx.error(name.pos, "the query parameter name must not be empty");
-            }
-            Auth::ApiKey {
-                location,
-                name: name.value.clone(),
-                value: secret(ctx, value),
-            }
-        }
-        RawAuth::Bearer { token } => Auth::Bearer {
-            token: secret(ctx, token),
-        },
-        RawAuth::Basic { username, password } => {
-            let user = secrets::resolve(ctx, username, false)
-                .map(|s| s.expose().to_string())
-                .unwrap_or_default();
-            if user.contains(':') {
-                ctx.error(
-                    username.pos,
-                    "a basic auth user name must not contain \":\"",
-                );
-            }
-            Auth::Basic {
-                username: user,
-                password: secret(ctx, password),
-            }
-        }
-    }
 }

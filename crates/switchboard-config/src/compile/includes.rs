@@ -19,6 +19,7 @@ pub(crate) struct Merged {
     pub storage: Option<Spanned<RawStorage>>,
     pub rasa: Option<Spanned<RawRasa>>,
     pub dialogflow: Option<Spanned<RawDialogflow>>,
+    pub inbound: Option<Spanned<crate::raw::RawInbound>>,
     pub connectors: IndexMap<String, (Spanned<String>, RawConnector)>,
     pub entities: IndexMap<String, (Spanned<String>, RawEntity)>,
     pub intents: IndexMap<String, (Spanned<String>, RawIntent)>,
@@ -78,6 +79,9 @@ fn read(
     }
     if project.dialogflow.is_some() {
         merged.dialogflow = project.dialogflow;
+    }
+    if project.inbound.is_some() {
+        merged.inbound = project.inbound;
     }
     add(ctx, &mut merged.connectors, project.connectors, "connector");
     add(ctx, &mut merged.entities, project.entities, "entity");

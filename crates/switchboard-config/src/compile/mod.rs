@@ -4,9 +4,11 @@
 //! Every function here returns its best-effort result and records problems in [`Ctx`], so one
 //! run reports every error; the project is handed out only when there were none.
 
+mod auth;
 mod connector;
 mod entity;
 mod graph;
+mod inbound;
 mod includes;
 mod input;
 mod intent;
@@ -165,6 +167,8 @@ pub(crate) fn load(
         )
     });
 
+    let inbound = inbound::inbound(&mut ctx, merged.inbound.as_ref());
+
     let mut diags = ctx.diags;
     diags.sort();
     if diags.has_errors() {
@@ -179,6 +183,7 @@ pub(crate) fn load(
         storage,
         rasa,
         dialogflow,
+        inbound,
     };
     Ok((project, diags))
 }

@@ -1,6 +1,6 @@
 //! A connector: one external API with its base URL, credentials and defaults.
 
-use super::{ConnectorPolicy, Operation};
+use super::{Auth, ConnectorPolicy, Operation};
 use crate::diagnostic::Span;
 use crate::secret::Secret;
 use indexmap::IndexMap;
@@ -18,6 +18,12 @@ pub struct Connector {
     pub headers: Vec<(String, Secret)>,
     /// How requests prove who they are.
     pub auth: Auth,
+    /// Whether `http://` is allowed on a host that is not loopback.
+    pub allow_insecure_http: bool,
+    /// Whether names may resolve to loopback, private, link-local or metadata addresses.
+    pub allow_private_network: bool,
+    /// Whether same-origin redirects are followed.
+    pub follow_redirects: bool,
     /// Total time allowed for one attempt, unless an operation says otherwise.
     pub timeout: Duration,
     /// Time allowed to open a connection.
@@ -30,42 +36,4 @@ pub struct Connector {
     pub operations: IndexMap<String, Operation>,
     /// Where the connector was declared.
     pub span: Span,
-}
-
-/// Where an API key goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApiKeyLocation {
-    /// A request header.
-    Header,
-    /// A query parameter.
-    Query,
-}
-
-/// Outbound authentication. Closed on purpose: a new scheme is a new variant, and the compiler
-/// points at every place that must handle it (OAuth 2.0 and JWT are the next ones).
-#[derive(Debug, Clone)]
-pub enum Auth {
-    /// No credentials.
-    None,
-    /// A static key in a header or a query parameter.
-    ApiKey {
-        /// Header or query.
-        location: ApiKeyLocation,
-        /// The header or parameter name.
-        name: String,
-        /// The key.
-        value: Secret,
-    },
-    /// `Authorization: Bearer <token>`.
-    Bearer {
-        /// The token.
-        token: Secret,
-    },
-    /// `Authorization: Basic base64(username:password)`.
-    Basic {
-        /// The user name.
-        username: String,
-        /// The password.
-        password: Secret,
-    },
 }

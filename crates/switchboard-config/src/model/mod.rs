@@ -3,7 +3,9 @@
 //! The runtime only ever sees these types, never the raw file. Anything that can be checked
 //! without sending a request has been checked by the time a `Project` exists.
 
+mod auth;
 mod connector;
+mod inbound;
 mod intent;
 mod operation;
 mod outcome;
@@ -11,7 +13,14 @@ mod platforms;
 mod policy;
 mod value_template;
 
-pub use connector::{ApiKeyLocation, Auth, Connector};
+pub use auth::{
+    ApiKeyLocation, Auth, ClientAuth, ClientCredentials, HmacAlgorithm, HmacEncoding, HmacSigning,
+    JwtAlgorithm, JwtMinting, SignedPart,
+};
+pub use connector::Connector;
+pub use inbound::{
+    InboundKey, InboundLimit, InboundLimits, InboundSettings, JwksSource, JwtVerification, Scope,
+};
 pub use intent::{
     BUILTIN_ENTITIES, BotSettings, Entity, EntityKind, Intent, LookupValue, OnError, Reply,
     ReplyVariant, Slot, Step, StorageSettings,
@@ -50,6 +59,8 @@ pub struct Project {
     pub rasa: Option<RasaSettings>,
     /// Dialogflow fulfillment webhooks, when configured.
     pub dialogflow: Option<DialogflowSettings>,
+    /// Inbound auth and limits for the chat, conversation and admin routes.
+    pub inbound: InboundSettings,
 }
 
 impl Project {

@@ -1,6 +1,7 @@
 //! The `connectors` section: one external API each, with its credentials and defaults.
 
 use super::RawOperation;
+use super::auth::RawAuth;
 use super::common::{RawDuration, SecretDoc, Spanned};
 use super::policy::{RawAlerts, RawCache, RawCircuitBreaker, RawRateLimit, RawRetry};
 use indexmap::IndexMap;
@@ -25,6 +26,18 @@ pub struct RawConnector {
     pub headers: IndexMap<Spanned<String>, Spanned<String>>,
     /// How requests prove who they are, chosen by `type`. Default: `{ type: none }`.
     pub auth: Option<Spanned<RawAuth>>,
+    /// Allows an `http://` base URL on a host that is not loopback (credentials and data
+    /// then cross the network in clear text; `check` warns). Default: `false`.
+    pub allow_insecure_http: Option<Spanned<bool>>,
+    /// Allows connecting to loopback, private, link-local and cloud metadata addresses when
+    /// the configured host is a name. Without it such addresses are refused after DNS
+    /// resolution (an SSRF and DNS rebinding guard); a base URL that is itself such an
+    /// address (`http://127.0.0.1:8081`) is allowed either way. Default: `false`.
+    pub allow_private_network: Option<Spanned<bool>>,
+    /// Follows redirects to the same origin (scheme, host and port as `base_url`), at most
+    /// 5; a redirect anywhere else is not followed and the 3xx answer is the result.
+    /// Default: `false` (no redirect is followed).
+    pub follow_redirects: Option<Spanned<bool>>,
     /// Time allowed for one attempt; an operation may override it. Default: `10s`.
     pub timeout: Option<Spanned<RawDuration>>,
     /// Time allowed to open a connection. Default: `2s`.
@@ -47,51 +60,4 @@ pub struct RawConnector {
     /// The calls this API offers, by name.
     #[serde(default)]
     pub operations: IndexMap<Spanned<String>, RawOperation>,
-}
-
-/// Outbound authentication, chosen by `type`. Credentials (`value`, `token`, `password`) must
-/// be `${env:NAME}` or `${file:PATH}` references, never written in the file.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-#[schemars(tag = "type", rename = "Auth")]
-pub enum RawAuth {
-    /// No credentials.
-    None,
-    /// A static key in a header or a query parameter.
-    ApiKey {
-        /// Where the key goes: `header` or `query`. Default: `header`.
-        #[serde(rename = "in")]
-        location: Option<Spanned<RawKeyLocation>>,
-        /// The header or query parameter name, such as `X-Api-Key`. Required.
-        name: Spanned<String>,
-        /// The key, as a reference. Required.
-        #[schemars(with = "SecretDoc")]
-        value: Spanned<String>,
-    },
-    /// `Authorization: Bearer <token>`.
-    Bearer {
-        /// The token, as a reference. Required.
-        #[schemars(with = "SecretDoc")]
-        token: Spanned<String>,
-    },
-    /// `Authorization: Basic <base64(username:password)>`.
-    Basic {
-        /// The user name (may be a reference). Required.
-        #[schemars(with = "SecretDoc")]
-        username: Spanned<String>,
-        /// The password, as a reference. Required.
-        #[schemars(with = "SecretDoc")]
-        password: Spanned<String>,
-    },
-}
-
-/// Where an API key goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-#[schemars(rename = "KeyLocation")]
-pub enum RawKeyLocation {
-    /// A request header.
-    Header,
-    /// A query parameter.
-    Query,
 }

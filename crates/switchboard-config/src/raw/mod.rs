@@ -4,22 +4,31 @@
 //! not hide the problems of the others; items that failed are remembered as broken so that
 //! references to them are not reported a second time.
 
+mod auth;
 mod common;
 mod connector;
 pub mod de;
 mod entity;
+mod inbound;
 mod intent;
 mod operation;
 mod platforms;
 mod policy;
 mod project;
 
+pub use auth::{
+    RawAuth, RawClientAuth, RawHmacAlgorithm, RawHmacEncoding, RawJwtAlgorithm, RawKeyLocation,
+    RawSignedPart,
+};
 pub use common::{
     ExpressionDoc, JsonPathDoc, Pos, RawDuration, RawValue, RawValueKind, SecretDoc, Spanned,
     TemplateDoc, ValueTemplateDoc, parse_duration,
 };
-pub use connector::{RawAuth, RawConnector, RawKeyLocation};
+pub use connector::RawConnector;
 pub use entity::{RawEntity, RawLookup};
+pub use inbound::{
+    RawInbound, RawInboundJwt, RawInboundKey, RawInboundLimit, RawInboundLimits, RawScope,
+};
 pub use intent::{
     RawConfirm, RawConfirmDoc, RawIntent, RawReply, RawReplyVariant, RawSlot, RawStep,
 };
@@ -117,6 +126,7 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
             "storage" => project.storage = reader.item(node, kpos, "storage"),
             "rasa" => project.rasa = reader.item(node, kpos, "rasa"),
             "dialogflow" => project.dialogflow = reader.item(node, kpos, "dialogflow"),
+            "inbound" => project.inbound = reader.item(node, kpos, "inbound"),
             "include" => project.include = reader.item(node, kpos, "include").unwrap_or_default(),
             "connectors" => {
                 for (name, cnode) in reader.entries(node, "connectors") {

@@ -1,7 +1,7 @@
 //! The top level of a project file, and the `bot` and `storage` sections.
 
 use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
-use super::{RawConnector, RawDialogflow, RawEntity, RawIntent, RawRasa};
+use super::{RawConnector, RawDialogflow, RawEntity, RawInbound, RawIntent, RawRasa};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -16,6 +16,7 @@ pub const TOP_KEYS: &[&str] = &[
     "intents",
     "rasa",
     "dialogflow",
+    "inbound",
 ];
 
 /// The keys an included file may have.
@@ -51,6 +52,10 @@ pub struct RawProject {
     pub rasa: Option<Spanned<RawRasa>>,
     /// Serve Dialogflow ES and CX fulfillment webhooks. Main file only. Default: off.
     pub dialogflow: Option<Spanned<RawDialogflow>>,
+    /// Who may call the chat, conversation and admin routes, and how often. Main file only.
+    /// Default: no inbound auth and no limits (fine on loopback; `serve` refuses to listen
+    /// elsewhere without it unless told `--insecure-no-auth`).
+    pub inbound: Option<Spanned<RawInbound>>,
 }
 
 /// Bot-wide settings.

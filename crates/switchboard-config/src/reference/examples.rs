@@ -95,7 +95,7 @@ connectors:
     headers:
       Accept: application/json
       X-Client-Token: "${env:WEATHER_CLIENT_TOKEN}"
-    auth: { type: api_key, in: query, name: key, value: "${env:WEATHER_KEY}" }
+    auth: { type: api_key, in: header, name: X-Weather-Key, value: "${env:WEATHER_KEY}" }
     timeout: 3s
     connect_timeout: 500ms
     max_response_bytes: 262144
@@ -121,6 +121,33 @@ connectors:
   legacy:
     base_url: https://legacy.example.com
     auth: { type: basic, username: bot, password: "${env:LEGACY_PASSWORD}" }
+  crm:
+    base_url: https://crm.example.com/api
+    auth:
+      type: oauth2_client_credentials
+      token_url: https://login.example.com/oauth/token
+      client_id: switchboard-bot
+      client_secret: "${env:CRM_CLIENT_SECRET}"
+      scopes: [contacts.read, tickets.write]
+      client_auth: body
+  ledger:
+    base_url: https://ledger.example.com
+    auth:
+      type: jwt
+      algorithm: ES256
+      key: "${file:secrets/ledger-es256.pem}"
+      key_id: bot-2026
+      claims: { iss: switchboard, aud: ledger, sub: "{{ user.id }}" }
+      ttl: 5m
+  payments:
+    base_url: https://pay.example.com
+    auth:
+      type: hmac
+      secret: "${env:PAY_SIGNING_SECRET}"
+      sign: [timestamp, method, path, body]
+      header: X-Signature
+      value: "t={timestamp},v1={signature}"
+      timestamp_header: X-Timestamp
 "##;
 
 pub const OPERATIONS_INTRO: &str = r##"
@@ -572,4 +599,55 @@ connectors:
         path: /services/alerts
         inputs: { text: string }
         body: { text: "{{ inputs.text }}" }
+"##;
+
+pub const INBOUND_INTRO: &str = r##"
+`inbound` protects the HTTP API. Without it every route is open, which is what `switchboard
+demo` does on loopback; `switchboard serve` refuses a non-loopback `--listen` address without
+it unless given `--insecure-no-auth`. Requests without a valid credential get `401`, a
+credential without the route's scope gets `403`, and a caller over a rate limit gets `429`
+with `Retry-After`.
+"##;
+
+pub const INBOUND: &str = r##"
+# project
+inbound:
+  api_keys:
+    - name: web-frontend
+      sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    - name: operations
+      key: "${env:OPS_API_KEY}"
+      scopes: [chat, admin]
+  jwt:
+    jwks_url: https://login.example.com/.well-known/jwks.json
+    issuer: https://login.example.com/
+    audience: switchboard
+  rate_limit:
+    per_user: { requests: 30, per: 1m, burst: 10 }
+    per_address: { requests: 300, per: 1m }
+"##;
+
+pub const INBOUND_KEYS: &str = r##"
+api_keys:
+  - { name: web-frontend, sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 }
+  - { name: operations, key: "${file:secrets/ops-api-key}", scopes: [chat, admin] }
+"##;
+
+pub const INBOUND_JWT: &str = r##"
+jwt:
+  jwks_file: keys/jwks.json
+  issuer: https://login.example.com/
+  audience: switchboard
+  scope_claim: scp
+  leeway: 10s
+"##;
+
+pub const INBOUND_LIMITS: &str = r##"
+rate_limit:
+  per_user: { requests: 30, per: 1m, burst: 10 }
+  per_address: { requests: 300 }
+"##;
+
+pub const INBOUND_RATE: &str = r##"
+per_user: { requests: 5, per: 1s, burst: 20 }
 "##;

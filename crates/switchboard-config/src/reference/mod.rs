@@ -10,9 +10,9 @@ use render::Renderer;
 
 use crate::raw::{
     RawAlerts, RawAuth, RawBot, RawCache, RawCircuitBreaker, RawConnector, RawDialogflow,
-    RawEntity, RawInboundAuth, RawInputSpec, RawIntent, RawOperation, RawProject, RawRasa,
-    RawRasaAction, RawRateLimit, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep,
-    RawStorage,
+    RawEntity, RawInbound, RawInboundAuth, RawInboundJwt, RawInboundKey, RawInboundLimit,
+    RawInboundLimits, RawInputSpec, RawIntent, RawOperation, RawProject, RawRasa, RawRasaAction,
+    RawRateLimit, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep, RawStorage,
 };
 use serde_json::Value;
 use std::fmt::Write;
@@ -89,7 +89,18 @@ fn sections() -> Vec<Section> {
         Section {
             title: "auth",
             def: Some("Auth"),
-            keys: tagged(&["none", "api_key", "bearer", "basic"], keys::<RawAuth>),
+            keys: tagged(
+                &[
+                    "none",
+                    "api_key",
+                    "bearer",
+                    "basic",
+                    "oauth2_client_credentials",
+                    "jwt",
+                    "hmac",
+                ],
+                keys::<RawAuth>,
+            ),
             intro: "",
             example: ex::AUTH,
         },
@@ -211,6 +222,41 @@ fn sections() -> Vec<Section> {
             keys: tagged(&["basic", "header"], keys::<RawInboundAuth>),
             intro: "",
             example: ex::PLATFORM_AUTH,
+        },
+        Section {
+            title: "inbound",
+            def: Some("Inbound"),
+            keys: Keys::Struct(keys::<RawInbound>(None)),
+            intro: ex::INBOUND_INTRO,
+            example: ex::INBOUND,
+        },
+        Section {
+            title: "inbound api_keys",
+            def: Some("InboundKey"),
+            keys: Keys::Struct(keys::<RawInboundKey>(None)),
+            intro: "",
+            example: ex::INBOUND_KEYS,
+        },
+        Section {
+            title: "inbound jwt",
+            def: Some("InboundJwt"),
+            keys: Keys::Struct(keys::<RawInboundJwt>(None)),
+            intro: "",
+            example: ex::INBOUND_JWT,
+        },
+        Section {
+            title: "inbound rate_limit",
+            def: Some("InboundLimits"),
+            keys: Keys::Struct(keys::<RawInboundLimits>(None)),
+            intro: "",
+            example: ex::INBOUND_LIMITS,
+        },
+        Section {
+            title: "inbound rate",
+            def: Some("InboundLimit"),
+            keys: Keys::Struct(keys::<RawInboundLimit>(None)),
+            intro: "",
+            example: ex::INBOUND_RATE,
         },
     ]
 }

@@ -19,6 +19,7 @@ pub mod rate_limit;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod ssrf;
 pub mod transport;
 
 use crate::template::{TemplateError, Templates};
@@ -105,7 +106,9 @@ pub struct CallRecord {
     pub stale: bool,
     /// A machine-readable reason for some failures: `circuit_open` (nothing was sent),
     /// `rate_limit_queue` (no room within `max_wait`; nothing was sent),
-    /// `retry_after_too_long` (the upstream asked for a wait past the deadline).
+    /// `retry_after_too_long` (the upstream asked for a wait past the deadline),
+    /// `auth_failed` (no credentials could be obtained, such as a token endpoint failing;
+    /// nothing was sent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
     /// The extracted values (or the whole body without an `extract` map); null unless ok.
@@ -221,9 +224,12 @@ impl Pipeline {
     ) -> Result<Pipeline, PipelineError> {
         let mut connectors = HashMap::new();
         for (name, c) in &project.connectors {
-            let client = reqwest::Client::builder()
+            let base = reqwest::Url::parse(&c.base_url).map_err(|e| PipelineError::Client {
+                connector: name.clone(),
+                reason: e.to_string(),
+            })?;
+            let client = ssrf::client_builder(&base, c.allow_private_network, c.follow_redirects)
                 .connect_timeout(c.connect_timeout)
-                .redirect(reqwest::redirect::Policy::none())
                 .pool_idle_timeout(Duration::from_secs(90))
                 .tcp_nodelay(true)
                 .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
@@ -244,7 +250,16 @@ impl Pipeline {
                 .layer(retry::layer(budget))
                 .layer(breaker::BreakerLayer)
                 .layer(rate_limit::RateLimitLayer)
-                .layer(auth::AuthLayer::new(c.auth.clone()))
+                .layer(auth::AuthLayer::new(auth::Scheme::new(c).map_err(|e| {
+                    PipelineError::Client {
+                        connector: name.clone(),
+                        reason: e.to_string(),
+                    }
+                })?))
+                .layer(ssrf::GuardLayer::new(ssrf::NetworkPolicy::for_url(
+                    &base,
+                    c.allow_private_network,
+                )))
                 .service(HttpTransport::new(client));
             let mut operations = HashMap::new();
             for (op_name, op) in &c.operations {
@@ -429,6 +444,7 @@ impl Pipeline {
             repeatable,
             sent: sent.clone(),
             policy: op_rt.policy.clone(),
+            user_id: ctx.user_id.as_deref().map(Arc::from),
         };
         let result = runtime.service.clone().oneshot(attempt).await;
         let mut record = interpret(
@@ -575,6 +591,10 @@ fn interpret(
                 TransportError::RateLimited(_) => {
                     record.reason = Some("rate_limit_queue");
                     OutcomeKind::RateLimited
+                }
+                TransportError::Auth(_) => {
+                    record.reason = Some("auth_failed");
+                    OutcomeKind::Unavailable
                 }
             };
             record.error = Some(e.to_string());

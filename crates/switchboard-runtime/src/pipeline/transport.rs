@@ -43,6 +43,9 @@ pub enum TransportError {
     /// was sent.
     #[error("the outbound rate limit had no room within {0:?}")]
     RateLimited(Duration),
+    /// Credentials could not be obtained (a token endpoint failed): nothing was sent.
+    #[error("authentication failed: {0}")]
+    Auth(String),
 }
 
 /// One attempt: the request plus the limits it runs under. Retries clone it, so everything
@@ -66,6 +69,8 @@ pub struct Attempt {
     pub sent: Arc<AtomicU32>,
     /// The operation's resilience handles.
     pub policy: Arc<AttemptPolicy>,
+    /// The user on whose behalf the call is made, for per-user credentials (JWT claims).
+    pub user_id: Option<Arc<str>>,
 }
 
 impl Attempt {

@@ -7,6 +7,7 @@
 pub mod chat;
 pub mod error;
 pub mod health;
+pub mod inbound;
 pub mod web;
 
 use crate::engine::Engine;
@@ -37,14 +38,26 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     // A request's own budget: the turn deadline plus time to load and save.
     let request_timeout = state.engine.project().bot.turn_deadline + Duration::from_secs(5);
-    Router::new()
+    let inbound = Arc::new(inbound::Inbound::new(&state.engine.project().inbound));
+    inbound.prefetch();
+    let router = Router::new()
         .route("/", get(web::index))
         .route("/v1/chat", post(chat::chat))
         .route("/v1/conversations/{id}", get(chat::conversation))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(crate::platforms::routes(state.engine.project()))
-        .fallback(|| async { error::ApiError::not_found("no such route") })
+        .fallback(|| async { error::ApiError::not_found("no such route") });
+    // Auth sees every route (it decides by path which need a credential), before the rest.
+    let router = if inbound.active() {
+        router.layer(axum::middleware::from_fn_with_state(
+            inbound,
+            inbound::middleware,
+        ))
+    } else {
+        router
+    };
+    router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         .layer(CatchPanicLayer::custom(|_| {
@@ -94,8 +107,8 @@ pub async fn serve_app(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _peer)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
                         tracing::warn!(target: "switchboard::http", error = %e, "accept failed");
@@ -104,7 +117,13 @@ pub async fn serve_app(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(app.clone());
+                // The client address, for per-address limits.
+                let service = TowerToHyperService::new(tower::ServiceBuilder::new()
+                    .map_request(move |mut req: Request<hyper::body::Incoming>| {
+                        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                        req
+                    })
+                    .service(app.clone()));
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {

@@ -69,6 +69,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             df.es_path, df.cx_path
         );
     }
+    println!(
+        "  security:      the API is open (no inbound auth) because it listens on {}; the demo connectors call the backend over http on loopback, which their configuration allows",
+        if addr.ip().is_loopback() {
+            "loopback"
+        } else {
+            "a non-loopback address: anyone who can reach it can chat"
+        }
+    );
     println!("Press Ctrl-C to stop.");
 
     let mut server_stop = stop_rx;

@@ -15,6 +15,10 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "SWITCHBOARD_LISTEN")]
     listen: String,
+    /// Serve a non-loopback address even though the project has no `inbound` auth (anyone
+    /// who can reach the port can chat and read conversations).
+    #[arg(long)]
+    insecure_no_auth: bool,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -22,6 +26,7 @@ pub struct Args {
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let project = super::load_project(&args.project.config, &LoadOptions::default())?;
+    let open = !project.inbound.requires_auth();
     let engine = switchboard_runtime::app::engine(
         project,
         &args.run.data_dir,
@@ -30,6 +35,18 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     .await?;
     let listener = super::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
+    if open && !addr.ip().is_loopback() {
+        if !args.insecure_no_auth {
+            anyhow::bail!(
+                "refusing to serve {addr} without inbound auth: anyone who can reach it could chat and read conversations; add an `inbound` section (api_keys or jwt), listen on 127.0.0.1, or pass --insecure-no-auth"
+            );
+        }
+        eprintln!("warning: serving {addr} with no inbound auth (--insecure-no-auth)");
+    } else if open {
+        eprintln!(
+            "note: no inbound auth configured; the API is open to this machine only ({addr})"
+        );
+    }
     tracing::info!(%addr, project = %args.project.config.display(), "serving");
     eprintln!(
         "Switchboard is serving {} on http://{addr}/ (chat API: POST http://{addr}/v1/chat)",

@@ -1,0 +1,87 @@
+//! Inbound auth and limits as compiled: keys reduced to their hashes, JWKS loaded or located.
+
+use std::time::Duration;
+
+/// Inbound settings; the default is open with no limits.
+#[derive(Debug, Clone, Default)]
+pub struct InboundSettings {
+    /// API keys.
+    pub api_keys: Vec<InboundKey>,
+    /// JWT verification.
+    pub jwt: Option<JwtVerification>,
+    /// Rate limits.
+    pub limits: InboundLimits,
+}
+
+impl InboundSettings {
+    /// Whether any credential is required at all.
+    pub fn requires_auth(&self) -> bool {
+        !self.api_keys.is_empty() || self.jwt.is_some()
+    }
+}
+
+/// A permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Chat and conversation routes.
+    Chat,
+    /// Admin routes.
+    Admin,
+}
+
+/// One API key, by its hash.
+#[derive(Debug, Clone)]
+pub struct InboundKey {
+    /// Its name, for logs.
+    pub name: String,
+    /// SHA-256 of the key.
+    pub sha256: [u8; 32],
+    /// Its scopes.
+    pub scopes: Vec<Scope>,
+}
+
+/// Where the JWKS comes from.
+#[derive(Debug, Clone)]
+pub enum JwksSource {
+    /// Loaded with the project: the JSON text.
+    Inline(String),
+    /// Fetched by the server.
+    Url(String),
+}
+
+/// JWT bearer verification.
+#[derive(Debug, Clone)]
+pub struct JwtVerification {
+    /// The keys.
+    pub jwks: JwksSource,
+    /// Required `iss`.
+    pub issuer: String,
+    /// Required `aud`.
+    pub audience: String,
+    /// The scope claim.
+    pub scope_claim: String,
+    /// Scopes for tokens without it.
+    pub default_scopes: Vec<Scope>,
+    /// Clock skew tolerated.
+    pub leeway: Duration,
+}
+
+/// Inbound rate limits.
+#[derive(Debug, Clone, Default)]
+pub struct InboundLimits {
+    /// Per user.
+    pub per_user: Option<InboundLimit>,
+    /// Per client address.
+    pub per_address: Option<InboundLimit>,
+}
+
+/// A rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboundLimit {
+    /// Requests per period.
+    pub requests: u32,
+    /// The period.
+    pub per: Duration,
+    /// Burst size.
+    pub burst: u32,
+}

@@ -1,0 +1,103 @@
+//! The `inbound` section: who may call the chat, conversation and admin routes, and how often.
+
+use super::common::{RawDuration, SecretDoc, Spanned};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Inbound authentication and limits. Routes under `/v1/admin/` need the `admin` scope;
+/// `/v1/chat`, `/v1/conversations/...` and `/v1/users/...` need `chat`. Health checks, the
+/// web page, platform routes (they have their own `auth`) and signed webhooks stay open.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Inbound")]
+pub struct RawInbound {
+    /// API keys, sent as `Authorization: Bearer <key>` or `X-Api-Key: <key>`. Only their
+    /// SHA-256 is kept. Default: none.
+    #[serde(default)]
+    pub api_keys: Vec<Spanned<RawInboundKey>>,
+    /// JWT bearer tokens from an identity provider, checked against its JWKS. Default: none.
+    pub jwt: Option<Spanned<RawInboundJwt>>,
+    /// Request rate limits per user and per client address. Default: none.
+    pub rate_limit: Option<Spanned<RawInboundLimits>>,
+}
+
+/// One API key.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "InboundKey")]
+pub struct RawInboundKey {
+    /// A name for logs (never the key). Required.
+    pub name: Spanned<String>,
+    /// The key's SHA-256 as 64 hex digits (`printf %s "$KEY" | sha256sum`), safe to keep in
+    /// the file. Exactly one of `sha256` and `key`.
+    pub sha256: Option<Spanned<String>>,
+    /// The key itself, as a reference (`${env:CHAT_API_KEY}`); hashed when the project
+    /// loads. Exactly one of `sha256` and `key`.
+    #[schemars(with = "Option<SecretDoc>")]
+    pub key: Option<Spanned<String>>,
+    /// What the key may do: `chat`, `admin`. Default: `[chat]`.
+    #[serde(default)]
+    pub scopes: Vec<Spanned<RawScope>>,
+}
+
+/// A permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "Scope")]
+pub enum RawScope {
+    /// Chat and conversation routes.
+    Chat,
+    /// Admin routes (`/v1/admin/...`).
+    Admin,
+}
+
+/// JWT bearer verification.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "InboundJwt")]
+pub struct RawInboundJwt {
+    /// A JWKS file (`{"keys": [...]}`), relative to the project file. Exactly one of
+    /// `jwks_file` and `jwks_url`.
+    pub jwks_file: Option<Spanned<String>>,
+    /// The provider's JWKS URL (`https://login.example.com/.well-known/jwks.json`), fetched
+    /// at start-up and again, at most once a minute, when a token names an unknown key.
+    /// Exactly one of `jwks_file` and `jwks_url`.
+    #[schemars(with = "Option<SecretDoc>")]
+    pub jwks_url: Option<Spanned<String>>,
+    /// The required `iss`. Required.
+    pub issuer: Spanned<String>,
+    /// The required `aud` (one of the token's audiences). Required.
+    pub audience: Spanned<String>,
+    /// The claim that lists scopes (a space-separated string or an array); `chat` and
+    /// `admin` are the scopes that count. Default: `scope`.
+    pub scope_claim: Option<Spanned<String>>,
+    /// Scopes given to a token without the scope claim. Default: `[chat]`.
+    #[serde(default)]
+    pub default_scopes: Vec<Spanned<RawScope>>,
+    /// Clock skew tolerated for `exp` and `nbf`. Default: `30s`.
+    pub leeway: Option<Spanned<RawDuration>>,
+}
+
+/// Inbound rate limits.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "InboundLimits")]
+pub struct RawInboundLimits {
+    /// Per user: the JWT subject, or the chat body's `user_id`. Default: none.
+    pub per_user: Option<Spanned<RawInboundLimit>>,
+    /// Per client IP address. Default: none.
+    pub per_address: Option<Spanned<RawInboundLimit>>,
+}
+
+/// A rate: `requests` per `per`, with bursts up to `burst`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "InboundLimit")]
+pub struct RawInboundLimit {
+    /// Requests allowed per period. Required.
+    pub requests: Spanned<u32>,
+    /// The period. Default: `1m`.
+    pub per: Option<Spanned<RawDuration>>,
+    /// Requests allowed at once after a quiet spell. Default: `requests`.
+    pub burst: Option<Spanned<u32>>,
+}

@@ -1,0 +1,302 @@
+//! Inbound auth and limits for the HTTP API, as one middleware in front of every route.
+//!
+//! The route decides the scope: everything under `/v1/admin/` needs `admin`; `/v1/chat`,
+//! `/v1/conversations/...` and `/v1/users/...` need `chat`; the rest (health, the web page,
+//! platform routes with their own auth, signed webhooks) is open. Deciding by path prefix in
+//! one place means routes added later under those prefixes are covered without each handler
+//! remembering to ask. Credentials: API keys (compared by SHA-256) or JWTs (verified against
+//! a JWKS). Then the per-user and per-address rate limits, and a JSON depth limit.
+
+mod jwks;
+mod keys;
+mod limits;
+
+pub use jwks::JwksVerifier;
+pub use limits::Limits;
+
+use super::error::ApiError;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use switchboard_config::model::{InboundSettings, Scope};
+
+/// Deepest JSON nesting accepted in a request body.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// Who made a request, once authenticated.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The API key's name, or the JWT's issuer-side subject.
+    pub name: String,
+    /// The JWT subject: the user this request may act for. `None` for API keys, which
+    /// are service credentials acting for any user.
+    pub subject: Option<String>,
+    /// What it may do.
+    pub scopes: Vec<Scope>,
+}
+
+/// The state of the inbound middleware.
+#[derive(Debug)]
+pub struct Inbound {
+    settings: InboundSettings,
+    jwks: Option<JwksVerifier>,
+    limits: Limits,
+}
+
+/// The scope a path needs, if any.
+pub fn required_scope(path: &str) -> Option<Scope> {
+    if path == "/v1/admin" || path.starts_with("/v1/admin/") {
+        Some(Scope::Admin)
+    } else if path == "/v1/chat"
+        || path.starts_with("/v1/chat/")
+        || path.starts_with("/v1/conversations/")
+        || path.starts_with("/v1/users/")
+    {
+        Some(Scope::Chat)
+    } else {
+        None
+    }
+}
+
+impl Inbound {
+    /// Sets up keys, the JWKS and the limiters.
+    pub fn new(settings: &InboundSettings) -> Inbound {
+        Inbound {
+            jwks: settings.jwt.as_ref().map(JwksVerifier::new),
+            limits: Limits::new(&settings.limits),
+            settings: settings.clone(),
+        }
+    }
+
+    /// Whether the middleware has anything to do.
+    pub fn active(&self) -> bool {
+        self.settings.requires_auth() || self.limits.any()
+    }
+
+    /// Fetches a remote JWKS ahead of the first request.
+    pub fn prefetch(self: &Arc<Self>) {
+        if let Some(j) = &self.jwks
+            && j.is_remote()
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+        {
+            let this = self.clone();
+            handle.spawn(async move {
+                if let Some(j) = &this.jwks {
+                    j.refresh().await;
+                }
+            });
+        }
+    }
+
+    async fn authenticate(&self, headers: &axum::http::HeaderMap) -> Result<Principal, ApiError> {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim);
+        let api_key = headers
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim);
+        let presented = api_key
+            .or(bearer)
+            .ok_or_else(|| unauthorized("this route needs an API key or a bearer token"))?;
+        if let Some(k) = keys::find(&self.settings.api_keys, presented) {
+            return Ok(Principal {
+                name: k.name.clone(),
+                subject: None,
+                scopes: k.scopes.clone(),
+            });
+        }
+        match (
+            &self.jwks,
+            api_key.is_none() && presented.matches('.').count() == 2,
+        ) {
+            (Some(j), true) => j.verify(presented).await.map_err(|reason| {
+                tracing::info!(target: "switchboard::inbound", %reason, "bearer token refused");
+                unauthorized("the bearer token is not valid")
+            }),
+            _ => Err(unauthorized("the credential is not valid")),
+        }
+    }
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+/// The middleware.
+pub async fn middleware(State(inbound): State<Arc<Inbound>>, req: Request, next: Next) -> Response {
+    let Some(scope) = required_scope(req.uri().path()) else {
+        return next.run(req).await;
+    };
+    let principal = if inbound.settings.requires_auth() {
+        match inbound.authenticate(req.headers()).await {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let mut r = e.into_response();
+                r.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                return r;
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(p) = &principal
+        && !p.scopes.contains(&scope)
+    {
+        let name = match scope {
+            Scope::Chat => "chat",
+            Scope::Admin => "admin",
+        };
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this route needs the {name} scope"),
+        )
+        .into_response();
+    }
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(ip) = peer
+        && let Err(wait) = inbound.limits.check_address(ip)
+    {
+        return too_many(wait);
+    }
+    // The chat body names the user: read it (bounded) to key the per-user limit, to hold a
+    // JWT caller to its own subject, and to refuse absurdly deep JSON.
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, super::MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!(
+                    "request bodies are limited to {} bytes",
+                    super::MAX_BODY_BYTES
+                ),
+            )
+            .into_response();
+        }
+    };
+    if json_depth(&bytes) > MAX_JSON_DEPTH {
+        return ApiError::bad_request(format!(
+            "the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
+        ))
+        .into_response();
+    }
+    let body_user = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| {
+            v.get("user_id")
+                .and_then(|u| u.as_str())
+                .map(str::to_string)
+        });
+    if let (Some(p), Some(u)) = (&principal, &body_user)
+        && let Some(sub) = &p.subject
+        && sub != u
+    {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "user_id must be the token's subject",
+        )
+        .into_response();
+    }
+    let user = principal
+        .as_ref()
+        .and_then(|p| p.subject.clone())
+        .or(body_user);
+    if let Some(u) = &user
+        && let Err(wait) = inbound.limits.check_user(u)
+    {
+        return too_many(wait);
+    }
+    let mut req = Request::from_parts(parts, Body::from(bytes));
+    if let Some(p) = principal {
+        req.extensions_mut().insert(p);
+    }
+    next.run(req).await
+}
+
+fn too_many(wait: std::time::Duration) -> Response {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut r = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many requests; try again in {secs} s"),
+    )
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// The deepest nesting of `[` and `{` outside strings (cheap: one pass, no allocation).
+pub fn json_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_str {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_by_path() {
+        assert_eq!(required_scope("/v1/admin/dead-letters"), Some(Scope::Admin));
+        assert_eq!(required_scope("/v1/admin"), Some(Scope::Admin));
+        assert_eq!(required_scope("/v1/chat"), Some(Scope::Chat));
+        assert_eq!(required_scope("/v1/conversations/abc"), Some(Scope::Chat));
+        assert_eq!(required_scope("/v1/users/u1/accounts"), Some(Scope::Chat));
+        for open in [
+            "/",
+            "/healthz",
+            "/readyz",
+            "/v1/webhooks/x",
+            "/rasa/webhook",
+            "/v1/administrator",
+        ] {
+            assert_eq!(required_scope(open), None, "{open}");
+        }
+    }
+
+    #[test]
+    fn depth_ignores_brackets_in_strings() {
+        assert_eq!(json_depth(br#"{"a":[1,{"b":"[[[{{"}]}"#), 3);
+        assert_eq!(json_depth(br#""\"[""#), 0);
+        assert_eq!(json_depth(&[b'['; 100]), 100);
+    }
+}
