@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::raw::{
     self, Broken, Pos, RawBot, RawConnector, RawDialogflow, RawEntity, RawIntent, RawRasa,
-    RawStorage, Spanned,
+    RawStorage, RawWebhookSource, Spanned,
 };
 use indexmap::IndexMap;
 use indexmap::map::Entry;
@@ -19,6 +19,7 @@ pub(crate) struct Merged {
     pub storage: Option<Spanned<RawStorage>>,
     pub rasa: Option<Spanned<RawRasa>>,
     pub dialogflow: Option<Spanned<RawDialogflow>>,
+    pub webhooks: IndexMap<Spanned<String>, RawWebhookSource>,
     pub connectors: IndexMap<String, (Spanned<String>, RawConnector)>,
     pub entities: IndexMap<String, (Spanned<String>, RawEntity)>,
     pub intents: IndexMap<String, (Spanned<String>, RawIntent)>,
@@ -78,6 +79,9 @@ fn read(
     }
     if project.dialogflow.is_some() {
         merged.dialogflow = project.dialogflow;
+    }
+    if !project.webhooks.is_empty() {
+        merged.webhooks = project.webhooks;
     }
     add(ctx, &mut merged.connectors, project.connectors, "connector");
     add(ctx, &mut merged.entities, project.entities, "entity");

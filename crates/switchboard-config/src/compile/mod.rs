@@ -18,6 +18,7 @@ mod response;
 mod secrets;
 mod settings;
 mod templates;
+mod webhooks;
 
 use crate::LoadOptions;
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
@@ -165,6 +166,8 @@ pub(crate) fn load(
         )
     });
 
+    let webhooks = webhooks::sources(&mut ctx, &known, &merged.webhooks);
+
     let mut diags = ctx.diags;
     diags.sort();
     if diags.has_errors() {
@@ -179,6 +182,7 @@ pub(crate) fn load(
         storage,
         rasa,
         dialogflow,
+        webhooks,
     };
     Ok((project, diags))
 }

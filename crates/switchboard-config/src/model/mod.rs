@@ -10,6 +10,7 @@ mod outcome;
 mod platforms;
 mod policy;
 mod value_template;
+mod webhooks;
 
 pub use connector::{ApiKeyLocation, Auth, Connector};
 pub use intent::{
@@ -27,6 +28,9 @@ pub use policy::{
     OperationPolicy, RateLimitPolicy, RetryPolicy,
 };
 pub use value_template::{Expression, Template, ValueTemplate};
+pub use webhooks::{
+    FieldRef, HmacAlgorithm, HmacSpec, SignatureEncoding, Verify, WebhookRoute, WebhookSource,
+};
 
 use indexmap::IndexMap;
 use std::path::PathBuf;
@@ -50,6 +54,8 @@ pub struct Project {
     pub rasa: Option<RasaSettings>,
     /// Dialogflow fulfillment webhooks, when configured.
     pub dialogflow: Option<DialogflowSettings>,
+    /// Webhook sources by name, in file order.
+    pub webhooks: IndexMap<String, WebhookSource>,
 }
 
 impl Project {

@@ -13,6 +13,7 @@ mod operation;
 mod platforms;
 mod policy;
 mod project;
+mod webhooks;
 
 pub use common::{
     ExpressionDoc, JsonPathDoc, Pos, RawDuration, RawValue, RawValueKind, SecretDoc, Spanned,
@@ -29,6 +30,7 @@ pub use policy::{
     RawAlerts, RawBackoff, RawBreakerScope, RawCache, RawCacheScope, RawCircuitBreaker,
     RawRateLimit, RawRetry,
 };
+pub use webhooks::{RawVerify, RawWebhookRoute, RawWebhookSource};
 pub use project::{INCLUDED_KEYS, RawBot, RawProject, RawStorage, TOP_KEYS};
 
 use crate::suggest;
@@ -117,6 +119,14 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
             "storage" => project.storage = reader.item(node, kpos, "storage"),
             "rasa" => project.rasa = reader.item(node, kpos, "rasa"),
             "dialogflow" => project.dialogflow = reader.item(node, kpos, "dialogflow"),
+            "webhooks" => {
+                for (name, wnode) in reader.entries(node, "webhooks") {
+                    let what = format!("webhook source {:?}", name.value);
+                    if let Some(w) = reader.item(wnode, name.pos, &what) {
+                        project.webhooks.insert(name, w);
+                    }
+                }
+            }
             "include" => project.include = reader.item(node, kpos, "include").unwrap_or_default(),
             "connectors" => {
                 for (name, cnode) in reader.entries(node, "connectors") {

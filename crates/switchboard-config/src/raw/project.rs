@@ -1,7 +1,7 @@
 //! The top level of a project file, and the `bot` and `storage` sections.
 
 use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
-use super::{RawConnector, RawDialogflow, RawEntity, RawIntent, RawRasa};
+use super::{RawConnector, RawDialogflow, RawEntity, RawIntent, RawRasa, RawWebhookSource};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -16,6 +16,7 @@ pub const TOP_KEYS: &[&str] = &[
     "intents",
     "rasa",
     "dialogflow",
+    "webhooks",
 ];
 
 /// The keys an included file may have.
@@ -51,6 +52,11 @@ pub struct RawProject {
     pub rasa: Option<Spanned<RawRasa>>,
     /// Serve Dialogflow ES and CX fulfillment webhooks. Main file only. Default: off.
     pub dialogflow: Option<Spanned<RawDialogflow>>,
+    /// Sources of pushed events (`POST /v1/webhooks/{source}`), by name: verification,
+    /// storage, and routes from event types to proactive messages. Main file only. Default:
+    /// none.
+    #[serde(default)]
+    pub webhooks: IndexMap<Spanned<String>, RawWebhookSource>,
 }
 
 /// Bot-wide settings.

@@ -573,3 +573,94 @@ connectors:
         inputs: { text: string }
         body: { text: "{{ inputs.text }}" }
 "##;
+
+pub const WEBHOOKS_INTRO: &str = r##"
+A webhook source receives events at `POST /v1/webhooks/{source}`. The raw body is checked
+against the size limit, then its signature is verified (in constant time, against every listed
+secret, so a secret can be rotated without downtime), then the event is committed to the store,
+unique by source and event id, and only then answered `200`. A repeated delivery is answered
+`200` and not processed again; when the store cannot commit, the answer is `503` with
+`Retry-After`, so the sender retries. Event ids are kept for at least 7 days. Stored events are
+routed by their type to proactive messages (see webhook routes); an event whose route keeps
+failing goes to the dead-letter list (`GET /v1/admin/webhooks/dead-letters`) after
+`max_attempts`, without holding up the others.
+"##;
+
+pub const WEBHOOKS: &str = r##"
+# project
+webhooks:
+  payments:
+    verify: { type: stripe, secrets: ["${env:STRIPE_WEBHOOK_SECRET}"] }
+    stale_after: 1h
+    max_attempts: 5
+    user_hourly_limit: 20
+    routes:
+      payment_intent.succeeded:
+        user: $.data.object.metadata.user_id
+        message: "Payment of {{ event.data.object.amount / 100 }} {{ event.data.object.currency | upper }} received."
+"##;
+
+pub const WEBHOOK_ROUTES_INTRO: &str = r##"
+A route turns one event type into a message to one user: `user` finds the user id in the event,
+optional `steps` call operations exactly as an intent's steps do (they see `event` instead of
+slots), and `message` is rendered with `event`, `source`, `user` and `steps`. The message is
+added to the user's default conversation and streamed to
+`GET /v1/users/{id}/events` and `GET /v1/conversations/{id}/events` (server-sent events, with
+ids for `Last-Event-ID` resume); each message has an id, so it is shown once.
+"##;
+
+pub const WEBHOOK_ROUTES: &str = r##"
+# project
+connectors:
+  store:
+    base_url: http://localhost:8081
+    operations:
+      get_order:
+        method: GET
+        path: /orders/{id}
+        inputs: { id: { type: string, required: true } }
+        response: { extract: { status: $.status } }
+webhooks:
+  shop:
+    verify: { type: shopify, secrets: ["${env:SHOPIFY_CLIENT_SECRET}"] }
+    routes:
+      orders/updated:
+        user: $.customer.id
+        steps:
+          order: { call: store.get_order, with: { id: "{{ event.id }}" } }
+        message: "Your order {{ event.id }} is now {{ steps.order.status }}."
+"##;
+
+pub const WEBHOOK_VERIFY_INTRO: &str = r##"
+Each scheme follows its provider's documentation. Timestamped schemes (`stripe`,
+`standard_webhooks`, `slack`, and `hmac` with `timestamp_header`) refuse a timestamp further
+than `tolerance` from now. `meta` also answers the subscription handshake
+(`GET /v1/webhooks/{source}?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...`).
+"##;
+
+pub const WEBHOOK_VERIFY: &str = r##"
+# project
+webhooks:
+  stripe:
+    verify: { type: stripe, secrets: ["${env:STRIPE_SECRET_NEW}", "${env:STRIPE_SECRET_OLD}"], tolerance: 5m }
+  svix:
+    verify: { type: standard_webhooks, secrets: ["${env:SVIX_SECRET}"] }
+  github:
+    verify: { type: github, secrets: ["${env:GITHUB_WEBHOOK_SECRET}"] }
+  slack:
+    verify: { type: slack, secrets: ["${env:SLACK_SIGNING_SECRET}"] }
+  twilio:
+    verify: { type: twilio, secrets: ["${env:TWILIO_AUTH_TOKEN}"], url: "https://bot.example.com/v1/webhooks/twilio" }
+    event_id: $.MessageSid
+  whatsapp:
+    verify: { type: meta, secrets: ["${env:META_APP_SECRET}"], verify_token: "${env:META_VERIFY_TOKEN}" }
+  partner:
+    verify:
+      type: hmac
+      secrets: ["${env:PARTNER_SECRET}"]
+      header: X-Signature
+      algorithm: sha256
+      encoding: hex
+      prefix: "sha256="
+      timestamp_header: X-Timestamp
+"##;

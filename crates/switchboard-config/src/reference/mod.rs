@@ -12,7 +12,7 @@ use crate::raw::{
     RawAlerts, RawAuth, RawBot, RawCache, RawCircuitBreaker, RawConnector, RawDialogflow,
     RawEntity, RawInboundAuth, RawInputSpec, RawIntent, RawOperation, RawProject, RawRasa,
     RawRasaAction, RawRateLimit, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep,
-    RawStorage,
+    RawStorage, RawVerify, RawWebhookRoute, RawWebhookSource,
 };
 use serde_json::Value;
 use std::fmt::Write;
@@ -211,6 +211,39 @@ fn sections() -> Vec<Section> {
             keys: tagged(&["basic", "header"], keys::<RawInboundAuth>),
             intro: "",
             example: ex::PLATFORM_AUTH,
+        },
+        Section {
+            title: "webhooks",
+            def: Some("WebhookSource"),
+            keys: Keys::Struct(keys::<RawWebhookSource>(None)),
+            intro: ex::WEBHOOKS_INTRO,
+            example: ex::WEBHOOKS,
+        },
+        Section {
+            title: "webhook routes",
+            def: Some("WebhookRoute"),
+            keys: Keys::Struct(keys::<RawWebhookRoute>(None)),
+            intro: ex::WEBHOOK_ROUTES_INTRO,
+            example: ex::WEBHOOK_ROUTES,
+        },
+        Section {
+            title: "webhook verification",
+            def: Some("WebhookVerify"),
+            keys: tagged(
+                &[
+                    "stripe",
+                    "standard_webhooks",
+                    "github",
+                    "shopify",
+                    "slack",
+                    "twilio",
+                    "meta",
+                    "hmac",
+                ],
+                keys::<RawVerify>,
+            ),
+            intro: ex::WEBHOOK_VERIFY_INTRO,
+            example: ex::WEBHOOK_VERIFY,
         },
     ]
 }
