@@ -30,14 +30,19 @@ fn defaults_follow_the_scheme() {
 ",
     );
     let s = &p.webhooks["payments"];
-    assert!(matches!(&s.verify, Verify::Stripe { tolerance, secrets } if *tolerance == Duration::from_secs(300) && secrets.len() == 1));
+    assert!(
+        matches!(&s.verify, Verify::Stripe { tolerance, secrets } if *tolerance == Duration::from_secs(300) && secrets.len() == 1)
+    );
     assert_eq!(s.max_body_bytes, 256 * 1024);
     assert_eq!(s.stale_after, Duration::from_secs(3600));
     assert_eq!((s.max_attempts, s.user_hourly_limit), (5, 20));
     assert!(matches!(&s.event_id, FieldRef::Path(_)));
     assert!(s.event_time.is_some(), "stripe events carry `created`");
     let route = &s.routes["payment_intent.succeeded"];
-    assert_eq!(route.intent.name, "webhooks.payments.payment_intent.succeeded");
+    assert_eq!(
+        route.intent.name,
+        "webhooks.payments.payment_intent.succeeded"
+    );
     assert_eq!(route.intent.reply.variants.len(), 1);
     let gh = &p.webhooks["gh"];
     assert!(matches!(&gh.event_id, FieldRef::Header(h) if h == "x-github-delivery"));
@@ -45,7 +50,11 @@ fn defaults_follow_the_scheme() {
     match &gh.verify {
         Verify::Github { secrets } => {
             assert_eq!(secrets[0].expose(), "env-key");
-            assert_eq!(secrets[1].expose(), "file-key", "rotation: both secrets kept");
+            assert_eq!(
+                secrets[1].expose(),
+                "file-key",
+                "rotation: both secrets kept"
+            );
             assert_eq!(format!("{:?}", gh.verify).matches("[redacted]").count(), 2);
         }
         other => panic!("{other:?}"),

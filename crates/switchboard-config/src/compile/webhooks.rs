@@ -209,7 +209,10 @@ fn verify(ctx: &mut Ctx, raw: &Spanned<RawVerify>) -> Option<Verify> {
                 return None;
             };
             if !(url.value.starts_with("https://") || url.value.starts_with("http://")) {
-                ctx.error(url.pos, format!("url must be an http(s) URL, found {:?}", url.value));
+                ctx.error(
+                    url.pos,
+                    format!("url must be an http(s) URL, found {:?}", url.value),
+                );
             }
             Verify::Twilio {
                 secrets,
@@ -244,7 +247,10 @@ fn verify(ctx: &mut Ctx, raw: &Spanned<RawVerify>) -> Option<Verify> {
         } => {
             let secrets = secret_list(ctx, pos, secrets)?;
             let Some(header) = header else {
-                ctx.error(pos, "hmac verification needs header: the signature's header");
+                ctx.error(
+                    pos,
+                    "hmac verification needs header: the signature's header",
+                );
                 return None;
             };
             check_header_name(ctx, header);
@@ -264,7 +270,10 @@ fn verify(ctx: &mut Ctx, raw: &Spanned<RawVerify>) -> Option<Verify> {
                 None | Some(("hex", _)) => SignatureEncoding::Hex,
                 Some(("base64", _)) => SignatureEncoding::Base64,
                 Some((other, p)) => {
-                    ctx.error(p, format!("encoding must be hex or base64, found {other:?}"));
+                    ctx.error(
+                        p,
+                        format!("encoding must be hex or base64, found {other:?}"),
+                    );
                     SignatureEncoding::Hex
                 }
             };
@@ -287,11 +296,7 @@ fn verify(ctx: &mut Ctx, raw: &Spanned<RawVerify>) -> Option<Verify> {
 }
 
 /// Resolves a scheme's secrets; they must be references, and there must be at least one.
-fn secret_list(
-    ctx: &mut Ctx,
-    pos: Pos,
-    raw: &[Spanned<String>],
-) -> Option<Vec<crate::Secret>> {
+fn secret_list(ctx: &mut Ctx, pos: Pos, raw: &[Spanned<String>]) -> Option<Vec<crate::Secret>> {
     if raw.is_empty() {
         ctx.error(
             pos,
@@ -299,10 +304,7 @@ fn secret_list(
         );
         return None;
     }
-    let resolved: Vec<_> = raw
-        .iter()
-        .map(|s| secrets::resolve(ctx, s, true))
-        .collect();
+    let resolved: Vec<_> = raw.iter().map(|s| secrets::resolve(ctx, s, true)).collect();
     resolved.into_iter().collect()
 }
 
@@ -362,13 +364,7 @@ fn route(
     }
     let levels = graph::levels(ctx, &graph_input);
     let message = match &r.message {
-        Some(m) => templates::template(
-            ctx,
-            format!("{name}.message"),
-            m,
-            &scope,
-            &mut Vec::new(),
-        ),
+        Some(m) => templates::template(ctx, format!("{name}.message"), m, &scope, &mut Vec::new()),
         None => {
             ctx.error(
                 event_type.pos,

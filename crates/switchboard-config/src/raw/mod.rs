@@ -30,8 +30,8 @@ pub use policy::{
     RawAlerts, RawBackoff, RawBreakerScope, RawCache, RawCacheScope, RawCircuitBreaker,
     RawRateLimit, RawRetry,
 };
-pub use webhooks::{RawVerify, RawWebhookRoute, RawWebhookSource};
 pub use project::{INCLUDED_KEYS, RawBot, RawProject, RawStorage, TOP_KEYS};
+pub use webhooks::{RawVerify, RawWebhookRoute, RawWebhookSource};
 
 use crate::suggest;
 use de::{DeError, from_node, pos_of, scalar_pos};
