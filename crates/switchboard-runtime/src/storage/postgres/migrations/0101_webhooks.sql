@@ -8,7 +8,7 @@ CREATE TABLE webhook_events (
     payload TEXT NOT NULL,
     received_at BIGINT NOT NULL,
     status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
+    attempts BIGINT NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
     last_error TEXT,
     PRIMARY KEY (source, event_id)
