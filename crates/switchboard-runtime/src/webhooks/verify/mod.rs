@@ -137,7 +137,7 @@ pub(crate) fn any_matches<M: Mac + Clone>(
 /// Lower- or upper-case hex to bytes.
 pub(crate) fn from_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
-    if !s.len().is_multiple_of(2) {
+    if s.len() % 2 != 0 {
         return None;
     }
     (0..s.len())
