@@ -38,6 +38,8 @@ fn project_yaml(extra: &str) -> String {
       order.delivered:
         user: $.data.object.metadata.user_id
         message: \"Order {{{{ event.data.object.order }}}} delivered.\"
+  slack:
+    verify: {{ type: slack, secrets: [\"${{file:secrets/key}}\"] }}
   meta:
     verify: {{ type: meta, secrets: [\"${{file:secrets/key}}\"], verify_token: \"${{file:secrets/key}}\" }}
 "
@@ -588,4 +590,37 @@ async fn a_store_outage_is_answered_503_and_nothing_is_lost() {
         .execute(&mut admin)
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_url_verification_is_answered_after_verification() {
+    use hmac::{Hmac, KeyInit, Mac};
+    let b = bot("", None).await;
+    let body = r#"{"token":"t","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("v0:{ts}:{body}").as_bytes());
+    let sig: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let send = |sig: String| {
+        b.http
+            .post(format!("{}/v1/webhooks/slack", b.url))
+            .header("content-type", "application/json")
+            .header("X-Slack-Request-Timestamp", ts.clone())
+            .header("X-Slack-Signature", sig)
+            .body(body)
+            .send()
+    };
+    let res = send(format!("v0={sig}")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        v,
+        json!({"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"})
+    );
+    assert_eq!(send("v0=00".into()).await.unwrap().status(), 401);
 }

@@ -78,6 +78,11 @@ pub async fn receive(
     let verified = verify::verify(&src.verify, &delivery).map_err(|e| refused(&name, &e))?;
 
     let event = event::parse_body(&headers, &body).map_err(bad_event)?;
+    // Slack's Events API checks a new request URL with a signed `url_verification`, whose
+    // challenge must come back; it is not an event.
+    if matches!(src.verify, Verify::Slack { .. }) && event["type"] == "url_verification" {
+        return Ok(Json(json!({ "challenge": event["challenge"] })).into_response());
+    }
     let event_id = event::checked(
         event::text_field(&src.event_id, &headers, &event, &body),
         "id",

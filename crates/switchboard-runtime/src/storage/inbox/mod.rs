@@ -223,8 +223,9 @@ pub trait InboxStore: Send + Sync + 'static {
     /// Deletes settled events and messages older than `before`; pending ones are kept.
     fn purge(&self, before: i64) -> BoxFuture<'_, Result<u64, StoreError>>;
 
-    /// Makes every pending event claimable at `now` (at start-up, where the store belongs to
-    /// one process: leases of a killed worker need not be waited out).
+    /// Makes every pending event claimable at `now`, at start-up, where the store belongs to
+    /// one process (SQLite): leases of a killed worker need not be waited out. PostgreSQL,
+    /// shared by instances, leaves leases to run out.
     fn release_leases(&self, now: i64) -> BoxFuture<'_, Result<(), StoreError>>;
 }
 
