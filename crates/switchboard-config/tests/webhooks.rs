@@ -136,3 +136,61 @@ fn mistakes_are_reported_with_their_place() {
         ",
     );
 }
+
+#[test]
+fn pollers_default_and_check_their_operation() {
+    let p = project(&format!(
+        "{STORE}pollers:
+  order_1:
+    call: store.get_order
+    with: {{ order_id: \"1\" }}
+    items: $
+    routes:
+      changed:
+        user: $.item.customer
+        message: \"Order {{{{ event.key }}}}: {{{{ event.item.status }}}}.\"
+"
+    ));
+    let poller = &p.pollers["order_1"];
+    assert_eq!(poller.every, Duration::from_secs(60));
+    assert_eq!(poller.event_type, "changed");
+    assert!(!poller.initial);
+    assert_eq!(poller.with["order_id"], "1");
+    assert_eq!(
+        poller.routes["changed"].intent.name,
+        "webhooks.order_1.changed"
+    );
+
+    check(
+        &format!(
+            "{STORE}      cancel:
+        method: POST
+        path: /cancel
+webhooks:
+  shop:
+    verify: {{ type: github, secrets: [\"${{env:API_KEY}}\"] }}
+pollers:
+  shop:
+    call: store.get_order
+    with: {{ order_id: \"1\" }}
+  nothing: {{}}
+  writes:
+    call: store.cancel
+    every: 10ms
+  typo:
+    call: store.get_ordr
+  inputs:
+    call: store.get_order
+    with: {{ order: 1 }}
+"
+        ),
+        "switchboard.yaml:16:3: poller \"shop\" has the name of a webhook source; events are told apart by it
+        switchboard.yaml:19:3: poller \"nothing\" has no call: CONNECTOR.OPERATION to poll
+        switchboard.yaml:21:11: poller \"writes\" calls store.cancel (POST), which changes data; a poller may only read
+        switchboard.yaml:22:12: every must be at least 1s
+        switchboard.yaml:24:11: poller \"typo\" calls \"store.get_ordr\", which is not defined (did you mean \"store.get_order\"?)
+        switchboard.yaml:25:3: poller \"inputs\" does not give input \"order_id\", which operation \"store.get_order\" requires
+        switchboard.yaml:27:13: operation \"store.get_order\" has no input \"order\" (did you mean \"order_id\"?)
+        ",
+    );
+}

@@ -54,7 +54,7 @@ pub async fn engine(
         pipeline.clone(),
         store.clone(),
     )?);
-    if !project.webhooks.is_empty() {
+    if !project.webhooks.is_empty() || !project.pollers.is_empty() {
         let inbox = storage::inbox::open(&project.storage, data_dir).await?;
         let webhooks = crate::webhooks::Webhooks::new(project, templates, pipeline, store, inbox);
         webhooks.start();

@@ -206,6 +206,9 @@ impl Collector {
         for route in p.webhooks.values().flat_map(|s| s.routes.values()) {
             self.intent(&route.intent);
         }
+        for route in p.pollers.values().flat_map(|s| s.routes.values()) {
+            self.intent(&route.intent);
+        }
     }
 
     fn intent(&mut self, i: &Intent) {

@@ -13,6 +13,7 @@ mod intent;
 mod operation;
 mod platforms;
 mod policy;
+mod pollers;
 mod reply;
 mod response;
 mod secrets;
@@ -167,6 +168,7 @@ pub(crate) fn load(
     });
 
     let webhooks = webhooks::sources(&mut ctx, &known, &merged.webhooks);
+    let pollers = pollers::pollers(&mut ctx, &known, &connectors, &webhooks, &merged.pollers);
 
     let mut diags = ctx.diags;
     diags.sort();
@@ -183,6 +185,7 @@ pub(crate) fn load(
         rasa,
         dialogflow,
         webhooks,
+        pollers,
     };
     Ok((project, diags))
 }

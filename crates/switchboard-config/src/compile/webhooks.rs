@@ -161,7 +161,7 @@ fn field(ctx: &mut Ctx, raw: Option<&Spanned<String>>) -> Option<FieldRef> {
     json_path(ctx, raw).map(FieldRef::Path)
 }
 
-fn json_path(ctx: &mut Ctx, raw: &Spanned<String>) -> Option<serde_json_path::JsonPath> {
+pub(crate) fn json_path(ctx: &mut Ctx, raw: &Spanned<String>) -> Option<serde_json_path::JsonPath> {
     match serde_json_path::JsonPath::parse(&raw.value) {
         Ok(p) => Some(p),
         Err(e) => {
@@ -309,7 +309,7 @@ fn secret_list(ctx: &mut Ctx, pos: Pos, raw: &[Spanned<String>]) -> Option<Vec<c
 }
 
 /// Compiles a route as an intent named `webhooks.SOURCE.TYPE`.
-fn route(
+pub(crate) fn route(
     ctx: &mut Ctx,
     known: &Known,
     source: &str,

@@ -9,6 +9,7 @@ mod operation;
 mod outcome;
 mod platforms;
 mod policy;
+mod pollers;
 mod value_template;
 mod webhooks;
 
@@ -27,6 +28,7 @@ pub use policy::{
     AlertPolicy, BreakerPolicy, BreakerScope, CachePolicy, CacheScope, ConnectorPolicy,
     OperationPolicy, RateLimitPolicy, RetryPolicy,
 };
+pub use pollers::Poller;
 pub use value_template::{Expression, Template, ValueTemplate};
 pub use webhooks::{
     FieldRef, HmacAlgorithm, HmacSpec, SignatureEncoding, Verify, WebhookRoute, WebhookSource,
@@ -56,6 +58,8 @@ pub struct Project {
     pub dialogflow: Option<DialogflowSettings>,
     /// Webhook sources by name, in file order.
     pub webhooks: IndexMap<String, WebhookSource>,
+    /// Pollers by name, in file order.
+    pub pollers: IndexMap<String, Poller>,
 }
 
 impl Project {

@@ -12,6 +12,7 @@ mod intent;
 mod operation;
 mod platforms;
 mod policy;
+mod pollers;
 mod project;
 mod webhooks;
 
@@ -30,6 +31,7 @@ pub use policy::{
     RawAlerts, RawBackoff, RawBreakerScope, RawCache, RawCacheScope, RawCircuitBreaker,
     RawRateLimit, RawRetry,
 };
+pub use pollers::RawPoller;
 pub use project::{INCLUDED_KEYS, RawBot, RawProject, RawStorage, TOP_KEYS};
 pub use webhooks::{RawVerify, RawWebhookRoute, RawWebhookSource};
 
@@ -119,6 +121,14 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
             "storage" => project.storage = reader.item(node, kpos, "storage"),
             "rasa" => project.rasa = reader.item(node, kpos, "rasa"),
             "dialogflow" => project.dialogflow = reader.item(node, kpos, "dialogflow"),
+            "pollers" => {
+                for (name, pnode) in reader.entries(node, "pollers") {
+                    let what = format!("poller {:?}", name.value);
+                    if let Some(p) = reader.item(pnode, name.pos, &what) {
+                        project.pollers.insert(name, p);
+                    }
+                }
+            }
             "webhooks" => {
                 for (name, wnode) in reader.entries(node, "webhooks") {
                     let what = format!("webhook source {:?}", name.value);

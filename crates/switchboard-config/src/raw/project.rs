@@ -1,7 +1,9 @@
 //! The top level of a project file, and the `bot` and `storage` sections.
 
 use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
-use super::{RawConnector, RawDialogflow, RawEntity, RawIntent, RawRasa, RawWebhookSource};
+use super::{
+    RawConnector, RawDialogflow, RawEntity, RawIntent, RawPoller, RawRasa, RawWebhookSource,
+};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -17,6 +19,7 @@ pub const TOP_KEYS: &[&str] = &[
     "rasa",
     "dialogflow",
     "webhooks",
+    "pollers",
 ];
 
 /// The keys an included file may have.
@@ -57,6 +60,10 @@ pub struct RawProject {
     /// none.
     #[serde(default)]
     pub webhooks: IndexMap<Spanned<String>, RawWebhookSource>,
+    /// Operations polled for changes, by name, for APIs without webhooks; changes are routed
+    /// like webhook events. Main file only. Default: none.
+    #[serde(default)]
+    pub pollers: IndexMap<Spanned<String>, RawPoller>,
 }
 
 /// Bot-wide settings.

@@ -664,3 +664,37 @@ webhooks:
       prefix: "sha256="
       timestamp_header: X-Timestamp
 "##;
+
+pub const POLLERS_INTRO: &str = r##"
+For an API without webhooks, a poller calls a read-only operation every `every`, finds the
+items in its result, and compares each (by `key`) with what the previous poll saw, by a
+SHA-256 of its content. A new or changed item becomes an event of type `event_type`, with
+`event.key` and `event.item`, stored in the same inbox as webhook events and routed the same
+way. The first poll only records what is there, unless `initial: true`. Items that disappear
+are not events. Each poll costs one upstream call: an interval of 1 minute is 60 calls an hour,
+whether anything changed or not.
+"##;
+
+pub const POLLERS: &str = r##"
+# project
+connectors:
+  shop:
+    base_url: https://shop.example.com/api
+    operations:
+      list_orders:
+        method: GET
+        path: /orders
+        inputs: { status: { type: string, default: open } }
+pollers:
+  orders:
+    call: shop.list_orders
+    with: { status: open }
+    every: 1m
+    items: $.orders[*]
+    key: $.id
+    event_type: order.changed
+    routes:
+      order.changed:
+        user: $.item.customer_id
+        message: "Your order {{ event.key }} is now {{ event.item.status }}."
+"##;

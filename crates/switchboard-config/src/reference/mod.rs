@@ -10,8 +10,8 @@ use render::Renderer;
 
 use crate::raw::{
     RawAlerts, RawAuth, RawBot, RawCache, RawCircuitBreaker, RawConnector, RawDialogflow,
-    RawEntity, RawInboundAuth, RawInputSpec, RawIntent, RawOperation, RawProject, RawRasa,
-    RawRasaAction, RawRateLimit, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep,
+    RawEntity, RawInboundAuth, RawInputSpec, RawIntent, RawOperation, RawPoller, RawProject,
+    RawRasa, RawRasaAction, RawRateLimit, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep,
     RawStorage, RawVerify, RawWebhookRoute, RawWebhookSource,
 };
 use serde_json::Value;
@@ -244,6 +244,13 @@ fn sections() -> Vec<Section> {
             ),
             intro: ex::WEBHOOK_VERIFY_INTRO,
             example: ex::WEBHOOK_VERIFY,
+        },
+        Section {
+            title: "pollers",
+            def: Some("Poller"),
+            keys: Keys::Struct(keys::<RawPoller>(None)),
+            intro: ex::POLLERS_INTRO,
+            example: ex::POLLERS,
         },
     ]
 }

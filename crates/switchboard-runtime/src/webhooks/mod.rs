@@ -1,9 +1,11 @@
 //! Webhooks and proactive messages: deliveries are verified (`verify/`), committed to the inbox
 //! before the 2xx (`receive.rs`), routed by a worker into messages with at-least-once retries
 //! and a dead-letter list (`worker.rs`), and streamed to clients as server-sent events that
-//! resume from `Last-Event-ID` (`stream.rs`).
+//! resume from `Last-Event-ID` (`stream.rs`). Pollers feed the same inbox for APIs without
+//! webhooks (`poller.rs`).
 
 pub mod event;
+mod poller;
 pub mod receive;
 pub mod stream;
 pub mod verify;
@@ -79,6 +81,19 @@ impl Webhooks {
     pub fn start(self: &Arc<Self>) {
         tokio::spawn(worker::run(self.clone()));
         tokio::spawn(worker::purge(self.clone()));
+        for name in self.project.pollers.keys() {
+            tokio::spawn(poller::run(self.clone(), name.clone()));
+        }
+    }
+
+    /// Polls a poller once now (tests and operators); returns how many events it queued.
+    pub async fn poll_now(&self, poller: &str) -> Result<usize, String> {
+        let p = self
+            .project
+            .pollers
+            .get(poller)
+            .ok_or_else(|| format!("no poller {poller:?}"))?;
+        poller::poll(self, p).await
     }
 
     /// Wakes the worker (an event was stored).

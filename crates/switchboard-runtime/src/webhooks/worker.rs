@@ -12,10 +12,12 @@ use crate::storage::StoreError;
 use crate::storage::inbox::{ClaimedEvent, EventStatus, NewMessage};
 use crate::template::context;
 use futures::StreamExt;
+use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard_config::model::WebhookSource;
+use switchboard_config::Project;
+use switchboard_config::model::WebhookRoute;
 
 /// Events claimed per round.
 const BATCH: u32 = 64;
@@ -87,12 +89,37 @@ pub(super) async fn purge(w: Arc<Webhooks>) {
     }
 }
 
+/// What routing an event needs, from a webhook source or a poller.
+struct Routing<'a> {
+    routes: &'a IndexMap<String, WebhookRoute>,
+    max_attempts: u32,
+    retry_backoff: Duration,
+    user_hourly_limit: u32,
+}
+
+fn routing<'a>(project: &'a Project, source: &str) -> Option<Routing<'a>> {
+    if let Some(s) = project.webhooks.get(source) {
+        return Some(Routing {
+            routes: &s.routes,
+            max_attempts: s.max_attempts,
+            retry_backoff: s.retry_backoff,
+            user_hourly_limit: s.user_hourly_limit,
+        });
+    }
+    project.pollers.get(source).map(|p| Routing {
+        routes: &p.routes,
+        max_attempts: p.max_attempts,
+        retry_backoff: p.retry_backoff,
+        user_hourly_limit: p.user_hourly_limit,
+    })
+}
+
 async fn process(w: &Webhooks, e: ClaimedEvent) {
-    let Some(src) = w.project.webhooks.get(&e.source) else {
+    let Some(src) = routing(&w.project, &e.source) else {
         settle(w, &e, EventStatus::Ignored).await;
         return;
     };
-    match route(w, src, &e).await {
+    match route(w, &src, &e).await {
         Ok(Some(status)) => settle(w, &e, status).await,
         Ok(None) => {}
         Err(RouteError::Store(err)) => {
@@ -131,7 +158,7 @@ async fn settle(w: &Webhooks, e: &ClaimedEvent, status: EventStatus) {
 /// One attempt. `Ok(Some(status))` settles without a message; `Ok(None)` means delivered.
 async fn route(
     w: &Webhooks,
-    src: &WebhookSource,
+    src: &Routing<'_>,
     e: &ClaimedEvent,
 ) -> Result<Option<EventStatus>, RouteError> {
     let Some(route) = src.routes.get(&e.event_type) else {

@@ -12,6 +12,7 @@ pub use sqlite::SqliteInbox;
 use super::StoreError;
 use futures::future::BoxFuture;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use switchboard_config::model::StorageSettings;
@@ -209,6 +210,22 @@ pub trait InboxStore: Send + Sync + 'static {
 
     /// The latest stream position (0 when there are no messages).
     fn latest_seq(&self) -> BoxFuture<'_, Result<i64, StoreError>>;
+
+    /// A poller's last view: item key → content hash (empty before its first poll).
+    fn poll_state<'a>(
+        &'a self,
+        poller: &'a str,
+    ) -> BoxFuture<'a, Result<HashMap<String, String>, StoreError>>;
+
+    /// Records a poll in one transaction: the changed items' new hashes and the events they
+    /// become, so a crash loses neither (a change is either seen and queued, or neither).
+    fn record_poll<'a>(
+        &'a self,
+        poller: &'a str,
+        changed: &'a [(String, String)],
+        events: &'a [NewEvent],
+        at: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// Dead events, newest first.
     fn dead_letters(&self, limit: u32) -> BoxFuture<'_, Result<Vec<DeadLetter>, StoreError>>;

@@ -279,6 +279,63 @@ impl InboxStore for PostgresInbox {
         })
     }
 
+    fn poll_state<'a>(
+        &'a self,
+        poller: &'a str,
+    ) -> BoxFuture<'a, Result<std::collections::HashMap<String, String>, StoreError>> {
+        Box::pin(async move {
+            let rows: Vec<(String, String)> =
+                sqlx::query_as("SELECT item_key, hash FROM poll_state WHERE poller = $1")
+                    .bind(poller)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(self.err("cannot read a poller's state from"))?;
+            Ok(rows.into_iter().collect())
+        })
+    }
+
+    fn record_poll<'a>(
+        &'a self,
+        poller: &'a str,
+        changed: &'a [(String, String)],
+        events: &'a [NewEvent],
+        at: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let err = self.err("cannot record a poll in");
+            let mut tx = self.pool.begin().await.map_err(&err)?;
+            for (key, hash) in changed {
+                sqlx::query(
+                    "INSERT INTO poll_state (poller, item_key, hash, seen_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (poller, item_key) DO UPDATE SET hash = excluded.hash, seen_at = excluded.seen_at",
+                )
+                .bind(poller)
+                .bind(key)
+                .bind(hash)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(&err)?;
+            }
+            for e in events {
+                sqlx::query(
+                    "INSERT INTO webhook_events (source, event_id, event_type, payload, received_at, status, next_attempt_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'pending', $5) ON CONFLICT (source, event_id) DO NOTHING",
+                )
+                .bind(&e.source)
+                .bind(&e.event_id)
+                .bind(&e.event_type)
+                .bind(&e.payload)
+                .bind(e.received_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(&err)?;
+            }
+            tx.commit().await.map_err(&err)?;
+            Ok(())
+        })
+    }
+
     fn dead_letters(&self, limit: u32) -> BoxFuture<'_, Result<Vec<DeadLetter>, StoreError>> {
         Box::pin(async move {
             let rows: Vec<(String, String, String, i64, Option<String>, i64)> = sqlx::query_as(
