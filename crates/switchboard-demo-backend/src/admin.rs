@@ -27,6 +27,11 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/admin/stats", get(stats).delete(reset_stats))
         .route("/admin/requests", get(requests))
         .route("/admin/delay", get(delay).post(set_delay))
+        .route("/admin/webhook", get(webhook).post(set_webhook))
+        .route(
+            "/admin/payments/{id}/settle",
+            axum::routing::post(settle_payment),
+        )
         .route("/healthz", get(healthz))
 }
 
@@ -150,4 +155,64 @@ async fn set_delay(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiResult<
 /// `GET /healthz`
 async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
+}
+
+/// `GET /admin/webhook`: where events go (never the secret).
+async fn webhook(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({ "url": shared.webhook().map(|t| t.url) }))
+}
+
+/// `POST /admin/webhook` with `{"url": URL, "secret": SECRET}`, or `{"url": null}` to stop.
+async fn set_webhook(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiResult<Json<Value>> {
+    let fields = json_object(&body)?;
+    let target = match (fields.get("url"), fields.get("secret")) {
+        (Some(Value::Null) | None, _) => None,
+        (Some(Value::String(url)), Some(Value::String(secret)))
+            if url.starts_with("http://") || url.starts_with("https://") =>
+        {
+            Some(crate::webhook::WebhookTarget {
+                url: url.clone(),
+                secret: secret.clone(),
+            })
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "expected {\"url\": \"http(s)://...\", \"secret\": \"...\"} or {\"url\": null}",
+            ));
+        }
+    };
+    shared.set_webhook(target);
+    Ok(webhook(State(shared)).await)
+}
+
+/// `POST /admin/payments/{id}/settle` with `{"user_id": ...}`: the payment provider reports a
+/// payment as succeeded, with a Stripe-signed `payment_intent.succeeded`.
+async fn settle_payment(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let user = if body.is_empty() {
+        None
+    } else {
+        json_object(&body)?
+            .get("user_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let (mut payment, _) = crate::data::payment(&id)
+        .ok_or_else(|| ApiError::not_found(format!("payment {id} not found")))?;
+    let target = shared.webhook().ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "conflict",
+            "no webhook URL is set (POST /admin/webhook or --webhook-url)",
+        )
+    })?;
+    payment["status"] = json!("succeeded");
+    payment["metadata"] = json!({ "user_id": user.unwrap_or_else(|| "web".to_owned()) });
+    let event = crate::webhook::event("payment_intent.succeeded", payment);
+    let id = event["id"].clone();
+    crate::webhook::send(target, event);
+    Ok(Json(json!({ "sent": id })))
 }

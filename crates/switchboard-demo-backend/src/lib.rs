@@ -27,6 +27,9 @@
 //! | `tickets` | `POST /api/v2/tickets` | any JSON object (`customer_id`, `summary`, ...) is echoed back, 201, with `id` `TCK-n`, `status` `open` and `created_at`: the helpdesk the demo bot hands conversations to; a body that is not a JSON object is 400 |
 //! | `weather` | `GET /api/v2/weather?city=Dubai` | `{"city", "country", "temperature_c", "feels_like_c", "condition", "humidity", "wind_kph", "observed_at"}` for Dubai, London, Mumbai, New York, Paris, Singapore (case-insensitive); unknown city 404, missing city 400 |
 //!
+//! A refund (201) also sends `charge.refunded` (with the request's `metadata`) to the webhook
+//! URL, when one is set ([`Options::webhook`], `--webhook-url`, `POST /admin/webhook`).
+//!
 //! Any other path under `/api/v2` is 404 JSON (and is still recorded and counted); a known
 //! path with the wrong method is 405 JSON.
 //!
@@ -70,6 +73,8 @@
 //! | `DELETE /admin/stats` | zeroes the counts and empties the request log |
 //! | `GET /admin/requests` | the last 1,000 `/api/v2` requests, oldest first: `method`, `path` (raw path and query as on the wire), `headers`, `body`, `route`, ... (see [`RecordedRequest`]) |
 //! | `GET /admin/delay`, `POST /admin/delay` `{"ms": 20}` | reads or sets the global delay |
+//! | `GET /admin/webhook`, `POST /admin/webhook` `{"url", "secret"}` | reads (URL only) or sets where Stripe-signed events go; `{"url": null}` stops them |
+//! | `POST /admin/payments/{id}/settle` `{"user_id": "web"}` | sends `payment_intent.succeeded` for a known payment (`metadata.user_id` from the body); 404 for an unknown one, 409 when no webhook URL is set |
 //! | `GET /healthz` | `{"status": "ok"}` |
 //!
 //! # In tests
@@ -98,6 +103,7 @@ mod route;
 mod routes;
 mod state;
 mod store;
+mod webhook;
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -110,6 +116,7 @@ pub use crate::record::{MAX_RECORDED_REQUESTS, RecordedRequest, Stats};
 pub use crate::route::Route;
 pub use crate::state::MAX_DELAY_MS;
 use crate::state::Shared;
+pub use crate::webhook::{WebhookTarget, stripe_signature};
 
 /// The header that carries the API key on every `/api/v2` call.
 pub const DEMO_API_KEY_HEADER: &str = "X-Api-Key";
@@ -126,6 +133,8 @@ pub struct Options {
     pub faults: Vec<FaultSpec>,
     /// Extra latency on every `/api/v2` call, in milliseconds (capped at [`MAX_DELAY_MS`]).
     pub delay_ms: u64,
+    /// Where Stripe-signed payment and refund events are sent (none: not sent).
+    pub webhook: Option<WebhookTarget>,
 }
 
 impl Default for Options {
@@ -134,6 +143,7 @@ impl Default for Options {
             api_key: DEFAULT_API_KEY.to_owned(),
             faults: Vec::new(),
             delay_ms: 0,
+            webhook: None,
         }
     }
 }
@@ -152,6 +162,7 @@ impl DemoBackend {
                 options.api_key,
                 options.delay_ms,
                 &options.faults,
+                options.webhook,
             )),
         }
     }

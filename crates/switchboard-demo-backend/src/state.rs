@@ -11,6 +11,7 @@ use crate::fault::{FaultKind, FaultSpec, FaultTable};
 use crate::record::{RecordedRequest, Recorder, Stats};
 use crate::route::Route;
 use crate::store::Store;
+use crate::webhook::WebhookTarget;
 
 /// Longest extra latency one call can be given, by `?delay_ms=` or by the global delay
 /// (each capped separately), so a typo cannot stall a test run.
@@ -24,6 +25,8 @@ pub(crate) struct Shared {
     faults: Mutex<FaultTable>,
     recorder: Mutex<Recorder>,
     pub(crate) store: Mutex<Store>,
+    /// Where payment and refund events are sent.
+    webhook: Mutex<Option<WebhookTarget>>,
     /// Flips to `true` when `serve` is asked to shut down, so that hangs and slow drips end
     /// and graceful shutdown does not wait an hour for them.
     shutdown: watch::Sender<bool>,
@@ -36,7 +39,12 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub(crate) fn new(api_key: String, delay_ms: u64, faults: &[FaultSpec]) -> Self {
+    pub(crate) fn new(
+        api_key: String,
+        delay_ms: u64,
+        faults: &[FaultSpec],
+        webhook: Option<WebhookTarget>,
+    ) -> Self {
         let mut table = FaultTable::default();
         for spec in faults {
             table.set(*spec);
@@ -47,6 +55,7 @@ impl Shared {
             faults: Mutex::new(table),
             recorder: Mutex::new(Recorder::default()),
             store: Mutex::new(Store::default()),
+            webhook: Mutex::new(webhook),
             shutdown: watch::channel(false).0,
         }
     }
@@ -92,6 +101,14 @@ impl Shared {
         body: &[u8],
     ) {
         lock(&self.recorder).record(route, parts, path, body);
+    }
+
+    pub(crate) fn webhook(&self) -> Option<WebhookTarget> {
+        lock(&self.webhook).clone()
+    }
+
+    pub(crate) fn set_webhook(&self, target: Option<WebhookTarget>) {
+        *lock(&self.webhook) = target;
     }
 
     pub(crate) fn stats(&self) -> Stats {

@@ -48,7 +48,19 @@ pub async fn engine(
     let project = Arc::new(project);
     let (templates, pipeline) = pipeline(project.clone())?;
     let store = storage::open(&project.storage, data_dir).await?;
-    Ok(Arc::new(Engine::new(project, templates, pipeline, store)?))
+    let engine = Arc::new(Engine::new(
+        project.clone(),
+        templates.clone(),
+        pipeline.clone(),
+        store.clone(),
+    )?);
+    if !project.webhooks.is_empty() || !project.pollers.is_empty() {
+        let inbox = storage::inbox::open(&project.storage, data_dir).await?;
+        let webhooks = crate::webhooks::Webhooks::new(project, templates, pipeline, store, inbox);
+        webhooks.start();
+        engine.attach_webhooks(webhooks);
+    }
+    Ok(engine)
 }
 
 /// `postgres://...` selects PostgreSQL; `sqlite://PATH` or a plain path selects SQLite.

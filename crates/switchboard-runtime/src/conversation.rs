@@ -63,6 +63,9 @@ pub struct HistoryEntry {
     /// The intent recognised (user messages) or served (bot messages).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<String>,
+    /// A proactive message's id (`SOURCE:EVENT_ID`), so a redelivered event is not added twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 /// Who spoke.

@@ -8,3 +8,4 @@ pub mod platforms;
 pub mod server;
 pub mod storage;
 pub mod template;
+pub mod webhooks;

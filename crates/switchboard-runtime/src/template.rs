@@ -203,6 +203,12 @@ impl Collector {
         for i in p.intents.values() {
             self.intent(i);
         }
+        for route in p.webhooks.values().flat_map(|s| s.routes.values()) {
+            self.intent(&route.intent);
+        }
+        for route in p.pollers.values().flat_map(|s| s.routes.values()) {
+            self.intent(&route.intent);
+        }
     }
 
     fn intent(&mut self, i: &Intent) {

@@ -189,6 +189,7 @@ fn sample(id: &str) -> Conversation {
             text: "where is my order A-1001".to_owned(),
             at: Utc::now(),
             intent: Some("order_status".to_owned()),
+            id: None,
         },
         20,
     );
@@ -198,6 +199,7 @@ fn sample(id: &str) -> Conversation {
             text: "What's your email?".to_owned(),
             at: Utc::now(),
             intent: None,
+            id: None,
         },
         20,
     );
@@ -338,6 +340,7 @@ async fn emoji_and_control_characters_round_trip(backend: &Backend) {
                 text: awkward.to_owned(),
                 at: Utc::now(),
                 intent: Some(awkward.to_owned()),
+                id: None,
             },
             10,
         );

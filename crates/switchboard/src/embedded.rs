@@ -16,7 +16,17 @@ const FILES: &[(&str, &str)] = &[
         "demo/secrets/store-api-key",
         include_str!("../../../examples/store/secrets/store-api-key"),
     ),
+    (
+        "demo/secrets/payments-webhook-secret",
+        include_str!("../../../examples/store/secrets/payments-webhook-secret"),
+    ),
 ];
+
+/// The demo's webhook signing secret (a documented demo value, not a secret): the demo
+/// backend signs payment events with it and the demo bot verifies them.
+pub fn demo_webhook_secret() -> &'static str {
+    include_str!("../../../examples/store/secrets/payments-webhook-secret").trim_end()
+}
 
 /// Load options that read the embedded files instead of the disk.
 pub fn demo_load_options() -> LoadOptions {

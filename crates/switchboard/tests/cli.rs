@@ -65,11 +65,13 @@ fn start_backend() -> Backend {
 fn project_for(backend: &Backend, dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(repo().join("examples/store/switchboard.yaml")).unwrap();
     std::fs::create_dir_all(dir.join("secrets")).unwrap();
-    std::fs::copy(
-        repo().join("examples/store/secrets/store-api-key"),
-        dir.join("secrets/store-api-key"),
-    )
-    .unwrap();
+    for name in ["store-api-key", "payments-webhook-secret"] {
+        std::fs::copy(
+            repo().join("examples/store/secrets").join(name),
+            dir.join("secrets").join(name),
+        )
+        .unwrap();
+    }
     let path = dir.join("switchboard.yaml");
     std::fs::write(
         &path,

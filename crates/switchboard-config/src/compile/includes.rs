@@ -3,8 +3,8 @@
 
 use super::Ctx;
 use crate::raw::{
-    self, Broken, Pos, RawBot, RawConnector, RawDialogflow, RawEntity, RawIntent, RawRasa,
-    RawStorage, Spanned,
+    self, Broken, Pos, RawBot, RawConnector, RawDialogflow, RawEntity, RawIntent, RawPoller,
+    RawRasa, RawStorage, RawWebhookSource, Spanned,
 };
 use indexmap::IndexMap;
 use indexmap::map::Entry;
@@ -20,6 +20,8 @@ pub(crate) struct Merged {
     pub rasa: Option<Spanned<RawRasa>>,
     pub dialogflow: Option<Spanned<RawDialogflow>>,
     pub inbound: Option<Spanned<crate::raw::RawInbound>>,
+    pub webhooks: IndexMap<Spanned<String>, RawWebhookSource>,
+    pub pollers: IndexMap<Spanned<String>, RawPoller>,
     pub connectors: IndexMap<String, (Spanned<String>, RawConnector)>,
     pub entities: IndexMap<String, (Spanned<String>, RawEntity)>,
     pub intents: IndexMap<String, (Spanned<String>, RawIntent)>,
@@ -82,6 +84,12 @@ fn read(
     }
     if project.inbound.is_some() {
         merged.inbound = project.inbound;
+    }
+    if !project.webhooks.is_empty() {
+        merged.webhooks = project.webhooks;
+    }
+    if !project.pollers.is_empty() {
+        merged.pollers = project.pollers;
     }
     add(ctx, &mut merged.connectors, project.connectors, "connector");
     add(ctx, &mut merged.entities, project.entities, "entity");

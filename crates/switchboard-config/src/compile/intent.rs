@@ -229,7 +229,7 @@ fn slot(
 }
 
 /// Compiles a step; returns the operation it calls when that is known.
-fn step<'k>(
+pub(crate) fn step<'k>(
     ctx: &mut Ctx,
     known: &Known<'k>,
     what: &str,

@@ -15,11 +15,13 @@ mod intent;
 mod operation;
 mod platforms;
 mod policy;
+mod pollers;
 mod reply;
 mod response;
 mod secrets;
 mod settings;
 mod templates;
+mod webhooks;
 
 use crate::LoadOptions;
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
@@ -168,6 +170,8 @@ pub(crate) fn load(
     });
 
     let inbound = inbound::inbound(&mut ctx, merged.inbound.as_ref());
+    let webhooks = webhooks::sources(&mut ctx, &known, &merged.webhooks);
+    let pollers = pollers::pollers(&mut ctx, &known, &connectors, &webhooks, &merged.pollers);
 
     let mut diags = ctx.diags;
     diags.sort();
@@ -184,6 +188,8 @@ pub(crate) fn load(
         rasa,
         dialogflow,
         inbound,
+        webhooks,
+        pollers,
     };
     Ok((project, diags))
 }

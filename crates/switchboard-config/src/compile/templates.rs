@@ -17,6 +17,9 @@ const INTENT_ROOTS: &[&str] = &["slots", "steps", "user", "turn", "conversation"
 /// Variables a bot-wide template (fallback, help) can use.
 const BOT_ROOTS: &[&str] = &["slots", "user", "turn", "conversation"];
 
+/// Variables a webhook route's templates can use.
+const WEBHOOK_ROOTS: &[&str] = &["event", "steps", "source", "user"];
+
 /// What a template can see, by where it is written.
 pub(crate) enum Scope<'a> {
     /// An operation's query, headers or body: `inputs` of that operation.
@@ -29,6 +32,8 @@ pub(crate) enum Scope<'a> {
     },
     /// `bot.fallback` and `bot.help`.
     Bot { slots: &'a Slots },
+    /// A webhook route's steps and message: the event and the route's steps.
+    Webhook { what: &'a str, steps: &'a [String] },
 }
 
 /// Slot names over all intents; `complete` is false when an intent could not be read, and
@@ -208,6 +213,20 @@ fn check_vars(
                 ("slots", Some(name)) => check_slot(ctx, pos, &var, name, slots),
                 (r, _) if INTENT_ROOTS.contains(&r) => {}
                 _ => unknown_root(ctx, pos, &var, root, INTENT_ROOTS, "intent templates"),
+            },
+            Scope::Webhook { what, steps } => match (root, field) {
+                ("steps", Some(name)) => {
+                    if steps.iter().any(|s| s == name) {
+                        if !reads.iter().any(|r| r == name) {
+                            reads.push(name.to_string());
+                        }
+                    } else {
+                        let hint = suggest::did_you_mean(name, steps.iter().map(String::as_str));
+                        ctx.error(pos, format!("\"{var}\": {what} has no step {name:?}{hint}"));
+                    }
+                }
+                (r, _) if WEBHOOK_ROOTS.contains(&r) => {}
+                _ => unknown_root(ctx, pos, &var, root, WEBHOOK_ROOTS, "webhook templates"),
             },
             Scope::Bot { slots } => match (root, field) {
                 ("slots", Some(name)) => check_slot(ctx, pos, &var, name, slots),

@@ -123,9 +123,11 @@ pub struct HmacSigning {
     pub timestamp_header: Option<String>,
 }
 
-/// The hash of an HMAC signature.
+/// The hash of an HMAC signature (request signing and webhook verification).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HmacAlgorithm {
+    /// SHA-1: legacy webhook senders only; request signing does not offer it.
+    Sha1,
     /// SHA-256.
     Sha256,
     /// SHA-512.

@@ -11,7 +11,9 @@ mod operation;
 mod outcome;
 mod platforms;
 mod policy;
+mod pollers;
 mod value_template;
+mod webhooks;
 
 pub use auth::{
     ApiKeyLocation, Auth, ClientAuth, ClientCredentials, HmacAlgorithm, HmacEncoding, HmacSigning,
@@ -35,7 +37,9 @@ pub use policy::{
     AlertPolicy, BreakerPolicy, BreakerScope, CachePolicy, CacheScope, ConnectorPolicy,
     OperationPolicy, RateLimitPolicy, RetryPolicy,
 };
+pub use pollers::Poller;
 pub use value_template::{Expression, Template, ValueTemplate};
+pub use webhooks::{FieldRef, HmacSpec, SignatureEncoding, Verify, WebhookRoute, WebhookSource};
 
 use indexmap::IndexMap;
 use std::path::PathBuf;
@@ -61,6 +65,10 @@ pub struct Project {
     pub dialogflow: Option<DialogflowSettings>,
     /// Inbound auth and limits for the chat, conversation and admin routes.
     pub inbound: InboundSettings,
+    /// Webhook sources by name, in file order.
+    pub webhooks: IndexMap<String, WebhookSource>,
+    /// Pollers by name, in file order.
+    pub pollers: IndexMap<String, Poller>,
 }
 
 impl Project {

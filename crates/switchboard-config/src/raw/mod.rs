@@ -14,7 +14,9 @@ mod intent;
 mod operation;
 mod platforms;
 mod policy;
+mod pollers;
 mod project;
+mod webhooks;
 
 pub use auth::{
     RawAuth, RawClientAuth, RawHmacAlgorithm, RawHmacEncoding, RawJwtAlgorithm, RawKeyLocation,
@@ -38,7 +40,9 @@ pub use policy::{
     RawAlerts, RawBackoff, RawBreakerScope, RawCache, RawCacheScope, RawCircuitBreaker,
     RawRateLimit, RawRetry,
 };
+pub use pollers::RawPoller;
 pub use project::{INCLUDED_KEYS, RawBot, RawProject, RawStorage, TOP_KEYS};
+pub use webhooks::{RawVerify, RawWebhookRoute, RawWebhookSource};
 
 use crate::suggest;
 use de::{DeError, from_node, pos_of, scalar_pos};
@@ -127,6 +131,22 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
             "rasa" => project.rasa = reader.item(node, kpos, "rasa"),
             "dialogflow" => project.dialogflow = reader.item(node, kpos, "dialogflow"),
             "inbound" => project.inbound = reader.item(node, kpos, "inbound"),
+            "pollers" => {
+                for (name, pnode) in reader.entries(node, "pollers") {
+                    let what = format!("poller {:?}", name.value);
+                    if let Some(p) = reader.item(pnode, name.pos, &what) {
+                        project.pollers.insert(name, p);
+                    }
+                }
+            }
+            "webhooks" => {
+                for (name, wnode) in reader.entries(node, "webhooks") {
+                    let what = format!("webhook source {:?}", name.value);
+                    if let Some(w) = reader.item(wnode, name.pos, &what) {
+                        project.webhooks.insert(name, w);
+                    }
+                }
+            }
             "include" => project.include = reader.item(node, kpos, "include").unwrap_or_default(),
             "connectors" => {
                 for (name, cnode) in reader.entries(node, "connectors") {

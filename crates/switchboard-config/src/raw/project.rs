@@ -1,7 +1,10 @@
 //! The top level of a project file, and the `bot` and `storage` sections.
 
 use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
-use super::{RawConnector, RawDialogflow, RawEntity, RawInbound, RawIntent, RawRasa};
+use super::{
+    RawConnector, RawDialogflow, RawEntity, RawInbound, RawIntent, RawPoller, RawRasa,
+    RawWebhookSource,
+};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -17,6 +20,8 @@ pub const TOP_KEYS: &[&str] = &[
     "rasa",
     "dialogflow",
     "inbound",
+    "webhooks",
+    "pollers",
 ];
 
 /// The keys an included file may have.
@@ -56,6 +61,15 @@ pub struct RawProject {
     /// Default: no inbound auth and no limits (fine on loopback; `serve` refuses to listen
     /// elsewhere without it unless told `--insecure-no-auth`).
     pub inbound: Option<Spanned<RawInbound>>,
+    /// Sources of pushed events (`POST /v1/webhooks/{source}`), by name: verification,
+    /// storage, and routes from event types to proactive messages. Main file only. Default:
+    /// none.
+    #[serde(default)]
+    pub webhooks: IndexMap<Spanned<String>, RawWebhookSource>,
+    /// Operations polled for changes, by name, for APIs without webhooks; changes are routed
+    /// like webhook events. Main file only. Default: none.
+    #[serde(default)]
+    pub pollers: IndexMap<Spanned<String>, RawPoller>,
 }
 
 /// Bot-wide settings.

@@ -651,3 +651,128 @@ rate_limit:
 pub const INBOUND_RATE: &str = r##"
 per_user: { requests: 5, per: 1s, burst: 20 }
 "##;
+
+pub const WEBHOOKS_INTRO: &str = r##"
+A webhook source receives events at `POST /v1/webhooks/{source}`. The raw body is checked
+against the size limit, then its signature is verified (in constant time, against every listed
+secret, so a secret can be rotated without downtime), then the event is committed to the store,
+unique by source and event id, and only then answered `200`. A repeated delivery is answered
+`200` and not processed again; when the store cannot commit, the answer is `503` with
+`Retry-After`, so the sender retries. Event ids are kept for at least 7 days. Stored events are
+routed by their type to proactive messages (see webhook routes); an event whose route keeps
+failing goes to the dead-letter list (`GET /v1/admin/webhooks/dead-letters`) after
+`max_attempts`, without holding up the others.
+"##;
+
+pub const WEBHOOKS: &str = r##"
+# project
+webhooks:
+  payments:
+    verify: { type: stripe, secrets: ["${env:STRIPE_WEBHOOK_SECRET}"] }
+    stale_after: 1h
+    max_attempts: 5
+    user_hourly_limit: 20
+    routes:
+      payment_intent.succeeded:
+        user: $.data.object.metadata.user_id
+        message: "Payment of {{ event.data.object.amount / 100 }} {{ event.data.object.currency | upper }} received."
+"##;
+
+pub const WEBHOOK_ROUTES_INTRO: &str = r##"
+A route turns one event type into a message to one user: `user` finds the user id in the event,
+optional `steps` call operations exactly as an intent's steps do (they see `event` instead of
+slots), and `message` is rendered with `event`, `source`, `user` and `steps`. The message is
+added to the user's default conversation and streamed to
+`GET /v1/users/{id}/events` and `GET /v1/conversations/{id}/events` (server-sent events, with
+ids for `Last-Event-ID` resume); each message has an id, so it is shown once.
+"##;
+
+pub const WEBHOOK_ROUTES: &str = r##"
+# project
+connectors:
+  store:
+    base_url: http://localhost:8081
+    operations:
+      get_order:
+        method: GET
+        path: /orders/{id}
+        inputs: { id: { type: string, required: true } }
+        response: { extract: { status: $.status } }
+webhooks:
+  shop:
+    verify: { type: shopify, secrets: ["${env:SHOPIFY_CLIENT_SECRET}"] }
+    routes:
+      orders/updated:
+        user: $.customer.id
+        steps:
+          order: { call: store.get_order, with: { id: "{{ event.id }}" } }
+        message: "Your order {{ event.id }} is now {{ steps.order.status }}."
+"##;
+
+pub const WEBHOOK_VERIFY_INTRO: &str = r##"
+Each scheme follows its provider's documentation. Timestamped schemes (`stripe`,
+`standard_webhooks`, `slack`, and `hmac` with `timestamp_header`) refuse a timestamp further
+than `tolerance` from now. `meta` also answers the subscription handshake
+(`GET /v1/webhooks/{source}?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...`).
+"##;
+
+pub const WEBHOOK_VERIFY: &str = r##"
+# project
+webhooks:
+  stripe:
+    verify: { type: stripe, secrets: ["${env:STRIPE_SECRET_NEW}", "${env:STRIPE_SECRET_OLD}"], tolerance: 5m }
+  svix:
+    verify: { type: standard_webhooks, secrets: ["${env:SVIX_SECRET}"] }
+  github:
+    verify: { type: github, secrets: ["${env:GITHUB_WEBHOOK_SECRET}"] }
+  slack:
+    verify: { type: slack, secrets: ["${env:SLACK_SIGNING_SECRET}"] }
+  twilio:
+    verify: { type: twilio, secrets: ["${env:TWILIO_AUTH_TOKEN}"], url: "https://bot.example.com/v1/webhooks/twilio" }
+    event_id: $.MessageSid
+  whatsapp:
+    verify: { type: meta, secrets: ["${env:META_APP_SECRET}"], verify_token: "${env:META_VERIFY_TOKEN}" }
+  partner:
+    verify:
+      type: hmac
+      secrets: ["${env:PARTNER_SECRET}"]
+      header: X-Signature
+      algorithm: sha256
+      encoding: hex
+      prefix: "sha256="
+      timestamp_header: X-Timestamp
+"##;
+
+pub const POLLERS_INTRO: &str = r##"
+For an API without webhooks, a poller calls a read-only operation every `every`, finds the
+items in its result, and compares each (by `key`) with what the previous poll saw, by a
+SHA-256 of its content. A new or changed item becomes an event of type `event_type`, with
+`event.key` and `event.item`, stored in the same inbox as webhook events and routed the same
+way. The first poll only records what is there, unless `initial: true`. Items that disappear
+are not events. Each poll costs one upstream call: an interval of 1 minute is 60 calls an hour,
+whether anything changed or not.
+"##;
+
+pub const POLLERS: &str = r##"
+# project
+connectors:
+  shop:
+    base_url: https://shop.example.com/api
+    operations:
+      list_orders:
+        method: GET
+        path: /orders
+        inputs: { status: { type: string, default: open } }
+pollers:
+  orders:
+    call: shop.list_orders
+    with: { status: open }
+    every: 1m
+    items: $.orders[*]
+    key: $.id
+    event_type: order.changed
+    routes:
+      order.changed:
+        user: $.item.customer_id
+        message: "Your order {{ event.key }} is now {{ event.item.status }}."
+"##;

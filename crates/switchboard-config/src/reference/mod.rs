@@ -11,8 +11,9 @@ use render::Renderer;
 use crate::raw::{
     RawAlerts, RawAuth, RawBot, RawCache, RawCircuitBreaker, RawConnector, RawDialogflow,
     RawEntity, RawInbound, RawInboundAuth, RawInboundJwt, RawInboundKey, RawInboundLimit,
-    RawInboundLimits, RawInputSpec, RawIntent, RawOperation, RawProject, RawRasa, RawRasaAction,
-    RawRateLimit, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep, RawStorage,
+    RawInboundLimits, RawInputSpec, RawIntent, RawOperation, RawPoller, RawProject, RawRasa,
+    RawRasaAction, RawRateLimit, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep,
+    RawStorage, RawVerify, RawWebhookRoute, RawWebhookSource,
 };
 use serde_json::Value;
 use std::fmt::Write;
@@ -257,6 +258,46 @@ fn sections() -> Vec<Section> {
             keys: Keys::Struct(keys::<RawInboundLimit>(None)),
             intro: "",
             example: ex::INBOUND_RATE,
+        },
+        Section {
+            title: "webhooks",
+            def: Some("WebhookSource"),
+            keys: Keys::Struct(keys::<RawWebhookSource>(None)),
+            intro: ex::WEBHOOKS_INTRO,
+            example: ex::WEBHOOKS,
+        },
+        Section {
+            title: "webhook routes",
+            def: Some("WebhookRoute"),
+            keys: Keys::Struct(keys::<RawWebhookRoute>(None)),
+            intro: ex::WEBHOOK_ROUTES_INTRO,
+            example: ex::WEBHOOK_ROUTES,
+        },
+        Section {
+            title: "webhook verification",
+            def: Some("WebhookVerify"),
+            keys: tagged(
+                &[
+                    "stripe",
+                    "standard_webhooks",
+                    "github",
+                    "shopify",
+                    "slack",
+                    "twilio",
+                    "meta",
+                    "hmac",
+                ],
+                keys::<RawVerify>,
+            ),
+            intro: ex::WEBHOOK_VERIFY_INTRO,
+            example: ex::WEBHOOK_VERIFY,
+        },
+        Section {
+            title: "pollers",
+            def: Some("Poller"),
+            keys: Keys::Struct(keys::<RawPoller>(None)),
+            intro: ex::POLLERS_INTRO,
+            example: ex::POLLERS,
         },
     ]
 }

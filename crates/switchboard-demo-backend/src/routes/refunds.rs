@@ -78,6 +78,14 @@ pub(crate) async fn create(
     };
     store.remember_refund_answer(&key, answer.clone());
     drop(store);
+    if answer.status == StatusCode::CREATED
+        && let Some(target) = shared.webhook()
+    {
+        let mut object = answer.body.clone();
+        object["payment_intent"] = Value::String(payment_id.clone());
+        object["metadata"] = fields.get("metadata").cloned().unwrap_or(json!({}));
+        crate::webhook::send(target, crate::webhook::event("charge.refunded", object));
+    }
     Ok((answer.status, Json(answer.body)).into_response())
 }
 

@@ -148,6 +148,8 @@ pub struct Engine {
     /// conversation are taken in order within this instance (across instances, the store's
     /// version check refuses the second).
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Webhook sources and proactive messages, when the project has any.
+    webhooks: std::sync::OnceLock<Arc<crate::webhooks::Webhooks>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -174,6 +176,7 @@ impl Engine {
             understanding,
             store,
             locks: Mutex::new(HashMap::new()),
+            webhooks: std::sync::OnceLock::new(),
         })
     }
 
@@ -190,6 +193,21 @@ impl Engine {
     /// The trained models.
     pub fn understanding(&self) -> &Understanding {
         &self.understanding
+    }
+
+    /// The compiled templates.
+    pub fn templates(&self) -> &Arc<Templates> {
+        &self.templates
+    }
+
+    /// The webhook machinery, when attached.
+    pub fn webhooks(&self) -> Option<&Arc<crate::webhooks::Webhooks>> {
+        self.webhooks.get()
+    }
+
+    /// Attaches the webhook machinery (once; later calls are ignored).
+    pub fn attach_webhooks(&self, webhooks: Arc<crate::webhooks::Webhooks>) {
+        let _ = self.webhooks.set(webhooks);
     }
 
     /// The conversation store.
@@ -287,6 +305,7 @@ impl Engine {
                 text: text.to_string(),
                 at: now,
                 intent: understood.intent.as_ref().map(|(n, _)| n.clone()),
+                id: None,
             },
             limit,
         );
@@ -297,6 +316,7 @@ impl Engine {
                     text: r.clone(),
                     at: chrono::Utc::now(),
                     intent: outcome.intent.as_ref().map(|i| i.name.clone()),
+                    id: None,
                 },
                 limit,
             );

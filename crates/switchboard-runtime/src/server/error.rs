@@ -13,6 +13,7 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    retry_after: Option<&'static str>,
 }
 
 impl ApiError {
@@ -22,7 +23,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// Adds `Retry-After: SECONDS` (a 503 the client should retry).
+    pub fn with_retry_after(mut self, seconds: &'static str) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// 400.
@@ -57,11 +65,18 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut r = (
             self.status,
             Json(json!({ "error": { "code": self.code, "message": self.message } })),
         )
-            .into_response()
+            .into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(s),
+            );
+        }
+        r
     }
 }
 

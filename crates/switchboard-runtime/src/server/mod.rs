@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(crate::platforms::routes(state.engine.project()))
+        .merge(crate::webhooks::routes())
         .fallback(|| async { error::ApiError::not_found("no such route") });
     // Auth sees every route (it decides by path which need a credential), before the rest.
     let router = if inbound.active() {

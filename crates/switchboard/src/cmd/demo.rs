@@ -5,7 +5,7 @@ use crate::embedded;
 use crate::exit;
 use std::path::Path;
 use std::process::ExitCode;
-use switchboard_demo_backend::{DemoBackend, Options};
+use switchboard_demo_backend::{DemoBackend, Options, WebhookTarget};
 use switchboard_runtime::server::{self, AppState};
 
 /// Arguments of `demo`.
@@ -42,7 +42,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     )
     .await?;
 
-    let backend = DemoBackend::new(Options::default());
+    // The backend posts Stripe-signed payment and refund events to the bot's webhook source.
+    let webhook_url = format!("http://{addr}/v1/webhooks/payments");
+    let backend = DemoBackend::new(Options {
+        webhook: Some(WebhookTarget {
+            url: webhook_url.clone(),
+            secret: embedded::demo_webhook_secret().to_string(),
+        }),
+        ..Options::default()
+    });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut backend_stop = stop_rx.clone();
     let backend_task = tokio::spawn(backend.serve(backend_listener, async move {
@@ -69,6 +77,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             df.es_path, df.cx_path
         );
     }
+    println!(
+        "  webhooks:      http://{addr}/v1/webhooks/payments (stripe scheme, demo signing secret {})",
+        embedded::demo_webhook_secret()
+    );
+    println!(
+        "                 a refund in the web chat is followed by a proactive message; to settle a payment:\n                 curl -s -X POST http://{backend_addr}/admin/payments/PAY-1002/settle -d '{{\"user_id\":\"USER\"}}' (USER: the web chat's user, top right)"
+    );
+    println!(
+        "                 proactive messages as server-sent events: curl -N http://{addr}/v1/users/USER/events"
+    );
     println!(
         "  security:      the API is open (no inbound auth) because it listens on {}; the demo connectors call the backend over http on loopback, which their configuration allows",
         if addr.ip().is_loopback() {

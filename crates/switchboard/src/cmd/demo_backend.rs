@@ -3,7 +3,7 @@
 
 use crate::exit;
 use std::process::ExitCode;
-use switchboard_demo_backend::{DemoBackend, FaultSpec, Options};
+use switchboard_demo_backend::{DemoBackend, FaultSpec, Options, WebhookTarget};
 
 /// Arguments of `demo-backend`.
 #[derive(Debug, clap::Args)]
@@ -18,6 +18,13 @@ pub struct Args {
     /// Extra latency on every API route, in milliseconds.
     #[arg(long, default_value_t = 0)]
     delay_ms: u64,
+    /// Where to send Stripe-signed payment and refund events, such as
+    /// http://127.0.0.1:8080/v1/webhooks/payments (needs --webhook-secret).
+    #[arg(long, requires = "webhook_secret")]
+    webhook_url: Option<String>,
+    /// The secret those events are signed with.
+    #[arg(long, env = "SWITCHBOARD_DEMO_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
 }
 
 /// Serves until Ctrl-C or SIGTERM.
@@ -27,6 +34,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let backend = DemoBackend::new(Options {
         faults: args.faults,
         delay_ms: args.delay_ms,
+        webhook: args
+            .webhook_url
+            .zip(args.webhook_secret)
+            .map(|(url, secret)| WebhookTarget { url, secret }),
         ..Options::default()
     });
     eprintln!(

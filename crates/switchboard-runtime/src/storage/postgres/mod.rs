@@ -6,7 +6,7 @@ use super::sql::{self, Embedded};
 use super::{ConversationStore, StoreError};
 use crate::conversation::Conversation;
 use futures::future::BoxFuture;
-use redact::Redactor;
+pub(super) use redact::Redactor;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::fmt;
@@ -14,11 +14,18 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// PostgreSQL's schema, separate from SQLite's: the two dialects differ.
-const MIGRATIONS: &[Embedded] = &[(
-    1,
-    "conversations",
-    include_str!("migrations/0001_conversations.sql"),
-)];
+pub(super) const MIGRATIONS: &[Embedded] = &[
+    (
+        1,
+        "conversations",
+        include_str!("migrations/0001_conversations.sql"),
+    ),
+    (
+        101,
+        "webhooks",
+        include_str!("migrations/0101_webhooks.sql"),
+    ),
+];
 
 /// Connections per instance; several instances share the server's `max_connections`.
 const MAX_CONNECTIONS: u32 = 8;

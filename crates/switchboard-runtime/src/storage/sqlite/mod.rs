@@ -11,11 +11,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// SQLite's schema, separate from PostgreSQL's: the two dialects differ.
-const MIGRATIONS: &[Embedded] = &[(
-    1,
-    "conversations",
-    include_str!("migrations/0001_conversations.sql"),
-)];
+pub(super) const MIGRATIONS: &[Embedded] = &[
+    (
+        1,
+        "conversations",
+        include_str!("migrations/0001_conversations.sql"),
+    ),
+    (
+        101,
+        "webhooks",
+        include_str!("migrations/0101_webhooks.sql"),
+    ),
+];
 
 /// SQLite allows one writer at a time; a few connections let reads proceed beside it (WAL).
 const MAX_CONNECTIONS: u32 = 4;

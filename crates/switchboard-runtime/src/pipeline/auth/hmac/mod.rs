@@ -66,6 +66,12 @@ impl HmacSigner {
     pub fn signature(&self, message: &[u8]) -> String {
         let key = self.secret.expose().as_bytes();
         let raw: Vec<u8> = match self.algorithm {
+            HmacAlgorithm::Sha1 => {
+                let mut mac = <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(key)
+                    .expect("HMAC accepts keys of any length");
+                mac.update(message);
+                mac.finalize().into_bytes().to_vec()
+            }
             HmacAlgorithm::Sha256 => {
                 let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key)
                     .expect("HMAC accepts keys of any length");

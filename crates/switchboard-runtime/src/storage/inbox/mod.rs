@@ -1,0 +1,288 @@
+//! The webhook inbox and the proactive-message outbox: events committed before they are
+//! acknowledged (unique by source and event id), a queue the routing worker claims from, the
+//! dead-letter list, and the messages the event streams replay. SQLite and PostgreSQL pass
+//! the same suite (tests/inbox.rs).
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::PostgresInbox;
+pub use sqlite::SqliteInbox;
+
+use super::StoreError;
+use futures::future::BoxFuture;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use switchboard_config::model::StorageSettings;
+
+/// An event as received, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The source's name.
+    pub source: String,
+    /// The sender's event id.
+    pub event_id: String,
+    /// The event type.
+    pub event_type: String,
+    /// The parsed body, as JSON text.
+    pub payload: String,
+    /// When it arrived (Unix milliseconds).
+    pub received_at: i64,
+    /// Stored as already settled: `Some("stale")` for events too old to push.
+    pub settled: Option<EventStatus>,
+}
+
+/// Where an event is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    /// Waiting for (or between) routing attempts.
+    Pending,
+    /// Its message was delivered.
+    Delivered,
+    /// No route for its type.
+    Ignored,
+    /// Too old on arrival to be news.
+    Stale,
+    /// The user had reached the hourly limit of proactive messages.
+    Capped,
+    /// Its route failed `max_attempts` times.
+    Dead,
+}
+
+impl EventStatus {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Pending => "pending",
+            EventStatus::Delivered => "delivered",
+            EventStatus::Ignored => "ignored",
+            EventStatus::Stale => "stale",
+            EventStatus::Capped => "capped",
+            EventStatus::Dead => "dead",
+        }
+    }
+}
+
+/// Whether an insert stored a new event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// First delivery of this (source, event id).
+    New,
+    /// Seen before: acknowledge, do nothing.
+    Duplicate,
+}
+
+/// A pending event handed to the worker.
+#[derive(Debug, Clone)]
+pub struct ClaimedEvent {
+    /// The source.
+    pub source: String,
+    /// The event id.
+    pub event_id: String,
+    /// The event type.
+    pub event_type: String,
+    /// The parsed body, as JSON text.
+    pub payload: String,
+    /// Failed attempts so far.
+    pub attempts: u32,
+}
+
+/// A proactive message to record.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Stable per event (`SOURCE:EVENT_ID`), so a redelivery is recognised.
+    pub message_id: String,
+    /// The source.
+    pub source: String,
+    /// The user told.
+    pub user_id: String,
+    /// The conversation it was added to.
+    pub conversation_id: String,
+    /// The text.
+    pub text: String,
+    /// When (Unix milliseconds).
+    pub created_at: i64,
+}
+
+/// A recorded message, as the event streams send it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// The stream position (the server-sent event id).
+    pub seq: i64,
+    /// The message's id (shown once per id).
+    pub message_id: String,
+    /// The source.
+    pub source: String,
+    /// The user.
+    pub user_id: String,
+    /// The conversation.
+    pub conversation_id: String,
+    /// The text.
+    pub text: String,
+    /// When (Unix milliseconds).
+    pub created_at: i64,
+}
+
+/// Which messages a stream follows.
+#[derive(Debug, Clone, Copy)]
+pub enum Audience<'a> {
+    /// Everything for a user.
+    User(&'a str),
+    /// Everything added to a conversation.
+    Conversation(&'a str),
+}
+
+/// An event that exhausted its attempts.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadLetter {
+    /// The source.
+    pub source: String,
+    /// The event id.
+    pub event_id: String,
+    /// The event type.
+    pub event_type: String,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last failure (template, step or user lookup; never a secret).
+    pub last_error: Option<String>,
+    /// When it arrived (Unix milliseconds).
+    pub received_at: i64,
+}
+
+/// What the webhook machinery stores.
+pub trait InboxStore: Send + Sync + 'static {
+    /// Commits an event durably; a known (source, event id) is `Duplicate` and changes nothing.
+    fn insert<'a>(&'a self, event: &'a NewEvent) -> BoxFuture<'a, Result<Inserted, StoreError>>;
+
+    /// Takes up to `limit` pending events due at `now`, oldest first, and hides them from other
+    /// claimers until `lease_until` (a worker that dies mid-way leaves them to be retried).
+    fn claim(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> BoxFuture<'_, Result<Vec<ClaimedEvent>, StoreError>>;
+
+    /// Records the message (if its id is new) and marks the event delivered, in one
+    /// transaction. Returns the message's stream position when it was new.
+    fn deliver<'a>(
+        &'a self,
+        source: &'a str,
+        event_id: &'a str,
+        message: &'a NewMessage,
+    ) -> BoxFuture<'a, Result<Option<i64>, StoreError>>;
+
+    /// Settles an event without a message (ignored, capped).
+    fn settle<'a>(
+        &'a self,
+        source: &'a str,
+        event_id: &'a str,
+        status: EventStatus,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Records a failed attempt: retried at `retry_at`, or dead when `None`.
+    fn fail<'a>(
+        &'a self,
+        source: &'a str,
+        event_id: &'a str,
+        error: &'a str,
+        retry_at: Option<i64>,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Messages after stream position `after`, oldest first.
+    fn messages_after<'a>(
+        &'a self,
+        audience: Audience<'a>,
+        after: i64,
+        limit: u32,
+    ) -> BoxFuture<'a, Result<Vec<Message>, StoreError>>;
+
+    /// How many messages a source sent a user since `since`.
+    fn sent_since<'a>(
+        &'a self,
+        source: &'a str,
+        user_id: &'a str,
+        since: i64,
+    ) -> BoxFuture<'a, Result<u32, StoreError>>;
+
+    /// The latest stream position (0 when there are no messages).
+    fn latest_seq(&self) -> BoxFuture<'_, Result<i64, StoreError>>;
+
+    /// A poller's last view: item key → content hash (empty before its first poll).
+    fn poll_state<'a>(
+        &'a self,
+        poller: &'a str,
+    ) -> BoxFuture<'a, Result<HashMap<String, String>, StoreError>>;
+
+    /// Records a poll in one transaction: the changed items' new hashes and the events they
+    /// become, so a crash loses neither (a change is either seen and queued, or neither).
+    fn record_poll<'a>(
+        &'a self,
+        poller: &'a str,
+        changed: &'a [(String, String)],
+        events: &'a [NewEvent],
+        at: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Dead events, newest first.
+    fn dead_letters(&self, limit: u32) -> BoxFuture<'_, Result<Vec<DeadLetter>, StoreError>>;
+
+    /// The status of one event (tests and operators).
+    fn status<'a>(
+        &'a self,
+        source: &'a str,
+        event_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<EventStatus>, StoreError>>;
+
+    /// Deletes settled events and messages older than `before`; pending ones are kept.
+    fn purge(&self, before: i64) -> BoxFuture<'_, Result<u64, StoreError>>;
+
+    /// Makes every pending event claimable at `now`, at start-up, where the store belongs to
+    /// one process (SQLite): leases of a killed worker need not be waited out. PostgreSQL,
+    /// shared by instances, leaves leases to run out.
+    fn release_leases(&self, now: i64) -> BoxFuture<'_, Result<(), StoreError>>;
+}
+
+/// Opens the inbox in the project's store (the schema is brought up to date as the
+/// conversation store does).
+pub async fn open(
+    settings: &StorageSettings,
+    data_dir: &Path,
+) -> Result<Arc<dyn InboxStore>, StoreError> {
+    Ok(match settings {
+        StorageSettings::Sqlite { path } => {
+            Arc::new(SqliteInbox::open(&data_dir.join(path)).await?)
+        }
+        StorageSettings::Postgres { url } => Arc::new(PostgresInbox::connect(url.expose()).await?),
+    })
+}
+
+pub(crate) fn parse_status(s: &str) -> Option<EventStatus> {
+    Some(match s {
+        "pending" => EventStatus::Pending,
+        "delivered" => EventStatus::Delivered,
+        "ignored" => EventStatus::Ignored,
+        "stale" => EventStatus::Stale,
+        "capped" => EventStatus::Capped,
+        "dead" => EventStatus::Dead,
+        _ => return None,
+    })
+}
+
+pub(crate) type DeadRow = (String, String, String, i64, Option<String>, i64);
+
+pub(crate) fn dead_letter(
+    (source, event_id, event_type, attempts, last_error, received_at): DeadRow,
+) -> DeadLetter {
+    DeadLetter {
+        source,
+        event_id,
+        event_type,
+        attempts: u32::try_from(attempts).unwrap_or(0),
+        last_error,
+        received_at,
+    }
+}

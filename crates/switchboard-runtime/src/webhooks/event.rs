@@ -1,0 +1,147 @@
+//! Reading a verified delivery: its body as JSON (form posts become an object), and the event's
+//! id, type and time from where the source says they are.
+
+use axum::http::HeaderMap;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use switchboard_config::model::FieldRef;
+
+/// Longest event id or type kept (longer ones are refused as malformed).
+pub const MAX_FIELD_CHARS: usize = 200;
+
+/// Why a verified delivery could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    /// The body is neither JSON nor a form.
+    #[error("body is not JSON: {0}")]
+    Body(String),
+    /// The event id or type is not where the source says.
+    #[error("no event {0} in the delivery")]
+    Missing(&'static str),
+    /// An id or type that is too long or has control characters.
+    #[error("event {0} is malformed")]
+    Malformed(&'static str),
+}
+
+/// The body as a JSON value: JSON as is, `application/x-www-form-urlencoded` as an object.
+pub fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, EventError> {
+    let form = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        let mut map = Map::new();
+        for (k, v) in form_pairs(body) {
+            map.insert(k, Value::String(v));
+        }
+        return Ok(Value::Object(map));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        EventError::Body(format!(
+            "{:?} error at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+/// Decoded `name=value` pairs of a form body, in order.
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let spaced = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// A field of the delivery as text (strings as they are, numbers written out).
+pub fn text_field(
+    field: &FieldRef,
+    headers: &HeaderMap,
+    event: &Value,
+    body: &[u8],
+) -> Option<String> {
+    match field {
+        FieldRef::Header(name) => headers
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        FieldRef::Path(path) => match path.query(event).first()? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        },
+        FieldRef::BodyHash => Some(crate::webhooks::verify::to_hex(&Sha256::digest(body))),
+    }
+}
+
+/// The event id or type, checked: present, not too long, printable.
+pub fn checked(value: Option<String>, what: &'static str) -> Result<String, EventError> {
+    let v = value
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(EventError::Missing(what))?;
+    if v.chars().count() > MAX_FIELD_CHARS || v.chars().any(char::is_control) {
+        return Err(EventError::Malformed(what));
+    }
+    Ok(v)
+}
+
+/// A Unix time in seconds from a field (a number, or a string holding one).
+pub fn unix_seconds(
+    field: &FieldRef,
+    headers: &HeaderMap,
+    event: &Value,
+    body: &[u8],
+) -> Option<i64> {
+    let text = text_field(field, headers, event, body)?;
+    text.parse::<i64>()
+        .ok()
+        .or_else(|| text.parse::<f64>().ok().map(|f| f as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_become_objects() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "content-type",
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
+        let v = parse_body(&h, b"From=%2B1555&Body=hello+there&Empty=").unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"From": "+1555", "Body": "hello there", "Empty": ""})
+        );
+        assert!(matches!(
+            parse_body(&HeaderMap::new(), b"{nope"),
+            Err(EventError::Body(_))
+        ));
+    }
+
+    #[test]
+    fn fields_are_checked() {
+        assert_eq!(checked(Some("evt_1".into()), "id"), Ok("evt_1".into()));
+        assert_eq!(checked(None, "id"), Err(EventError::Missing("id")));
+        assert_eq!(
+            checked(Some(" ".into()), "id"),
+            Err(EventError::Missing("id"))
+        );
+        assert_eq!(
+            checked(Some("a\nb".into()), "type"),
+            Err(EventError::Malformed("type"))
+        );
+    }
+}

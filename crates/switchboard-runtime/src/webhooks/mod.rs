@@ -1,0 +1,131 @@
+//! Webhooks and proactive messages: deliveries are verified (`verify/`), committed to the inbox
+//! before the 2xx (`receive.rs`), routed by a worker into messages with at-least-once retries
+//! and a dead-letter list (`worker.rs`), and streamed to clients as server-sent events that
+//! resume from `Last-Event-ID` (`stream.rs`). Pollers feed the same inbox for APIs without
+//! webhooks (`poller.rs`).
+
+pub mod event;
+mod poller;
+pub mod receive;
+pub mod stream;
+pub mod verify;
+mod worker;
+
+use crate::pipeline::Pipeline;
+use crate::server::AppState;
+use crate::storage::ConversationStore;
+use crate::storage::inbox::InboxStore;
+use crate::template::Templates;
+use axum::Router;
+use axum::routing::get;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_config::Project;
+use tokio::sync::{Notify, watch};
+
+/// Event ids are kept at least this long: some senders retry for days (Stripe for three).
+pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The webhook machinery of one instance.
+pub struct Webhooks {
+    project: Arc<Project>,
+    templates: Arc<Templates>,
+    pipeline: Arc<Pipeline>,
+    conversations: Arc<dyn ConversationStore>,
+    inbox: Arc<dyn InboxStore>,
+    /// Wakes the worker when an event is stored.
+    wake: Notify,
+    /// The latest stream position published by this instance (streams wake on it).
+    published: watch::Sender<i64>,
+}
+
+impl std::fmt::Debug for Webhooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhooks")
+            .field("sources", &self.project.webhooks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Webhooks {
+    /// Wires the machinery to the engine's parts and the inbox.
+    pub fn new(
+        project: Arc<Project>,
+        templates: Arc<Templates>,
+        pipeline: Arc<Pipeline>,
+        conversations: Arc<dyn ConversationStore>,
+        inbox: Arc<dyn InboxStore>,
+    ) -> Arc<Webhooks> {
+        Arc::new(Webhooks {
+            project,
+            templates,
+            pipeline,
+            conversations,
+            inbox,
+            wake: Notify::new(),
+            published: watch::Sender::new(0),
+        })
+    }
+
+    /// The inbox.
+    pub fn inbox(&self) -> &Arc<dyn InboxStore> {
+        &self.inbox
+    }
+
+    /// The project.
+    pub fn project(&self) -> &Arc<Project> {
+        &self.project
+    }
+
+    /// Starts the routing worker and the daily purge; they run until the runtime stops.
+    pub fn start(self: &Arc<Self>) {
+        tokio::spawn(worker::run(self.clone()));
+        tokio::spawn(worker::purge(self.clone()));
+        for name in self.project.pollers.keys() {
+            tokio::spawn(poller::run(self.clone(), name.clone()));
+        }
+    }
+
+    /// Polls a poller once now (tests and operators); returns how many events it queued.
+    pub async fn poll_now(&self, poller: &str) -> Result<usize, String> {
+        let p = self
+            .project
+            .pollers
+            .get(poller)
+            .ok_or_else(|| format!("no poller {poller:?}"))?;
+        poller::poll(self, p).await
+    }
+
+    /// Wakes the worker (an event was stored).
+    pub(crate) fn notify(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Follows the stream positions this instance publishes.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<i64> {
+        self.published.subscribe()
+    }
+}
+
+/// Now, in Unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// The webhook routes: receiving, event streams and the dead-letter list.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/webhooks/{source}",
+            get(receive::handshake).post(receive::receive),
+        )
+        .route("/v1/users/{id}/events", get(stream::user_events))
+        .route(
+            "/v1/conversations/{id}/events",
+            get(stream::conversation_events),
+        )
+        .route(
+            "/v1/admin/webhooks/dead-letters",
+            get(receive::dead_letters),
+        )
+}

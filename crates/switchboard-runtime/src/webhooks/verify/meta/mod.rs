@@ -1,0 +1,33 @@
+//! Meta (WhatsApp Cloud API, Messenger, Instagram): `X-Hub-Signature-256: sha256=HEX` of the
+//! body with the app secret, and the subscription handshake: Meta sends
+//! `GET ?hub.mode=subscribe&hub.verify_token=TOKEN&hub.challenge=N` and expects `N` back.
+
+#[cfg(test)]
+mod tests;
+
+use super::{Delivery, Verified, VerifyError};
+use hmac::Mac;
+use switchboard_config::Secret;
+
+pub(super) fn verify(secrets: &[Secret], d: &Delivery<'_>) -> Result<Verified, VerifyError> {
+    super::github::hub_signature(secrets, d, "x-hub-signature-256")
+}
+
+/// Answers the handshake: `Some(challenge)` when the mode is `subscribe` and the token is the
+/// configured one (compared in constant time), `None` otherwise.
+pub fn handshake<'q>(
+    token: &Secret,
+    mode: Option<&str>,
+    given: Option<&str>,
+    challenge: Option<&'q str>,
+) -> Option<&'q str> {
+    if mode != Some("subscribe") {
+        return None;
+    }
+    let given = given?;
+    // Compare MACs of both under a fixed key: equal-length, constant-time, no length leak.
+    let mac = |v: &str| super::hmac_sha256(b"switchboard-meta-handshake", &[v.as_bytes()]);
+    let expected = mac(token.expose()).finalize().into_bytes();
+    mac(given).verify_slice(&expected).ok()?;
+    challenge
+}

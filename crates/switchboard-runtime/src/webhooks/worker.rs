@@ -1,0 +1,271 @@
+//! The routing worker: claims stored events, runs their route (user lookup, steps, message),
+//! adds the message to the user's conversation and records it in the outbox. Delivery is
+//! at least once: a crash anywhere leaves the event pending, and the message id makes a
+//! repeat a no-op. A route that keeps failing sends its event to the dead-letter list after
+//! `max_attempts`; other events are not held up.
+
+use super::{RETENTION, Webhooks, now_ms};
+use crate::conversation::{Conversation, HistoryEntry, Role};
+use crate::engine::{Engine, execute};
+use crate::pipeline::CallContext;
+use crate::storage::StoreError;
+use crate::storage::inbox::{ClaimedEvent, EventStatus, NewMessage};
+use crate::template::context;
+use futures::StreamExt;
+use indexmap::IndexMap;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_config::Project;
+use switchboard_config::model::WebhookRoute;
+
+/// Events claimed per round.
+const BATCH: u32 = 64;
+/// Events routed at once.
+const CONCURRENCY: usize = 8;
+/// A claimed event is hidden from other workers this long; a worker that died mid-way leaves
+/// it to be retried after this.
+const LEASE: Duration = Duration::from_secs(60);
+/// How often the queue is checked without a wake-up (retries that came due, other instances).
+const POLL: Duration = Duration::from_millis(500);
+/// The longest wait between attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// Conversation saves retried on a version conflict (a chat turn saved first).
+const SAVE_TRIES: u32 = 5;
+
+/// Why one routing attempt failed (retried, then dead-lettered).
+#[derive(Debug, thiserror::Error)]
+enum RouteError {
+    #[error("{0}")]
+    Poison(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Runs until the runtime stops.
+pub(super) async fn run(w: Arc<Webhooks>) {
+    if let Err(e) = w.inbox.release_leases(now_ms()).await {
+        tracing::warn!(target: "switchboard::webhooks", error = %e, "cannot release leases");
+    }
+    loop {
+        let now = now_ms();
+        let claimed = match w
+            .inbox
+            .claim(now, now + LEASE.as_millis() as i64, BATCH)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(target: "switchboard::webhooks", error = %e, "cannot claim events");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if claimed.is_empty() {
+            let _ = tokio::time::timeout(POLL, w.wake.notified()).await;
+            continue;
+        }
+        futures::stream::iter(claimed)
+            .for_each_concurrent(CONCURRENCY, |e| {
+                let w = w.clone();
+                async move { process(&w, e).await }
+            })
+            .await;
+    }
+}
+
+/// Deletes settled events and old messages past the retention, once an hour.
+pub(super) async fn purge(w: Arc<Webhooks>) {
+    loop {
+        let before = now_ms() - RETENTION.as_millis() as i64;
+        match w.inbox.purge(before).await {
+            Ok(n) if n > 0 => {
+                tracing::info!(target: "switchboard::webhooks", rows = n, "purged old webhook events")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(target: "switchboard::webhooks", error = %e, "purge failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
+
+/// What routing an event needs, from a webhook source or a poller.
+struct Routing<'a> {
+    routes: &'a IndexMap<String, WebhookRoute>,
+    max_attempts: u32,
+    retry_backoff: Duration,
+    user_hourly_limit: u32,
+}
+
+fn routing<'a>(project: &'a Project, source: &str) -> Option<Routing<'a>> {
+    if let Some(s) = project.webhooks.get(source) {
+        return Some(Routing {
+            routes: &s.routes,
+            max_attempts: s.max_attempts,
+            retry_backoff: s.retry_backoff,
+            user_hourly_limit: s.user_hourly_limit,
+        });
+    }
+    project.pollers.get(source).map(|p| Routing {
+        routes: &p.routes,
+        max_attempts: p.max_attempts,
+        retry_backoff: p.retry_backoff,
+        user_hourly_limit: p.user_hourly_limit,
+    })
+}
+
+async fn process(w: &Webhooks, e: ClaimedEvent) {
+    let Some(src) = routing(&w.project, &e.source) else {
+        settle(w, &e, EventStatus::Ignored).await;
+        return;
+    };
+    match route(w, &src, &e).await {
+        Ok(Some(status)) => settle(w, &e, status).await,
+        Ok(None) => {}
+        Err(RouteError::Store(err)) => {
+            // Left pending under its lease: retried when the lease ends.
+            tracing::warn!(target: "switchboard::webhooks", source = %e.source, event_id = %e.event_id, error = %err, "store failed while routing");
+        }
+        Err(RouteError::Poison(reason)) => {
+            let attempts = e.attempts + 1;
+            let retry_at = (attempts < src.max_attempts).then(|| {
+                let factor = 2u32.saturating_pow(attempts - 1);
+                let wait = src.retry_backoff.saturating_mul(factor).min(MAX_BACKOFF);
+                now_ms() + wait.as_millis() as i64
+            });
+            if retry_at.is_none() {
+                tracing::error!(target: "switchboard::webhooks", source = %e.source, event_id = %e.event_id, %reason, attempts, "webhook event dead-lettered");
+            } else {
+                tracing::warn!(target: "switchboard::webhooks", source = %e.source, event_id = %e.event_id, %reason, attempts, "webhook route failed; will retry");
+            }
+            if let Err(err) = w
+                .inbox
+                .fail(&e.source, &e.event_id, &reason, retry_at)
+                .await
+            {
+                tracing::warn!(target: "switchboard::webhooks", error = %err, "cannot record a failed attempt");
+            }
+        }
+    }
+}
+
+async fn settle(w: &Webhooks, e: &ClaimedEvent, status: EventStatus) {
+    if let Err(err) = w.inbox.settle(&e.source, &e.event_id, status).await {
+        tracing::warn!(target: "switchboard::webhooks", error = %err, "cannot settle an event");
+    }
+}
+
+/// One attempt. `Ok(Some(status))` settles without a message; `Ok(None)` means delivered.
+async fn route(
+    w: &Webhooks,
+    src: &Routing<'_>,
+    e: &ClaimedEvent,
+) -> Result<Option<EventStatus>, RouteError> {
+    let Some(route) = src.routes.get(&e.event_type) else {
+        return Ok(Some(EventStatus::Ignored));
+    };
+    let event: Value = serde_json::from_str(&e.payload)
+        .map_err(|err| RouteError::Poison(format!("stored event is not JSON: {err}")))?;
+    let user = match route.user.query(&event).first() {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => {
+            return Err(RouteError::Poison(format!(
+                "no user id at {} in the event",
+                route.user
+            )));
+        }
+    };
+    if user.chars().count() > 200 || user.chars().any(char::is_control) {
+        return Err(RouteError::Poison("the user id is malformed".into()));
+    }
+    let hour_ago = now_ms() - 3_600_000;
+    if w.inbox.sent_since(&e.source, &user, hour_ago).await? >= src.user_hourly_limit {
+        tracing::info!(target: "switchboard::webhooks", source = %e.source, event_id = %e.event_id, "user's hourly limit reached; message not sent");
+        return Ok(Some(EventStatus::Capped));
+    }
+
+    let mut base = Map::new();
+    base.insert("event".into(), event);
+    base.insert("source".into(), Value::String(e.source.clone()));
+    base.insert("user".into(), json!({ "id": user }));
+    let call_ctx = CallContext {
+        deadline: tokio::time::Instant::now() + w.project.bot.turn_deadline,
+        user_id: Some(user.clone()),
+    };
+    let intent = &route.intent;
+    let executed = execute::run(intent, &w.pipeline, &w.templates, &base, &call_ctx).await;
+    if let Some(f) = &executed.failure {
+        return Err(RouteError::Poison(format!(
+            "step {:?} failed: {:?}{}",
+            f.step,
+            f.outcome,
+            f.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+        )));
+    }
+    base.insert("steps".into(), Value::Object(executed.results));
+    let text = match w.templates.reply(&intent.reply, &context(&base)) {
+        Ok(Some(t)) if !t.trim().is_empty() => t,
+        Ok(_) => return Err(RouteError::Poison("the message rendered empty".into())),
+        Err(err) => return Err(RouteError::Poison(err.to_string())),
+    };
+
+    let message_id = format!("{}:{}", e.source, e.event_id);
+    let conversation_id = Engine::default_conversation_id(&user);
+    append(w, &conversation_id, &user, &message_id, &text).await?;
+    let message = NewMessage {
+        message_id,
+        source: e.source.clone(),
+        user_id: user,
+        conversation_id,
+        text,
+        created_at: now_ms(),
+    };
+    if let Some(seq) = w.inbox.deliver(&e.source, &e.event_id, &message).await? {
+        w.published
+            .send_modify(|latest| *latest = (*latest).max(seq));
+    }
+    Ok(None)
+}
+
+/// Adds the message to the user's default conversation unless it is there already.
+async fn append(
+    w: &Webhooks,
+    conversation_id: &str,
+    user: &str,
+    message_id: &str,
+    text: &str,
+) -> Result<(), RouteError> {
+    for _ in 0..SAVE_TRIES {
+        let mut conv = match w.conversations.load(conversation_id).await? {
+            Some(c) => c,
+            None => Conversation::new(conversation_id.to_string(), user.to_string()),
+        };
+        if conv
+            .history
+            .iter()
+            .any(|h| h.id.as_deref() == Some(message_id))
+        {
+            return Ok(());
+        }
+        conv.push_history(
+            HistoryEntry {
+                role: Role::Proactive,
+                text: text.to_string(),
+                at: chrono::Utc::now(),
+                intent: None,
+                id: Some(message_id.to_string()),
+            },
+            w.project.bot.history_limit,
+        );
+        conv.updated_at = chrono::Utc::now();
+        match w.conversations.save(&mut conv).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(RouteError::Store(StoreError::Unavailable(
+        "the conversation kept changing; will retry".into(),
+    )))
+}
