@@ -7,4 +7,5 @@ pub mod pipeline;
 pub mod platforms;
 pub mod server;
 pub mod storage;
+pub mod telemetry;
 pub mod template;

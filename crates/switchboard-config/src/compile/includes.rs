@@ -19,6 +19,7 @@ pub(crate) struct Merged {
     pub storage: Option<Spanned<RawStorage>>,
     pub rasa: Option<Spanned<RawRasa>>,
     pub dialogflow: Option<Spanned<RawDialogflow>>,
+    pub telemetry: Option<Spanned<crate::raw::RawTelemetry>>,
     pub connectors: IndexMap<String, (Spanned<String>, RawConnector)>,
     pub entities: IndexMap<String, (Spanned<String>, RawEntity)>,
     pub intents: IndexMap<String, (Spanned<String>, RawIntent)>,
@@ -75,6 +76,9 @@ fn read(
     }
     if project.rasa.is_some() {
         merged.rasa = project.rasa;
+    }
+    if project.telemetry.is_some() {
+        merged.telemetry = project.telemetry;
     }
     if project.dialogflow.is_some() {
         merged.dialogflow = project.dialogflow;

@@ -17,6 +17,7 @@ mod reply;
 mod response;
 mod secrets;
 mod settings;
+mod telemetry;
 mod templates;
 
 use crate::LoadOptions;
@@ -165,6 +166,8 @@ pub(crate) fn load(
         )
     });
 
+    let telemetry = telemetry::telemetry(&mut ctx, merged.telemetry.as_ref(), &connectors);
+
     let mut diags = ctx.diags;
     diags.sort();
     if diags.has_errors() {
@@ -179,6 +182,7 @@ pub(crate) fn load(
         storage,
         rasa,
         dialogflow,
+        telemetry,
     };
     Ok((project, diags))
 }

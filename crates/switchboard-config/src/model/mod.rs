@@ -9,6 +9,7 @@ mod operation;
 mod outcome;
 mod platforms;
 mod policy;
+mod telemetry;
 mod value_template;
 
 pub use connector::{ApiKeyLocation, Auth, Connector};
@@ -25,6 +26,10 @@ pub use platforms::{DialogflowSettings, InboundAuth, RasaAction, RasaSettings, S
 pub use policy::{
     AlertPolicy, BreakerPolicy, BreakerScope, CachePolicy, CacheScope, ConnectorPolicy,
     OperationPolicy, RateLimitPolicy, RetryPolicy,
+};
+pub use telemetry::{
+    AuditSettings, ConnectorTelemetry, DEFAULT_AUDIT_RETENTION, HealthCheck, Objectives,
+    RedactSettings, TelemetrySettings,
 };
 pub use value_template::{Expression, Template, ValueTemplate};
 
@@ -50,6 +55,8 @@ pub struct Project {
     pub rasa: Option<RasaSettings>,
     /// Dialogflow fulfillment webhooks, when configured.
     pub dialogflow: Option<DialogflowSettings>,
+    /// Audit, redaction, health checks and objectives.
+    pub telemetry: TelemetrySettings,
 }
 
 impl Project {

@@ -13,6 +13,7 @@ mod operation;
 mod platforms;
 mod policy;
 mod project;
+mod telemetry;
 
 pub use common::{
     ExpressionDoc, JsonPathDoc, Pos, RawDuration, RawValue, RawValueKind, SecretDoc, Spanned,
@@ -30,6 +31,9 @@ pub use policy::{
     RawRateLimit, RawRetry,
 };
 pub use project::{INCLUDED_KEYS, RawBot, RawProject, RawStorage, TOP_KEYS};
+pub use telemetry::{
+    RawAudit, RawConnectorTelemetry, RawHealthCheck, RawObjectives, RawRedact, RawTelemetry,
+};
 
 use crate::suggest;
 use de::{DeError, from_node, pos_of, scalar_pos};
@@ -117,6 +121,7 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
             "storage" => project.storage = reader.item(node, kpos, "storage"),
             "rasa" => project.rasa = reader.item(node, kpos, "rasa"),
             "dialogflow" => project.dialogflow = reader.item(node, kpos, "dialogflow"),
+            "telemetry" => project.telemetry = reader.item(node, kpos, "telemetry"),
             "include" => project.include = reader.item(node, kpos, "include").unwrap_or_default(),
             "connectors" => {
                 for (name, cnode) in reader.entries(node, "connectors") {

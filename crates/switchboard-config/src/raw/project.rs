@@ -1,7 +1,7 @@
 //! The top level of a project file, and the `bot` and `storage` sections.
 
 use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
-use super::{RawConnector, RawDialogflow, RawEntity, RawIntent, RawRasa};
+use super::{RawConnector, RawDialogflow, RawEntity, RawIntent, RawRasa, RawTelemetry};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -16,6 +16,7 @@ pub const TOP_KEYS: &[&str] = &[
     "intents",
     "rasa",
     "dialogflow",
+    "telemetry",
 ];
 
 /// The keys an included file may have.
@@ -51,6 +52,9 @@ pub struct RawProject {
     pub rasa: Option<Spanned<RawRasa>>,
     /// Serve Dialogflow ES and CX fulfillment webhooks. Main file only. Default: off.
     pub dialogflow: Option<Spanned<RawDialogflow>>,
+    /// Observability: the audit trail, redaction, health checks and objectives. Main file
+    /// only. Default: audit on (30 days), built-in redaction, no health checks.
+    pub telemetry: Option<Spanned<RawTelemetry>>,
 }
 
 /// Bot-wide settings.

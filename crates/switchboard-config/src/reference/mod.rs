@@ -9,10 +9,10 @@ mod render;
 use render::Renderer;
 
 use crate::raw::{
-    RawAlerts, RawAuth, RawBot, RawCache, RawCircuitBreaker, RawConnector, RawDialogflow,
-    RawEntity, RawInboundAuth, RawInputSpec, RawIntent, RawOperation, RawProject, RawRasa,
-    RawRasaAction, RawRateLimit, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep,
-    RawStorage,
+    RawAlerts, RawAudit, RawAuth, RawBot, RawCache, RawCircuitBreaker, RawConnector,
+    RawConnectorTelemetry, RawDialogflow, RawEntity, RawHealthCheck, RawInboundAuth, RawInputSpec,
+    RawIntent, RawObjectives, RawOperation, RawProject, RawRasa, RawRasaAction, RawRateLimit,
+    RawRedact, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep, RawStorage, RawTelemetry,
 };
 use serde_json::Value;
 use std::fmt::Write;
@@ -204,6 +204,48 @@ fn sections() -> Vec<Section> {
             keys: Keys::Struct(keys::<RawDialogflow>(None)),
             intro: ex::DIALOGFLOW_INTRO,
             example: ex::DIALOGFLOW,
+        },
+        Section {
+            title: "telemetry",
+            def: Some("Telemetry"),
+            keys: Keys::Struct(keys::<RawTelemetry>(None)),
+            intro: ex::TELEMETRY_INTRO,
+            example: ex::TELEMETRY,
+        },
+        Section {
+            title: "telemetry audit",
+            def: Some("Audit"),
+            keys: Keys::Struct(keys::<RawAudit>(None)),
+            intro: "",
+            example: ex::TELEMETRY_AUDIT,
+        },
+        Section {
+            title: "telemetry redact",
+            def: Some("Redact"),
+            keys: Keys::Struct(keys::<RawRedact>(None)),
+            intro: "",
+            example: ex::TELEMETRY_REDACT,
+        },
+        Section {
+            title: "telemetry connectors",
+            def: Some("ConnectorTelemetry"),
+            keys: Keys::Struct(keys::<RawConnectorTelemetry>(None)),
+            intro: "",
+            example: ex::TELEMETRY_CONNECTORS,
+        },
+        Section {
+            title: "health_check",
+            def: Some("HealthCheck"),
+            keys: Keys::Struct(keys::<RawHealthCheck>(None)),
+            intro: "",
+            example: "",
+        },
+        Section {
+            title: "objectives",
+            def: Some("Objectives"),
+            keys: Keys::Struct(keys::<RawObjectives>(None)),
+            intro: "",
+            example: "",
         },
         Section {
             title: "platform auth",

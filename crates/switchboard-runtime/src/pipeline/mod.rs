@@ -15,12 +15,16 @@ pub mod breaker;
 pub mod cache;
 pub mod classify;
 pub mod encode;
+pub mod observe;
 pub mod rate_limit;
 pub mod request;
 pub mod response;
 pub mod retry;
 pub mod transport;
 
+use crate::telemetry::Telemetry;
+use crate::telemetry::events::UpstreamCallEvent;
+use crate::telemetry::metrics::{BreakerStateGauge, InFlight, RateLimitStats, UpstreamCall};
 use crate::template::{TemplateError, Templates};
 use response::CompiledResponse;
 use serde::Serialize;
@@ -182,6 +186,16 @@ pub struct Pipeline {
     alerts: HashMap<String, alerts::AlertState>,
     /// The pipeline itself, for alerts sent in the background (set by [`Pipeline::enable_alerts`]).
     this: std::sync::OnceLock<std::sync::Weak<Pipeline>>,
+    /// Metrics of this pipeline's calls.
+    telemetry: Arc<Telemetry>,
+    /// The audit trail, when enabled (set by [`Pipeline::enable_audit`]).
+    audit: std::sync::OnceLock<observe::AuditHooks>,
+    /// Every distinct limiter with its name (connector, or `connector.operation`).
+    limiters: Vec<(String, Arc<rate_limit::Limiter>)>,
+    /// Operations whose deprecation has been announced (one alert each).
+    deprecations: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The last hour of calls, for the dashboard.
+    recent: observe::Recent,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -220,6 +234,7 @@ impl Pipeline {
         templates: Arc<Templates>,
     ) -> Result<Pipeline, PipelineError> {
         let mut connectors = HashMap::new();
+        let mut limiters = Vec::new();
         for (name, c) in &project.connectors {
             let client = reqwest::Client::builder()
                 .connect_timeout(c.connect_timeout)
@@ -240,6 +255,9 @@ impl Pipeline {
                 .rate_limit
                 .as_ref()
                 .map(|r| Arc::new(rate_limit::Limiter::new(r)));
+            if let Some(l) = &shared_limiter {
+                limiters.push((name.clone(), l.clone()));
+            }
             let service = tower::ServiceBuilder::new()
                 .layer(retry::layer(budget))
                 .layer(breaker::BreakerLayer)
@@ -254,10 +272,14 @@ impl Pipeline {
                         reason,
                     }
                 })?;
-                operations.insert(
-                    op_name.clone(),
-                    operation_runtime(c, op, response, &shared_breaker, shared_limiter.as_ref()),
-                );
+                let rt =
+                    operation_runtime(c, op, response, &shared_breaker, shared_limiter.as_ref());
+                if op.policy.rate_limit.is_some()
+                    && let Some(l) = &rt.policy.limiter
+                {
+                    limiters.push((format!("{name}.{op_name}"), l.clone()));
+                }
+                operations.insert(op_name.clone(), rt);
             }
             connectors.insert(
                 name.clone(),
@@ -281,7 +303,61 @@ impl Pipeline {
             connectors,
             alerts,
             this: std::sync::OnceLock::new(),
+            telemetry: Arc::new(Telemetry::new()),
+            audit: std::sync::OnceLock::new(),
+            limiters,
+            deprecations: std::sync::Mutex::new(std::collections::HashSet::new()),
+            recent: observe::Recent::default(),
         })
+    }
+
+    /// This pipeline's metrics.
+    pub fn telemetry(&self) -> &Arc<Telemetry> {
+        &self.telemetry
+    }
+
+    /// Starts writing an audit row for every attempt. Once only; later calls are ignored.
+    pub fn enable_audit(&self, hooks: observe::AuditHooks) {
+        let _ = self.audit.set(hooks);
+    }
+
+    /// The audit trail's hooks, when enabled.
+    pub fn audit(&self) -> Option<&observe::AuditHooks> {
+        self.audit.get()
+    }
+
+    /// The last hour of calls and the last failures, for the dashboard.
+    pub fn recent(&self) -> &observe::Recent {
+        &self.recent
+    }
+
+    /// Copies the state kept outside the recorder (breakers, limiters) into gauges and
+    /// counters, then renders every metric as Prometheus text.
+    pub fn render_metrics(&self) -> String {
+        for (name, state) in self.breaker_states() {
+            let value = match state {
+                breaker::BreakerState::Closed => 0.0,
+                breaker::BreakerState::HalfOpen => 1.0,
+                breaker::BreakerState::Open => 2.0,
+            };
+            BreakerStateGauge {
+                breaker: &name,
+                value,
+            }
+            .emit(&self.telemetry);
+        }
+        for (name, l) in &self.limiters {
+            let s = l.stats();
+            RateLimitStats {
+                limiter: name,
+                waits: s.waits,
+                waited: s.waited,
+                refused: s.refused,
+                queue: s.queue,
+            }
+            .emit(&self.telemetry);
+        }
+        self.telemetry.render()
     }
 
     /// Lets the pipeline send connector alerts in the background (it needs a handle on
@@ -359,6 +435,7 @@ impl Pipeline {
         let inputs = Self::validate_inputs(op, args)?;
         let request = request::build(connector, op, &inputs, &self.templates)?;
         let started = Instant::now();
+        let in_flight = InFlight::start(&self.telemetry, &op_ref.connector, &op_ref.operation);
         let mut record = match &op_rt.cache {
             Some(c) => {
                 let key = cache::key(&request, &c.headers, c.policy.scope, ctx.user_id.as_deref());
@@ -368,6 +445,24 @@ impl Pipeline {
             None => self.send(runtime, op_rt, connector, op, request, ctx).await,
         };
         record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        drop(in_flight);
+        UpstreamCall {
+            connector: &op_ref.connector,
+            operation: &op_ref.operation,
+            outcome: record.outcome,
+            latency: started.elapsed(),
+            attempts: record.attempts,
+            cached: record.cached,
+            stale: record.stale,
+            cache_enabled: op_rt.cache.is_some(),
+        }
+        .emit(&self.telemetry);
+        self.recent.note(&op_ref.connector, &record);
+        if record.cached
+            && let Some(hooks) = self.audit.get()
+        {
+            observe::cached_row(hooks, op, &record, ctx.user_id.as_deref());
+        }
         if !record.cached
             && record.reason.is_none()
             && let Some(state) = self.alerts.get(&op_ref.connector)
@@ -418,6 +513,15 @@ impl Pipeline {
                 .idempotency_key
                 .as_ref()
                 .is_some_and(|h| request.headers.contains_key(h.as_str()));
+        let trace = observe::TraceContext::new();
+        request.headers.insert(
+            http::HeaderName::from_static("traceparent"),
+            trace.header.clone(),
+        );
+        let log = self
+            .audit
+            .get()
+            .map(|_| Arc::new(std::sync::Mutex::new(Vec::new())));
         let started = Instant::now();
         let sent = Arc::new(AtomicU32::new(0));
         let attempt = Attempt {
@@ -429,8 +533,10 @@ impl Pipeline {
             repeatable,
             sent: sent.clone(),
             policy: op_rt.policy.clone(),
+            log: log.clone(),
         };
         let result = runtime.service.clone().oneshot(attempt).await;
+        let headers = result.as_ref().ok().map(|r| r.headers.clone());
         let mut record = interpret(
             op.reference().to_string(),
             result,
@@ -439,7 +545,39 @@ impl Pipeline {
         );
         record.attempts = sent.load(Ordering::Relaxed);
         record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        log_call(&record, op);
+        if let Some(text) = observe::api_changes(
+            &self.telemetry,
+            &self.deprecations,
+            op,
+            headers.as_ref(),
+            &record,
+        ) && let Some(state) = self.alerts.get(&op.connector)
+        {
+            self.notify(&op.connector, &state.policy.call, text, "deprecated");
+        }
+        if let (Some(hooks), Some(log)) = (self.audit.get(), log) {
+            let attempts = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
+            observe::attempt_rows(
+                hooks,
+                op,
+                &record,
+                ctx.user_id.as_deref(),
+                &trace.trace_id,
+                attempts,
+            );
+        }
+        UpstreamCallEvent {
+            operation: &record.operation,
+            method: op.method.as_str(),
+            path: &op.path.source,
+            outcome: record.outcome,
+            status: record.status,
+            latency_ms: record.latency_ms,
+            attempts: record.attempts,
+            reason: record.reason,
+            trace_id: &trace.trace_id,
+        }
+        .emit();
         record
     }
 
@@ -458,6 +596,19 @@ impl Pipeline {
             ),
         };
         tracing::warn!(target: "switchboard::alert", connector, state, "connector alert");
+        self.notify(connector, call, text, state);
+    }
+
+    /// Sends an alert about a connector through its `alerts` operation, in the background;
+    /// without one, the alert is only logged.
+    pub(crate) fn alert(&self, connector: &str, text: String, state: &str) {
+        if let Some(a) = self.alerts.get(connector) {
+            self.notify(connector, &a.policy.call, text, state);
+        }
+    }
+
+    /// Sends an alert's text through the alert operation, in the background.
+    fn notify(&self, connector: &str, call: &OperationRef, text: String, state: &str) {
         let Some(op) = self.project.operation(call) else {
             return;
         };
@@ -633,30 +784,4 @@ pub(crate) fn closest<'a>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c.as_str())
-}
-
-/// One log line per call: failures at info, successes at debug, so a busy bot's log shows
-/// what went wrong without paying for a line per healthy call.
-fn log_call(record: &CallRecord, op: &Operation) {
-    macro_rules! emit {
-        ($level:ident) => {
-            tracing::$level!(
-                target: "switchboard::upstream",
-                operation = %record.operation,
-                method = op.method.as_str(),
-                path = %op.path.source,
-                outcome = %record.outcome,
-                status = record.status,
-                latency_ms = record.latency_ms,
-                attempts = record.attempts,
-                reason = record.reason,
-                "upstream call"
-            )
-        };
-    }
-    if record.is_ok() {
-        emit!(debug);
-    } else {
-        emit!(info);
-    }
 }

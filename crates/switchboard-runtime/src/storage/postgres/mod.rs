@@ -14,11 +14,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// PostgreSQL's schema, separate from SQLite's: the two dialects differ.
-const MIGRATIONS: &[Embedded] = &[(
-    1,
-    "conversations",
-    include_str!("migrations/0001_conversations.sql"),
-)];
+const MIGRATIONS: &[Embedded] = &[
+    (
+        1,
+        "conversations",
+        include_str!("migrations/0001_conversations.sql"),
+    ),
+    (201, "audit", include_str!("migrations/0201_audit.sql")),
+];
 
 /// Connections per instance; several instances share the server's `max_connections`.
 const MAX_CONNECTIONS: u32 = 8;
@@ -62,6 +65,11 @@ impl PostgresStore {
             .await
             .map_err(|error| unavailable(&redactor, "cannot migrate PostgreSQL", &error))?;
         Ok(PostgresStore { pool, redactor })
+    }
+
+    /// The connection pool (the audit store shares the database).
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     async fn load(&self, id: &str) -> Result<Option<Conversation>, StoreError> {

@@ -11,11 +11,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// SQLite's schema, separate from PostgreSQL's: the two dialects differ.
-const MIGRATIONS: &[Embedded] = &[(
-    1,
-    "conversations",
-    include_str!("migrations/0001_conversations.sql"),
-)];
+const MIGRATIONS: &[Embedded] = &[
+    (
+        1,
+        "conversations",
+        include_str!("migrations/0001_conversations.sql"),
+    ),
+    (201, "audit", include_str!("migrations/0201_audit.sql")),
+];
 
 /// SQLite allows one writer at a time; a few connections let reads proceed beside it (WAL).
 const MAX_CONNECTIONS: u32 = 4;
@@ -76,6 +79,11 @@ impl SqliteStore {
             path: path.to_owned(),
             recent: moka::future::Cache::new(CACHED_CONVERSATIONS),
         })
+    }
+
+    /// The connection pool (the audit store shares the file).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
     async fn load(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
