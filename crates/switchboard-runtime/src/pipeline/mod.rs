@@ -416,6 +416,26 @@ impl Pipeline {
         args: &Map<String, Value>,
         ctx: &CallContext,
     ) -> Result<CallRecord, CallError> {
+        self.call_with(op_ref, args, ctx, true).await
+    }
+
+    /// [`Pipeline::call`] past the cache: health checks must reach the upstream.
+    pub async fn call_fresh(
+        &self,
+        op_ref: &OperationRef,
+        args: &Map<String, Value>,
+        ctx: &CallContext,
+    ) -> Result<CallRecord, CallError> {
+        self.call_with(op_ref, args, ctx, false).await
+    }
+
+    async fn call_with(
+        &self,
+        op_ref: &OperationRef,
+        args: &Map<String, Value>,
+        ctx: &CallContext,
+        use_cache: bool,
+    ) -> Result<CallRecord, CallError> {
         let unknown = || CallError::UnknownOperation(op_ref.to_string());
         let connector = self
             .project
@@ -436,7 +456,7 @@ impl Pipeline {
         let request = request::build(connector, op, &inputs, &self.templates)?;
         let started = Instant::now();
         let in_flight = InFlight::start(&self.telemetry, &op_ref.connector, &op_ref.operation);
-        let mut record = match &op_rt.cache {
+        let mut record = match op_rt.cache.as_ref().filter(|_| use_cache) {
             Some(c) => {
                 let key = cache::key(&request, &c.headers, c.policy.scope, ctx.user_id.as_deref());
                 c.get_or_load(key, self.send(runtime, op_rt, connector, op, request, ctx))

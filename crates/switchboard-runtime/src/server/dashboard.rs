@@ -40,10 +40,19 @@ pub struct Summary {
     pub intents: Vec<IntentRow>,
     /// Fallback turns over all turns.
     pub fallback_rate: Option<f64>,
-    /// Webhook events by kind.
-    pub webhooks: BTreeMap<&'static str, u64>,
+    /// Webhook events by kind, in the order of a webhook's life.
+    pub webhooks: Vec<WebhookCount>,
     /// The last failures, newest first.
     pub recent_failures: Vec<RecentCall>,
+}
+
+/// How many webhook events of one kind.
+#[derive(Debug, Serialize)]
+pub struct WebhookCount {
+    /// `received`, `verified`, `rejected`, `duplicated`, `delivered`, `dead_lettered`.
+    pub event: &'static str,
+    /// Since start.
+    pub count: u64,
 }
 
 /// One connector.
@@ -168,7 +177,7 @@ pub async fn data(State(state): State<AppState>) -> Json<Summary> {
     }
     let text = pipeline.render_metrics();
     let mut intents: BTreeMap<String, IntentRow> = BTreeMap::new();
-    let mut webhooks = BTreeMap::new();
+    let mut webhooks = Vec::new();
     for (kind, metric) in [
         ("received", "switchboard_webhooks_received_total"),
         ("verified", "switchboard_webhooks_verified_total"),
@@ -177,7 +186,10 @@ pub async fn data(State(state): State<AppState>) -> Json<Summary> {
         ("delivered", "switchboard_webhooks_delivered_total"),
         ("dead_lettered", "switchboard_webhooks_dead_lettered_total"),
     ] {
-        webhooks.insert(kind, sum_of(&text, metric).0);
+        webhooks.push(WebhookCount {
+            event: kind,
+            count: sum_of(&text, metric).0,
+        });
     }
     for line in text
         .lines()

@@ -106,7 +106,7 @@ impl HealthBoard {
 pub async fn check_once(pipeline: &Pipeline, check: &HealthCheck) -> bool {
     let ctx = CallContext::with_budget(check.every.min(Duration::from_secs(10)));
     let up = matches!(
-        pipeline.call(&check.operation, &Map::new(), &ctx).await,
+        pipeline.call_fresh(&check.operation, &Map::new(), &ctx).await,
         Ok(r) if r.outcome == OutcomeKind::Ok
     );
     pipeline
@@ -116,10 +116,12 @@ pub async fn check_once(pipeline: &Pipeline, check: &HealthCheck) -> bool {
     up
 }
 
-/// Runs a connector's health check every `every` until the pipeline is dropped.
+/// Runs a connector's health check every `every` (the first one `every` after start, so a
+/// starting server does not probe before it serves) until the pipeline is dropped.
 pub fn spawn_check(pipeline: Weak<Pipeline>, check: HealthCheck) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(check.every);
+        let start = tokio::time::Instant::now() + check.every;
+        let mut tick = tokio::time::interval_at(start, check.every);
         loop {
             tick.tick().await;
             let Some(p) = pipeline.upgrade() else { break };
@@ -131,7 +133,8 @@ pub fn spawn_check(pipeline: Weak<Pipeline>, check: HealthCheck) {
 /// Evaluates every connector's objectives every [`EVALUATE_EVERY`] until the pipeline is dropped.
 pub fn spawn_objectives(pipeline: Weak<Pipeline>) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(EVALUATE_EVERY);
+        let start = tokio::time::Instant::now() + EVALUATE_EVERY;
+        let mut tick = tokio::time::interval_at(start, EVALUATE_EVERY);
         loop {
             tick.tick().await;
             let Some(p) = pipeline.upgrade() else { break };
