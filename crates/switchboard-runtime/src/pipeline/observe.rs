@@ -31,6 +31,44 @@ pub struct AuditHooks {
     pub redactor: Arc<Redactor>,
 }
 
+impl AuditHooks {
+    /// Records an inbound webhook: `source` is the configured webhook's name, `event` its
+    /// event type (bounded by configuration), `path` the route template it arrived on,
+    /// `outcome` one of `received`, `verified`, `rejected`, `duplicated`, `delivered`,
+    /// `dead_lettered`; `detail` is redacted here.
+    #[allow(clippy::too_many_arguments)]
+    pub fn webhook_row(
+        &self,
+        source: &str,
+        event: &str,
+        path: &str,
+        status: Option<u16>,
+        outcome: &str,
+        latency: Duration,
+        attempt: u32,
+        user: Option<&str>,
+        detail: Option<&str>,
+    ) {
+        self.sink.record(AuditRow {
+            id: 0,
+            at: Utc::now(),
+            kind: AuditKind::Webhook,
+            user: user.map(|u| self.pseudonyms.pseudonym(u)),
+            connector: source.to_string(),
+            operation: event.to_string(),
+            method: "POST".to_string(),
+            path: path.to_string(),
+            status,
+            outcome: outcome.to_string(),
+            latency_ms: (latency.as_secs_f64() * 1_000_000.0).round() / 1000.0,
+            attempt,
+            cached: false,
+            trace_id: None,
+            detail: detail.map(|d| self.redactor.text(d).into_owned()),
+        });
+    }
+}
+
 /// A W3C trace context for one logical call: a fresh trace id and parent span id, sent as
 /// `traceparent` on every attempt so the upstream's logs can be joined with ours.
 #[derive(Debug, Clone)]
