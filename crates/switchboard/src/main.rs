@@ -14,7 +14,7 @@ use std::process::ExitCode;
 #[command(name = "switchboard", version, about, long_about = None)]
 struct Cli {
     /// Log format: text or json.
-    #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"])]
+    #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"], env = "SWITCHBOARD_LOG_FORMAT")]
     log_format: String,
     #[command(subcommand)]
     command: Command,

@@ -29,6 +29,7 @@ pub const BUILTIN_KEYS: &[&str] = &[
 
 struct Patterns {
     token: Regex,
+    opaque: Regex,
     email: Regex,
     card: Regex,
     phone: Regex,
@@ -36,11 +37,14 @@ struct Patterns {
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     Patterns {
-    // Bearer credentials, JWTs, prefixed API keys, and long opaque strings with digits.
+    // Bearer credentials, JWTs, prefixed API keys.
     token: Regex::new(
-        r"(?i)\bbearer\s+[a-z0-9._~+/-]+=*|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|\b(?:sk|pk|rk|ghp|gho|xox[abp])[_-][A-Za-z0-9_-]{8,}|\b[A-Za-z0-9_-]*[0-9][A-Za-z0-9_-]*[A-Za-z][A-Za-z0-9_-]{30,}\b",
+        r"(?i)\bbearer\s+[a-z0-9._~+/-]+=*|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|\b(?:sk|pk|rk|ghp|gho|xox[abp])[_-][A-Za-z0-9_-]{8,}",
     )
     .expect("token pattern"),
+    // Long opaque strings mixing letters and digits (API keys); hex and UUIDs are kept, as
+    // they are our own trace, request and conversation ids and pseudonyms.
+    opaque: Regex::new(r"\b[A-Za-z0-9_-]{32,}\b").expect("opaque pattern"),
     email: Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("email pattern"),
     card: Regex::new(r"\b\d(?:[ -]?\d){12,18}\b").expect("card pattern"),
     phone: Regex::new(
@@ -175,6 +179,11 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
         }
     };
     apply(&p.token, &|_| false);
+    apply(&p.opaque, &|m| {
+        m.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+            || !m.chars().any(|c| c.is_ascii_digit())
+            || !m.chars().any(|c| c.is_ascii_alphabetic())
+    });
     apply(&p.email, &|_| false);
     // Phone numbers first: a `+` number can pass the Luhn check by chance.
     apply(&p.phone, &|m| digits(m).len() < 9);
@@ -211,6 +220,15 @@ mod tests {
             (
                 "id 1234567890123 is not a card",
                 "id 1234567890123 is not a card",
+            ),
+            ("key Zx9kQ2mP7vL4nR8tY1wE5uI3oA6sD0fGhJ", "key [redacted]"),
+            (
+                "trace 4bf92f3577b34da6a3ce929d0e0e4736 conversation 3f2b8c1e-9d4a-5b6c-8e7f-1a2b3c4d5e6f",
+                "trace 4bf92f3577b34da6a3ce929d0e0e4736 conversation 3f2b8c1e-9d4a-5b6c-8e7f-1a2b3c4d5e6f",
+            ),
+            (
+                "switchboard_upstream_call_duration_seconds",
+                "switchboard_upstream_call_duration_seconds",
             ),
         ];
         for (input, want) in cases {
