@@ -19,7 +19,9 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
         .await
         .unwrap();
     let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
     (status, serde_json::from_slice(&bytes).unwrap())
 }
 
@@ -86,7 +88,10 @@ async fn audit_pages_redaction_and_errors() {
     let (s, body) = get(&app, "/v1/admin/audit?page=2").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(
-        body["error"]["message"].as_str().unwrap().contains("unknown field `page`"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `page`"),
         "{body}"
     );
 

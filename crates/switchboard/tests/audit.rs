@@ -64,15 +64,28 @@ async fn export_a_window_then_purge() {
 
     let (code, out, err) = bin(
         dir.path(),
-        &["export", "--since", "2026-11-24T08:01:00Z", "--until", "2026-11-24T08:04:00Z"],
+        &[
+            "export",
+            "--since",
+            "2026-11-24T08:01:00Z",
+            "--until",
+            "2026-11-24T08:04:00Z",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(err.trim(), "3 audit rows exported");
-    let rows: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let times: Vec<&str> = rows.iter().map(|r| r["at"].as_str().unwrap()).collect();
     assert_eq!(
         times,
-        ["2026-11-24T08:01:00Z", "2026-11-24T08:02:00Z", "2026-11-24T08:03:00Z"]
+        [
+            "2026-11-24T08:01:00Z",
+            "2026-11-24T08:02:00Z",
+            "2026-11-24T08:03:00Z"
+        ]
     );
     assert_eq!(rows[0]["path"], "/orders/{order_id}");
 
@@ -85,9 +98,15 @@ async fn export_a_window_then_purge() {
 
     let (code, _, err) = bin(dir.path(), &["purge", "--before", "2026-11-24T08:03:00Z"]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.starts_with("3 audit rows before 2026-11-24T08:03:00+00:00 deleted"), "{err}");
+    assert!(
+        err.starts_with("3 audit rows before 2026-11-24T08:03:00+00:00 deleted"),
+        "{err}"
+    );
     let out_file = dir.path().join("audit.jsonl");
     let (code, _, err) = bin(dir.path(), &["export", "-o", out_file.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(std::fs::read_to_string(&out_file).unwrap().lines().count(), 2);
+    assert_eq!(
+        std::fs::read_to_string(&out_file).unwrap().lines().count(),
+        2
+    );
 }

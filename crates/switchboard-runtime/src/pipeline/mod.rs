@@ -168,6 +168,7 @@ pub struct AttemptPolicy {
 
 struct OperationRuntime {
     response: CompiledResponse,
+    metrics: crate::telemetry::metrics::OpMetrics,
     policy: Arc<AttemptPolicy>,
     cache: Option<cache::OpCache>,
 }
@@ -233,6 +234,7 @@ impl Pipeline {
         project: Arc<Project>,
         templates: Arc<Templates>,
     ) -> Result<Pipeline, PipelineError> {
+        let telemetry = Arc::new(Telemetry::new());
         let mut connectors = HashMap::new();
         let mut limiters = Vec::new();
         for (name, c) in &project.connectors {
@@ -272,8 +274,15 @@ impl Pipeline {
                         reason,
                     }
                 })?;
-                let rt =
-                    operation_runtime(c, op, response, &shared_breaker, shared_limiter.as_ref());
+                let metrics = crate::telemetry::metrics::OpMetrics::new(&telemetry, name, op_name);
+                let rt = operation_runtime(
+                    c,
+                    op,
+                    response,
+                    metrics,
+                    &shared_breaker,
+                    shared_limiter.as_ref(),
+                );
                 if op.policy.rate_limit.is_some()
                     && let Some(l) = &rt.policy.limiter
                 {
@@ -303,7 +312,7 @@ impl Pipeline {
             connectors,
             alerts,
             this: std::sync::OnceLock::new(),
-            telemetry: Arc::new(Telemetry::new()),
+            telemetry,
             audit: std::sync::OnceLock::new(),
             limiters,
             deprecations: std::sync::Mutex::new(std::collections::HashSet::new()),
@@ -455,7 +464,7 @@ impl Pipeline {
         let inputs = Self::validate_inputs(op, args)?;
         let request = request::build(connector, op, &inputs, &self.templates)?;
         let started = Instant::now();
-        let in_flight = InFlight::start(&self.telemetry, &op_ref.connector, &op_ref.operation);
+        let in_flight = InFlight::start(&op_rt.metrics);
         let mut record = match op_rt.cache.as_ref().filter(|_| use_cache) {
             Some(c) => {
                 let key = cache::key(&request, &c.headers, c.policy.scope, ctx.user_id.as_deref());
@@ -467,8 +476,6 @@ impl Pipeline {
         record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         drop(in_flight);
         UpstreamCall {
-            connector: &op_ref.connector,
-            operation: &op_ref.operation,
             outcome: record.outcome,
             latency: started.elapsed(),
             attempts: record.attempts,
@@ -476,7 +483,7 @@ impl Pipeline {
             stale: record.stale,
             cache_enabled: op_rt.cache.is_some(),
         }
-        .emit(&self.telemetry);
+        .emit(&op_rt.metrics);
         self.recent.note(&op_ref.connector, &record);
         if record.cached
             && let Some(hooks) = self.audit.get()
@@ -680,6 +687,7 @@ fn operation_runtime(
     c: &Connector,
     op: &Operation,
     response: CompiledResponse,
+    metrics: crate::telemetry::metrics::OpMetrics,
     shared_breaker: &Arc<breaker::Breaker>,
     shared_limiter: Option<&Arc<rate_limit::Limiter>>,
 ) -> OperationRuntime {
@@ -703,6 +711,7 @@ fn operation_runtime(
         .map(|policy| cache::OpCache::new(policy, op.headers.keys().cloned().collect()));
     OperationRuntime {
         response,
+        metrics,
         policy: Arc::new(AttemptPolicy {
             retry: op.policy.retry.clone(),
             breaker,

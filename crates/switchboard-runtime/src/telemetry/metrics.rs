@@ -279,13 +279,76 @@ pub const DESCRIPTIONS: &[Description] = &[
     ),
 ];
 
+/// One operation's metric handles, registered once when the pipeline is built (outcome and
+/// cache series on first use), so a call only bumps atomics: no label strings, no lookups.
+pub struct OpMetrics {
+    calls: [std::sync::OnceLock<metrics::Counter>; OutcomeKind::ALL.len()],
+    cache: [std::sync::OnceLock<metrics::Counter>; 3],
+    duration: metrics::Histogram,
+    attempts: metrics::Counter,
+    retries: metrics::Counter,
+    in_flight: metrics::Gauge,
+    telemetry: std::sync::Weak<Telemetry>,
+    connector: String,
+    operation: String,
+}
+
+impl std::fmt::Debug for OpMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpMetrics")
+            .field("operation", &self.operation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpMetrics {
+    /// Registers an operation's handles.
+    pub fn new(t: &std::sync::Arc<Telemetry>, connector: &str, operation: &str) -> OpMetrics {
+        let op = || {
+            vec![
+                name_label("connector", connector),
+                name_label("operation", operation),
+            ]
+        };
+        OpMetrics {
+            calls: Default::default(),
+            cache: Default::default(),
+            duration: t.histogram(CALL_DURATION, op()),
+            attempts: t.counter(ATTEMPTS, op()),
+            retries: t.counter(RETRIES, op()),
+            in_flight: t.gauge(IN_FLIGHT, op()),
+            telemetry: std::sync::Arc::downgrade(t),
+            connector: connector.to_string(),
+            operation: operation.to_string(),
+        }
+    }
+
+    fn labelled(
+        &self,
+        slot: &std::sync::OnceLock<metrics::Counter>,
+        name: &'static str,
+        key: &'static str,
+        value: &'static str,
+    ) -> Option<metrics::Counter> {
+        if let Some(c) = slot.get() {
+            return Some(c.clone());
+        }
+        let t = self.telemetry.upgrade()?;
+        let c = t.counter(
+            name,
+            vec![
+                name_label("connector", &self.connector),
+                name_label("operation", &self.operation),
+                label(key, value),
+            ],
+        );
+        Some(slot.get_or_init(|| c).clone())
+    }
+}
+
 /// One operation call's result.
 #[derive(Debug, Clone, Copy)]
-pub struct UpstreamCall<'a> {
-    /// The connector.
-    pub connector: &'a str,
-    /// The operation.
-    pub operation: &'a str,
+pub struct UpstreamCall {
     /// The classified outcome.
     pub outcome: OutcomeKind,
     /// Time to the result.
@@ -300,39 +363,34 @@ pub struct UpstreamCall<'a> {
     pub cache_enabled: bool,
 }
 
-impl UpstreamCall<'_> {
-    /// Counts the call.
-    pub fn emit(&self, t: &Telemetry) {
-        let op = || {
-            vec![
-                name_label("connector", self.connector),
-                name_label("operation", self.operation),
-            ]
-        };
-        let mut labels = op();
-        labels.push(label("outcome", self.outcome.as_str()));
-        t.counter(CALLS, labels).increment(1);
+impl UpstreamCall {
+    /// Counts the call on its operation's handles.
+    pub fn emit(&self, m: &OpMetrics) {
+        let idx = OutcomeKind::ALL
+            .iter()
+            .position(|k| *k == self.outcome)
+            .unwrap_or(0);
+        if let Some(c) = m.labelled(&m.calls[idx], CALLS, "outcome", self.outcome.as_str()) {
+            c.increment(1);
+        }
         if self.cache_enabled {
-            let result = match (self.cached, self.stale) {
-                (true, true) => "stale",
-                (true, false) => "hit",
-                (false, _) => "miss",
+            let (i, result) = match (self.cached, self.stale) {
+                (true, true) => (2, "stale"),
+                (true, false) => (0, "hit"),
+                (false, _) => (1, "miss"),
             };
-            let mut labels = op();
-            labels.push(label("result", result));
-            t.counter(CACHE, labels).increment(1);
+            if let Some(c) = m.labelled(&m.cache[i], CACHE, "result", result) {
+                c.increment(1);
+            }
         }
         if !self.cached {
-            t.histogram(CALL_DURATION, op())
-                .record(self.latency.as_secs_f64());
+            m.duration.record(self.latency.as_secs_f64());
         }
         if self.attempts > 0 {
-            t.counter(ATTEMPTS, op())
-                .increment(u64::from(self.attempts));
+            m.attempts.increment(u64::from(self.attempts));
         }
         if self.attempts > 1 {
-            t.counter(RETRIES, op())
-                .increment(u64::from(self.attempts - 1));
+            m.retries.increment(u64::from(self.attempts - 1));
         }
     }
 }
@@ -343,16 +401,9 @@ pub struct InFlight(metrics::Gauge);
 
 impl InFlight {
     /// Counts a call in flight.
-    pub fn start(t: &Telemetry, connector: &str, operation: &str) -> InFlight {
-        let g = t.gauge(
-            IN_FLIGHT,
-            vec![
-                name_label("connector", connector),
-                name_label("operation", operation),
-            ],
-        );
-        g.increment(1.0);
-        InFlight(g)
+    pub fn start(m: &OpMetrics) -> InFlight {
+        m.in_flight.increment(1.0);
+        InFlight(m.in_flight.clone())
     }
 }
 

@@ -95,7 +95,8 @@ async fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
     let redactor = Redactor::from_settings(&project.telemetry.redact);
     let mut out: Box<dyn Write> = match &a.output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
