@@ -31,7 +31,7 @@ switchboard_cache_lookups_total{connector="store",operation="list_slots",result=
 switchboard_cache_lookups_total{connector="store",operation="list_slots",result="miss"} 1
 switchboard_rate_limit_queue_depth{limiter="store"} 0
 switchboard_rate_limit_refused_total{limiter="store"} 0
-switchboard_rate_limit_wait_seconds_total{limiter="store"} 0
+switchboard_rate_limit_wait_milliseconds_total{limiter="store"} 0
 switchboard_rate_limit_waits_total{limiter="store"} 0
 switchboard_turns_total{intent="order_status",result="answered"} 1
 switchboard_upstream_attempts_total{connector="store",operation="get_customer"} 1

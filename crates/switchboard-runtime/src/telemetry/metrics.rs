@@ -59,7 +59,7 @@ pub mod names {
     pub const CACHE: &str = "switchboard_cache_lookups_total";
     pub const BREAKER: &str = "switchboard_breaker_state";
     pub const RL_WAITS: &str = "switchboard_rate_limit_waits_total";
-    pub const RL_WAIT_SECONDS: &str = "switchboard_rate_limit_wait_seconds_total";
+    pub const RL_WAIT_MS: &str = "switchboard_rate_limit_wait_milliseconds_total";
     pub const RL_REFUSED: &str = "switchboard_rate_limit_refused_total";
     pub const RL_QUEUE: &str = "switchboard_rate_limit_queue_depth";
     pub const TURNS: &str = "switchboard_turns_total";
@@ -138,11 +138,11 @@ pub const DESCRIPTIONS: &[Description] = &[
         "Attempts that had to wait for the outbound rate limit.",
     ),
     d(
-        RL_WAIT_SECONDS,
+        RL_WAIT_MS,
         Counter,
-        SECONDS,
+        None,
         "limiter",
-        "Total time attempts waited for the outbound rate limit.",
+        "Total time attempts waited for the outbound rate limit, in milliseconds (a counter of whole milliseconds, as counters are integers).",
     ),
     d(
         RL_REFUSED,
@@ -452,8 +452,8 @@ impl RateLimitStats<'_> {
         let l = || vec![name_label("limiter", self.limiter)];
         t.counter(RL_WAITS, l()).absolute(self.waits);
         t.counter(RL_REFUSED, l()).absolute(self.refused);
-        t.counter(RL_WAIT_SECONDS, l())
-            .absolute(self.waited.as_secs());
+        t.counter(RL_WAIT_MS, l())
+            .absolute(u64::try_from(self.waited.as_millis()).unwrap_or(u64::MAX));
         #[allow(clippy::cast_precision_loss)]
         t.gauge(RL_QUEUE, l()).set(self.queue as f64);
     }
@@ -566,5 +566,21 @@ impl AuditDropped {
     pub fn emit(&self, t: &Telemetry) {
         t.counter(AUDIT_DROPPED, vec![label("reason", self.reason)])
             .increment(self.rows);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DESCRIPTIONS;
+
+    #[test]
+    fn docs_list_every_metric() {
+        let doc = include_str!("../../../../docs/telemetry.md");
+        for d in DESCRIPTIONS {
+            let row = format!("| `{}` |", d.name);
+            assert!(doc.contains(&row), "docs/telemetry.md does not list {}", d.name);
+        }
+        let listed = doc.lines().filter(|l| l.starts_with("| `switchboard_")).count();
+        assert_eq!(listed, DESCRIPTIONS.len(), "docs/telemetry.md lists a metric that is gone");
     }
 }
