@@ -578,9 +578,20 @@ mod tests {
         let doc = include_str!("../../../../docs/telemetry.md");
         for d in DESCRIPTIONS {
             let row = format!("| `{}` |", d.name);
-            assert!(doc.contains(&row), "docs/telemetry.md does not list {}", d.name);
+            assert!(
+                doc.contains(&row),
+                "docs/telemetry.md does not list {}",
+                d.name
+            );
         }
-        let listed = doc.lines().filter(|l| l.starts_with("| `switchboard_")).count();
-        assert_eq!(listed, DESCRIPTIONS.len(), "docs/telemetry.md lists a metric that is gone");
+        let listed = doc
+            .lines()
+            .filter(|l| l.starts_with("| `switchboard_"))
+            .count();
+        assert_eq!(
+            listed,
+            DESCRIPTIONS.len(),
+            "docs/telemetry.md lists a metric that is gone"
+        );
     }
 }
