@@ -152,13 +152,26 @@ async fn scenario_metrics_audit_and_no_personal_data() {
         .unwrap();
     assert_eq!(resp.status(), 200);
 
-    // Every attempt carried a W3C traceparent.
+    // Every attempt carried a W3C traceparent; the turn's four calls share one trace, with a
+    // span each.
     let sent = backend.requests();
-    assert!(sent.iter().all(|r| {
-        r.headers
-            .get("traceparent")
-            .is_some_and(|t| t.len() == 55 && t.starts_with("00-"))
-    }));
+    let parents: Vec<&str> = sent
+        .iter()
+        .map(|r| r.headers.get("traceparent").map_or("", String::as_str))
+        .collect();
+    assert!(
+        parents
+            .iter()
+            .all(|t| t.len() == 55 && t.starts_with("00-")),
+        "{parents:?}"
+    );
+    let turn = &parents[parents.len() - 4..];
+    assert!(turn.iter().all(|t| t[3..35] == turn[0][3..35]), "{turn:?}");
+    assert!(turn[0][36..52] != turn[1][36..52], "{turn:?}");
+    assert!(
+        parents[0][3..35] != parents[1][3..35],
+        "separate calls, separate traces"
+    );
 
     // The metrics, exactly (once the audit writer has caught up).
     let hooks = pipeline.audit().expect("audit is on by default");

@@ -138,6 +138,9 @@ pub struct CallContext {
     pub deadline: Instant,
     /// The user on whose behalf the call is made, if any.
     pub user_id: Option<String>,
+    /// The W3C trace id (32 hex digits) the call belongs to, such as its chat turn's; `None`
+    /// starts a trace per call.
+    pub trace_id: Option<String>,
 }
 
 impl CallContext {
@@ -146,6 +149,7 @@ impl CallContext {
         CallContext {
             deadline: Instant::now() + budget,
             user_id: None,
+            trace_id: None,
         }
     }
 }
@@ -540,7 +544,10 @@ impl Pipeline {
                 .idempotency_key
                 .as_ref()
                 .is_some_and(|h| request.headers.contains_key(h.as_str()));
-        let trace = observe::TraceContext::new();
+        let trace = match &ctx.trace_id {
+            Some(id) => observe::TraceContext::within(id),
+            None => observe::TraceContext::new(),
+        };
         request.headers.insert(
             http::HeaderName::from_static("traceparent"),
             trace.header.clone(),

@@ -91,6 +91,27 @@ impl TraceContext {
     }
 }
 
+impl TraceContext {
+    /// A new span in an existing trace; a malformed id starts a new trace instead.
+    pub fn within(trace_id: &str) -> TraceContext {
+        let valid = trace_id.len() == 32
+            && trace_id
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            && trace_id.bytes().any(|b| b != b'0');
+        if !valid {
+            return TraceContext::new();
+        }
+        let span: u64 = rand::random::<u64>().max(1);
+        let header = http::HeaderValue::from_str(&format!("00-{trace_id}-{span:016x}-01"))
+            .expect("hex is a valid header value");
+        TraceContext {
+            trace_id: trace_id.to_string(),
+            header,
+        }
+    }
+}
+
 impl Default for TraceContext {
     fn default() -> Self {
         TraceContext::new()
