@@ -55,7 +55,7 @@ switchboard_upstream_retries_total{connector="store",operation="get_order"} 2"#;
 /// The audit rows of the scenario: the chat turn is the last four (order, shipment,
 /// customer, interaction log).
 const EXPECTED_ROWS: &str = r#"upstream store get_order GET /orders/{order_id} Some(200) ok attempt=1 cached=false user=ana detail=None
-upstream store get_order GET /orders/{order_id} Some(404) not_found attempt=1 cached=false user=ana detail=Some("upstream answered 404 (not_found)")
+upstream store get_order GET /orders/{order_id} Some(404) not_found attempt=1 cached=false user=ana detail=Some("upstream answered 404 (not_found): {\"error\":{\"code\":\"not_found\",\"message\":\"order 9999 not found\"}}")
 upstream store get_order GET /orders/{order_id} Some(503) unavailable attempt=1 cached=false user=ana detail=None
 upstream store get_order GET /orders/{order_id} Some(503) unavailable attempt=2 cached=false user=ana detail=None
 upstream store get_order GET /orders/{order_id} Some(200) ok attempt=3 cached=false user=ana detail=None

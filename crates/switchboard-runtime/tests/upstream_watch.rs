@@ -32,6 +32,7 @@ connectors:
             properties:
               items: { type: array, items: { type: object, properties: { price: { type: number } } } }
       flaky: { path: /flaky }
+      refuse: { path: /refuse }
   hooks:
     base_url: BACKEND
     operations:
@@ -41,6 +42,7 @@ connectors:
         inputs: { text: string, state: string }
         body: { text: "{{ inputs.text }}", state: "{{ inputs.state }}" }
 telemetry:
+  redact: { keys: [national_id], json_paths: ["$.customer.address"] }
   connectors:
     api:
       health_check: { operation: legacy, every: 1h }
@@ -67,6 +69,18 @@ async fn api() -> (std::net::SocketAddr, mpsc::UnboundedReceiver<Value>) {
         .route(
             "/api/v2/flaky",
             get(|| async { (http::StatusCode::SERVICE_UNAVAILABLE, "down") }),
+        )
+        .route(
+            "/api/v2/refuse",
+            get(|| async {
+                (
+                    http::StatusCode::UNPROCESSABLE_ENTITY,
+                    Json(json!({
+                        "error": "customer cannot order",
+                        "customer": {"address": "1 Main St", "national_id": "X-1", "email": "ana@example.com", "tier": "gold"}
+                    })),
+                )
+            }),
         )
         .route(
             "/api/v2/hooks",
@@ -192,5 +206,28 @@ async fn health_checks_give_uptime_and_a_fast_burn_alerts() {
     assert!(
         series(&p, "switchboard_health_check_up")
             .contains(&"switchboard_health_check_up{connector=\"api\"} 1".to_string())
+    );
+}
+
+#[tokio::test]
+async fn upstream_error_bodies_reach_the_audit_trail_redacted() {
+    let (addr, _alerts) = api().await;
+    let (project, _dir) = common::inline_project(PROJECT, addr);
+    let (engine, _data) = common::engine(project).await;
+    let p = engine.pipeline();
+    call(p, "api.refuse").await;
+    let hooks = p.audit().unwrap();
+    hooks.sink.flush().await;
+    let rows = hooks
+        .sink
+        .store()
+        .query(&switchboard_runtime::storage::audit::AuditQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        rows[0].detail.as_deref(),
+        Some(
+            "upstream answered 422 (bad_request): {\"customer\":{\"address\":\"[redacted]\",\"email\":\"[redacted]\",\"national_id\":\"[redacted]\",\"tier\":\"gold\"},\"error\":\"customer cannot order\"}"
+        )
     );
 }

@@ -1,9 +1,9 @@
 //! Log set-up: text or JSON lines on stderr, filtered by `SWITCHBOARD_LOG` (or `RUST_LOG`).
-//! Every line passes through the built-in redaction patterns (emails, phone numbers, card
-//! numbers, tokens) before it is written, whatever code emitted it.
+//! Every line passes through the redaction policy (the built-in patterns and keys, plus the
+//! project's `telemetry.redact.keys` once it is loaded) before it is written.
 
 use std::io::Write;
-use switchboard_runtime::telemetry::redact::redact_text;
+use switchboard_runtime::telemetry::redact::redact_log;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -42,7 +42,7 @@ struct Redacting;
 impl Write for Redacting {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        std::io::stderr().write_all(redact_text(&text).as_bytes())?;
+        std::io::stderr().write_all(redact_log(&text).as_bytes())?;
         Ok(buf.len())
     }
 

@@ -48,14 +48,15 @@ pub struct RawAudit {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Redact")]
 pub struct RawRedact {
-    /// JSON keys whose values are always hidden, compared without case, `-` or `_`
-    /// (`national_id` also hides `nationalId`). Default: none beyond the built-in
+    /// Keys whose values are always hidden: in JSON (compared without case, `-` or `_`, so
+    /// `national_id` also hides `nationalId`) and in text such as log lines
+    /// (`national_id=…`, `"national_id": "…"`). Default: none beyond the built-in
     /// `password`, `secret`, `token`, `authorization`, `api_key`, `card_number`, `cvv`,
     /// `email`, `phone` and the like.
     #[serde(default)]
     pub keys: Vec<Spanned<String>>,
-    /// JSONPath expressions (RFC 9535) whose matches are hidden in JSON shown by admin
-    /// routes, such as `$.customer.address`. Default: none.
+    /// JSONPath expressions (RFC 9535) whose matches are hidden in JSON kept or shown, such
+    /// as the upstream error bodies audit rows keep: `$.customer.address`. Default: none.
     #[serde(default)]
     pub json_paths: Vec<Spanned<String>>,
 }

@@ -206,14 +206,35 @@ pub(super) fn cached_row(
     });
 }
 
+/// Longest excerpt of an upstream error body kept in an audit row, in characters.
+const ERROR_BODY_CHARS: usize = 300;
+
 /// A failure's words for the audit trail: schema failures keep only their path (the
-/// validator's message quotes the value), everything else is redacted.
+/// validator's message quotes the value); other failures are redacted, and an upstream's JSON
+/// error body (4xx, 5xx) follows, redacted (patterns, keys, `telemetry.redact.json_paths`)
+/// and cut to [`ERROR_BODY_CHARS`], since that is where a provider says why it refused.
 fn detail(hooks: &AuditHooks, record: &CallRecord) -> Option<String> {
     let e = record.error.as_deref()?;
     if let Some(path) = schema_path(e) {
         return Some(format!("response breaks its schema at {path}"));
     }
-    Some(hooks.redactor.text(e).into_owned())
+    let mut out = hooks.redactor.text(e).into_owned();
+    if record.status.is_some_and(|s| s >= 400)
+        && let Some(body) = &record.body
+    {
+        let mut body = body.clone();
+        hooks.redactor.json(&mut body);
+        let text = body.to_string();
+        out.push_str(": ");
+        match text.char_indices().nth(ERROR_BODY_CHARS) {
+            Some((cut, _)) => {
+                out.push_str(&text[..cut]);
+                out.push('…');
+            }
+            None => out.push_str(&text),
+        }
+    }
+    Some(out)
 }
 
 /// The failing JSON pointer of a schema failure, with array indices as `*` (bounded labels).

@@ -112,6 +112,7 @@ pub async fn start(
     data_dir: &std::path::Path,
 ) -> Result<(), crate::app::AppError> {
     let settings = &project.telemetry;
+    redact::install(redact::Redactor::from_settings(&settings.redact));
     if settings.audit.enabled {
         let store = crate::storage::audit::open(&project.storage, data_dir).await?;
         let pseudonyms = pseudonym::Pseudonymizer::from_config_or_dir(

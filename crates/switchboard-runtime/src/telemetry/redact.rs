@@ -76,11 +76,68 @@ fn digits(s: &str) -> Vec<u32> {
     s.chars().filter_map(|c| c.to_digit(10)).collect()
 }
 
+/// How sensitive keys are commonly spelled in text (`password=…`, `"api_key": "…"`).
+const BUILTIN_KEY_SPELLINGS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "client_secret",
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "authorization",
+    "api_key",
+    "api-key",
+    "apikey",
+    "x-api-key",
+    "card_number",
+    "cvv",
+];
+
 /// The redaction policy of a project.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Redactor {
     keys: Vec<String>,
     paths: Vec<JsonPath>,
+    /// `key=value`, `key: value` and `"key": "value"` for the sensitive keys, in text.
+    key_text: Option<Regex>,
+}
+
+impl Default for Redactor {
+    /// The built-in patterns and keys only.
+    fn default() -> Self {
+        Redactor::new(&[], Vec::new())
+    }
+}
+
+static GLOBAL: std::sync::OnceLock<Redactor> = std::sync::OnceLock::new();
+
+/// Makes `policy` the one log lines go through (the first project loaded in the process
+/// sets it; before that, log lines get the built-in patterns and keys).
+pub fn install(policy: Redactor) {
+    let _ = GLOBAL.set(policy);
+}
+
+/// A log line, redacted with the installed policy.
+pub fn redact_log(text: &str) -> Cow<'_, str> {
+    static BUILTIN: LazyLock<Redactor> = LazyLock::new(Redactor::default);
+    GLOBAL.get().unwrap_or(&BUILTIN).text(text)
+}
+
+fn key_text_pattern(extra: &[String]) -> Option<Regex> {
+    let spellings: Vec<String> = BUILTIN_KEY_SPELLINGS
+        .iter()
+        .map(|k| (*k).to_string())
+        .chain(extra.iter().map(|k| k.trim().to_string()))
+        .filter(|k| !k.is_empty())
+        .map(|k| regex::escape(&k))
+        .collect();
+    Regex::new(&format!(
+        r#"(?i)\b({})("?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^\s,;&}}\]]+)"#,
+        spellings.join("|")
+    ))
+    .ok()
 }
 
 fn normalise_key(k: &str) -> String {
@@ -95,7 +152,11 @@ impl Redactor {
     pub fn new(extra_keys: &[String], paths: Vec<JsonPath>) -> Redactor {
         let mut keys: Vec<String> = BUILTIN_KEYS.iter().map(|k| (*k).to_string()).collect();
         keys.extend(extra_keys.iter().map(|k| normalise_key(k)));
-        Redactor { keys, paths }
+        Redactor {
+            keys,
+            paths,
+            key_text: key_text_pattern(extra_keys),
+        }
     }
 
     /// The project's policy. JSONPaths were checked at load time; one that fails here anyway
@@ -109,9 +170,27 @@ impl Redactor {
         Redactor::new(&settings.keys, paths)
     }
 
-    /// `text` with emails, card numbers, phone numbers and tokens replaced.
+    /// `text` with emails, card numbers, phone numbers and tokens replaced, and the values
+    /// of sensitive keys (`password=…`, `"national_id": "…"`).
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        redact_text(text)
+        let out = redact_text(text);
+        let Some(re) = &self.key_text else {
+            return out;
+        };
+        if !re.is_match(&out) {
+            return out;
+        }
+        let replaced = re
+            .replace_all(&out, |c: &Captures<'_>| {
+                if c[3].trim_start_matches('"').starts_with("[redacted") {
+                    return c[0].to_string();
+                }
+                let quoted = c[3].starts_with('"');
+                let value = if quoted { "\"[redacted]\"" } else { REDACTED };
+                format!("{}{}{value}", &c[1], &c[2])
+            })
+            .into_owned();
+        Cow::Owned(replaced)
     }
 
     /// Redacts a JSON value in place: configured paths, sensitive keys, then patterns in
@@ -222,6 +301,12 @@ mod tests {
                 "id 1234567890123 is not a card",
             ),
             ("key Zx9kQ2mP7vL4nR8tY1wE5uI3oA6sD0fGhJ", "key [redacted]"),
+            ("login password=hunter2 ok", "login password=[redacted] ok"),
+            (
+                r#"{"api_key": "abc", "client_secret":"x y", "n": 1}"#,
+                r#"{"api_key": "[redacted]", "client_secret":"[redacted]", "n": 1}"#,
+            ),
+            ("tokens=5 trace_id=abc", "tokens=5 trace_id=abc"),
             (
                 "trace 4bf92f3577b34da6a3ce929d0e0e4736 conversation 3f2b8c1e-9d4a-5b6c-8e7f-1a2b3c4d5e6f",
                 "trace 4bf92f3577b34da6a3ce929d0e0e4736 conversation 3f2b8c1e-9d4a-5b6c-8e7f-1a2b3c4d5e6f",
@@ -249,6 +334,10 @@ mod tests {
             "items": [{"password": "hunter2"}],
         });
         r.json(&mut v);
+        assert_eq!(
+            r.text("national_id: X123, NATIONAL_ID=Y9"),
+            "national_id: [redacted], NATIONAL_ID=[redacted]"
+        );
         assert_eq!(
             v,
             json!({
