@@ -239,7 +239,39 @@ async fn scenario_metrics_audit_and_no_personal_data() {
         .collect();
     assert_eq!(brief.join("\n"), EXPECTED_ROWS);
 
-    // No personal data or secret in any log line or audit row.
+    // The dashboard's summary agrees.
+    let resp = app
+        .clone()
+        .oneshot(
+            Request::get("/v1/admin/dashboard")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        summary["intents"],
+        json!([{"name": "order_status", "turns": 1, "fallbacks": 0}])
+    );
+    assert_eq!(summary["fallback_rate"], 0.0);
+    let store = &summary["connectors"][0];
+    assert_eq!(
+        (store["name"].as_str(), store["calls"].as_u64()),
+        (Some("store"), Some(8))
+    );
+    assert_eq!(store["status"], "ok");
+    assert_eq!(
+        summary["recent_failures"],
+        json!([]),
+        "a not-found is an answer, not a failure"
+    );
+    let admin = String::from_utf8(bytes.to_vec()).unwrap();
+
+    // No personal data or secret in any log line, audit row or admin view.
     let logs = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
     assert!(logs.lines().count() > 5, "logs were captured:\n{logs}");
     let audit = serde_json::to_string(&rows).unwrap();
@@ -248,6 +280,10 @@ async fn scenario_metrics_audit_and_no_personal_data() {
         assert!(
             !audit.contains(needle),
             "{needle:?} in the audit rows:\n{audit}"
+        );
+        assert!(
+            !admin.contains(needle),
+            "{needle:?} in the dashboard data:\n{admin}"
         );
     }
     // The turn's log lines carry its conversation id.

@@ -159,3 +159,76 @@ async fn write(store: &dyn AuditStore, telemetry: &Telemetry, batch: &mut Vec<Au
     }
     batch.clear();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::StoreError;
+    use crate::storage::audit::{AuditKind, AuditQuery};
+    use chrono::{DateTime, Utc};
+    use futures::future::BoxFuture;
+
+    /// Keeps rows in memory.
+    #[derive(Default)]
+    struct Memory(std::sync::Mutex<Vec<AuditRow>>);
+
+    impl AuditStore for Memory {
+        fn append<'a>(&'a self, rows: &'a [AuditRow]) -> BoxFuture<'a, Result<(), StoreError>> {
+            self.0.lock().unwrap().extend_from_slice(rows);
+            Box::pin(async { Ok(()) })
+        }
+        fn query<'a>(
+            &'a self,
+            _q: &'a AuditQuery,
+        ) -> BoxFuture<'a, Result<Vec<AuditRow>, StoreError>> {
+            let rows = self.0.lock().unwrap().clone();
+            Box::pin(async move { Ok(rows) })
+        }
+        fn purge(&self, _before: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
+            Box::pin(async { Ok(0) })
+        }
+    }
+
+    fn row(n: u32) -> AuditRow {
+        AuditRow {
+            id: 0,
+            at: Utc::now(),
+            kind: AuditKind::Upstream,
+            user: None,
+            connector: "c".into(),
+            operation: "o".into(),
+            method: "GET".into(),
+            path: "/".into(),
+            status: Some(200),
+            outcome: "ok".into(),
+            latency_ms: 1.0,
+            attempt: n,
+            cached: false,
+            trace_id: None,
+            detail: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_and_counts_without_waiting() {
+        let telemetry = Arc::new(Telemetry::new());
+        let store = Arc::new(Memory::default());
+        let sink = AuditSink::spawn(store.clone(), telemetry.clone(), 2, None);
+        // The writer has not run yet (one thread, no await): two rows fit, the rest drop.
+        for n in 1..=5 {
+            sink.record(row(n));
+        }
+        sink.flush().await;
+        let kept: Vec<u32> = store.0.lock().unwrap().iter().map(|r| r.attempt).collect();
+        assert_eq!(kept, [1, 2]);
+        let text = telemetry.render();
+        assert!(
+            text.contains("switchboard_audit_rows_dropped_total{reason=\"queue_full\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("switchboard_audit_rows_written_total 2"),
+            "{text}"
+        );
+    }
+}
