@@ -25,6 +25,9 @@ pub enum AppError {
     /// The store could not be opened.
     #[error(transparent)]
     Storage(#[from] storage::StoreError),
+    /// The audit pseudonym key could not be read or made.
+    #[error(transparent)]
+    Pseudonym(#[from] crate::telemetry::pseudonym::PseudonymError),
 }
 
 /// Compiles templates and builds the pipeline (enough for `switchboard call`).
@@ -48,6 +51,7 @@ pub async fn engine(
     let project = Arc::new(project);
     let (templates, pipeline) = pipeline(project.clone())?;
     let store = storage::open(&project.storage, data_dir).await?;
+    crate::telemetry::start(&project, &pipeline, data_dir).await?;
     let engine = Arc::new(Engine::new(
         project.clone(),
         templates.clone(),

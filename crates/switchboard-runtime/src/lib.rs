@@ -7,5 +7,6 @@ pub mod pipeline;
 pub mod platforms;
 pub mod server;
 pub mod storage;
+pub mod telemetry;
 pub mod template;
 pub mod webhooks;

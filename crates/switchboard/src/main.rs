@@ -14,7 +14,7 @@ use std::process::ExitCode;
 #[command(name = "switchboard", version, about, long_about = None)]
 struct Cli {
     /// Log format: text or json.
-    #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"])]
+    #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"], env = "SWITCHBOARD_LOG_FORMAT")]
     log_format: String,
     #[command(subcommand)]
     command: Command,
@@ -38,6 +38,10 @@ enum Command {
     Eval(cmd::eval::Args),
     /// Scaffold a new project.
     Init(cmd::init::Args),
+    /// Read or purge the audit trail: `audit export` writes JSON lines, `audit purge` applies
+    /// the retention now.
+    #[command(subcommand)]
+    Audit(cmd::audit::Command),
 }
 
 /// Where a project file is, shared by the commands that load one.
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
             Command::DemoBackend(a) => cmd::demo_backend::run(a).await,
             Command::Serve(a) => cmd::serve::run(a).await,
             Command::Chat(a) => cmd::chat::run(a).await,
+            Command::Audit(a) => cmd::audit::run(a).await,
             Command::Check(a) => cmd::check::run(a),
             Command::Call(a) => cmd::call::run(a).await,
             Command::Eval(a) => cmd::eval::run(a),

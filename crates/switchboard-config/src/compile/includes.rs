@@ -22,6 +22,7 @@ pub(crate) struct Merged {
     pub inbound: Option<Spanned<crate::raw::RawInbound>>,
     pub webhooks: IndexMap<Spanned<String>, RawWebhookSource>,
     pub pollers: IndexMap<Spanned<String>, RawPoller>,
+    pub telemetry: Option<Spanned<crate::raw::RawTelemetry>>,
     pub connectors: IndexMap<String, (Spanned<String>, RawConnector)>,
     pub entities: IndexMap<String, (Spanned<String>, RawEntity)>,
     pub intents: IndexMap<String, (Spanned<String>, RawIntent)>,
@@ -78,6 +79,9 @@ fn read(
     }
     if project.rasa.is_some() {
         merged.rasa = project.rasa;
+    }
+    if project.telemetry.is_some() {
+        merged.telemetry = project.telemetry;
     }
     if project.dialogflow.is_some() {
         merged.dialogflow = project.dialogflow;

@@ -20,6 +20,7 @@ mod reply;
 mod response;
 mod secrets;
 mod settings;
+mod telemetry;
 mod templates;
 mod webhooks;
 
@@ -172,6 +173,7 @@ pub(crate) fn load(
     let inbound = inbound::inbound(&mut ctx, merged.inbound.as_ref());
     let webhooks = webhooks::sources(&mut ctx, &known, &merged.webhooks);
     let pollers = pollers::pollers(&mut ctx, &known, &connectors, &webhooks, &merged.pollers);
+    let telemetry = telemetry::telemetry(&mut ctx, merged.telemetry.as_ref(), &connectors);
 
     let mut diags = ctx.diags;
     diags.sort();
@@ -190,6 +192,7 @@ pub(crate) fn load(
         inbound,
         webhooks,
         pollers,
+        telemetry,
     };
     Ok((project, diags))
 }

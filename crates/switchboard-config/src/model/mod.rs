@@ -12,6 +12,7 @@ mod outcome;
 mod platforms;
 mod policy;
 mod pollers;
+mod telemetry;
 mod value_template;
 mod webhooks;
 
@@ -38,6 +39,10 @@ pub use policy::{
     OperationPolicy, RateLimitPolicy, RetryPolicy,
 };
 pub use pollers::Poller;
+pub use telemetry::{
+    AuditSettings, ConnectorTelemetry, DEFAULT_AUDIT_RETENTION, HealthCheck, Objectives,
+    RedactSettings, TelemetrySettings,
+};
 pub use value_template::{Expression, Template, ValueTemplate};
 pub use webhooks::{FieldRef, HmacSpec, SignatureEncoding, Verify, WebhookRoute, WebhookSource};
 
@@ -69,6 +74,8 @@ pub struct Project {
     pub webhooks: IndexMap<String, WebhookSource>,
     /// Pollers by name, in file order.
     pub pollers: IndexMap<String, Poller>,
+    /// Audit, redaction, health checks and objectives.
+    pub telemetry: TelemetrySettings,
 }
 
 impl Project {

@@ -265,7 +265,7 @@ impl JsonSchema for RawValue {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawDuration(pub Duration);
 
-/// Parses `200ms`, `2s`, `1.5s`, `5m`, `1h`; the error is a full sentence.
+/// Parses `200ms`, `2s`, `1.5s`, `5m`, `1h`, `30d`; the error is a full sentence.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     let unit_at = t
@@ -284,7 +284,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "s" => 1.0,
         "m" => 60.0,
         "h" => 3600.0,
-        _ => return Err(format!("{} (units: ms, s, m, h)", bad())),
+        "d" => 86_400.0,
+        _ => return Err(format!("{} (units: ms, s, m, h, d)", bad())),
     };
     let secs = n * factor;
     if !secs.is_finite() || secs > 1.0e9 {
@@ -308,9 +309,9 @@ impl JsonSchema for RawDuration {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A duration: a number and a unit (`ms`, `s`, `m`, `h`), such as `200ms`, `2s`, `1.5s`, `5m` or `1h`.",
+            "description": "A duration: a number and a unit (`ms`, `s`, `m`, `h`, `d`), such as `200ms`, `2s`, `1.5s`, `5m`, `1h` or `30d`.",
             "type": "string",
-            "pattern": "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)$"
+            "pattern": "^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)$"
         })
     }
 }

@@ -17,6 +17,7 @@ mod policy;
 mod pollers;
 mod project;
 mod webhooks;
+mod telemetry;
 
 pub use auth::{
     RawAuth, RawClientAuth, RawHmacAlgorithm, RawHmacEncoding, RawJwtAlgorithm, RawKeyLocation,
@@ -43,6 +44,9 @@ pub use policy::{
 pub use pollers::RawPoller;
 pub use project::{INCLUDED_KEYS, RawBot, RawProject, RawStorage, TOP_KEYS};
 pub use webhooks::{RawVerify, RawWebhookRoute, RawWebhookSource};
+pub use telemetry::{
+    RawAudit, RawConnectorTelemetry, RawHealthCheck, RawObjectives, RawRedact, RawTelemetry,
+};
 
 use crate::suggest;
 use de::{DeError, from_node, pos_of, scalar_pos};
@@ -147,6 +151,7 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
                     }
                 }
             }
+            "telemetry" => project.telemetry = reader.item(node, kpos, "telemetry"),
             "include" => project.include = reader.item(node, kpos, "include").unwrap_or_default(),
             "connectors" => {
                 for (name, cnode) in reader.entries(node, "connectors") {

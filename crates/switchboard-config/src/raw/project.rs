@@ -3,7 +3,7 @@
 use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
 use super::{
     RawConnector, RawDialogflow, RawEntity, RawInbound, RawIntent, RawPoller, RawRasa,
-    RawWebhookSource,
+    RawTelemetry, RawWebhookSource,
 };
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -22,6 +22,7 @@ pub const TOP_KEYS: &[&str] = &[
     "inbound",
     "webhooks",
     "pollers",
+    "telemetry",
 ];
 
 /// The keys an included file may have.
@@ -70,6 +71,9 @@ pub struct RawProject {
     /// like webhook events. Main file only. Default: none.
     #[serde(default)]
     pub pollers: IndexMap<Spanned<String>, RawPoller>,
+    /// Observability: the audit trail, redaction, health checks and objectives. Main file
+    /// only. Default: audit on (30 days), built-in redaction, no health checks.
+    pub telemetry: Option<Spanned<RawTelemetry>>,
 }
 
 /// Bot-wide settings.

@@ -776,3 +776,50 @@ pollers:
         user: $.item.customer_id
         message: "Your order {{ event.key }} is now {{ event.item.status }}."
 "##;
+
+pub const TELEMETRY_INTRO: &str = r##"
+Metrics (`GET /metrics`), the dashboard (`/dashboard`) and the audit trail work without any
+settings; `telemetry:` tunes them. The audit trail has a row for every upstream attempt with a
+pseudonymous user id (a keyed hash), the path template (never values), status, outcome,
+latency and attempt number; `switchboard audit export` and `GET /v1/admin/audit` read it.
+docs/telemetry.md lists every metric and log event.
+"##;
+
+pub const TELEMETRY: &str = r##"
+# project
+connectors:
+  store:
+    base_url: https://api.example.com/v1/
+    operations:
+      ping: { path: /health }
+telemetry:
+  audit: { retention: 90d, pseudonym_key: "${env:SWITCHBOARD_AUDIT_KEY}" }
+  redact: { keys: [national_id], json_paths: ["$.customer.address"] }
+  connectors:
+    store:
+      health_check: { operation: ping, every: 30s }
+      objectives: { availability: 99.5, p95_latency: 800ms }
+"##;
+
+pub const TELEMETRY_AUDIT: &str = r##"
+telemetry:
+  audit:
+    enabled: true
+    retention: 30d
+    queue: 10000
+"##;
+
+pub const TELEMETRY_REDACT: &str = r##"
+telemetry:
+  redact:
+    keys: [national_id, date_of_birth]
+    json_paths: ["$.customer.address", "$.items[*].note"]
+"##;
+
+pub const TELEMETRY_CONNECTORS: &str = r##"
+telemetry:
+  connectors:
+    store:
+      health_check: { operation: list_products, every: 1m }
+      objectives: { availability: 99.9, p95_latency: 500ms }
+"##;

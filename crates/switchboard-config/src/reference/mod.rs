@@ -9,11 +9,12 @@ mod render;
 use render::Renderer;
 
 use crate::raw::{
-    RawAlerts, RawAuth, RawBot, RawCache, RawCircuitBreaker, RawConnector, RawDialogflow,
-    RawEntity, RawInbound, RawInboundAuth, RawInboundJwt, RawInboundKey, RawInboundLimit,
-    RawInboundLimits, RawInputSpec, RawIntent, RawOperation, RawPoller, RawProject, RawRasa,
-    RawRasaAction, RawRateLimit, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep,
-    RawStorage, RawVerify, RawWebhookRoute, RawWebhookSource,
+    RawAlerts, RawAudit, RawAuth, RawBot, RawCache, RawCircuitBreaker, RawConnector,
+    RawConnectorTelemetry, RawDialogflow, RawEntity, RawHealthCheck, RawInbound, RawInboundAuth,
+    RawInboundJwt, RawInboundKey, RawInboundLimit, RawInboundLimits, RawInputSpec, RawIntent,
+    RawObjectives, RawOperation, RawPoller, RawProject, RawRasa, RawRasaAction, RawRateLimit,
+    RawRedact, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep, RawStorage,
+    RawTelemetry, RawVerify, RawWebhookRoute, RawWebhookSource,
 };
 use serde_json::Value;
 use std::fmt::Write;
@@ -216,6 +217,48 @@ fn sections() -> Vec<Section> {
             keys: Keys::Struct(keys::<RawDialogflow>(None)),
             intro: ex::DIALOGFLOW_INTRO,
             example: ex::DIALOGFLOW,
+        },
+        Section {
+            title: "telemetry",
+            def: Some("Telemetry"),
+            keys: Keys::Struct(keys::<RawTelemetry>(None)),
+            intro: ex::TELEMETRY_INTRO,
+            example: ex::TELEMETRY,
+        },
+        Section {
+            title: "telemetry audit",
+            def: Some("Audit"),
+            keys: Keys::Struct(keys::<RawAudit>(None)),
+            intro: "",
+            example: ex::TELEMETRY_AUDIT,
+        },
+        Section {
+            title: "telemetry redact",
+            def: Some("Redact"),
+            keys: Keys::Struct(keys::<RawRedact>(None)),
+            intro: "",
+            example: ex::TELEMETRY_REDACT,
+        },
+        Section {
+            title: "telemetry connectors",
+            def: Some("ConnectorTelemetry"),
+            keys: Keys::Struct(keys::<RawConnectorTelemetry>(None)),
+            intro: "",
+            example: ex::TELEMETRY_CONNECTORS,
+        },
+        Section {
+            title: "health_check",
+            def: Some("HealthCheck"),
+            keys: Keys::Struct(keys::<RawHealthCheck>(None)),
+            intro: "",
+            example: "",
+        },
+        Section {
+            title: "objectives",
+            def: Some("Objectives"),
+            keys: Keys::Struct(keys::<RawObjectives>(None)),
+            intro: "",
+            example: "",
         },
         Section {
             title: "platform auth",

@@ -18,6 +18,8 @@ pub struct Outcome {
     pub replies: Vec<String>,
     pub intent: Option<IntentInfo>,
     pub calls: Vec<CallRecord>,
+    /// Whether the fallback reply was said (no intent understood).
+    pub fallback: bool,
 }
 
 /// One turn in progress.
@@ -47,6 +49,7 @@ impl<'a> Turn<'a> {
             started,
             turn_id: uuid::Uuid::new_v4().to_string(),
             out: Outcome {
+                fallback: false,
                 replies: Vec::new(),
                 intent: None,
                 calls: Vec::new(),
@@ -242,6 +245,8 @@ impl<'a> Turn<'a> {
         let call_ctx = CallContext {
             deadline: self.started + budget,
             user_id: Some(self.conv.user_id.clone()),
+            // Every call of the turn joins one trace: the turn id's 128 bits.
+            trace_id: Some(self.turn_id.replace('-', "")),
         };
         let ran = respond::run_intent(
             &self.engine.pipeline,
@@ -312,6 +317,7 @@ impl<'a> Turn<'a> {
     }
 
     fn fallback(&mut self) {
+        self.out.fallback = true;
         let fallback = self.engine.project.bot.fallback.clone();
         let text = self.render(&fallback);
         self.say(&text);

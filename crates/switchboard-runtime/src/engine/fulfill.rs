@@ -131,6 +131,7 @@ impl Engine {
         let call_ctx = CallContext {
             deadline: started + req.deadline,
             user_id: Some(req.user_id.clone()),
+            trace_id: Some(uuid::Uuid::new_v4().simple().to_string()),
         };
         let ran = respond::run_intent(
             &self.pipeline,

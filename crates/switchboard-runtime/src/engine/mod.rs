@@ -266,9 +266,14 @@ impl Engine {
 
         let lock = self.lock_for(&conversation_id);
         let guard = lock.lock().await;
-        let result = self
-            .turn_locked(user_id, &text, conversation_id.clone(), started)
-            .await;
+        // Every log line of the turn carries its conversation id (and, from the server's
+        // span, the request id).
+        let span = tracing::info_span!("turn", conversation_id = %conversation_id);
+        let result = tracing::Instrument::instrument(
+            self.turn_locked(user_id, &text, conversation_id.clone(), started),
+            span,
+        )
+        .await;
         drop(guard);
         self.release(&conversation_id, lock);
         result
@@ -323,6 +328,21 @@ impl Engine {
         }
         conv.updated_at = chrono::Utc::now();
         self.store.save(&mut conv).await?;
+        let intent = outcome.intent.as_ref().map(|i| i.name.as_str());
+        crate::telemetry::metrics::TurnTaken {
+            intent,
+            fallback: outcome.fallback,
+            latency: started.elapsed(),
+        }
+        .emit(self.pipeline.telemetry());
+        crate::telemetry::events::TurnEvent {
+            conversation_id: &conv.id,
+            intent,
+            fallback: outcome.fallback,
+            calls: outcome.calls.len(),
+            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+        }
+        .emit();
 
         Ok(TurnResponse {
             conversation_id: conv.id.clone(),

@@ -15,6 +15,7 @@ pub mod breaker;
 pub mod cache;
 pub mod classify;
 pub mod encode;
+pub mod observe;
 pub mod rate_limit;
 pub mod request;
 pub mod response;
@@ -22,6 +23,9 @@ pub mod retry;
 pub mod ssrf;
 pub mod transport;
 
+use crate::telemetry::Telemetry;
+use crate::telemetry::events::UpstreamCallEvent;
+use crate::telemetry::metrics::{BreakerStateGauge, InFlight, RateLimitStats, UpstreamCall};
 use crate::template::{TemplateError, Templates};
 use response::CompiledResponse;
 use serde::Serialize;
@@ -137,6 +141,9 @@ pub struct CallContext {
     pub deadline: Instant,
     /// The user on whose behalf the call is made, if any.
     pub user_id: Option<String>,
+    /// The W3C trace id (32 hex digits) the call belongs to, such as its chat turn's; `None`
+    /// starts a trace per call.
+    pub trace_id: Option<String>,
 }
 
 impl CallContext {
@@ -145,6 +152,7 @@ impl CallContext {
         CallContext {
             deadline: Instant::now() + budget,
             user_id: None,
+            trace_id: None,
         }
     }
 }
@@ -167,6 +175,7 @@ pub struct AttemptPolicy {
 
 struct OperationRuntime {
     response: CompiledResponse,
+    metrics: crate::telemetry::metrics::OpMetrics,
     policy: Arc<AttemptPolicy>,
     cache: Option<cache::OpCache>,
 }
@@ -185,6 +194,16 @@ pub struct Pipeline {
     alerts: HashMap<String, alerts::AlertState>,
     /// The pipeline itself, for alerts sent in the background (set by [`Pipeline::enable_alerts`]).
     this: std::sync::OnceLock<std::sync::Weak<Pipeline>>,
+    /// Metrics of this pipeline's calls.
+    telemetry: Arc<Telemetry>,
+    /// The audit trail, when enabled (set by [`Pipeline::enable_audit`]).
+    audit: std::sync::OnceLock<observe::AuditHooks>,
+    /// Every distinct limiter with its name (connector, or `connector.operation`).
+    limiters: Vec<(String, Arc<rate_limit::Limiter>)>,
+    /// Operations whose deprecation has been announced (one alert each).
+    deprecations: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The last hour of calls, for the dashboard.
+    recent: observe::Recent,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -222,7 +241,9 @@ impl Pipeline {
         project: Arc<Project>,
         templates: Arc<Templates>,
     ) -> Result<Pipeline, PipelineError> {
+        let telemetry = Arc::new(Telemetry::new());
         let mut connectors = HashMap::new();
+        let mut limiters = Vec::new();
         for (name, c) in &project.connectors {
             let base = reqwest::Url::parse(&c.base_url).map_err(|e| PipelineError::Client {
                 connector: name.clone(),
@@ -246,6 +267,9 @@ impl Pipeline {
                 .rate_limit
                 .as_ref()
                 .map(|r| Arc::new(rate_limit::Limiter::new(r)));
+            if let Some(l) = &shared_limiter {
+                limiters.push((name.clone(), l.clone()));
+            }
             let service = tower::ServiceBuilder::new()
                 .layer(retry::layer(budget))
                 .layer(breaker::BreakerLayer)
@@ -269,10 +293,21 @@ impl Pipeline {
                         reason,
                     }
                 })?;
-                operations.insert(
-                    op_name.clone(),
-                    operation_runtime(c, op, response, &shared_breaker, shared_limiter.as_ref()),
+                let metrics = crate::telemetry::metrics::OpMetrics::new(&telemetry, name, op_name);
+                let rt = operation_runtime(
+                    c,
+                    op,
+                    response,
+                    metrics,
+                    &shared_breaker,
+                    shared_limiter.as_ref(),
                 );
+                if op.policy.rate_limit.is_some()
+                    && let Some(l) = &rt.policy.limiter
+                {
+                    limiters.push((format!("{name}.{op_name}"), l.clone()));
+                }
+                operations.insert(op_name.clone(), rt);
             }
             connectors.insert(
                 name.clone(),
@@ -296,7 +331,61 @@ impl Pipeline {
             connectors,
             alerts,
             this: std::sync::OnceLock::new(),
+            telemetry,
+            audit: std::sync::OnceLock::new(),
+            limiters,
+            deprecations: std::sync::Mutex::new(std::collections::HashSet::new()),
+            recent: observe::Recent::default(),
         })
+    }
+
+    /// This pipeline's metrics.
+    pub fn telemetry(&self) -> &Arc<Telemetry> {
+        &self.telemetry
+    }
+
+    /// Starts writing an audit row for every attempt. Once only; later calls are ignored.
+    pub fn enable_audit(&self, hooks: observe::AuditHooks) {
+        let _ = self.audit.set(hooks);
+    }
+
+    /// The audit trail's hooks, when enabled.
+    pub fn audit(&self) -> Option<&observe::AuditHooks> {
+        self.audit.get()
+    }
+
+    /// The last hour of calls and the last failures, for the dashboard.
+    pub fn recent(&self) -> &observe::Recent {
+        &self.recent
+    }
+
+    /// Copies the state kept outside the recorder (breakers, limiters) into gauges and
+    /// counters, then renders every metric as Prometheus text.
+    pub fn render_metrics(&self) -> String {
+        for (name, state) in self.breaker_states() {
+            let value = match state {
+                breaker::BreakerState::Closed => 0.0,
+                breaker::BreakerState::HalfOpen => 1.0,
+                breaker::BreakerState::Open => 2.0,
+            };
+            BreakerStateGauge {
+                breaker: &name,
+                value,
+            }
+            .emit(&self.telemetry);
+        }
+        for (name, l) in &self.limiters {
+            let s = l.stats();
+            RateLimitStats {
+                limiter: name,
+                waits: s.waits,
+                waited: s.waited,
+                refused: s.refused,
+                queue: s.queue,
+            }
+            .emit(&self.telemetry);
+        }
+        self.telemetry.render()
     }
 
     /// Lets the pipeline send connector alerts in the background (it needs a handle on
@@ -355,6 +444,26 @@ impl Pipeline {
         args: &Map<String, Value>,
         ctx: &CallContext,
     ) -> Result<CallRecord, CallError> {
+        self.call_with(op_ref, args, ctx, true).await
+    }
+
+    /// [`Pipeline::call`] past the cache: health checks must reach the upstream.
+    pub async fn call_fresh(
+        &self,
+        op_ref: &OperationRef,
+        args: &Map<String, Value>,
+        ctx: &CallContext,
+    ) -> Result<CallRecord, CallError> {
+        self.call_with(op_ref, args, ctx, false).await
+    }
+
+    async fn call_with(
+        &self,
+        op_ref: &OperationRef,
+        args: &Map<String, Value>,
+        ctx: &CallContext,
+        use_cache: bool,
+    ) -> Result<CallRecord, CallError> {
         let unknown = || CallError::UnknownOperation(op_ref.to_string());
         let connector = self
             .project
@@ -374,7 +483,8 @@ impl Pipeline {
         let inputs = Self::validate_inputs(op, args)?;
         let request = request::build(connector, op, &inputs, &self.templates)?;
         let started = Instant::now();
-        let mut record = match &op_rt.cache {
+        let in_flight = InFlight::start(&op_rt.metrics);
+        let mut record = match op_rt.cache.as_ref().filter(|_| use_cache) {
             Some(c) => {
                 let key = cache::key(&request, &c.headers, c.policy.scope, ctx.user_id.as_deref());
                 c.get_or_load(key, self.send(runtime, op_rt, connector, op, request, ctx))
@@ -383,6 +493,22 @@ impl Pipeline {
             None => self.send(runtime, op_rt, connector, op, request, ctx).await,
         };
         record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        drop(in_flight);
+        UpstreamCall {
+            outcome: record.outcome,
+            latency: started.elapsed(),
+            attempts: record.attempts,
+            cached: record.cached,
+            stale: record.stale,
+            cache_enabled: op_rt.cache.is_some(),
+        }
+        .emit(&op_rt.metrics);
+        self.recent.note(&op_ref.connector, &record);
+        if record.cached
+            && let Some(hooks) = self.audit.get()
+        {
+            observe::cached_row(hooks, op, &record, ctx.user_id.as_deref());
+        }
         if !record.cached
             && record.reason.is_none()
             && let Some(state) = self.alerts.get(&op_ref.connector)
@@ -433,6 +559,18 @@ impl Pipeline {
                 .idempotency_key
                 .as_ref()
                 .is_some_and(|h| request.headers.contains_key(h.as_str()));
+        let trace = match &ctx.trace_id {
+            Some(id) => observe::TraceContext::within(id),
+            None => observe::TraceContext::new(),
+        };
+        request.headers.insert(
+            http::HeaderName::from_static("traceparent"),
+            trace.header.clone(),
+        );
+        let log = self
+            .audit
+            .get()
+            .map(|_| Arc::new(std::sync::Mutex::new(Vec::new())));
         let started = Instant::now();
         let sent = Arc::new(AtomicU32::new(0));
         let attempt = Attempt {
@@ -445,8 +583,10 @@ impl Pipeline {
             sent: sent.clone(),
             policy: op_rt.policy.clone(),
             user_id: ctx.user_id.as_deref().map(Arc::from),
+            log: log.clone(),
         };
         let result = runtime.service.clone().oneshot(attempt).await;
+        let headers = result.as_ref().ok().map(|r| r.headers.clone());
         let mut record = interpret(
             op.reference().to_string(),
             result,
@@ -455,7 +595,39 @@ impl Pipeline {
         );
         record.attempts = sent.load(Ordering::Relaxed);
         record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        log_call(&record, op);
+        if let Some(text) = observe::api_changes(
+            &self.telemetry,
+            &self.deprecations,
+            op,
+            headers.as_ref(),
+            &record,
+        ) && let Some(state) = self.alerts.get(&op.connector)
+        {
+            self.notify(&op.connector, &state.policy.call, text, "deprecated");
+        }
+        if let (Some(hooks), Some(log)) = (self.audit.get(), log) {
+            let attempts = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
+            observe::attempt_rows(
+                hooks,
+                op,
+                &record,
+                ctx.user_id.as_deref(),
+                &trace.trace_id,
+                attempts,
+            );
+        }
+        UpstreamCallEvent {
+            operation: &record.operation,
+            method: op.method.as_str(),
+            path: &op.path.source,
+            outcome: record.outcome,
+            status: record.status,
+            latency_ms: record.latency_ms,
+            attempts: record.attempts,
+            reason: record.reason,
+            trace_id: &trace.trace_id,
+        }
+        .emit();
         record
     }
 
@@ -474,6 +646,19 @@ impl Pipeline {
             ),
         };
         tracing::warn!(target: "switchboard::alert", connector, state, "connector alert");
+        self.notify(connector, call, text, state);
+    }
+
+    /// Sends an alert about a connector through its `alerts` operation, in the background;
+    /// without one, the alert is only logged.
+    pub(crate) fn alert(&self, connector: &str, text: String, state: &str) {
+        if let Some(a) = self.alerts.get(connector) {
+            self.notify(connector, &a.policy.call, text, state);
+        }
+    }
+
+    /// Sends an alert's text through the alert operation, in the background.
+    fn notify(&self, connector: &str, call: &OperationRef, text: String, state: &str) {
         let Some(op) = self.project.operation(call) else {
             return;
         };
@@ -525,6 +710,7 @@ fn operation_runtime(
     c: &Connector,
     op: &Operation,
     response: CompiledResponse,
+    metrics: crate::telemetry::metrics::OpMetrics,
     shared_breaker: &Arc<breaker::Breaker>,
     shared_limiter: Option<&Arc<rate_limit::Limiter>>,
 ) -> OperationRuntime {
@@ -548,6 +734,7 @@ fn operation_runtime(
         .map(|policy| cache::OpCache::new(policy, op.headers.keys().cloned().collect()));
     OperationRuntime {
         response,
+        metrics,
         policy: Arc::new(AttemptPolicy {
             retry: op.policy.retry.clone(),
             breaker,
@@ -653,30 +840,4 @@ pub(crate) fn closest<'a>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c.as_str())
-}
-
-/// One log line per call: failures at info, successes at debug, so a busy bot's log shows
-/// what went wrong without paying for a line per healthy call.
-fn log_call(record: &CallRecord, op: &Operation) {
-    macro_rules! emit {
-        ($level:ident) => {
-            tracing::$level!(
-                target: "switchboard::upstream",
-                operation = %record.operation,
-                method = op.method.as_str(),
-                path = %op.path.source,
-                outcome = %record.outcome,
-                status = record.status,
-                latency_ms = record.latency_ms,
-                attempts = record.attempts,
-                reason = record.reason,
-                "upstream call"
-            )
-        };
-    }
-    if record.is_ok() {
-        emit!(debug);
-    } else {
-        emit!(info);
-    }
 }

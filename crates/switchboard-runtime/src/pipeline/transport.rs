@@ -71,6 +71,22 @@ pub struct Attempt {
     pub policy: Arc<AttemptPolicy>,
     /// The user on whose behalf the call is made, for per-user credentials (JWT claims).
     pub user_id: Option<Arc<str>>,
+    /// Where each attempt that reaches the network notes its result, for the audit trail
+    /// (absent when auditing is off).
+    pub log: Option<Arc<std::sync::Mutex<Vec<AttemptLog>>>>,
+}
+
+/// One attempt's result as the audit trail records it.
+#[derive(Debug, Clone)]
+pub struct AttemptLog {
+    /// Which attempt, from 1.
+    pub number: u32,
+    /// The status, when a response arrived.
+    pub status: Option<u16>,
+    /// How long the attempt took.
+    pub latency: Duration,
+    /// The failure, when no response arrived.
+    pub error: Option<TransportError>,
 }
 
 impl Attempt {
@@ -101,7 +117,9 @@ impl HttpTransport {
         if budget.is_zero() {
             return Err(TransportError::Timeout(budget));
         }
-        attempt.sent.fetch_add(1, Ordering::Relaxed);
+        let number = attempt.sent.fetch_add(1, Ordering::Relaxed) + 1;
+        let started = Instant::now();
+        let log = attempt.log;
         let req = attempt.request;
         let mut builder = client
             .request(req.method, req.url)
@@ -134,10 +152,20 @@ impl HttpTransport {
         };
         // reqwest's timeout covers the body too; this outer bound guards against any path
         // where it would not.
-        match tokio::time::timeout_at(deadline, work).await {
+        let result = match tokio::time::timeout_at(deadline, work).await {
             Ok(result) => result,
             Err(_) => Err(TransportError::Timeout(budget)),
+        };
+        if let Some(log) = log {
+            let entry = AttemptLog {
+                number,
+                status: result.as_ref().ok().map(|r| r.status),
+                latency: started.elapsed(),
+                error: result.as_ref().err().cloned(),
+            };
+            log.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
         }
+        result
     }
 }
 

@@ -4,10 +4,13 @@
 //! every request gets an `x-request-id` that appears on its log lines, a panic becomes a
 //! 500, and shutdown lets turns in flight finish.
 
+pub mod admin;
 pub mod chat;
+pub mod dashboard;
 pub mod error;
 pub mod health;
 pub mod inbound;
+pub mod metrics;
 pub mod web;
 
 use crate::engine::Engine;
@@ -46,6 +49,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/conversations/{id}", get(chat::conversation))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/dashboard", get(dashboard::page))
+        .nest("/v1/admin", admin::admin_routes())
         .merge(crate::platforms::routes(state.engine.project()))
         .merge(crate::webhooks::routes())
         .fallback(|| async { error::ApiError::not_found("no such route") });

@@ -2,6 +2,7 @@
 //! several instances. Both pass the same test suite.
 
 pub mod inbox;
+pub mod audit;
 mod postgres;
 mod sql;
 mod sqlite;

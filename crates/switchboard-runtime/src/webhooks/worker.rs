@@ -189,10 +189,8 @@ async fn route(
     base.insert("event".into(), event);
     base.insert("source".into(), Value::String(e.source.clone()));
     base.insert("user".into(), json!({ "id": user }));
-    let call_ctx = CallContext {
-        deadline: tokio::time::Instant::now() + w.project.bot.turn_deadline,
-        user_id: Some(user.clone()),
-    };
+    let mut call_ctx = CallContext::with_budget(w.project.bot.turn_deadline);
+    call_ctx.user_id = Some(user.clone());
     let intent = &route.intent;
     let executed = execute::run(intent, &w.pipeline, &w.templates, &base, &call_ctx).await;
     if let Some(f) = &executed.failure {

@@ -62,6 +62,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!(
         "  chat API:      curl -s http://{addr}/v1/chat -d '{{\"user_id\":\"u1\",\"text\":\"where is my order 1001?\"}}' -H 'content-type: application/json'"
     );
+    println!("  dashboard:     http://{addr}/dashboard (metrics at http://{addr}/metrics)");
     println!(
         "  demo backend:  http://{backend_addr}/api/v2 (X-Api-Key: demo-key), stats at http://{backend_addr}/admin/stats"
     );

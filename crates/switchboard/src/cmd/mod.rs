@@ -1,5 +1,6 @@
 //! One module per subcommand, plus the project loading they share.
 
+pub mod audit;
 pub mod call;
 pub mod chat;
 pub mod check;

@@ -52,6 +52,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "Switchboard is serving {} on http://{addr}/ (chat API: POST http://{addr}/v1/chat)",
         args.project.config.display()
     );
+    let pipeline = engine.pipeline().clone();
     server::serve(listener, AppState { engine }, super::shutdown_signal()).await?;
+    // Audit rows of the last requests are still queued: write them before exiting.
+    if let Some(audit) = pipeline.audit() {
+        audit.sink.flush().await;
+    }
     Ok(exit::OK)
 }

@@ -6,6 +6,7 @@ use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use switchboard_config::model::RateLimitPolicy;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -17,6 +18,45 @@ pub struct Limiter {
     rate: DefaultDirectRateLimiter,
     concurrency: Option<Arc<Semaphore>>,
     max_wait: Duration,
+    stats: Stats,
+}
+
+/// What the limiter did, counted with atomics (read when metrics are rendered).
+#[derive(Debug, Default)]
+struct Stats {
+    waits: AtomicU64,
+    waited_micros: AtomicU64,
+    refused: AtomicU64,
+    queue: AtomicU64,
+}
+
+/// A copy of a limiter's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LimiterStats {
+    /// Attempts that had to wait.
+    pub waits: u64,
+    /// Total time waited.
+    pub waited: Duration,
+    /// Attempts refused.
+    pub refused: u64,
+    /// Attempts waiting now.
+    pub queue: u64,
+}
+
+/// Counts a waiter while it waits.
+struct Queued<'a>(&'a Stats);
+
+impl<'a> Queued<'a> {
+    fn new(stats: &'a Stats) -> Queued<'a> {
+        stats.queue.fetch_add(1, Ordering::Relaxed);
+        Queued(stats)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.queue.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Limiter {
@@ -33,12 +73,45 @@ impl Limiter {
                 .concurrency
                 .map(|n| Arc::new(Semaphore::new(n as usize))),
             max_wait: policy.max_wait,
+            stats: Stats::default(),
         }
+    }
+
+    /// The limiter's counters so far.
+    pub fn stats(&self) -> LimiterStats {
+        LimiterStats {
+            waits: self.stats.waits.load(Ordering::Relaxed),
+            waited: Duration::from_micros(self.stats.waited_micros.load(Ordering::Relaxed)),
+            refused: self.stats.refused.load(Ordering::Relaxed),
+            queue: self.stats.queue.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Waits for a turn, counting waits, refusals and the queue.
+    pub async fn acquire(
+        &self,
+        deadline: Instant,
+    ) -> Result<Option<OwnedSemaphorePermit>, TransportError> {
+        let started = Instant::now();
+        let queued = Queued::new(&self.stats);
+        let result = self.acquire_inner(deadline).await;
+        drop(queued);
+        let waited = started.elapsed();
+        if result.is_err() {
+            self.stats.refused.fetch_add(1, Ordering::Relaxed);
+        } else if waited >= Duration::from_millis(1) {
+            self.stats.waits.fetch_add(1, Ordering::Relaxed);
+            self.stats.waited_micros.fetch_add(
+                u64::try_from(waited.as_micros()).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
+        }
+        result
     }
 
     /// Waits for a turn: a GCRA cell, then a concurrency slot (held by the returned permit
     /// until the attempt ends). Refused when the wait would pass `max_wait` or `deadline`.
-    pub async fn acquire(
+    async fn acquire_inner(
         &self,
         deadline: Instant,
     ) -> Result<Option<OwnedSemaphorePermit>, TransportError> {

@@ -4,7 +4,7 @@
 
 mod limiter;
 
-pub use limiter::Limiter;
+pub use limiter::{Limiter, LimiterStats};
 
 use super::transport::{Attempt, RawResponse, TransportError};
 use std::future::Future;

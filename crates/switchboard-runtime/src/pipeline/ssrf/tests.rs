@@ -146,6 +146,7 @@ fn attempt(url: &str) -> Attempt {
         number: 1,
         repeatable: true,
         sent: Arc::new(AtomicU32::new(0)),
+        log: None,
         policy: Arc::new(AttemptPolicy {
             retry: Default::default(),
             breaker: None,

@@ -25,6 +25,7 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         "webhooks",
         include_str!("migrations/0101_webhooks.sql"),
     ),
+    (201, "audit", include_str!("migrations/0201_audit.sql")),
 ];
 
 /// Connections per instance; several instances share the server's `max_connections`.
@@ -69,6 +70,11 @@ impl PostgresStore {
             .await
             .map_err(|error| unavailable(&redactor, "cannot migrate PostgreSQL", &error))?;
         Ok(PostgresStore { pool, redactor })
+    }
+
+    /// The connection pool (the audit store shares the database).
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     async fn load(&self, id: &str) -> Result<Option<Conversation>, StoreError> {

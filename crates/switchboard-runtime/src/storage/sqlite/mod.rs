@@ -22,6 +22,7 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         "webhooks",
         include_str!("migrations/0101_webhooks.sql"),
     ),
+    (201, "audit", include_str!("migrations/0201_audit.sql")),
 ];
 
 /// SQLite allows one writer at a time; a few connections let reads proceed beside it (WAL).
@@ -83,6 +84,11 @@ impl SqliteStore {
             path: path.to_owned(),
             recent: moka::future::Cache::new(CACHED_CONVERSATIONS),
         })
+    }
+
+    /// The connection pool (the audit store shares the file).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
     async fn load(&self, id: &str) -> Result<Option<Conversation>, StoreError> {

@@ -1,0 +1,439 @@
+//! What the pipeline tells the outside about each call: metrics, the log line, audit rows
+//! (one per attempt), W3C trace context for the upstream, API change warnings (Deprecation,
+//! Sunset, schema drift), and the recent history the dashboard shows. Kept apart from the
+//! call path itself so that path stays readable.
+
+use super::transport::{AttemptLog, TransportError};
+use super::{CallRecord, classify};
+use crate::storage::audit::writer::AuditSink;
+use crate::storage::audit::{AuditKind, AuditRow};
+use crate::telemetry::Telemetry;
+use crate::telemetry::events::{DeprecationEvent, SchemaDriftEvent};
+use crate::telemetry::metrics::{DeprecationWarning, SchemaFailure};
+use crate::telemetry::pseudonym::Pseudonymizer;
+use crate::telemetry::redact::Redactor;
+use chrono::{DateTime, Utc};
+use http::HeaderMap;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use switchboard_config::model::{Operation, OutcomeKind};
+
+/// How the audit trail is written: the sink, the key for pseudonyms, the redaction policy.
+#[derive(Debug, Clone)]
+pub struct AuditHooks {
+    /// Where rows go.
+    pub sink: AuditSink,
+    /// User ids become pseudonyms.
+    pub pseudonyms: Pseudonymizer,
+    /// Applied to every free-text detail.
+    pub redactor: Arc<Redactor>,
+}
+
+impl AuditHooks {
+    /// Records an inbound webhook: `source` is the configured webhook's name, `event` its
+    /// event type (bounded by configuration), `path` the route template it arrived on,
+    /// `outcome` one of `received`, `verified`, `rejected`, `duplicated`, `delivered`,
+    /// `dead_lettered`; `detail` is redacted here.
+    #[allow(clippy::too_many_arguments)]
+    pub fn webhook_row(
+        &self,
+        source: &str,
+        event: &str,
+        path: &str,
+        status: Option<u16>,
+        outcome: &str,
+        latency: Duration,
+        attempt: u32,
+        user: Option<&str>,
+        detail: Option<&str>,
+    ) {
+        self.sink.record(AuditRow {
+            id: 0,
+            at: Utc::now(),
+            kind: AuditKind::Webhook,
+            user: user.map(|u| self.pseudonyms.pseudonym(u)),
+            connector: source.to_string(),
+            operation: event.to_string(),
+            method: "POST".to_string(),
+            path: path.to_string(),
+            status,
+            outcome: outcome.to_string(),
+            latency_ms: (latency.as_secs_f64() * 1_000_000.0).round() / 1000.0,
+            attempt,
+            cached: false,
+            trace_id: None,
+            detail: detail.map(|d| self.redactor.text(d).into_owned()),
+        });
+    }
+}
+
+/// A W3C trace context for one logical call: a fresh trace id and parent span id, sent as
+/// `traceparent` on every attempt so the upstream's logs can be joined with ours.
+#[derive(Debug, Clone)]
+pub struct TraceContext {
+    /// 32 hex digits.
+    pub trace_id: String,
+    /// The `traceparent` header value.
+    pub header: http::HeaderValue,
+}
+
+impl TraceContext {
+    /// A new sampled trace.
+    pub fn new() -> TraceContext {
+        let trace: u128 = rand::random::<u128>().max(1);
+        let span: u64 = rand::random::<u64>().max(1);
+        let trace_id = format!("{trace:032x}");
+        let header = http::HeaderValue::from_str(&format!("00-{trace_id}-{span:016x}-01"))
+            .expect("hex is a valid header value");
+        TraceContext { trace_id, header }
+    }
+}
+
+impl TraceContext {
+    /// A new span in an existing trace; a malformed id starts a new trace instead.
+    pub fn within(trace_id: &str) -> TraceContext {
+        let valid = trace_id.len() == 32
+            && trace_id
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            && trace_id.bytes().any(|b| b != b'0');
+        if !valid {
+            return TraceContext::new();
+        }
+        let span: u64 = rand::random::<u64>().max(1);
+        let header = http::HeaderValue::from_str(&format!("00-{trace_id}-{span:016x}-01"))
+            .expect("hex is a valid header value");
+        TraceContext {
+            trace_id: trace_id.to_string(),
+            header,
+        }
+    }
+}
+
+impl Default for TraceContext {
+    fn default() -> Self {
+        TraceContext::new()
+    }
+}
+
+/// The audit rows of one call sent through the stack: one per attempt that reached the
+/// network, or one with attempt 0 when nothing was sent (open circuit, full rate limit).
+pub(super) fn attempt_rows(
+    hooks: &AuditHooks,
+    op: &Operation,
+    record: &CallRecord,
+    user: Option<&str>,
+    trace_id: &str,
+    attempts: Vec<AttemptLog>,
+) {
+    let base =
+        |attempt: u32, status: Option<u16>, outcome: OutcomeKind, latency_ms: f64| AuditRow {
+            id: 0,
+            at: Utc::now(),
+            kind: AuditKind::Upstream,
+            user: user.map(|u| hooks.pseudonyms.pseudonym(u)),
+            connector: op.connector.clone(),
+            operation: op.name.clone(),
+            method: op.method.as_str().to_string(),
+            path: op.path.source.clone(),
+            status,
+            outcome: outcome.as_str().to_string(),
+            latency_ms: (latency_ms * 1000.0).round() / 1000.0,
+            attempt,
+            cached: false,
+            trace_id: Some(trace_id.to_string()),
+            detail: None,
+        };
+    if attempts.is_empty() {
+        let mut row = base(0, None, record.outcome, record.latency_ms);
+        row.detail = record
+            .reason
+            .map(str::to_string)
+            .or_else(|| detail(hooks, record));
+        hooks.sink.record(row);
+        return;
+    }
+    let last = attempts.len() - 1;
+    for (i, a) in attempts.into_iter().enumerate() {
+        let ms = a.latency.as_secs_f64() * 1000.0;
+        let mut row = if i == last {
+            // The last attempt's outcome is the call's (schema checks and Retry-After included).
+            let mut r = base(a.number, a.status, record.outcome, ms);
+            r.detail = detail(hooks, record);
+            r
+        } else {
+            let outcome = match (&a.error, a.status) {
+                (_, Some(s)) => classify::status(s),
+                (Some(TransportError::Timeout(_)), None) => OutcomeKind::Timeout,
+                _ => OutcomeKind::Unavailable,
+            };
+            base(a.number, a.status, outcome, ms)
+        };
+        if row.detail.is_none()
+            && let Some(e) = &a.error
+        {
+            row.detail = Some(hooks.redactor.text(&e.to_string()).into_owned());
+        }
+        hooks.sink.record(row);
+    }
+}
+
+/// The audit row of a call the cache answered.
+pub(super) fn cached_row(
+    hooks: &AuditHooks,
+    op: &Operation,
+    record: &CallRecord,
+    user: Option<&str>,
+) {
+    hooks.sink.record(AuditRow {
+        id: 0,
+        at: Utc::now(),
+        kind: AuditKind::Upstream,
+        user: user.map(|u| hooks.pseudonyms.pseudonym(u)),
+        connector: op.connector.clone(),
+        operation: op.name.clone(),
+        method: op.method.as_str().to_string(),
+        path: op.path.source.clone(),
+        status: record.status,
+        outcome: record.outcome.as_str().to_string(),
+        latency_ms: (record.latency_ms * 1000.0).round() / 1000.0,
+        attempt: 0,
+        cached: true,
+        trace_id: None,
+        detail: record.stale.then(|| "stale copy served".to_string()),
+    });
+}
+
+/// Longest excerpt of an upstream error body kept in an audit row, in characters.
+const ERROR_BODY_CHARS: usize = 300;
+
+/// A failure's words for the audit trail: schema failures keep only their path (the
+/// validator's message quotes the value); other failures are redacted, and an upstream's JSON
+/// error body (4xx, 5xx) follows, redacted (patterns, keys, `telemetry.redact.json_paths`)
+/// and cut to [`ERROR_BODY_CHARS`], since that is where a provider says why it refused.
+fn detail(hooks: &AuditHooks, record: &CallRecord) -> Option<String> {
+    let e = record.error.as_deref()?;
+    if let Some(path) = schema_path(e) {
+        return Some(format!("response breaks its schema at {path}"));
+    }
+    let mut out = hooks.redactor.text(e).into_owned();
+    if record.status.is_some_and(|s| s >= 400)
+        && let Some(body) = &record.body
+    {
+        let mut body = body.clone();
+        hooks.redactor.json(&mut body);
+        let text = body.to_string();
+        out.push_str(": ");
+        match text.char_indices().nth(ERROR_BODY_CHARS) {
+            Some((cut, _)) => {
+                out.push_str(&text[..cut]);
+                out.push('…');
+            }
+            None => out.push_str(&text),
+        }
+    }
+    Some(out)
+}
+
+/// The failing JSON pointer of a schema failure, with array indices as `*` (bounded labels).
+pub(super) fn schema_path(error: &str) -> Option<String> {
+    let rest = error.strip_prefix("response breaks its schema at ")?;
+    let path = rest.split_once(": ").map_or(rest, |(p, _)| p);
+    Some(
+        path.split('/')
+            .map(|seg| {
+                if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                    "*"
+                } else {
+                    seg
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+/// Notices a provider changing its API: `Deprecation`/`Sunset` headers and schema failures.
+/// Returns the text of an alert to send when this is the first deprecation notice seen for the
+/// operation.
+pub(super) fn api_changes(
+    telemetry: &Telemetry,
+    seen: &Mutex<HashSet<String>>,
+    op: &Operation,
+    headers: Option<&HeaderMap>,
+    record: &CallRecord,
+) -> Option<String> {
+    let mut alert = None;
+    if let Some(headers) = headers {
+        for (header, name) in [("deprecation", "Deprecation"), ("sunset", "Sunset")] {
+            let Some(value) = headers.get(header) else {
+                continue;
+            };
+            DeprecationWarning {
+                connector: &op.connector,
+                operation: &op.name,
+                header,
+            }
+            .emit(telemetry);
+            let key = format!("{}.{}", op.connector, op.name);
+            let first = seen
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key.clone());
+            if first {
+                let value = value
+                    .to_str()
+                    .ok()
+                    .filter(|v| v.len() <= 64)
+                    .unwrap_or("(unreadable)");
+                DeprecationEvent {
+                    operation: &key,
+                    header,
+                    value,
+                }
+                .emit();
+                alert = Some(format!(
+                    "Switchboard: the upstream of operation \"{key}\" announces a deprecation ({name}: {value})."
+                ));
+            }
+        }
+    }
+    if record.outcome == OutcomeKind::InvalidResponse
+        && let Some(path) = record.error.as_deref().and_then(schema_path)
+    {
+        SchemaFailure {
+            connector: &op.connector,
+            operation: &op.name,
+            path: &path,
+        }
+        .emit(telemetry);
+        SchemaDriftEvent {
+            operation: &record.operation,
+            path: &path,
+        }
+        .emit();
+    }
+    alert
+}
+
+/// How many calls per connector, and failures overall, the dashboard remembers.
+const RECENT_CALLS: usize = 2_000;
+const RECENT_FAILURES: usize = 20;
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// One call as the dashboard remembers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecentCall {
+    /// When it ended.
+    pub at: DateTime<Utc>,
+    /// `connector.operation`.
+    pub operation: String,
+    /// The outcome.
+    pub outcome: OutcomeKind,
+    /// The status, if any.
+    pub status: Option<u16>,
+    /// Milliseconds.
+    pub latency_ms: f64,
+    /// Answered by the cache.
+    pub cached: bool,
+}
+
+/// The last hour of calls per connector and the last failures, in memory, for the dashboard.
+#[derive(Debug, Default)]
+pub struct Recent {
+    inner: Mutex<RecentInner>,
+}
+
+#[derive(Debug, Default)]
+struct RecentInner {
+    calls: HashMap<String, VecDeque<RecentCall>>,
+    failures: VecDeque<RecentCall>,
+}
+
+impl Recent {
+    /// Remembers a call (not the cache's answers: they say nothing about the upstream).
+    pub(super) fn note(&self, connector: &str, record: &CallRecord) {
+        if record.cached {
+            return;
+        }
+        let call = RecentCall {
+            at: Utc::now(),
+            operation: record.operation.clone(),
+            outcome: record.outcome,
+            status: record.status,
+            latency_ms: (record.latency_ms * 1000.0).round() / 1000.0,
+            cached: record.cached,
+        };
+        let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if is_failure(record.outcome) {
+            if s.failures.len() == RECENT_FAILURES {
+                s.failures.pop_front();
+            }
+            s.failures.push_back(call.clone());
+        }
+        let q = s.calls.entry(connector.to_string()).or_default();
+        if q.len() == RECENT_CALLS {
+            q.pop_front();
+        }
+        q.push_back(call);
+    }
+
+    /// The last hour of a connector's calls, oldest first.
+    pub fn calls(&self, connector: &str) -> Vec<RecentCall> {
+        let since = Utc::now() - chrono::Duration::from_std(HOUR).unwrap_or_default();
+        let s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        s.calls
+            .get(connector)
+            .map(|q| q.iter().filter(|c| c.at >= since).cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The last failures, newest first.
+    pub fn failures(&self) -> Vec<RecentCall> {
+        let s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        s.failures.iter().rev().cloned().collect()
+    }
+}
+
+/// Outcomes that count against a connector (its fault, not the caller's: a not-found is an
+/// answer).
+pub fn is_failure(outcome: OutcomeKind) -> bool {
+    matches!(
+        outcome,
+        OutcomeKind::Unavailable
+            | OutcomeKind::Timeout
+            | OutcomeKind::InvalidResponse
+            | OutcomeKind::RateLimited
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_paths_lose_indices_and_values() {
+        assert_eq!(
+            schema_path(
+                "response breaks its schema at /items/3/price: \"x\" is not of type \"number\""
+            ),
+            Some("/items/*/price".to_string())
+        );
+        assert_eq!(
+            schema_path("response breaks its schema at /: null is not an object"),
+            Some("/".to_string())
+        );
+        assert_eq!(schema_path("upstream answered 500"), None);
+    }
+
+    #[test]
+    fn traceparent_is_w3c() {
+        let t = TraceContext::new();
+        let h = t.header.to_str().unwrap();
+        assert_eq!(h.len(), 55);
+        assert!(h.starts_with(&format!("00-{}-", t.trace_id)));
+        assert!(h.ends_with("-01"));
+    }
+}

@@ -1,0 +1,19 @@
+//! `GET /metrics`: the Prometheus text exposition of this application's metrics. It holds
+//! counts and names from the project only (no user data), so like `/healthz` it is not behind
+//! admin auth; put it behind the network's own controls if the project names are sensitive.
+
+use super::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+/// Renders every metric.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.engine.pipeline().render_metrics(),
+    )
+}

@@ -1,0 +1,597 @@
+//! Every metric, as a named type with an `emit()`. Labels are project names (connector,
+//! operation, intent, breaker, limiter) or our own enum names: never user ids or raw paths.
+
+use super::{SECONDS, Telemetry, label, name_label};
+use metrics::Unit;
+use std::time::Duration;
+use switchboard_config::model::OutcomeKind;
+
+/// The kind of a metric, for its description.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// Only goes up.
+    Counter,
+    /// Goes up and down.
+    Gauge,
+    /// A distribution, rendered as Prometheus histogram buckets.
+    Histogram,
+}
+
+/// One metric's name, kind, unit and help text.
+#[derive(Debug, Clone, Copy)]
+pub struct Description {
+    /// The Prometheus name.
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: Kind,
+    /// Its unit, if any.
+    pub unit: Option<Unit>,
+    /// Its help line.
+    pub help: &'static str,
+    /// Its labels (for the docs).
+    pub labels: &'static str,
+}
+
+const fn d(
+    name: &'static str,
+    kind: Kind,
+    unit: Option<Unit>,
+    labels: &'static str,
+    help: &'static str,
+) -> Description {
+    Description {
+        name,
+        kind,
+        unit,
+        help,
+        labels,
+    }
+}
+
+/// Metric names.
+pub mod names {
+    #![allow(missing_docs)]
+    pub const CALLS: &str = "switchboard_upstream_calls_total";
+    pub const CALL_DURATION: &str = "switchboard_upstream_call_duration_seconds";
+    pub const ATTEMPTS: &str = "switchboard_upstream_attempts_total";
+    pub const RETRIES: &str = "switchboard_upstream_retries_total";
+    pub const IN_FLIGHT: &str = "switchboard_upstream_in_flight";
+    pub const CACHE: &str = "switchboard_cache_lookups_total";
+    pub const BREAKER: &str = "switchboard_breaker_state";
+    pub const RL_WAITS: &str = "switchboard_rate_limit_waits_total";
+    pub const RL_WAIT_MS: &str = "switchboard_rate_limit_wait_milliseconds_total";
+    pub const RL_REFUSED: &str = "switchboard_rate_limit_refused_total";
+    pub const RL_QUEUE: &str = "switchboard_rate_limit_queue_depth";
+    pub const TURNS: &str = "switchboard_turns_total";
+    pub const TURN_DURATION: &str = "switchboard_turn_duration_seconds";
+    pub const DEPRECATIONS: &str = "switchboard_api_deprecation_warnings_total";
+    pub const SCHEMA_FAILURES: &str = "switchboard_schema_failures_total";
+    pub const AUDIT_WRITTEN: &str = "switchboard_audit_rows_written_total";
+    pub const AUDIT_DROPPED: &str = "switchboard_audit_rows_dropped_total";
+    pub const WEBHOOKS_RECEIVED: &str = "switchboard_webhooks_received_total";
+    pub const WEBHOOKS_VERIFIED: &str = "switchboard_webhooks_verified_total";
+    pub const WEBHOOKS_REJECTED: &str = "switchboard_webhooks_rejected_total";
+    pub const WEBHOOKS_DUPLICATED: &str = "switchboard_webhooks_duplicated_total";
+    pub const WEBHOOKS_DELIVERED: &str = "switchboard_webhooks_delivered_total";
+    pub const WEBHOOKS_DEAD_LETTERED: &str = "switchboard_webhooks_dead_lettered_total";
+}
+
+use Kind::{Counter, Gauge, Histogram};
+use names::*;
+
+/// Every metric Switchboard exports (docs/telemetry.md lists the same; a test compares).
+pub const DESCRIPTIONS: &[Description] = &[
+    d(
+        CALLS,
+        Counter,
+        None,
+        "connector, operation, outcome",
+        "Operation calls by outcome (cache hits included).",
+    ),
+    d(
+        CALL_DURATION,
+        Histogram,
+        SECONDS,
+        "connector, operation",
+        "Time from the first attempt to the interpreted result, for calls the cache did not answer.",
+    ),
+    d(
+        ATTEMPTS,
+        Counter,
+        None,
+        "connector, operation",
+        "HTTP attempts that reached the network.",
+    ),
+    d(
+        RETRIES,
+        Counter,
+        None,
+        "connector, operation",
+        "Attempts after the first one of a call.",
+    ),
+    d(
+        IN_FLIGHT,
+        Gauge,
+        None,
+        "connector, operation",
+        "Calls being sent now.",
+    ),
+    d(
+        CACHE,
+        Counter,
+        None,
+        "connector, operation, result",
+        "Cache lookups of cached operations: hit, miss, or stale (an expired copy served because the upstream failed).",
+    ),
+    d(
+        BREAKER,
+        Gauge,
+        None,
+        "breaker",
+        "Circuit breaker state: 0 closed, 1 half open, 2 open.",
+    ),
+    d(
+        RL_WAITS,
+        Counter,
+        None,
+        "limiter",
+        "Attempts that had to wait for the outbound rate limit.",
+    ),
+    d(
+        RL_WAIT_MS,
+        Counter,
+        None,
+        "limiter",
+        "Total time attempts waited for the outbound rate limit, in milliseconds (a counter of whole milliseconds, as counters are integers).",
+    ),
+    d(
+        RL_REFUSED,
+        Counter,
+        None,
+        "limiter",
+        "Attempts refused because the rate limit had no room within max_wait.",
+    ),
+    d(
+        RL_QUEUE,
+        Gauge,
+        None,
+        "limiter",
+        "Attempts waiting for the outbound rate limit now.",
+    ),
+    d(
+        TURNS,
+        Counter,
+        None,
+        "intent, result",
+        "Chat turns by the intent served (`none` when no intent) and result: answered or fallback.",
+    ),
+    d(
+        TURN_DURATION,
+        Histogram,
+        SECONDS,
+        "intent",
+        "Time to take a chat turn, loading and saving included.",
+    ),
+    d(
+        DEPRECATIONS,
+        Counter,
+        None,
+        "connector, operation, header",
+        "Responses carrying a Deprecation or Sunset header.",
+    ),
+    d(
+        SCHEMA_FAILURES,
+        Counter,
+        None,
+        "connector, operation, path",
+        "Responses that broke their schema, by the failing JSON path (array indices as *).",
+    ),
+    d(
+        AUDIT_WRITTEN,
+        Counter,
+        None,
+        "",
+        "Audit rows written to the store.",
+    ),
+    d(
+        AUDIT_DROPPED,
+        Counter,
+        None,
+        "reason",
+        "Audit rows lost: queue_full (the writer fell behind) or store_error.",
+    ),
+    d(
+        super::health::names::UP,
+        Gauge,
+        None,
+        "connector",
+        "Whether the connector's last health check passed (1) or not (0).",
+    ),
+    d(
+        super::health::names::CHECKS,
+        Counter,
+        None,
+        "connector, result",
+        "Health checks by result: up or down.",
+    ),
+    d(
+        super::health::names::BURN,
+        Gauge,
+        None,
+        "connector, window",
+        "Error-budget burn rate of the availability objective over 1h and 5m (1 = exactly on budget).",
+    ),
+    d(
+        super::health::names::P95,
+        Gauge,
+        SECONDS,
+        "connector",
+        "p95 latency over the last hour, for connectors with a latency objective.",
+    ),
+    d(
+        super::health::names::ALERTS,
+        Counter,
+        None,
+        "connector, objective, state",
+        "Objective alerts raised (slo_missed) and cleared (slo_met).",
+    ),
+    d(
+        WEBHOOKS_RECEIVED,
+        Counter,
+        None,
+        "source",
+        "Webhook requests received.",
+    ),
+    d(
+        WEBHOOKS_VERIFIED,
+        Counter,
+        None,
+        "source",
+        "Webhook requests whose signature verified.",
+    ),
+    d(
+        WEBHOOKS_REJECTED,
+        Counter,
+        None,
+        "source, reason",
+        "Webhook requests refused (bad signature, stale timestamp, malformed).",
+    ),
+    d(
+        WEBHOOKS_DUPLICATED,
+        Counter,
+        None,
+        "source",
+        "Webhook deliveries already seen (dropped by the idempotency check).",
+    ),
+    d(
+        WEBHOOKS_DELIVERED,
+        Counter,
+        None,
+        "source",
+        "Webhook events handled successfully.",
+    ),
+    d(
+        WEBHOOKS_DEAD_LETTERED,
+        Counter,
+        None,
+        "source",
+        "Webhook events given up on after their retries.",
+    ),
+];
+
+/// One operation's metric handles, registered once when the pipeline is built (outcome and
+/// cache series on first use), so a call only bumps atomics: no label strings, no lookups.
+pub struct OpMetrics {
+    calls: [std::sync::OnceLock<metrics::Counter>; OutcomeKind::ALL.len()],
+    cache: [std::sync::OnceLock<metrics::Counter>; 3],
+    duration: metrics::Histogram,
+    attempts: metrics::Counter,
+    retries: metrics::Counter,
+    in_flight: metrics::Gauge,
+    telemetry: std::sync::Weak<Telemetry>,
+    connector: String,
+    operation: String,
+}
+
+impl std::fmt::Debug for OpMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpMetrics")
+            .field("operation", &self.operation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpMetrics {
+    /// Registers an operation's handles.
+    pub fn new(t: &std::sync::Arc<Telemetry>, connector: &str, operation: &str) -> OpMetrics {
+        let op = || {
+            vec![
+                name_label("connector", connector),
+                name_label("operation", operation),
+            ]
+        };
+        OpMetrics {
+            calls: Default::default(),
+            cache: Default::default(),
+            duration: t.histogram(CALL_DURATION, op()),
+            attempts: t.counter(ATTEMPTS, op()),
+            retries: t.counter(RETRIES, op()),
+            in_flight: t.gauge(IN_FLIGHT, op()),
+            telemetry: std::sync::Arc::downgrade(t),
+            connector: connector.to_string(),
+            operation: operation.to_string(),
+        }
+    }
+
+    fn labelled(
+        &self,
+        slot: &std::sync::OnceLock<metrics::Counter>,
+        name: &'static str,
+        key: &'static str,
+        value: &'static str,
+    ) -> Option<metrics::Counter> {
+        if let Some(c) = slot.get() {
+            return Some(c.clone());
+        }
+        let t = self.telemetry.upgrade()?;
+        let c = t.counter(
+            name,
+            vec![
+                name_label("connector", &self.connector),
+                name_label("operation", &self.operation),
+                label(key, value),
+            ],
+        );
+        Some(slot.get_or_init(|| c).clone())
+    }
+}
+
+/// One operation call's result.
+#[derive(Debug, Clone, Copy)]
+pub struct UpstreamCall {
+    /// The classified outcome.
+    pub outcome: OutcomeKind,
+    /// Time to the result.
+    pub latency: Duration,
+    /// Attempts sent.
+    pub attempts: u32,
+    /// Answered from the cache.
+    pub cached: bool,
+    /// Answered from an expired cache copy.
+    pub stale: bool,
+    /// Whether the operation has a cache (lookups are counted only then).
+    pub cache_enabled: bool,
+}
+
+impl UpstreamCall {
+    /// Counts the call on its operation's handles.
+    pub fn emit(&self, m: &OpMetrics) {
+        let idx = OutcomeKind::ALL
+            .iter()
+            .position(|k| *k == self.outcome)
+            .unwrap_or(0);
+        if let Some(c) = m.labelled(&m.calls[idx], CALLS, "outcome", self.outcome.as_str()) {
+            c.increment(1);
+        }
+        if self.cache_enabled {
+            let (i, result) = match (self.cached, self.stale) {
+                (true, true) => (2, "stale"),
+                (true, false) => (0, "hit"),
+                (false, _) => (1, "miss"),
+            };
+            if let Some(c) = m.labelled(&m.cache[i], CACHE, "result", result) {
+                c.increment(1);
+            }
+        }
+        if !self.cached {
+            m.duration.record(self.latency.as_secs_f64());
+        }
+        if self.attempts > 0 {
+            m.attempts.increment(u64::from(self.attempts));
+        }
+        if self.attempts > 1 {
+            m.retries.increment(u64::from(self.attempts - 1));
+        }
+    }
+}
+
+/// A call being sent: the in-flight gauge goes up now and down when this guard drops.
+#[derive(Debug)]
+pub struct InFlight(metrics::Gauge);
+
+impl InFlight {
+    /// Counts a call in flight.
+    pub fn start(m: &OpMetrics) -> InFlight {
+        m.in_flight.increment(1.0);
+        InFlight(m.in_flight.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
+    }
+}
+
+/// A circuit breaker's state, set when metrics are rendered.
+#[derive(Debug, Clone, Copy)]
+pub struct BreakerStateGauge<'a> {
+    /// The breaker (a connector, or `connector.operation` for an operation's own).
+    pub breaker: &'a str,
+    /// 0 closed, 1 half open, 2 open.
+    pub value: f64,
+}
+
+impl BreakerStateGauge<'_> {
+    /// Sets the gauge.
+    pub fn emit(&self, t: &Telemetry) {
+        t.gauge(BREAKER, vec![name_label("breaker", self.breaker)])
+            .set(self.value);
+    }
+}
+
+/// A limiter's totals, copied when metrics are rendered (the limiter counts with atomics on
+/// the hot path).
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitStats<'a> {
+    /// The limiter (a connector, or `connector.operation`).
+    pub limiter: &'a str,
+    /// Attempts that waited.
+    pub waits: u64,
+    /// Total wait.
+    pub waited: Duration,
+    /// Attempts refused.
+    pub refused: u64,
+    /// Attempts waiting now.
+    pub queue: u64,
+}
+
+impl RateLimitStats<'_> {
+    /// Sets the counters and the queue gauge.
+    pub fn emit(&self, t: &Telemetry) {
+        let l = || vec![name_label("limiter", self.limiter)];
+        t.counter(RL_WAITS, l()).absolute(self.waits);
+        t.counter(RL_REFUSED, l()).absolute(self.refused);
+        t.counter(RL_WAIT_MS, l())
+            .absolute(u64::try_from(self.waited.as_millis()).unwrap_or(u64::MAX));
+        #[allow(clippy::cast_precision_loss)]
+        t.gauge(RL_QUEUE, l()).set(self.queue as f64);
+    }
+}
+
+/// One chat turn.
+#[derive(Debug, Clone, Copy)]
+pub struct TurnTaken<'a> {
+    /// The intent served, if any.
+    pub intent: Option<&'a str>,
+    /// Whether the fallback reply was said.
+    pub fallback: bool,
+    /// Time to take the turn.
+    pub latency: Duration,
+}
+
+impl TurnTaken<'_> {
+    /// Counts the turn.
+    pub fn emit(&self, t: &Telemetry) {
+        let intent = self.intent.unwrap_or("none");
+        let result = if self.fallback {
+            "fallback"
+        } else {
+            "answered"
+        };
+        t.counter(
+            TURNS,
+            vec![name_label("intent", intent), label("result", result)],
+        )
+        .increment(1);
+        t.histogram(TURN_DURATION, vec![name_label("intent", intent)])
+            .record(self.latency.as_secs_f64());
+    }
+}
+
+/// A response carried `Deprecation` or `Sunset`.
+#[derive(Debug, Clone, Copy)]
+pub struct DeprecationWarning<'a> {
+    /// The connector.
+    pub connector: &'a str,
+    /// The operation.
+    pub operation: &'a str,
+    /// `deprecation` or `sunset`.
+    pub header: &'static str,
+}
+
+impl DeprecationWarning<'_> {
+    /// Counts the warning.
+    pub fn emit(&self, t: &Telemetry) {
+        t.counter(
+            DEPRECATIONS,
+            vec![
+                name_label("connector", self.connector),
+                name_label("operation", self.operation),
+                label("header", self.header),
+            ],
+        )
+        .increment(1);
+    }
+}
+
+/// A response broke its schema at `path`.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaFailure<'a> {
+    /// The connector.
+    pub connector: &'a str,
+    /// The operation.
+    pub operation: &'a str,
+    /// The failing JSON pointer with array indices replaced by `*` (never values).
+    pub path: &'a str,
+}
+
+impl SchemaFailure<'_> {
+    /// Counts the failure.
+    pub fn emit(&self, t: &Telemetry) {
+        t.counter(
+            SCHEMA_FAILURES,
+            vec![
+                name_label("connector", self.connector),
+                name_label("operation", self.operation),
+                name_label("path", self.path),
+            ],
+        )
+        .increment(1);
+    }
+}
+
+/// Audit rows written in one batch.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditWritten(pub u64);
+
+impl AuditWritten {
+    /// Counts the rows.
+    pub fn emit(&self, t: &Telemetry) {
+        t.counter(AUDIT_WRITTEN, Vec::new()).increment(self.0);
+    }
+}
+
+/// Audit rows lost.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditDropped {
+    /// How many.
+    pub rows: u64,
+    /// `queue_full` or `store_error`.
+    pub reason: &'static str,
+}
+
+impl AuditDropped {
+    /// Counts the rows.
+    pub fn emit(&self, t: &Telemetry) {
+        t.counter(AUDIT_DROPPED, vec![label("reason", self.reason)])
+            .increment(self.rows);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DESCRIPTIONS;
+
+    #[test]
+    fn docs_list_every_metric() {
+        let doc = include_str!("../../../../docs/telemetry.md");
+        for d in DESCRIPTIONS {
+            let row = format!("| `{}` |", d.name);
+            assert!(
+                doc.contains(&row),
+                "docs/telemetry.md does not list {}",
+                d.name
+            );
+        }
+        let listed = doc
+            .lines()
+            .filter(|l| l.starts_with("| `switchboard_"))
+            .count();
+        assert_eq!(
+            listed,
+            DESCRIPTIONS.len(),
+            "docs/telemetry.md lists a metric that is gone"
+        );
+    }
+}

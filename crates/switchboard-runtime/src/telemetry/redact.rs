@@ -1,0 +1,351 @@
+//! The redaction policy: built-in patterns (emails, phone numbers, card numbers, tokens) for
+//! any text, plus configured keys and JSONPaths for JSON. Applied to log lines, audit rows and
+//! everything the admin routes show.
+
+use regex::{Captures, Regex};
+use serde_json::Value;
+use serde_json_path::JsonPath;
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+/// What replaces a redacted value.
+pub const REDACTED: &str = "[redacted]";
+
+/// Keys whose values are always redacted in JSON (compared case-insensitively, `-` and `_`
+/// ignored).
+pub const BUILTIN_KEYS: &[&str] = &[
+    "password",
+    "secret",
+    "token",
+    "accesstoken",
+    "refreshtoken",
+    "authorization",
+    "apikey",
+    "cardnumber",
+    "cvv",
+    "email",
+    "phone",
+];
+
+struct Patterns {
+    token: Regex,
+    opaque: Regex,
+    email: Regex,
+    card: Regex,
+    phone: Regex,
+}
+
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+    Patterns {
+    // Bearer credentials, JWTs, prefixed API keys.
+    token: Regex::new(
+        r"(?i)\bbearer\s+[a-z0-9._~+/-]+=*|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|\b(?:sk|pk|rk|ghp|gho|xox[abp])[_-][A-Za-z0-9_-]{8,}",
+    )
+    .expect("token pattern"),
+    // Long opaque strings mixing letters and digits (API keys); hex and UUIDs are kept, as
+    // they are our own trace, request and conversation ids and pseudonyms.
+    opaque: Regex::new(r"\b[A-Za-z0-9_-]{32,}\b").expect("opaque pattern"),
+    email: Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("email pattern"),
+    card: Regex::new(r"\b\d(?:[ -]?\d){12,18}\b").expect("card pattern"),
+    phone: Regex::new(
+        r"\+\d{9,15}\b|(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\b\d{2,4}(?:[ .-]\d{2,4}){2,4}\b",
+    )
+    .expect("phone pattern"),
+}
+});
+
+/// Whether a digit string passes the Luhn check (as card numbers do).
+fn luhn(digits: &[u32]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+fn digits(s: &str) -> Vec<u32> {
+    s.chars().filter_map(|c| c.to_digit(10)).collect()
+}
+
+/// How sensitive keys are commonly spelled in text (`password=…`, `"api_key": "…"`).
+const BUILTIN_KEY_SPELLINGS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "client_secret",
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "authorization",
+    "api_key",
+    "api-key",
+    "apikey",
+    "x-api-key",
+    "card_number",
+    "cvv",
+];
+
+/// The redaction policy of a project.
+#[derive(Debug, Clone)]
+pub struct Redactor {
+    keys: Vec<String>,
+    paths: Vec<JsonPath>,
+    /// `key=value`, `key: value` and `"key": "value"` for the sensitive keys, in text.
+    key_text: Option<Regex>,
+}
+
+impl Default for Redactor {
+    /// The built-in patterns and keys only.
+    fn default() -> Self {
+        Redactor::new(&[], Vec::new())
+    }
+}
+
+static GLOBAL: std::sync::OnceLock<Redactor> = std::sync::OnceLock::new();
+
+/// Makes `policy` the one log lines go through (the first project loaded in the process
+/// sets it; before that, log lines get the built-in patterns and keys).
+pub fn install(policy: Redactor) {
+    let _ = GLOBAL.set(policy);
+}
+
+/// A log line, redacted with the installed policy.
+pub fn redact_log(text: &str) -> Cow<'_, str> {
+    static BUILTIN: LazyLock<Redactor> = LazyLock::new(Redactor::default);
+    GLOBAL.get().unwrap_or(&BUILTIN).text(text)
+}
+
+fn key_text_pattern(extra: &[String]) -> Option<Regex> {
+    let spellings: Vec<String> = BUILTIN_KEY_SPELLINGS
+        .iter()
+        .map(|k| (*k).to_string())
+        .chain(extra.iter().map(|k| k.trim().to_string()))
+        .filter(|k| !k.is_empty())
+        .map(|k| regex::escape(&k))
+        .collect();
+    Regex::new(&format!(
+        r#"(?i)\b({})("?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^\s,;&}}\]]+)"#,
+        spellings.join("|")
+    ))
+    .ok()
+}
+
+fn normalise_key(k: &str) -> String {
+    k.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl Redactor {
+    /// The built-in policy plus configured keys and JSONPaths.
+    pub fn new(extra_keys: &[String], paths: Vec<JsonPath>) -> Redactor {
+        let mut keys: Vec<String> = BUILTIN_KEYS.iter().map(|k| (*k).to_string()).collect();
+        keys.extend(extra_keys.iter().map(|k| normalise_key(k)));
+        Redactor {
+            keys,
+            paths,
+            key_text: key_text_pattern(extra_keys),
+        }
+    }
+
+    /// The project's policy. JSONPaths were checked at load time; one that fails here anyway
+    /// is skipped.
+    pub fn from_settings(settings: &switchboard_config::model::RedactSettings) -> Redactor {
+        let paths = settings
+            .json_paths
+            .iter()
+            .filter_map(|p| JsonPath::parse(p).ok())
+            .collect();
+        Redactor::new(&settings.keys, paths)
+    }
+
+    /// `text` with emails, card numbers, phone numbers and tokens replaced, and the values
+    /// of sensitive keys (`password=…`, `"national_id": "…"`).
+    pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let out = redact_text(text);
+        let Some(re) = &self.key_text else {
+            return out;
+        };
+        if !re.is_match(&out) {
+            return out;
+        }
+        let replaced = re
+            .replace_all(&out, |c: &Captures<'_>| {
+                if c[3].trim_start_matches('"').starts_with("[redacted") {
+                    return c[0].to_string();
+                }
+                let quoted = c[3].starts_with('"');
+                let value = if quoted { "\"[redacted]\"" } else { REDACTED };
+                format!("{}{}{value}", &c[1], &c[2])
+            })
+            .into_owned();
+        Cow::Owned(replaced)
+    }
+
+    /// Redacts a JSON value in place: configured paths, sensitive keys, then patterns in
+    /// every string.
+    pub fn json(&self, value: &mut Value) {
+        for path in &self.paths {
+            let pointers: Vec<String> = path
+                .query_located(value)
+                .locations()
+                .map(|l| l.to_json_pointer())
+                .collect();
+            for p in pointers {
+                if let Some(v) = value.pointer_mut(&p) {
+                    *v = Value::String(REDACTED.into());
+                }
+            }
+        }
+        self.walk(value);
+    }
+
+    fn walk(&self, value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    if self.keys.contains(&normalise_key(k)) && !v.is_null() {
+                        *v = Value::String(REDACTED.into());
+                    } else {
+                        self.walk(v);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.walk(v)),
+            Value::String(s) => {
+                if let Cow::Owned(r) = redact_text(s) {
+                    *s = r;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The built-in patterns alone (what log lines get: they are written before any project is
+/// loaded).
+pub fn redact_text(text: &str) -> Cow<'_, str> {
+    // Fast path: every pattern needs an '@' or a digit or a long word.
+    if !text.bytes().any(|b| b == b'@' || b.is_ascii_digit()) && text.len() < 32 {
+        return Cow::Borrowed(text);
+    }
+    let p = &*PATTERNS;
+    let mut out = Cow::Borrowed(text);
+    let mut apply = |re: &Regex, keep: &dyn Fn(&str) -> bool| {
+        if re.is_match(&out) {
+            let replaced = re
+                .replace_all(&out, |c: &Captures<'_>| {
+                    let m = &c[0];
+                    if keep(m) {
+                        m.to_string()
+                    } else {
+                        REDACTED.to_string()
+                    }
+                })
+                .into_owned();
+            out = Cow::Owned(replaced);
+        }
+    };
+    apply(&p.token, &|_| false);
+    apply(&p.opaque, &|m| {
+        m.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+            || !m.chars().any(|c| c.is_ascii_digit())
+            || !m.chars().any(|c| c.is_ascii_alphabetic())
+    });
+    apply(&p.email, &|_| false);
+    // Phone numbers first: a `+` number can pass the Luhn check by chance.
+    apply(&p.phone, &|m| digits(m).len() < 9);
+    apply(&p.card, &|m| !luhn(&digits(m)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn builtin_patterns() {
+        let r = Redactor::default();
+        let cases = [
+            ("mail ana.lopez@example.com now", "mail [redacted] now"),
+            ("card 4111 1111 1111 1111.", "card [redacted]."),
+            ("call +44 20 7946 0958 today", "call [redacted] today"),
+            ("call +4915112345678", "call [redacted]"),
+            (
+                "Authorization: Bearer abc.def-123",
+                "Authorization: [redacted]",
+            ),
+            ("key sk_live_abcdef123456 used", "key [redacted] used"),
+            (
+                "order A1001 on 2026-11-24 took 12.5 ms",
+                "order A1001 on 2026-11-24 took 12.5 ms",
+            ),
+            (
+                "latency_ms=0.123456789 status=200",
+                "latency_ms=0.123456789 status=200",
+            ),
+            (
+                "id 1234567890123 is not a card",
+                "id 1234567890123 is not a card",
+            ),
+            ("key Zx9kQ2mP7vL4nR8tY1wE5uI3oA6sD0fGhJ", "key [redacted]"),
+            ("login password=hunter2 ok", "login password=[redacted] ok"),
+            (
+                r#"{"api_key": "abc", "client_secret":"x y", "n": 1}"#,
+                r#"{"api_key": "[redacted]", "client_secret":"[redacted]", "n": 1}"#,
+            ),
+            ("tokens=5 trace_id=abc", "tokens=5 trace_id=abc"),
+            (
+                "trace 4bf92f3577b34da6a3ce929d0e0e4736 conversation 3f2b8c1e-9d4a-5b6c-8e7f-1a2b3c4d5e6f",
+                "trace 4bf92f3577b34da6a3ce929d0e0e4736 conversation 3f2b8c1e-9d4a-5b6c-8e7f-1a2b3c4d5e6f",
+            ),
+            (
+                "switchboard_upstream_call_duration_seconds",
+                "switchboard_upstream_call_duration_seconds",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(r.text(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn keys_paths_and_strings_in_json() {
+        let r = Redactor::new(
+            &["national_id".to_string()],
+            vec![JsonPath::parse("$.customer.address").unwrap()],
+        );
+        let mut v = json!({
+            "customer": {"address": {"street": "1 Main St"}, "name": "Ana", "Email": "a@b.co"},
+            "national-id": "X123",
+            "note": "reach me at a@b.co",
+            "items": [{"password": "hunter2"}],
+        });
+        r.json(&mut v);
+        assert_eq!(
+            r.text("national_id: X123, NATIONAL_ID=Y9"),
+            "national_id: [redacted], NATIONAL_ID=[redacted]"
+        );
+        assert_eq!(
+            v,
+            json!({
+                "customer": {"address": "[redacted]", "name": "Ana", "Email": "[redacted]"},
+                "national-id": "[redacted]",
+                "note": "reach me at [redacted]",
+                "items": [{"password": "[redacted]"}],
+            })
+        );
+    }
+}
