@@ -77,16 +77,14 @@ async fn changed_items_become_messages_once() {
                 .collect::<Vec<_>>()
         }
     };
-    let wait_for = |user: &'static str, n: usize| {
-        async move {
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-            loop {
-                let got = messages(user).await;
-                if got.len() >= n || tokio::time::Instant::now() > deadline {
-                    return got;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+    let wait_for = |user: &'static str, n: usize| async move {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = messages(user).await;
+            if got.len() >= n || tokio::time::Instant::now() > deadline {
+                return got;
             }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
 
