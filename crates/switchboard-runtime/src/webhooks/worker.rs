@@ -5,7 +5,6 @@
 //! `max_attempts`; other events are not held up.
 
 use super::{RETENTION, Webhooks, now_ms};
-use crate::conversation::{Conversation, HistoryEntry, Role};
 use crate::engine::{Engine, execute};
 use crate::pipeline::CallContext;
 use crate::storage::StoreError;
@@ -30,8 +29,6 @@ const LEASE: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(500);
 /// The longest wait between attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
-/// Conversation saves retried on a version conflict (a chat turn saved first).
-const SAVE_TRIES: u32 = 5;
 
 /// Why one routing attempt failed (retried, then dead-lettered).
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +44,8 @@ pub(super) async fn run(w: Arc<Webhooks>) {
     if let Err(e) = w.inbox.release_leases(now_ms()).await {
         tracing::warn!(target: "switchboard::webhooks", error = %e, "cannot release leases");
     }
-    loop {
+    // Ends with its engine (tests build many; a server has one for its lifetime).
+    while w.engine.strong_count() > 0 {
         let now = now_ms();
         let claimed = match w
             .inbox
@@ -76,7 +74,7 @@ pub(super) async fn run(w: Arc<Webhooks>) {
 
 /// Deletes settled events and old messages past the retention, once an hour.
 pub(super) async fn purge(w: Arc<Webhooks>) {
-    loop {
+    while w.engine.strong_count() > 0 {
         let before = now_ms() - RETENTION.as_millis() as i64;
         match w.inbox.purge(before).await {
             Ok(n) if n > 0 => {
@@ -212,7 +210,14 @@ async fn route(
 
     let message_id = format!("{}:{}", e.source, e.event_id);
     let conversation_id = Engine::default_conversation_id(&user);
-    append(w, &conversation_id, &user, &message_id, &text).await?;
+    let Some(engine) = w.engine.upgrade() else {
+        return Err(RouteError::Store(StoreError::Unavailable(
+            "the engine is shutting down".into(),
+        )));
+    };
+    engine
+        .add_proactive(&conversation_id, &user, &message_id, &text)
+        .await?;
     let message = NewMessage {
         message_id,
         source: e.source.clone(),
@@ -226,46 +231,4 @@ async fn route(
             .send_modify(|latest| *latest = (*latest).max(seq));
     }
     Ok(None)
-}
-
-/// Adds the message to the user's default conversation unless it is there already.
-async fn append(
-    w: &Webhooks,
-    conversation_id: &str,
-    user: &str,
-    message_id: &str,
-    text: &str,
-) -> Result<(), RouteError> {
-    for _ in 0..SAVE_TRIES {
-        let mut conv = match w.conversations.load(conversation_id).await? {
-            Some(c) => c,
-            None => Conversation::new(conversation_id.to_string(), user.to_string()),
-        };
-        if conv
-            .history
-            .iter()
-            .any(|h| h.id.as_deref() == Some(message_id))
-        {
-            return Ok(());
-        }
-        conv.push_history(
-            HistoryEntry {
-                role: Role::Proactive,
-                text: text.to_string(),
-                at: chrono::Utc::now(),
-                intent: None,
-                id: Some(message_id.to_string()),
-            },
-            w.project.bot.history_limit,
-        );
-        conv.updated_at = chrono::Utc::now();
-        match w.conversations.save(&mut conv).await {
-            Ok(()) => return Ok(()),
-            Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(RouteError::Store(StoreError::Unavailable(
-        "the conversation kept changing; will retry".into(),
-    )))
 }

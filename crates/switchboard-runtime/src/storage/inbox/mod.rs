@@ -211,18 +211,19 @@ pub trait InboxStore: Send + Sync + 'static {
     /// The latest stream position (0 when there are no messages).
     fn latest_seq(&self) -> BoxFuture<'_, Result<i64, StoreError>>;
 
-    /// A poller's last view: item key → content hash (empty before its first poll).
+    /// A poller's last view: item key → (content hash, changes seen); empty before its
+    /// first poll.
     fn poll_state<'a>(
         &'a self,
         poller: &'a str,
-    ) -> BoxFuture<'a, Result<HashMap<String, String>, StoreError>>;
+    ) -> BoxFuture<'a, Result<HashMap<String, (String, i64)>, StoreError>>;
 
-    /// Records a poll in one transaction: the changed items' new hashes and the events they
-    /// become, so a crash loses neither (a change is either seen and queued, or neither).
+    /// Records a poll in one transaction: the changed items' new hashes and versions and the
+    /// events they become, so a crash loses neither (a change is seen and queued, or neither).
     fn record_poll<'a>(
         &'a self,
         poller: &'a str,
-        changed: &'a [(String, String)],
+        changed: &'a [(String, String, i64)],
         events: &'a [NewEvent],
         at: i64,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
