@@ -66,6 +66,9 @@ impl EventStatus {
     }
 }
 
+/// A poller's last view: item key → (content hash, changes seen).
+pub type PollState = HashMap<String, (String, i64)>;
+
 /// Whether an insert stored a new event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inserted {
@@ -213,10 +216,7 @@ pub trait InboxStore: Send + Sync + 'static {
 
     /// A poller's last view: item key → (content hash, changes seen); empty before its
     /// first poll.
-    fn poll_state<'a>(
-        &'a self,
-        poller: &'a str,
-    ) -> BoxFuture<'a, Result<HashMap<String, (String, i64)>, StoreError>>;
+    fn poll_state<'a>(&'a self, poller: &'a str) -> BoxFuture<'a, Result<PollState, StoreError>>;
 
     /// Records a poll in one transaction: the changed items' new hashes and versions and the
     /// events they become, so a crash loses neither (a change is seen and queued, or neither).

@@ -282,7 +282,7 @@ impl InboxStore for PostgresInbox {
     fn poll_state<'a>(
         &'a self,
         poller: &'a str,
-    ) -> BoxFuture<'a, Result<std::collections::HashMap<String, (String, i64)>, StoreError>> {
+    ) -> BoxFuture<'a, Result<super::PollState, StoreError>> {
         Box::pin(async move {
             let rows: Vec<(String, String, i64)> =
                 sqlx::query_as("SELECT item_key, hash, version FROM poll_state WHERE poller = $1")
