@@ -295,6 +295,15 @@ async fn concurrent_inserts_of_one_id_store_it_once(b: &Backend) {
     assert_eq!(new, 1);
 }
 
+async fn postponed_events_come_back_without_an_attempt(b: &Backend) {
+    let s = b.open().await;
+    s.insert(&event("e", 1000)).await.unwrap();
+    assert_eq!(s.claim(1000, 61_000, 10).await.unwrap().len(), 1);
+    s.postpone("payments", "e", 2000).await.unwrap();
+    let again = s.claim(2000, 62_000, 10).await.unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 0));
+}
+
 async fn polls_record_state_and_events_together(b: &Backend) {
     let s = b.open().await;
     assert!(s.poll_state("orders").await.unwrap().is_empty());
@@ -350,4 +359,5 @@ on_both_backends!(
     purge_keeps_recent_and_pending_events,
     concurrent_inserts_of_one_id_store_it_once,
     polls_record_state_and_events_together,
+    postponed_events_come_back_without_an_attempt,
 );

@@ -6,8 +6,9 @@ use super::Engine;
 use crate::conversation::{Conversation, HistoryEntry, Role};
 use crate::storage::StoreError;
 
-/// Saves retried when another instance changed the conversation (the version check).
-const SAVE_TRIES: u32 = 5;
+/// Saves retried when another instance changed the conversation (the version check); each
+/// retry reloads it first.
+const SAVE_TRIES: u32 = 10;
 
 impl Engine {
     /// Adds a proactive message to a conversation unless a message with `message_id` is
@@ -36,7 +37,12 @@ impl Engine {
         message_id: &str,
         text: &str,
     ) -> Result<(), StoreError> {
-        for _ in 0..SAVE_TRIES {
+        for attempt in 0..SAVE_TRIES {
+            if attempt > 0 {
+                // Instances writing the same conversation: spread the retries.
+                let ms = rand::random_range(1..=10 * u64::from(attempt));
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
             let mut conv = match self.store.load(conversation_id).await? {
                 Some(c) => c,
                 None => Conversation::new(conversation_id.to_string(), user_id.to_string()),

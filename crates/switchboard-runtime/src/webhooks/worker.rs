@@ -27,6 +27,8 @@ const CONCURRENCY: usize = 8;
 const LEASE: Duration = Duration::from_secs(60);
 /// How often the queue is checked without a wake-up (retries that came due, other instances).
 const POLL: Duration = Duration::from_millis(500);
+/// When an event whose routing the store cut short is tried again.
+const STORE_RETRY: Duration = Duration::from_secs(1);
 /// The longest wait between attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
@@ -121,8 +123,13 @@ async fn process(w: &Webhooks, e: ClaimedEvent) {
         Ok(Some(status)) => settle(w, &e, status).await,
         Ok(None) => {}
         Err(RouteError::Store(err)) => {
-            // Left pending under its lease: retried when the lease ends.
-            tracing::warn!(target: "switchboard::webhooks", source = %e.source, event_id = %e.event_id, error = %err, "store failed while routing");
+            // Not the event's fault: due again shortly, no attempt counted. Should even this
+            // fail, the lease runs out and it is retried then.
+            tracing::warn!(target: "switchboard::webhooks", source = %e.source, event_id = %e.event_id, error = %err, "store failed while routing; will retry");
+            let at = now_ms() + STORE_RETRY.as_millis() as i64;
+            if let Err(err) = w.inbox.postpone(&e.source, &e.event_id, at).await {
+                tracing::warn!(target: "switchboard::webhooks", error = %err, "cannot postpone an event");
+            }
         }
         Err(RouteError::Poison(reason)) => {
             let attempts = e.attempts + 1;

@@ -195,6 +195,15 @@ pub trait InboxStore: Send + Sync + 'static {
         retry_at: Option<i64>,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
+    /// Makes a pending event due again at `at`, without counting an attempt (its routing
+    /// was cut short by the store, not by the event).
+    fn postpone<'a>(
+        &'a self,
+        source: &'a str,
+        event_id: &'a str,
+        at: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
     /// Messages after stream position `after`, oldest first.
     fn messages_after<'a>(
         &'a self,

@@ -226,6 +226,27 @@ impl InboxStore for SqliteInbox {
         })
     }
 
+    fn postpone<'a>(
+        &'a self,
+        source: &'a str,
+        event_id: &'a str,
+        at: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            sqlx::query(
+                "UPDATE webhook_events SET next_attempt_at = ?3 \
+                 WHERE source = ?1 AND event_id = ?2 AND status = 'pending'",
+            )
+            .bind(source)
+            .bind(event_id)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(self.err("cannot postpone a webhook event in"))?;
+            Ok(())
+        })
+    }
+
     fn messages_after<'a>(
         &'a self,
         audience: Audience<'a>,
