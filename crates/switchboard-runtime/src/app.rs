@@ -52,15 +52,10 @@ pub async fn engine(
     let (templates, pipeline) = pipeline(project.clone())?;
     let store = storage::open(&project.storage, data_dir).await?;
     crate::telemetry::start(&project, &pipeline, data_dir).await?;
-    let engine = Arc::new(Engine::new(
-        project.clone(),
-        templates.clone(),
-        pipeline.clone(),
-        store.clone(),
-    )?);
+    let engine = Arc::new(Engine::new(project.clone(), templates, pipeline, store)?);
     if !project.webhooks.is_empty() || !project.pollers.is_empty() {
         let inbox = storage::inbox::open(&project.storage, data_dir).await?;
-        let webhooks = crate::webhooks::Webhooks::new(project, templates, pipeline, store, inbox);
+        let webhooks = crate::webhooks::Webhooks::new(&engine, inbox);
         webhooks.start();
         engine.attach_webhooks(webhooks);
     }

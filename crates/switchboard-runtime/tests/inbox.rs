@@ -295,6 +295,40 @@ async fn concurrent_inserts_of_one_id_store_it_once(b: &Backend) {
     assert_eq!(new, 1);
 }
 
+async fn postponed_events_come_back_without_an_attempt(b: &Backend) {
+    let s = b.open().await;
+    s.insert(&event("e", 1000)).await.unwrap();
+    assert_eq!(s.claim(1000, 61_000, 10).await.unwrap().len(), 1);
+    s.postpone("payments", "e", 2000).await.unwrap();
+    let again = s.claim(2000, 62_000, 10).await.unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 0));
+}
+
+async fn polls_record_state_and_events_together(b: &Backend) {
+    let s = b.open().await;
+    assert!(s.poll_state("orders").await.unwrap().is_empty());
+    let mut e = event("1:1", 1000);
+    e.source = "orders".into();
+    let changed = [("1".to_string(), "h1".to_string(), 1)];
+    s.record_poll("orders", &changed, std::slice::from_ref(&e), 1000)
+        .await
+        .unwrap();
+    // A second instance that saw the same change records the same event id: queued once.
+    s.record_poll("orders", &changed, std::slice::from_ref(&e), 1001)
+        .await
+        .unwrap();
+    let state = s.poll_state("orders").await.unwrap();
+    assert_eq!(state["1"], ("h1".to_string(), 1));
+    assert_eq!(s.claim(5000, 65_000, 10).await.unwrap().len(), 1);
+    s.record_poll("orders", &[("1".into(), "h2".into(), 2)], &[], 2000)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.poll_state("orders").await.unwrap()["1"],
+        ("h2".to_string(), 2)
+    );
+}
+
 macro_rules! on_backend {
     ($backend:ident: $($case:ident),* $(,)?) => {
         mod $backend {
@@ -324,4 +358,6 @@ on_both_backends!(
     stale_and_settled_events_are_kept_but_not_claimed,
     purge_keeps_recent_and_pending_events,
     concurrent_inserts_of_one_id_store_it_once,
+    polls_record_state_and_events_together,
+    postponed_events_come_back_without_an_attempt,
 );

@@ -624,3 +624,67 @@ async fn slack_url_verification_is_answered_after_verification() {
     );
     assert_eq!(send("v0=00".into()).await.unwrap().status(), 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_postgresql_show_each_event_once() {
+    use sqlx::{AssertSqlSafe, Connection, PgConnection};
+    const PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+    let schema = format!("switchboard_webhooks_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(PG)
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432");
+    sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let url = format!("{PG}?options[search_path]={schema}");
+    // Two servers on one database, each with its own worker; a sender spreads 500 events,
+    // each sent to both, over them.
+    let a = Arc::new(bot("", Some(&url)).await);
+    let b = Arc::new(bot("", Some(&url)).await);
+    let ids: Vec<String> = (0..500).map(|i| format!("evt_{i}")).collect();
+    futures::stream::iter(0..500)
+        .map(|i| {
+            let (a, b) = (a.clone(), b.clone());
+            async move {
+                let body = payment(&format!("evt_{i}"), &format!("u{}", i % 5), json!(i));
+                let (first, second) = if i % 2 == 0 { (a, b) } else { (b, a) };
+                first.deliver(&body).await;
+                second.deliver(&body).await;
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+    a.statuses_settled(&ids, Duration::from_secs(60)).await;
+    let inbox = a.engine.webhooks().unwrap().inbox().clone();
+    let mut seen = HashSet::new();
+    for u in 0..5 {
+        let user = format!("u{u}");
+        for m in inbox
+            .messages_after(Audience::User(&user), 0, 1000)
+            .await
+            .unwrap()
+        {
+            assert!(seen.insert(m.message_id.clone()), "{} twice", m.message_id);
+        }
+        let conv = a
+            .engine
+            .store()
+            .load(&Engine::default_conversation_id(&user))
+            .await
+            .unwrap()
+            .unwrap();
+        let shown: Vec<&str> = conv
+            .history
+            .iter()
+            .filter_map(|h| h.id.as_deref())
+            .collect();
+        assert_eq!(shown.len(), shown.iter().collect::<HashSet<_>>().len());
+    }
+    assert_eq!(seen.len(), 500);
+    sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}

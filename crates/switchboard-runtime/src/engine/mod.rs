@@ -8,6 +8,7 @@
 mod dialogue;
 pub mod execute;
 pub mod fulfill;
+mod proactive;
 pub mod respond;
 pub mod understand;
 pub mod words;

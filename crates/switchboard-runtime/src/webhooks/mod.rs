@@ -11,14 +11,14 @@ pub mod stream;
 pub mod verify;
 mod worker;
 
+use crate::engine::Engine;
 use crate::pipeline::Pipeline;
 use crate::server::AppState;
-use crate::storage::ConversationStore;
 use crate::storage::inbox::InboxStore;
 use crate::template::Templates;
 use axum::Router;
 use axum::routing::get;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use switchboard_config::Project;
 use tokio::sync::{Notify, watch};
@@ -28,10 +28,12 @@ pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The webhook machinery of one instance.
 pub struct Webhooks {
+    /// The engine, for adding messages to conversations under its locks (weak: the engine
+    /// holds this machinery).
+    engine: Weak<Engine>,
     project: Arc<Project>,
     templates: Arc<Templates>,
     pipeline: Arc<Pipeline>,
-    conversations: Arc<dyn ConversationStore>,
     inbox: Arc<dyn InboxStore>,
     /// Wakes the worker when an event is stored.
     wake: Notify,
@@ -48,19 +50,13 @@ impl std::fmt::Debug for Webhooks {
 }
 
 impl Webhooks {
-    /// Wires the machinery to the engine's parts and the inbox.
-    pub fn new(
-        project: Arc<Project>,
-        templates: Arc<Templates>,
-        pipeline: Arc<Pipeline>,
-        conversations: Arc<dyn ConversationStore>,
-        inbox: Arc<dyn InboxStore>,
-    ) -> Arc<Webhooks> {
+    /// Wires the machinery to an engine and the inbox.
+    pub fn new(engine: &Arc<Engine>, inbox: Arc<dyn InboxStore>) -> Arc<Webhooks> {
         Arc::new(Webhooks {
-            project,
-            templates,
-            pipeline,
-            conversations,
+            engine: Arc::downgrade(engine),
+            project: engine.project().clone(),
+            templates: engine.templates().clone(),
+            pipeline: engine.pipeline().clone(),
             inbox,
             wake: Notify::new(),
             published: watch::Sender::new(0),

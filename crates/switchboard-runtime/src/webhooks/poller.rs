@@ -1,7 +1,9 @@
 //! Pollers: for APIs without webhooks, call a read-only operation every interval, find its
 //! items, and turn each new or changed one (by key and a SHA-256 of its content) into an
 //! event in the inbox, which the worker routes exactly as a webhook event. The new hashes and
-//! the events are committed together, so a crash neither loses nor repeats a change.
+//! the events are committed together, so a crash neither loses nor repeats a change; the
+//! n-th change of an item is event `KEY:n` everywhere, so instances polling the same API
+//! queue it once.
 
 use super::{Webhooks, now_ms};
 use crate::pipeline::CallContext;
@@ -20,7 +22,7 @@ pub(super) async fn run(w: Arc<Webhooks>, name: String) {
     };
     let mut tick = tokio::time::interval(poller.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    while w.engine.strong_count() > 0 {
         tick.tick().await;
         if let Err(reason) = poll(&w, poller).await {
             tracing::warn!(target: "switchboard::webhooks", poller = %poller.name, %reason, "poll failed");
@@ -68,15 +70,19 @@ pub(crate) async fn poll(w: &Webhooks, p: &Poller) -> Result<usize, String> {
         }
         // serde_json's maps are ordered by key, so equal content hashes equally.
         let hash = to_hex(&Sha256::digest(item.to_string().as_bytes()));
-        if known.get(&key) == Some(&hash) {
-            continue;
-        }
-        changed.push((key.clone(), hash.clone()));
+        let version = match known.get(&key) {
+            Some((h, _)) if *h == hash => continue,
+            Some((_, v)) => v + 1,
+            None => 1,
+        };
+        changed.push((key.clone(), hash.clone(), version));
         if first && !p.initial {
             continue;
         }
-        // The time makes a return to an earlier content (A, B, A) a new event too.
-        let event_id = format!("{key}:{}:{now}", &hash[..16]);
+        // The n-th change of an item has the same id on every instance that sees it (so
+        // instances polling together queue it once), and a return to earlier content (A, B,
+        // A) is a new change.
+        let event_id = format!("{key}:{version}");
         events.push(NewEvent {
             source: p.name.clone(),
             event_id: event_id.clone(),

@@ -5,7 +5,6 @@
 //! `max_attempts`; other events are not held up.
 
 use super::{RETENTION, Webhooks, now_ms};
-use crate::conversation::{Conversation, HistoryEntry, Role};
 use crate::engine::{Engine, execute};
 use crate::pipeline::CallContext;
 use crate::storage::StoreError;
@@ -28,10 +27,10 @@ const CONCURRENCY: usize = 8;
 const LEASE: Duration = Duration::from_secs(60);
 /// How often the queue is checked without a wake-up (retries that came due, other instances).
 const POLL: Duration = Duration::from_millis(500);
+/// When an event whose routing the store cut short is tried again.
+const STORE_RETRY: Duration = Duration::from_secs(1);
 /// The longest wait between attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
-/// Conversation saves retried on a version conflict (a chat turn saved first).
-const SAVE_TRIES: u32 = 5;
 
 /// Why one routing attempt failed (retried, then dead-lettered).
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +46,8 @@ pub(super) async fn run(w: Arc<Webhooks>) {
     if let Err(e) = w.inbox.release_leases(now_ms()).await {
         tracing::warn!(target: "switchboard::webhooks", error = %e, "cannot release leases");
     }
-    loop {
+    // Ends with its engine (tests build many; a server has one for its lifetime).
+    while w.engine.strong_count() > 0 {
         let now = now_ms();
         let claimed = match w
             .inbox
@@ -76,7 +76,7 @@ pub(super) async fn run(w: Arc<Webhooks>) {
 
 /// Deletes settled events and old messages past the retention, once an hour.
 pub(super) async fn purge(w: Arc<Webhooks>) {
-    loop {
+    while w.engine.strong_count() > 0 {
         let before = now_ms() - RETENTION.as_millis() as i64;
         match w.inbox.purge(before).await {
             Ok(n) if n > 0 => {
@@ -123,8 +123,13 @@ async fn process(w: &Webhooks, e: ClaimedEvent) {
         Ok(Some(status)) => settle(w, &e, status).await,
         Ok(None) => {}
         Err(RouteError::Store(err)) => {
-            // Left pending under its lease: retried when the lease ends.
-            tracing::warn!(target: "switchboard::webhooks", source = %e.source, event_id = %e.event_id, error = %err, "store failed while routing");
+            // Not the event's fault: due again shortly, no attempt counted. Should even this
+            // fail, the lease runs out and it is retried then.
+            tracing::warn!(target: "switchboard::webhooks", source = %e.source, event_id = %e.event_id, error = %err, "store failed while routing; will retry");
+            let at = now_ms() + STORE_RETRY.as_millis() as i64;
+            if let Err(err) = w.inbox.postpone(&e.source, &e.event_id, at).await {
+                tracing::warn!(target: "switchboard::webhooks", error = %err, "cannot postpone an event");
+            }
         }
         Err(RouteError::Poison(reason)) => {
             let attempts = e.attempts + 1;
@@ -210,7 +215,14 @@ async fn route(
 
     let message_id = format!("{}:{}", e.source, e.event_id);
     let conversation_id = Engine::default_conversation_id(&user);
-    append(w, &conversation_id, &user, &message_id, &text).await?;
+    let Some(engine) = w.engine.upgrade() else {
+        return Err(RouteError::Store(StoreError::Unavailable(
+            "the engine is shutting down".into(),
+        )));
+    };
+    engine
+        .add_proactive(&conversation_id, &user, &message_id, &text)
+        .await?;
     let message = NewMessage {
         message_id,
         source: e.source.clone(),
@@ -224,46 +236,4 @@ async fn route(
             .send_modify(|latest| *latest = (*latest).max(seq));
     }
     Ok(None)
-}
-
-/// Adds the message to the user's default conversation unless it is there already.
-async fn append(
-    w: &Webhooks,
-    conversation_id: &str,
-    user: &str,
-    message_id: &str,
-    text: &str,
-) -> Result<(), RouteError> {
-    for _ in 0..SAVE_TRIES {
-        let mut conv = match w.conversations.load(conversation_id).await? {
-            Some(c) => c,
-            None => Conversation::new(conversation_id.to_string(), user.to_string()),
-        };
-        if conv
-            .history
-            .iter()
-            .any(|h| h.id.as_deref() == Some(message_id))
-        {
-            return Ok(());
-        }
-        conv.push_history(
-            HistoryEntry {
-                role: Role::Proactive,
-                text: text.to_string(),
-                at: chrono::Utc::now(),
-                intent: None,
-                id: Some(message_id.to_string()),
-            },
-            w.project.bot.history_limit,
-        );
-        conv.updated_at = chrono::Utc::now();
-        match w.conversations.save(&mut conv).await {
-            Ok(()) => return Ok(()),
-            Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(RouteError::Store(StoreError::Unavailable(
-        "the conversation kept changing; will retry".into(),
-    )))
 }

@@ -66,6 +66,9 @@ impl EventStatus {
     }
 }
 
+/// A poller's last view: item key → (content hash, changes seen).
+pub type PollState = HashMap<String, (String, i64)>;
+
 /// Whether an insert stored a new event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inserted {
@@ -192,6 +195,15 @@ pub trait InboxStore: Send + Sync + 'static {
         retry_at: Option<i64>,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
+    /// Makes a pending event due again at `at`, without counting an attempt (its routing
+    /// was cut short by the store, not by the event).
+    fn postpone<'a>(
+        &'a self,
+        source: &'a str,
+        event_id: &'a str,
+        at: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
     /// Messages after stream position `after`, oldest first.
     fn messages_after<'a>(
         &'a self,
@@ -211,18 +223,16 @@ pub trait InboxStore: Send + Sync + 'static {
     /// The latest stream position (0 when there are no messages).
     fn latest_seq(&self) -> BoxFuture<'_, Result<i64, StoreError>>;
 
-    /// A poller's last view: item key → content hash (empty before its first poll).
-    fn poll_state<'a>(
-        &'a self,
-        poller: &'a str,
-    ) -> BoxFuture<'a, Result<HashMap<String, String>, StoreError>>;
+    /// A poller's last view: item key → (content hash, changes seen); empty before its
+    /// first poll.
+    fn poll_state<'a>(&'a self, poller: &'a str) -> BoxFuture<'a, Result<PollState, StoreError>>;
 
-    /// Records a poll in one transaction: the changed items' new hashes and the events they
-    /// become, so a crash loses neither (a change is either seen and queued, or neither).
+    /// Records a poll in one transaction: the changed items' new hashes and versions and the
+    /// events they become, so a crash loses neither (a change is seen and queued, or neither).
     fn record_poll<'a>(
         &'a self,
         poller: &'a str,
-        changed: &'a [(String, String)],
+        changed: &'a [(String, String, i64)],
         events: &'a [NewEvent],
         at: i64,
     ) -> BoxFuture<'a, Result<(), StoreError>>;

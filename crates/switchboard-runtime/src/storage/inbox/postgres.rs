@@ -223,6 +223,27 @@ impl InboxStore for PostgresInbox {
         })
     }
 
+    fn postpone<'a>(
+        &'a self,
+        source: &'a str,
+        event_id: &'a str,
+        at: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            sqlx::query(
+                "UPDATE webhook_events SET next_attempt_at = $3 \
+                 WHERE source = $1 AND event_id = $2 AND status = 'pending'",
+            )
+            .bind(source)
+            .bind(event_id)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(self.err("cannot postpone a webhook event in"))?;
+            Ok(())
+        })
+    }
+
     fn messages_after<'a>(
         &'a self,
         audience: Audience<'a>,
@@ -282,37 +303,38 @@ impl InboxStore for PostgresInbox {
     fn poll_state<'a>(
         &'a self,
         poller: &'a str,
-    ) -> BoxFuture<'a, Result<std::collections::HashMap<String, String>, StoreError>> {
+    ) -> BoxFuture<'a, Result<super::PollState, StoreError>> {
         Box::pin(async move {
-            let rows: Vec<(String, String)> =
-                sqlx::query_as("SELECT item_key, hash FROM poll_state WHERE poller = $1")
+            let rows: Vec<(String, String, i64)> =
+                sqlx::query_as("SELECT item_key, hash, version FROM poll_state WHERE poller = $1")
                     .bind(poller)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(self.err("cannot read a poller's state from"))?;
-            Ok(rows.into_iter().collect())
+            Ok(rows.into_iter().map(|(k, h, v)| (k, (h, v))).collect())
         })
     }
 
     fn record_poll<'a>(
         &'a self,
         poller: &'a str,
-        changed: &'a [(String, String)],
+        changed: &'a [(String, String, i64)],
         events: &'a [NewEvent],
         at: i64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let err = self.err("cannot record a poll in");
             let mut tx = self.pool.begin().await.map_err(&err)?;
-            for (key, hash) in changed {
+            for (key, hash, version) in changed {
                 sqlx::query(
-                    "INSERT INTO poll_state (poller, item_key, hash, seen_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (poller, item_key) DO UPDATE SET hash = excluded.hash, seen_at = excluded.seen_at",
+                    "INSERT INTO poll_state (poller, item_key, hash, version, seen_at) VALUES ($1, $2, $3, $5, $4) \
+                     ON CONFLICT (poller, item_key) DO UPDATE SET hash = excluded.hash, version = excluded.version, seen_at = excluded.seen_at",
                 )
                 .bind(poller)
                 .bind(key)
                 .bind(hash)
                 .bind(at)
+                .bind(version)
                 .execute(&mut *tx)
                 .await
                 .map_err(&err)?;

@@ -35,11 +35,13 @@ CREATE INDEX proactive_messages_user ON proactive_messages (user_id, seq);
 CREATE INDEX proactive_messages_conversation ON proactive_messages (conversation_id, seq);
 CREATE INDEX proactive_messages_limit ON proactive_messages (source, user_id, created_at);
 
--- What each poller saw last: one row per item key, with a hash of the item's content.
+-- What each poller saw last: one row per item key, with a hash of the item's content and
+-- how many changes were seen (the change's event id, the same on every instance).
 CREATE TABLE poll_state (
     poller TEXT NOT NULL,
     item_key TEXT NOT NULL,
     hash TEXT NOT NULL,
+    version BIGINT NOT NULL,
     seen_at BIGINT NOT NULL,
     PRIMARY KEY (poller, item_key)
 );

@@ -1,0 +1,78 @@
+//! Proactive messages (from webhooks and pollers) join a user's conversation under the same
+//! per-conversation lock as chat turns, so a message arriving mid-turn waits for the turn
+//! instead of making its save conflict.
+
+use super::Engine;
+use crate::conversation::{Conversation, HistoryEntry, Role};
+use crate::storage::StoreError;
+
+/// Saves retried when another instance changed the conversation (the version check); each
+/// retry reloads it first.
+const SAVE_TRIES: u32 = 10;
+
+impl Engine {
+    /// Adds a proactive message to a conversation unless a message with `message_id` is
+    /// there already (a redelivered event), creating the conversation if needed.
+    pub async fn add_proactive(
+        &self,
+        conversation_id: &str,
+        user_id: &str,
+        message_id: &str,
+        text: &str,
+    ) -> Result<(), StoreError> {
+        let lock = self.lock_for(conversation_id);
+        let guard = lock.lock().await;
+        let result = self
+            .add_locked(conversation_id, user_id, message_id, text)
+            .await;
+        drop(guard);
+        self.release(conversation_id, lock);
+        result
+    }
+
+    async fn add_locked(
+        &self,
+        conversation_id: &str,
+        user_id: &str,
+        message_id: &str,
+        text: &str,
+    ) -> Result<(), StoreError> {
+        for attempt in 0..SAVE_TRIES {
+            if attempt > 0 {
+                // Instances writing the same conversation: spread the retries.
+                let ms = rand::random_range(1..=10 * u64::from(attempt));
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
+            let mut conv = match self.store.load(conversation_id).await? {
+                Some(c) => c,
+                None => Conversation::new(conversation_id.to_string(), user_id.to_string()),
+            };
+            if conv
+                .history
+                .iter()
+                .any(|h| h.id.as_deref() == Some(message_id))
+            {
+                return Ok(());
+            }
+            let now = chrono::Utc::now();
+            conv.push_history(
+                HistoryEntry {
+                    role: Role::Proactive,
+                    text: text.to_string(),
+                    at: now,
+                    intent: None,
+                    id: Some(message_id.to_string()),
+                },
+                self.project.bot.history_limit,
+            );
+            conv.updated_at = now;
+            match self.store.save(&mut conv).await {
+                Err(StoreError::Conflict(_)) => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "conversation {conversation_id} kept changing; the message will be retried"
+        )))
+    }
+}
