@@ -32,7 +32,8 @@ pub use policy::{
 };
 pub use project::{INCLUDED_KEYS, RawBot, RawProject, RawStorage, TOP_KEYS};
 pub use telemetry::{
-    RawAudit, RawConnectorTelemetry, RawHealthCheck, RawObjectives, RawRedact, RawTelemetry,
+    RawAudit, RawConnectorTelemetry, RawHealthCheck, RawLogFormat, RawObjectives, RawRedact,
+    RawTelemetry,
 };
 
 use crate::suggest;
