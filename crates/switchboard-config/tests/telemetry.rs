@@ -3,6 +3,7 @@
 mod common;
 use common::{check, project};
 use std::time::Duration;
+use switchboard_config::model::LogFormat;
 
 const API: &str = "connectors:
   store:
@@ -25,12 +26,14 @@ fn defaults_when_absent() {
     assert_eq!(p.telemetry.audit.queue, 10_000);
     assert!(p.telemetry.audit.pseudonym_key.is_none());
     assert!(p.telemetry.connectors.is_empty());
+    assert_eq!(p.telemetry.log_format, None);
 }
 
 #[test]
 fn a_full_section_compiles() {
     let p = project(&format!(
         "{API}telemetry:
+  log_format: json
   audit: {{ retention: 7d, queue: 50, enabled: false }}
   redact: {{ keys: [national_id], json_paths: [\"$.customer.address\"] }}
   connectors:
@@ -40,6 +43,7 @@ fn a_full_section_compiles() {
 "
     ));
     let t = &p.telemetry;
+    assert_eq!(t.log_format, Some(LogFormat::Json));
     assert!(!t.audit.enabled);
     assert_eq!(t.audit.retention, Duration::from_secs(7 * 86_400));
     assert_eq!(t.audit.queue, 50);
@@ -97,6 +101,16 @@ fn unknown_key() {
         &format!("{API}telemetry:\n  audit: {{ retension: 1d }}\n"),
         r#"
             switchboard.yaml:10:12: unknown key "retension" in audit of telemetry (did you mean "retention"?)
+        "#,
+    );
+}
+
+#[test]
+fn unknown_log_format() {
+    check(
+        &format!("{API}telemetry:\n  log_format: xml\n"),
+        r#"
+            switchboard.yaml:10:15: expected one of text, json, found "xml"
         "#,
     );
 }

@@ -13,9 +13,9 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "switchboard", version, about, long_about = None)]
 struct Cli {
-    /// Log format: text or json.
-    #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"], env = "SWITCHBOARD_LOG_FORMAT")]
-    log_format: String,
+    /// Log format: text or json. Default: the project's `telemetry.log_format`, else text.
+    #[arg(long, global = true, value_parser = ["text", "json"], env = "SWITCHBOARD_LOG_FORMAT")]
+    log_format: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -65,7 +65,7 @@ fn main() -> ExitCode {
         cli.command,
         Command::Serve(_) | Command::Demo(_) | Command::DemoBackend(_)
     );
-    logging::init(&cli.log_format, quiet);
+    logging::init(cli.log_format.as_deref(), quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -5,10 +5,10 @@ use super::Ctx;
 use super::connector::duration;
 use super::secrets;
 use crate::model::{
-    AuditSettings, Connector, ConnectorTelemetry, HealthCheck, Objectives, OperationRef,
+    AuditSettings, Connector, ConnectorTelemetry, HealthCheck, LogFormat, Objectives, OperationRef,
     RedactSettings, TelemetrySettings,
 };
-use crate::raw::{RawTelemetry, Spanned};
+use crate::raw::{RawLogFormat, RawTelemetry, Spanned};
 use crate::suggest::did_you_mean;
 use indexmap::IndexMap;
 use std::time::Duration;
@@ -138,6 +138,10 @@ pub(crate) fn telemetry(
         );
     }
     TelemetrySettings {
+        log_format: t.log_format.as_ref().map(|f| match f.value {
+            RawLogFormat::Text => LogFormat::Text,
+            RawLogFormat::Json => LogFormat::Json,
+        }),
         audit,
         redact,
         connectors: per_connector,

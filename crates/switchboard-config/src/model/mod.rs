@@ -40,7 +40,7 @@ pub use policy::{
 };
 pub use pollers::Poller;
 pub use telemetry::{
-    AuditSettings, ConnectorTelemetry, DEFAULT_AUDIT_RETENTION, HealthCheck, Objectives,
+    AuditSettings, ConnectorTelemetry, DEFAULT_AUDIT_RETENTION, HealthCheck, LogFormat, Objectives,
     RedactSettings, TelemetrySettings,
 };
 pub use value_template::{Expression, Template, ValueTemplate};

@@ -9,12 +9,23 @@ use std::time::Duration;
 /// The `telemetry` section, with defaults applied.
 #[derive(Debug, Clone, Default)]
 pub struct TelemetrySettings {
+    /// The log line format, when the project sets one.
+    pub log_format: Option<LogFormat>,
     /// The audit trail.
     pub audit: AuditSettings,
     /// Extra redaction rules.
     pub redact: RedactSettings,
     /// Health checks and objectives by connector.
     pub connectors: IndexMap<String, ConnectorTelemetry>,
+}
+
+/// A log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// The audit trail.

@@ -45,7 +45,8 @@ pub use pollers::RawPoller;
 pub use project::{INCLUDED_KEYS, RawBot, RawProject, RawStorage, TOP_KEYS};
 pub use webhooks::{RawVerify, RawWebhookRoute, RawWebhookSource};
 pub use telemetry::{
-    RawAudit, RawConnectorTelemetry, RawHealthCheck, RawObjectives, RawRedact, RawTelemetry,
+    RawAudit, RawConnectorTelemetry, RawHealthCheck, RawLogFormat, RawObjectives, RawRedact,
+    RawTelemetry,
 };
 
 use crate::suggest;

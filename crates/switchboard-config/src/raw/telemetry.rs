@@ -12,6 +12,9 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Telemetry")]
 pub struct RawTelemetry {
+    /// How log lines are written on stderr: `text` or `json` (one JSON object per line).
+    /// `--log-format` or `SWITCHBOARD_LOG_FORMAT` override it. Default: `text`.
+    pub log_format: Option<Spanned<RawLogFormat>>,
     /// The audit trail: a row for every upstream attempt. Default: on, kept 30 days.
     pub audit: Option<Spanned<RawAudit>>,
     /// What is hidden from logs, audit rows and admin views beyond the built-in patterns
@@ -20,6 +23,17 @@ pub struct RawTelemetry {
     /// Health checks and objectives per connector, by connector name. Default: none.
     #[serde(default)]
     pub connectors: IndexMap<Spanned<String>, RawConnectorTelemetry>,
+}
+
+/// A log line format.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "LogFormat")]
+pub enum RawLogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// The audit trail.

@@ -793,6 +793,7 @@ connectors:
     operations:
       ping: { path: /health }
 telemetry:
+  log_format: json
   audit: { retention: 90d, pseudonym_key: "${env:SWITCHBOARD_AUDIT_KEY}" }
   redact: { keys: [national_id], json_paths: ["$.customer.address"] }
   connectors:

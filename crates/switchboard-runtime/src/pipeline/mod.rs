@@ -17,6 +17,7 @@ pub mod classify;
 pub mod encode;
 pub mod observe;
 pub mod rate_limit;
+pub mod recent;
 pub mod request;
 pub mod response;
 pub mod retry;
@@ -24,8 +25,7 @@ pub mod ssrf;
 pub mod transport;
 
 use crate::telemetry::Telemetry;
-use crate::telemetry::events::UpstreamCallEvent;
-use crate::telemetry::metrics::{BreakerStateGauge, InFlight, RateLimitStats, UpstreamCall};
+use crate::telemetry::metrics::InFlight;
 use crate::template::{TemplateError, Templates};
 use response::CompiledResponse;
 use serde::Serialize;
@@ -339,55 +339,6 @@ impl Pipeline {
         })
     }
 
-    /// This pipeline's metrics.
-    pub fn telemetry(&self) -> &Arc<Telemetry> {
-        &self.telemetry
-    }
-
-    /// Starts writing an audit row for every attempt. Once only; later calls are ignored.
-    pub fn enable_audit(&self, hooks: observe::AuditHooks) {
-        let _ = self.audit.set(hooks);
-    }
-
-    /// The audit trail's hooks, when enabled.
-    pub fn audit(&self) -> Option<&observe::AuditHooks> {
-        self.audit.get()
-    }
-
-    /// The last hour of calls and the last failures, for the dashboard.
-    pub fn recent(&self) -> &observe::Recent {
-        &self.recent
-    }
-
-    /// Copies the state kept outside the recorder (breakers, limiters) into gauges and
-    /// counters, then renders every metric as Prometheus text.
-    pub fn render_metrics(&self) -> String {
-        for (name, state) in self.breaker_states() {
-            let value = match state {
-                breaker::BreakerState::Closed => 0.0,
-                breaker::BreakerState::HalfOpen => 1.0,
-                breaker::BreakerState::Open => 2.0,
-            };
-            BreakerStateGauge {
-                breaker: &name,
-                value,
-            }
-            .emit(&self.telemetry);
-        }
-        for (name, l) in &self.limiters {
-            let s = l.stats();
-            RateLimitStats {
-                limiter: name,
-                waits: s.waits,
-                waited: s.waited,
-                refused: s.refused,
-                queue: s.queue,
-            }
-            .emit(&self.telemetry);
-        }
-        self.telemetry.render()
-    }
-
     /// Lets the pipeline send connector alerts in the background (it needs a handle on
     /// itself for that); without it, due alerts are only logged.
     pub fn enable_alerts(self: &Arc<Self>) {
@@ -494,21 +445,7 @@ impl Pipeline {
         };
         record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         drop(in_flight);
-        UpstreamCall {
-            outcome: record.outcome,
-            latency: started.elapsed(),
-            attempts: record.attempts,
-            cached: record.cached,
-            stale: record.stale,
-            cache_enabled: op_rt.cache.is_some(),
-        }
-        .emit(&op_rt.metrics);
-        self.recent.note(&op_ref.connector, &record);
-        if record.cached
-            && let Some(hooks) = self.audit.get()
-        {
-            observe::cached_row(hooks, op, &record, ctx.user_id.as_deref());
-        }
+        self.observe_call(&op_ref.connector, op, op_rt, &record, started, ctx);
         if !record.cached
             && record.reason.is_none()
             && let Some(state) = self.alerts.get(&op_ref.connector)
@@ -559,18 +496,12 @@ impl Pipeline {
                 .idempotency_key
                 .as_ref()
                 .is_some_and(|h| request.headers.contains_key(h.as_str()));
-        let trace = match &ctx.trace_id {
-            Some(id) => observe::TraceContext::within(id),
-            None => observe::TraceContext::new(),
-        };
+        let trace = observe::TraceContext::for_call(ctx);
         request.headers.insert(
             http::HeaderName::from_static("traceparent"),
             trace.header.clone(),
         );
-        let log = self
-            .audit
-            .get()
-            .map(|_| Arc::new(std::sync::Mutex::new(Vec::new())));
+        let log = self.attempt_log();
         let started = Instant::now();
         let sent = Arc::new(AtomicU32::new(0));
         let attempt = Attempt {
@@ -595,39 +526,7 @@ impl Pipeline {
         );
         record.attempts = sent.load(Ordering::Relaxed);
         record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        if let Some(text) = observe::api_changes(
-            &self.telemetry,
-            &self.deprecations,
-            op,
-            headers.as_ref(),
-            &record,
-        ) && let Some(state) = self.alerts.get(&op.connector)
-        {
-            self.notify(&op.connector, &state.policy.call, text, "deprecated");
-        }
-        if let (Some(hooks), Some(log)) = (self.audit.get(), log) {
-            let attempts = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
-            observe::attempt_rows(
-                hooks,
-                op,
-                &record,
-                ctx.user_id.as_deref(),
-                &trace.trace_id,
-                attempts,
-            );
-        }
-        UpstreamCallEvent {
-            operation: &record.operation,
-            method: op.method.as_str(),
-            path: &op.path.source,
-            outcome: record.outcome,
-            status: record.status,
-            latency_ms: record.latency_ms,
-            attempts: record.attempts,
-            reason: record.reason,
-            trace_id: &trace.trace_id,
-        }
-        .emit();
+        self.observe_send(op, &record, headers.as_ref(), ctx, &trace, log);
         record
     }
 

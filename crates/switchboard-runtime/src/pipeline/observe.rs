@@ -3,19 +3,21 @@
 //! Sunset, schema drift), and the recent history the dashboard shows. Kept apart from the
 //! call path itself so that path stays readable.
 
+pub use super::recent::{Recent, RecentCall, is_failure};
 use super::transport::{AttemptLog, TransportError};
-use super::{CallRecord, classify};
+use super::{CallRecord, Pipeline, breaker, classify};
 use crate::storage::audit::writer::AuditSink;
 use crate::storage::audit::{AuditKind, AuditRow};
 use crate::telemetry::Telemetry;
-use crate::telemetry::events::{DeprecationEvent, SchemaDriftEvent};
-use crate::telemetry::metrics::{DeprecationWarning, SchemaFailure};
+use crate::telemetry::events::{DeprecationEvent, SchemaDriftEvent, UpstreamCallEvent};
+use crate::telemetry::metrics::{
+    BreakerStateGauge, DeprecationWarning, RateLimitStats, SchemaFailure, UpstreamCall,
+};
 use crate::telemetry::pseudonym::Pseudonymizer;
 use crate::telemetry::redact::Redactor;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use http::HeaderMap;
-use serde::Serialize;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard_config::model::{Operation, OutcomeKind};
@@ -92,6 +94,14 @@ impl TraceContext {
 }
 
 impl TraceContext {
+    /// The trace a call joins: its context's (a chat turn's), or a new one.
+    pub fn for_call(ctx: &super::CallContext) -> TraceContext {
+        match &ctx.trace_id {
+            Some(id) => TraceContext::within(id),
+            None => TraceContext::new(),
+        }
+    }
+
     /// A new span in an existing trace; a malformed id starts a new trace instead.
     pub fn within(trace_id: &str) -> TraceContext {
         let valid = trace_id.len() == 32
@@ -318,95 +328,129 @@ pub(super) fn api_changes(
     alert
 }
 
-/// How many calls per connector, and failures overall, the dashboard remembers.
-const RECENT_CALLS: usize = 2_000;
-const RECENT_FAILURES: usize = 20;
-const HOUR: Duration = Duration::from_secs(3600);
-
-/// One call as the dashboard remembers it.
-#[derive(Debug, Clone, Serialize)]
-pub struct RecentCall {
-    /// When it ended.
-    pub at: DateTime<Utc>,
-    /// `connector.operation`.
-    pub operation: String,
-    /// The outcome.
-    pub outcome: OutcomeKind,
-    /// The status, if any.
-    pub status: Option<u16>,
-    /// Milliseconds.
-    pub latency_ms: f64,
-    /// Answered by the cache.
-    pub cached: bool,
-}
-
-/// The last hour of calls per connector and the last failures, in memory, for the dashboard.
-#[derive(Debug, Default)]
-pub struct Recent {
-    inner: Mutex<RecentInner>,
-}
-
-#[derive(Debug, Default)]
-struct RecentInner {
-    calls: HashMap<String, VecDeque<RecentCall>>,
-    failures: VecDeque<RecentCall>,
-}
-
-impl Recent {
-    /// Remembers a call (not the cache's answers: they say nothing about the upstream).
-    pub(super) fn note(&self, connector: &str, record: &CallRecord) {
-        if record.cached {
-            return;
+impl Pipeline {
+    /// What a call tells once its record is final: its metrics, the dashboard's memory, and
+    /// the audit row of a cache answer (sent calls wrote theirs in [`Pipeline::observe_send`]).
+    pub(super) fn observe_call(
+        &self,
+        connector: &str,
+        op: &Operation,
+        op_rt: &super::OperationRuntime,
+        record: &CallRecord,
+        started: tokio::time::Instant,
+        ctx: &super::CallContext,
+    ) {
+        UpstreamCall {
+            outcome: record.outcome,
+            latency: started.elapsed(),
+            attempts: record.attempts,
+            cached: record.cached,
+            stale: record.stale,
+            cache_enabled: op_rt.cache.is_some(),
         }
-        let call = RecentCall {
-            at: Utc::now(),
-            operation: record.operation.clone(),
+        .emit(&op_rt.metrics);
+        self.recent.note(connector, record);
+        if record.cached
+            && let Some(hooks) = self.audit.get()
+        {
+            cached_row(hooks, op, record, ctx.user_id.as_deref());
+        }
+    }
+
+    /// Where the attempts of a call note their results, when the audit trail is on.
+    pub(super) fn attempt_log(&self) -> Option<Arc<Mutex<Vec<AttemptLog>>>> {
+        self.audit.get().map(|_| Arc::new(Mutex::new(Vec::new())))
+    }
+
+    /// What a sent call tells: API change warnings (and their one alert), an audit row per
+    /// attempt, and its log line.
+    pub(super) fn observe_send(
+        &self,
+        op: &Operation,
+        record: &CallRecord,
+        headers: Option<&HeaderMap>,
+        ctx: &super::CallContext,
+        trace: &TraceContext,
+        log: Option<Arc<Mutex<Vec<AttemptLog>>>>,
+    ) {
+        if let Some(text) = api_changes(&self.telemetry, &self.deprecations, op, headers, record)
+            && let Some(state) = self.alerts.get(&op.connector)
+        {
+            self.notify(&op.connector, &state.policy.call, text, "deprecated");
+        }
+        if let (Some(hooks), Some(log)) = (self.audit.get(), log) {
+            let attempts = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
+            attempt_rows(
+                hooks,
+                op,
+                record,
+                ctx.user_id.as_deref(),
+                &trace.trace_id,
+                attempts,
+            );
+        }
+        UpstreamCallEvent {
+            operation: &record.operation,
+            method: op.method.as_str(),
+            path: &op.path.source,
             outcome: record.outcome,
             status: record.status,
-            latency_ms: (record.latency_ms * 1000.0).round() / 1000.0,
-            cached: record.cached,
-        };
-        let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if is_failure(record.outcome) {
-            if s.failures.len() == RECENT_FAILURES {
-                s.failures.pop_front();
+            latency_ms: record.latency_ms,
+            attempts: record.attempts,
+            reason: record.reason,
+            trace_id: &trace.trace_id,
+        }
+        .emit();
+    }
+
+    /// This pipeline's metrics.
+    pub fn telemetry(&self) -> &Arc<Telemetry> {
+        &self.telemetry
+    }
+
+    /// Starts writing an audit row for every attempt. Once only; later calls are ignored.
+    pub fn enable_audit(&self, hooks: AuditHooks) {
+        let _ = self.audit.set(hooks);
+    }
+
+    /// The audit trail's hooks, when enabled.
+    pub fn audit(&self) -> Option<&AuditHooks> {
+        self.audit.get()
+    }
+
+    /// The last hour of calls and the last failures, for the dashboard.
+    pub fn recent(&self) -> &Recent {
+        &self.recent
+    }
+
+    /// Copies the state kept outside the recorder (breakers, limiters) into gauges and
+    /// counters, then renders every metric as Prometheus text.
+    pub fn render_metrics(&self) -> String {
+        for (name, state) in self.breaker_states() {
+            let value = match state {
+                breaker::BreakerState::Closed => 0.0,
+                breaker::BreakerState::HalfOpen => 1.0,
+                breaker::BreakerState::Open => 2.0,
+            };
+            BreakerStateGauge {
+                breaker: &name,
+                value,
             }
-            s.failures.push_back(call.clone());
+            .emit(&self.telemetry);
         }
-        let q = s.calls.entry(connector.to_string()).or_default();
-        if q.len() == RECENT_CALLS {
-            q.pop_front();
+        for (name, l) in &self.limiters {
+            let s = l.stats();
+            RateLimitStats {
+                limiter: name,
+                waits: s.waits,
+                waited: s.waited,
+                refused: s.refused,
+                queue: s.queue,
+            }
+            .emit(&self.telemetry);
         }
-        q.push_back(call);
+        self.telemetry.render()
     }
-
-    /// The last hour of a connector's calls, oldest first.
-    pub fn calls(&self, connector: &str) -> Vec<RecentCall> {
-        let since = Utc::now() - chrono::Duration::from_std(HOUR).unwrap_or_default();
-        let s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        s.calls
-            .get(connector)
-            .map(|q| q.iter().filter(|c| c.at >= since).cloned().collect())
-            .unwrap_or_default()
-    }
-
-    /// The last failures, newest first.
-    pub fn failures(&self) -> Vec<RecentCall> {
-        let s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        s.failures.iter().rev().cloned().collect()
-    }
-}
-
-/// Outcomes that count against a connector (its fault, not the caller's: a not-found is an
-/// answer).
-pub fn is_failure(outcome: OutcomeKind) -> bool {
-    matches!(
-        outcome,
-        OutcomeKind::Unavailable
-            | OutcomeKind::Timeout
-            | OutcomeKind::InvalidResponse
-            | OutcomeKind::RateLimited
-    )
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! `metrics` recorder), so several servers in one process (tests) each count their own calls;
 //! `GET /metrics` renders it. Log events go through `tracing` with fixed targets.
 
+pub mod catalog;
 pub mod events;
 pub mod health;
 pub mod metrics;

@@ -1,0 +1,306 @@
+//! The catalogue of metrics: every name, kind, unit, label set and help line, defined once.
+//! The recorder describes each at start, and docs/telemetry.md must list the same (a test
+//! below compares).
+
+use super::SECONDS;
+use metrics::Unit;
+
+/// The kind of a metric, for its description.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// Only goes up.
+    Counter,
+    /// Goes up and down.
+    Gauge,
+    /// A distribution, rendered as Prometheus histogram buckets.
+    Histogram,
+}
+
+/// One metric's name, kind, unit and help text.
+#[derive(Debug, Clone, Copy)]
+pub struct Description {
+    /// The Prometheus name.
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: Kind,
+    /// Its unit, if any.
+    pub unit: Option<Unit>,
+    /// Its help line.
+    pub help: &'static str,
+    /// Its labels (for the docs).
+    pub labels: &'static str,
+}
+
+const fn d(
+    name: &'static str,
+    kind: Kind,
+    unit: Option<Unit>,
+    labels: &'static str,
+    help: &'static str,
+) -> Description {
+    Description {
+        name,
+        kind,
+        unit,
+        help,
+        labels,
+    }
+}
+
+/// Metric names.
+pub mod names {
+    #![allow(missing_docs)]
+    pub const CALLS: &str = "switchboard_upstream_calls_total";
+    pub const CALL_DURATION: &str = "switchboard_upstream_call_duration_seconds";
+    pub const ATTEMPTS: &str = "switchboard_upstream_attempts_total";
+    pub const RETRIES: &str = "switchboard_upstream_retries_total";
+    pub const IN_FLIGHT: &str = "switchboard_upstream_in_flight";
+    pub const CACHE: &str = "switchboard_cache_lookups_total";
+    pub const BREAKER: &str = "switchboard_breaker_state";
+    pub const RL_WAITS: &str = "switchboard_rate_limit_waits_total";
+    pub const RL_WAIT_MS: &str = "switchboard_rate_limit_wait_milliseconds_total";
+    pub const RL_REFUSED: &str = "switchboard_rate_limit_refused_total";
+    pub const RL_QUEUE: &str = "switchboard_rate_limit_queue_depth";
+    pub const TURNS: &str = "switchboard_turns_total";
+    pub const TURN_DURATION: &str = "switchboard_turn_duration_seconds";
+    pub const DEPRECATIONS: &str = "switchboard_api_deprecation_warnings_total";
+    pub const SCHEMA_FAILURES: &str = "switchboard_schema_failures_total";
+    pub const AUDIT_WRITTEN: &str = "switchboard_audit_rows_written_total";
+    pub const AUDIT_DROPPED: &str = "switchboard_audit_rows_dropped_total";
+    pub const WEBHOOKS_RECEIVED: &str = "switchboard_webhooks_received_total";
+    pub const WEBHOOKS_VERIFIED: &str = "switchboard_webhooks_verified_total";
+    pub const WEBHOOKS_REJECTED: &str = "switchboard_webhooks_rejected_total";
+    pub const WEBHOOKS_DUPLICATED: &str = "switchboard_webhooks_duplicated_total";
+    pub const WEBHOOKS_DELIVERED: &str = "switchboard_webhooks_delivered_total";
+    pub const WEBHOOKS_DEAD_LETTERED: &str = "switchboard_webhooks_dead_lettered_total";
+}
+
+use Kind::{Counter, Gauge, Histogram};
+use names::*;
+
+/// Every metric Switchboard exports (docs/telemetry.md lists the same; a test compares).
+pub const DESCRIPTIONS: &[Description] = &[
+    d(
+        CALLS,
+        Counter,
+        None,
+        "connector, operation, outcome",
+        "Operation calls by outcome (cache hits included).",
+    ),
+    d(
+        CALL_DURATION,
+        Histogram,
+        SECONDS,
+        "connector, operation",
+        "Time from the first attempt to the interpreted result, for calls the cache did not answer.",
+    ),
+    d(
+        ATTEMPTS,
+        Counter,
+        None,
+        "connector, operation",
+        "HTTP attempts that reached the network.",
+    ),
+    d(
+        RETRIES,
+        Counter,
+        None,
+        "connector, operation",
+        "Attempts after the first one of a call.",
+    ),
+    d(
+        IN_FLIGHT,
+        Gauge,
+        None,
+        "connector, operation",
+        "Calls being sent now.",
+    ),
+    d(
+        CACHE,
+        Counter,
+        None,
+        "connector, operation, result",
+        "Cache lookups of cached operations: hit, miss, or stale (an expired copy served because the upstream failed).",
+    ),
+    d(
+        BREAKER,
+        Gauge,
+        None,
+        "breaker",
+        "Circuit breaker state: 0 closed, 1 half open, 2 open.",
+    ),
+    d(
+        RL_WAITS,
+        Counter,
+        None,
+        "limiter",
+        "Attempts that had to wait for the outbound rate limit.",
+    ),
+    d(
+        RL_WAIT_MS,
+        Counter,
+        None,
+        "limiter",
+        "Total time attempts waited for the outbound rate limit, in milliseconds (a counter of whole milliseconds, as counters are integers).",
+    ),
+    d(
+        RL_REFUSED,
+        Counter,
+        None,
+        "limiter",
+        "Attempts refused because the rate limit had no room within max_wait.",
+    ),
+    d(
+        RL_QUEUE,
+        Gauge,
+        None,
+        "limiter",
+        "Attempts waiting for the outbound rate limit now.",
+    ),
+    d(
+        TURNS,
+        Counter,
+        None,
+        "intent, result",
+        "Chat turns by the intent served (`none` when no intent) and result: answered or fallback.",
+    ),
+    d(
+        TURN_DURATION,
+        Histogram,
+        SECONDS,
+        "intent",
+        "Time to take a chat turn, loading and saving included.",
+    ),
+    d(
+        DEPRECATIONS,
+        Counter,
+        None,
+        "connector, operation, header",
+        "Responses carrying a Deprecation or Sunset header.",
+    ),
+    d(
+        SCHEMA_FAILURES,
+        Counter,
+        None,
+        "connector, operation, path",
+        "Responses that broke their schema, by the failing JSON path (array indices as *).",
+    ),
+    d(
+        AUDIT_WRITTEN,
+        Counter,
+        None,
+        "",
+        "Audit rows written to the store.",
+    ),
+    d(
+        AUDIT_DROPPED,
+        Counter,
+        None,
+        "reason",
+        "Audit rows lost: queue_full (the writer fell behind) or store_error.",
+    ),
+    d(
+        super::health::names::UP,
+        Gauge,
+        None,
+        "connector",
+        "Whether the connector's last health check passed (1) or not (0).",
+    ),
+    d(
+        super::health::names::CHECKS,
+        Counter,
+        None,
+        "connector, result",
+        "Health checks by result: up or down.",
+    ),
+    d(
+        super::health::names::BURN,
+        Gauge,
+        None,
+        "connector, window",
+        "Error-budget burn rate of the availability objective over 1h and 5m (1 = exactly on budget).",
+    ),
+    d(
+        super::health::names::P95,
+        Gauge,
+        SECONDS,
+        "connector",
+        "p95 latency over the last hour, for connectors with a latency objective.",
+    ),
+    d(
+        super::health::names::ALERTS,
+        Counter,
+        None,
+        "connector, objective, state",
+        "Objective alerts raised (slo_missed) and cleared (slo_met).",
+    ),
+    d(
+        WEBHOOKS_RECEIVED,
+        Counter,
+        None,
+        "source",
+        "Webhook requests received.",
+    ),
+    d(
+        WEBHOOKS_VERIFIED,
+        Counter,
+        None,
+        "source",
+        "Webhook requests whose signature verified.",
+    ),
+    d(
+        WEBHOOKS_REJECTED,
+        Counter,
+        None,
+        "source, reason",
+        "Webhook requests refused (bad signature, stale timestamp, malformed).",
+    ),
+    d(
+        WEBHOOKS_DUPLICATED,
+        Counter,
+        None,
+        "source",
+        "Webhook deliveries already seen (dropped by the idempotency check).",
+    ),
+    d(
+        WEBHOOKS_DELIVERED,
+        Counter,
+        None,
+        "source",
+        "Webhook events handled successfully.",
+    ),
+    d(
+        WEBHOOKS_DEAD_LETTERED,
+        Counter,
+        None,
+        "source",
+        "Webhook events given up on after their retries.",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::DESCRIPTIONS;
+
+    #[test]
+    fn docs_list_every_metric() {
+        let doc = include_str!("../../../../docs/telemetry.md");
+        for d in DESCRIPTIONS {
+            let row = format!("| `{}` |", d.name);
+            assert!(
+                doc.contains(&row),
+                "docs/telemetry.md does not list {}",
+                d.name
+            );
+        }
+        let listed = doc
+            .lines()
+            .filter(|l| l.starts_with("| `switchboard_"))
+            .count();
+        assert_eq!(
+            listed,
+            DESCRIPTIONS.len(),
+            "docs/telemetry.md lists a metric that is gone"
+        );
+    }
+}
