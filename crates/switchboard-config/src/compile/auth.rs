@@ -69,6 +69,11 @@ pub(crate) fn check_transport(
     }
 }
 
+/// Whether a scheme's credentials differ per user (JWT claims that read `user`).
+pub(crate) fn per_user(auth: &Auth) -> bool {
+    matches!(auth, Auth::Jwt(j) if j.claims.values().any(|c| c.contains("user")))
+}
+
 /// Compiles a connector's `auth` block.
 pub(crate) fn auth(
     ctx: &mut Ctx,
