@@ -665,7 +665,7 @@ fn inbound_mistakes() {
             switchboard.yaml:3:26: sha256 must be 64 hex digits
             switchboard.yaml:4:23: literal credential; use ${env:NAME} or ${file:PATH}
             switchboard.yaml:5:7: an API key needs exactly one of sha256 and key
-            switchboard.yaml:7:15: jwks_url uses http:// to a host that is not loopback; use https://, or set allow_insecure_http: true on the connector
+            switchboard.yaml:7:15: jwks_url uses http:// to a host that is not loopback; use https://, or set allow_insecure_http: true beside it
             switchboard.yaml:11:27: requests must be more than 0
         "#,
     );

@@ -176,3 +176,17 @@ fn alerts_name_an_operation_with_a_text_input() {
         "#,
     );
 }
+
+#[test]
+fn per_user_jwt_claims_keep_cached_answers_per_user() {
+    let connector = "    cache: { enabled: true, scope: shared }
+    auth: { type: jwt, algorithm: HS256, key: \"${env:API_KEY}${env:API_KEY}${env:API_KEY}${env:API_KEY}${env:API_KEY}\", claims: { sub: \"{{ user.id }}\" } }
+";
+    let p = project(&with(connector, "      get: { path: /a }\n"));
+    let cache = p.connectors["store"].operations["get"]
+        .policy
+        .cache
+        .as_ref()
+        .unwrap();
+    assert_eq!(cache.scope, CacheScope::User);
+}

@@ -46,6 +46,7 @@ fn settings(limits: InboundLimits) -> InboundSettings {
             scope_claim: "scope".into(),
             default_scopes: vec![Scope::Chat],
             leeway: Duration::from_secs(5),
+            allow_private_network: false,
         }),
         limits,
     }

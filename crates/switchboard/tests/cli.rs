@@ -292,3 +292,37 @@ fn demo_serves_the_bot_on_the_bundled_backend() {
         "Hi Aisha, your order 1001 is shipped; it is in Dubai, arriving 2026-11-30."
     );
 }
+
+#[test]
+fn serve_refuses_a_public_address_without_inbound_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(bin()
+        .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path())
+        .arg("-c")
+        .arg(repo().join("examples/store/switchboard.yaml")));
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        err.contains("refusing to serve") && err.contains("--insecure-no-auth"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_warns_about_allowed_clear_text_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("switchboard.yaml");
+    std::fs::write(
+        &path,
+        "connectors:\n  legacy:\n    base_url: http://10.1.2.3:8080\n    allow_insecure_http: true\n    allow_private_network: true\n    operations:\n      ping: { path: /ping }\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(bin().arg("check").arg("-c").arg(&path));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains(
+            "switchboard.yaml:3:15: warning: base_url uses http:// to a host that is not loopback"
+        ),
+        "{out}{err}"
+    );
+}

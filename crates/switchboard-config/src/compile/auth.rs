@@ -49,6 +49,11 @@ pub(crate) fn check_transport(
     key: &str,
     allow: Option<&Spanned<bool>>,
 ) {
+    let where_ = if key == "jwks_url" {
+        " beside it"
+    } else {
+        " on the connector"
+    };
     if !url.to_ascii_lowercase().starts_with("http://") || is_loopback_url(url) {
         return;
     }
@@ -63,10 +68,15 @@ pub(crate) fn check_transport(
         ctx.error(
             at.pos,
             format!(
-                "{key} uses http:// to a host that is not loopback; use https://, or set allow_insecure_http: true on the connector"
+                "{key} uses http:// to a host that is not loopback; use https://, or set allow_insecure_http: true{where_}"
             ),
         );
     }
+}
+
+/// Whether a scheme's credentials differ per user (JWT claims that read `user`).
+pub(crate) fn per_user(auth: &Auth) -> bool {
+    matches!(auth, Auth::Jwt(j) if j.claims.values().any(|c| c.contains("user")))
 }
 
 /// Compiles a connector's `auth` block.

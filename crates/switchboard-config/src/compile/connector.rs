@@ -58,6 +58,14 @@ pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnecto
         compiled.policy = policy::operation(ctx, raw, op, compiled.method, &compiled.headers);
         operations.insert(op_name.value.clone(), compiled);
     }
+    // Credentials minted per user mean per-user answers: never share them in the cache.
+    if auth::per_user(&auth) {
+        for op in operations.values_mut() {
+            if let Some(c) = op.policy.cache.as_mut() {
+                c.scope = crate::model::CacheScope::User;
+            }
+        }
+    }
     let policy = policy::connector(ctx, raw);
     Connector {
         name: name.value.clone(),

@@ -111,7 +111,13 @@ fn jwt(ctx: &mut Ctx, raw: &Spanned<RawInboundJwt>) -> Option<JwtVerification> {
                 ctx.error(url.pos, "jwks_url must start with http:// or https://");
                 return None;
             }
-            check_transport(ctx, url, u.expose(), "jwks_url", None);
+            check_transport(
+                ctx,
+                url,
+                u.expose(),
+                "jwks_url",
+                raw.allow_insecure_http.as_ref(),
+            );
             JwksSource::Url(u.expose().to_string())
         }
         _ => {
@@ -133,6 +139,7 @@ fn jwt(ctx: &mut Ctx, raw: &Spanned<RawInboundJwt>) -> Option<JwtVerification> {
             .leeway
             .as_ref()
             .map_or(Duration::from_secs(30), |d| d.value.0),
+        allow_private_network: raw.allow_private_network.as_ref().is_some_and(|a| a.value),
     })
 }
 

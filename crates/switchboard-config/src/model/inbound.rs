@@ -64,6 +64,8 @@ pub struct JwtVerification {
     pub default_scopes: Vec<Scope>,
     /// Clock skew tolerated.
     pub leeway: Duration,
+    /// Whether the JWKS host may resolve to a private address.
+    pub allow_private_network: bool,
 }
 
 /// Inbound rate limits.

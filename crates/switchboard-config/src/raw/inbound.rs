@@ -76,6 +76,12 @@ pub struct RawInboundJwt {
     pub default_scopes: Vec<Spanned<RawScope>>,
     /// Clock skew tolerated for `exp` and `nbf`. Default: `30s`.
     pub leeway: Option<Spanned<RawDuration>>,
+    /// Allows an `http://` `jwks_url` on a host that is not loopback (`check` warns).
+    /// Default: `false`.
+    pub allow_insecure_http: Option<Spanned<bool>>,
+    /// Allows the `jwks_url` host name to resolve to a private address (an identity
+    /// provider inside the network). Default: `false`.
+    pub allow_private_network: Option<Spanned<bool>>,
 }
 
 /// Inbound rate limits.

@@ -90,7 +90,7 @@ impl JwksVerifier {
             JwksSource::Inline(text) => (parse(text), None),
             JwksSource::Url(u) => {
                 let client = reqwest::Url::parse(u).ok().and_then(|url| {
-                    ssrf::client_builder(&url, false, false)
+                    ssrf::client_builder(&url, settings.allow_private_network, false)
                         .timeout(Duration::from_secs(10))
                         .build()
                         .ok()

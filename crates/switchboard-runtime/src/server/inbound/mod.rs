@@ -181,7 +181,7 @@ pub async fn middleware(State(inbound): State<Arc<Inbound>>, req: Request, next:
         Err(_) => {
             return ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
+                "payload_too_large",
                 format!(
                     "request bodies are limited to {} bytes",
                     super::MAX_BODY_BYTES
