@@ -43,5 +43,7 @@ async fn a_conversation_survives_a_restart_on_sqlite() {
 
 #[tokio::test]
 async fn a_conversation_survives_a_restart_on_postgres() {
-    survives_restart(Some("postgres://postgres@127.0.0.1:5432/test")).await;
+    let schema = common::PgSchema::create("restart").await;
+    survives_restart(Some(&schema.url())).await;
+    schema.drop().await;
 }

@@ -16,8 +16,8 @@ mod platforms;
 mod policy;
 mod pollers;
 mod project;
-mod webhooks;
 mod telemetry;
+mod webhooks;
 
 pub use auth::{
     RawAuth, RawClientAuth, RawHmacAlgorithm, RawHmacEncoding, RawJwtAlgorithm, RawKeyLocation,
@@ -43,11 +43,11 @@ pub use policy::{
 };
 pub use pollers::RawPoller;
 pub use project::{INCLUDED_KEYS, RawBot, RawProject, RawStorage, TOP_KEYS};
-pub use webhooks::{RawVerify, RawWebhookRoute, RawWebhookSource};
 pub use telemetry::{
     RawAudit, RawConnectorTelemetry, RawHealthCheck, RawLogFormat, RawObjectives, RawRedact,
     RawTelemetry,
 };
+pub use webhooks::{RawVerify, RawWebhookRoute, RawWebhookSource};
 
 use crate::suggest;
 use de::{DeError, from_node, pos_of, scalar_pos};

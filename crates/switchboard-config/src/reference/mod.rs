@@ -13,8 +13,8 @@ use crate::raw::{
     RawConnectorTelemetry, RawDialogflow, RawEntity, RawHealthCheck, RawInbound, RawInboundAuth,
     RawInboundJwt, RawInboundKey, RawInboundLimit, RawInboundLimits, RawInputSpec, RawIntent,
     RawObjectives, RawOperation, RawPoller, RawProject, RawRasa, RawRasaAction, RawRateLimit,
-    RawRedact, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep, RawStorage,
-    RawTelemetry, RawVerify, RawWebhookRoute, RawWebhookSource,
+    RawRedact, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep, RawStorage, RawTelemetry,
+    RawVerify, RawWebhookRoute, RawWebhookSource,
 };
 use serde_json::Value;
 use std::fmt::Write;

@@ -1,8 +1,8 @@
 //! Where conversations live: a small trait with an embedded SQLite default and PostgreSQL for
 //! several instances. Both pass the same test suite.
 
-pub mod inbox;
 pub mod audit;
+pub mod inbox;
 mod postgres;
 mod sql;
 mod sqlite;

@@ -3,7 +3,8 @@
 //! event in the inbox, which the worker routes exactly as a webhook event. The new hashes and
 //! the events are committed together, so a crash neither loses nor repeats a change; the
 //! n-th change of an item is event `KEY:n` everywhere, so instances polling the same API
-//! queue it once.
+//! queue it once. A poll that read older data and commits late never moves an item back: the
+//! store keeps the higher version (the background tick and an operator's poll may overlap).
 
 use super::{Webhooks, now_ms};
 use crate::pipeline::CallContext;

@@ -74,3 +74,54 @@ pub async fn engine(p: Project) -> (Arc<Engine>, tempfile::TempDir) {
         .expect("engine builds");
     (engine, dir)
 }
+
+/// The PostgreSQL every session and CI machine runs (trust auth, database `test`).
+pub const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A schema of one test's own in the `test` database, so tests never share tables or
+/// migration history with each other or with earlier runs. Call [`PgSchema::drop`] at the end.
+pub struct PgSchema {
+    admin: sqlx::PgPool,
+    /// `switchboard_<prefix>_<uuid>`.
+    pub name: String,
+}
+
+impl PgSchema {
+    /// Creates the schema; panics with how to start PostgreSQL when it is not reachable.
+    pub async fn create(prefix: &str) -> PgSchema {
+        let admin = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect(POSTGRES_URL)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is not reachable at {POSTGRES_URL}: {e}\n\
+                     Start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`."
+                )
+            });
+        let name = format!("switchboard_{prefix}_{}", uuid::Uuid::new_v4().simple());
+        // Identifiers cannot be bound; this one is ours, letters, digits and `_` only.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+            .execute(&admin)
+            .await
+            .expect("create the test schema");
+        PgSchema { admin, name }
+    }
+
+    /// A database URL whose connections work in this schema.
+    pub fn url(&self) -> String {
+        format!("{POSTGRES_URL}?options[search_path]={}", self.name)
+    }
+
+    /// Drops the schema and everything in it.
+    pub async fn drop(self) {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA {} CASCADE",
+            self.name
+        )))
+        .execute(&self.admin)
+        .await
+        .expect("drop the test schema");
+    }
+}

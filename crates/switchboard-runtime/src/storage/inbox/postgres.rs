@@ -328,7 +328,8 @@ impl InboxStore for PostgresInbox {
             for (key, hash, version) in changed {
                 sqlx::query(
                     "INSERT INTO poll_state (poller, item_key, hash, version, seen_at) VALUES ($1, $2, $3, $5, $4) \
-                     ON CONFLICT (poller, item_key) DO UPDATE SET hash = excluded.hash, version = excluded.version, seen_at = excluded.seen_at",
+                     ON CONFLICT (poller, item_key) DO UPDATE SET hash = excluded.hash, version = excluded.version, seen_at = excluded.seen_at \
+                     WHERE poll_state.version < excluded.version",
                 )
                 .bind(poller)
                 .bind(key)
