@@ -688,3 +688,101 @@ async fn two_instances_on_postgresql_show_each_event_once() {
         .await
         .unwrap();
 }
+
+/// The value of the one sample of `metric` whose labels include every `labels` pair.
+fn sample(metrics: &str, metric: &str, labels: &[&str]) -> Option<f64> {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with(&format!("{metric}{{")))
+        .find(|l| labels.iter().all(|p| l.contains(p)))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_are_counted_in_metrics_and_written_to_the_audit_trail() {
+    let b = bot("", None).await;
+    let body = payment("evt_m1", "ada", json!(500));
+    b.deliver(&body).await;
+    b.deliver(&body).await;
+    let now = chrono::Utc::now().timestamp();
+    let wrong = stripe_sign("whsec_wrong", now, body.as_bytes());
+    assert_eq!(b.post("payments", &body, Some(wrong)).await.0, 401);
+    let old = stripe_sign(SECRET, now - 3600, body.as_bytes());
+    assert_eq!(b.post("payments", &body, Some(old)).await.0, 401);
+    b.statuses_settled(&["evt_m1".to_string()], Duration::from_secs(30))
+        .await;
+
+    let metrics = b
+        .http
+        .get(format!("{}/metrics", b.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let src = "source=\"payments\"";
+    let count = |metric: &str, extra: &[&str]| {
+        let mut labels = vec![src];
+        labels.extend_from_slice(extra);
+        sample(&metrics, metric, &labels)
+    };
+    assert_eq!(count("switchboard_webhooks_received_total", &[]), Some(4.0));
+    assert_eq!(count("switchboard_webhooks_verified_total", &[]), Some(2.0));
+    assert_eq!(
+        count("switchboard_webhooks_duplicated_total", &[]),
+        Some(1.0)
+    );
+    assert_eq!(
+        count("switchboard_webhooks_delivered_total", &[]),
+        Some(1.0)
+    );
+    assert_eq!(
+        count(
+            "switchboard_webhooks_rejected_total",
+            &["reason=\"bad_signature\""]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        count("switchboard_webhooks_rejected_total", &["reason=\"stale\""]),
+        Some(1.0)
+    );
+
+    // The audit writer works off the request path: wait for its batch.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let outcomes = loop {
+        let page: Value = b
+            .http
+            .get(format!("{}/v1/admin/audit?limit=100", b.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut outcomes: Vec<String> = page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == "webhook")
+            .map(|r| format!("{} {}", r["outcome"].as_str().unwrap(), r["path"]))
+            .collect();
+        outcomes.sort();
+        if outcomes.len() >= 5 || tokio::time::Instant::now() > deadline {
+            break outcomes;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        outcomes,
+        [
+            "accepted \"/v1/webhooks/{source}\"",
+            "delivered \"/v1/webhooks/{source}\"",
+            "duplicate \"/v1/webhooks/{source}\"",
+            "rejected \"/v1/webhooks/{source}\"",
+            "rejected \"/v1/webhooks/{source}\"",
+        ]
+    );
+}

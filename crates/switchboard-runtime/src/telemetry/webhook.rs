@@ -18,7 +18,7 @@ macro_rules! webhook_event {
             /// Counts the event and logs it.
             pub fn emit(&self, t: &Telemetry) {
                 t.counter($metric, vec![name_label("source", self.source)]).increment(1);
-                tracing::info!(target: "switchboard::webhook", source = self.source, $msg);
+                tracing::debug!(target: "switchboard::webhook", source = self.source, $msg);
             }
         }
     };
@@ -91,7 +91,7 @@ impl WebhookRejected<'_> {
             ],
         )
         .increment(1);
-        tracing::warn!(target: "switchboard::webhook", source = self.source, reason = self.reason.as_str(), "webhook rejected");
+        tracing::debug!(target: "switchboard::webhook", source = self.source, reason = self.reason.as_str(), "webhook rejected");
     }
 }
 
@@ -112,7 +112,7 @@ impl WebhookDeadLettered<'_> {
             vec![name_label("source", self.source)],
         )
         .increment(1);
-        tracing::warn!(target: "switchboard::webhook", source = self.source, attempts = self.attempts, "webhook dead-lettered");
+        tracing::debug!(target: "switchboard::webhook", source = self.source, attempts = self.attempts, "webhook dead-lettered");
     }
 }
 

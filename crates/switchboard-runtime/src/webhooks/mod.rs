@@ -5,6 +5,7 @@
 //! webhooks (`poller.rs`).
 
 pub mod event;
+mod observe;
 mod poller;
 pub mod receive;
 pub mod stream;

@@ -3,11 +3,13 @@
 //! `GET /v1/admin/webhooks/dead-letters` lists events that exhausted their attempts.
 
 use super::event::{self, EventError};
+use super::observe;
 use super::verify::{self, Delivery, VerifyError};
 use super::{Webhooks, now_ms};
 use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::storage::inbox::{EventStatus, Inserted, NewEvent};
+use crate::telemetry::webhook::RejectReason;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
@@ -51,6 +53,7 @@ pub async fn receive(
     let Path(name) = name?;
     let w = machinery(&state)?;
     let src = source(w, &name)?;
+    let seen = observe::Delivery::received(w, &name);
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -63,11 +66,16 @@ pub async fn receive(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > src.max_body_bytes as u64) {
+        seen.rejected(RejectReason::Malformed, 413, "body over the limit");
         return Err(too_large());
     }
-    let body = axum::body::to_bytes(body, src.max_body_bytes)
-        .await
-        .map_err(|_| too_large())?;
+    let body = match axum::body::to_bytes(body, src.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            seen.rejected(RejectReason::Malformed, 413, "body over the limit");
+            return Err(too_large());
+        }
+    };
 
     let now_s = now_ms() / 1000;
     let delivery = Delivery {
@@ -75,9 +83,21 @@ pub async fn receive(
         body: &body,
         now: now_s,
     };
-    let verified = verify::verify(&src.verify, &delivery).map_err(|e| refused(&name, &e))?;
+    let verified = verify::verify(&src.verify, &delivery).map_err(|e| {
+        let reason = match e {
+            VerifyError::Expired(_) => RejectReason::Stale,
+            _ => RejectReason::BadSignature,
+        };
+        seen.rejected(reason, 401, &e.to_string());
+        refused(&name, &e)
+    })?;
+    seen.verified();
 
-    let event = event::parse_body(&headers, &body).map_err(bad_event)?;
+    let malformed = |e: EventError| {
+        seen.rejected(RejectReason::Malformed, 400, &e.to_string());
+        bad_event(e)
+    };
+    let event = event::parse_body(&headers, &body).map_err(malformed)?;
     // Slack's Events API checks a new request URL with a signed `url_verification`, whose
     // challenge must come back; it is not an event.
     if matches!(src.verify, Verify::Slack { .. }) && event["type"] == "url_verification" {
@@ -87,12 +107,12 @@ pub async fn receive(
         event::text_field(&src.event_id, &headers, &event, &body),
         "id",
     )
-    .map_err(bad_event)?;
+    .map_err(malformed)?;
     let event_type = event::checked(
         event::text_field(&src.event_type, &headers, &event, &body),
         "type",
     )
-    .map_err(bad_event)?;
+    .map_err(malformed)?;
     let happened = src
         .event_time
         .as_ref()
@@ -120,6 +140,7 @@ pub async fn receive(
         }
         Inserted::Duplicate => "duplicate",
     };
+    seen.answered(&event_type, status);
     tracing::info!(target: "switchboard::webhooks", source = %name, event_id = %event_id, event_type = %event_type, status, "webhook received");
     Ok((
         StatusCode::OK,

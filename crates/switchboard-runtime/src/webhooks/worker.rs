@@ -4,7 +4,7 @@
 //! repeat a no-op. A route that keeps failing sends its event to the dead-letter list after
 //! `max_attempts`; other events are not held up.
 
-use super::{RETENTION, Webhooks, now_ms};
+use super::{RETENTION, Webhooks, now_ms, observe};
 use crate::engine::{Engine, execute};
 use crate::pipeline::CallContext;
 use crate::storage::StoreError;
@@ -121,7 +121,7 @@ async fn process(w: &Webhooks, e: ClaimedEvent) {
     };
     match route(w, &src, &e).await {
         Ok(Some(status)) => settle(w, &e, status).await,
-        Ok(None) => {}
+        Ok(None) => observe::delivered(w, &e.source, &e.event_type, e.attempts + 1),
         Err(RouteError::Store(err)) => {
             // Not the event's fault: due again shortly, no attempt counted. Should even this
             // fail, the lease runs out and it is retried then.
@@ -139,6 +139,7 @@ async fn process(w: &Webhooks, e: ClaimedEvent) {
                 now_ms() + wait.as_millis() as i64
             });
             if retry_at.is_none() {
+                observe::dead_lettered(w, &e.source, &e.event_type, attempts, &reason);
                 tracing::error!(target: "switchboard::webhooks", source = %e.source, event_id = %e.event_id, %reason, attempts, "webhook event dead-lettered");
             } else {
                 tracing::warn!(target: "switchboard::webhooks", source = %e.source, event_id = %e.event_id, %reason, attempts, "webhook route failed; will retry");
