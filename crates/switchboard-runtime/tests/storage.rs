@@ -2,25 +2,22 @@
 //! behave the same (DESIGN.md invariant 7).
 //!
 //! Cases are written once against `&dyn ConversationStore`; `on_both_backends!` runs each in
-//! `sqlite::` and `postgres::`. PostgreSQL is expected at `POSTGRES_URL`: when it is not there the
+//! `sqlite::` and `postgres::`. PostgreSQL is expected at `common::POSTGRES_URL`: when it is not there the
 //! `postgres::` tests fail, they never skip. Each case gets its own schema (PostgreSQL) or
 //! directory (SQLite), so parallel runs do not see each other.
 
+mod common;
+
 use chrono::Utc;
 use serde_json::{Value, json};
-use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AssertSqlSafe, Connection, PgPool, SqliteConnection};
+use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use switchboard_config::Secret;
 use switchboard_config::model::StorageSettings;
 use switchboard_runtime::conversation::{Conversation, HistoryEntry, Pending, Role};
 use switchboard_runtime::storage::{self, ConversationStore, PostgresStore, StoreError};
-
-/// The database CI provides, with trust authentication.
-const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// The SQLite file, relative to the data directory (so `storage::open` must join and create it).
 const SQLITE_PATH: &str = "state/conversations.sqlite3";
@@ -28,7 +25,7 @@ const SQLITE_PATH: &str = "state/conversations.sqlite3";
 /// Where one case's stores live. Opening it again reaches the same data, as after a restart.
 enum Backend {
     Sqlite { data_dir: tempfile::TempDir },
-    Postgres { admin: PgPool, schema: String },
+    Postgres(common::PgSchema),
 }
 
 impl Backend {
@@ -38,25 +35,7 @@ impl Backend {
     }
 
     async fn postgres() -> Backend {
-        let admin = PgPoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(POSTGRES_URL)
-            .await
-            .unwrap_or_else(|error| {
-                panic!(
-                    "PostgreSQL is not reachable at {POSTGRES_URL}: {error}\n\
-                     The storage tests need it and do not skip. Start it with \
-                     `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`."
-                )
-            });
-        let schema = format!("switchboard_test_{}", uuid::Uuid::new_v4().simple());
-        // Identifiers cannot be bound; this one is ours, letters, digits and `_` only.
-        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-            .execute(&admin)
-            .await
-            .expect("create the test schema");
-        Backend::Postgres { admin, schema }
+        Backend::Postgres(common::PgSchema::create("test").await)
     }
 
     fn settings(&self) -> StorageSettings {
@@ -64,10 +43,8 @@ impl Backend {
             Backend::Sqlite { .. } => StorageSettings::Sqlite {
                 path: SQLITE_PATH.to_owned(),
             },
-            Backend::Postgres { schema, .. } => StorageSettings::Postgres {
-                url: Secret::from_reference(format!(
-                    "{POSTGRES_URL}?options[search_path]={schema}"
-                )),
+            Backend::Postgres(pg) => StorageSettings::Postgres {
+                url: Secret::from_reference(pg.url()),
             },
         }
     }
@@ -75,7 +52,7 @@ impl Backend {
     fn data_dir(&self) -> PathBuf {
         match self {
             Backend::Sqlite { data_dir } => data_dir.path().to_owned(),
-            Backend::Postgres { .. } => PathBuf::from("/nonexistent"),
+            Backend::Postgres(_) => PathBuf::from("/nonexistent"),
         }
     }
 
@@ -105,15 +82,16 @@ impl Backend {
                 .await
                 .expect("write the row");
             }
-            Backend::Postgres { admin, schema } => {
+            Backend::Postgres(pg) => {
                 let insert = format!(
-                    "INSERT INTO {schema}.conversations (id, user_id, state, version, updated_at) \
-                     VALUES ($1, 'u', $2::json, 1, now())"
+                    "INSERT INTO {}.conversations (id, user_id, state, version, updated_at) \
+                     VALUES ($1, 'u', $2::json, 1, now())",
+                    pg.name
                 );
                 sqlx::query(AssertSqlSafe(insert))
                     .bind(id)
                     .bind(state)
-                    .execute(admin)
+                    .execute(pg.admin())
                     .await
                     .expect("write the row");
             }
@@ -122,11 +100,8 @@ impl Backend {
 
     /// Removes what the case left behind (a failed case leaves its schema for inspection).
     async fn finish(self) {
-        if let Backend::Postgres { admin, schema } = self {
-            sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                .execute(&admin)
-                .await
-                .expect("drop the test schema");
+        if let Backend::Postgres(pg) = self {
+            pg.drop().await;
         }
     }
 }

@@ -109,6 +109,11 @@ impl PgSchema {
         PgSchema { admin, name }
     }
 
+    /// A connection to the database outside the schema (for raw writes in tests).
+    pub fn admin(&self) -> &sqlx::PgPool {
+        &self.admin
+    }
+
     /// A database URL whose connections work in this schema.
     pub fn url(&self) -> String {
         format!("{POSTGRES_URL}?options[search_path]={}", self.name)
