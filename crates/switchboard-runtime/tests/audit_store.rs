@@ -1,23 +1,23 @@
 //! The audit store suite: every case runs on SQLite and on PostgreSQL (DESIGN.md invariant 7).
-//! PostgreSQL is expected at `POSTGRES_URL` (trust auth); its cases fail, never skip, without
+//! PostgreSQL is expected at `common::POSTGRES_URL` (trust auth); its cases fail, never skip, without
 //! it. Each case gets its own schema or directory.
 
+mod common;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AssertSqlSafe, Connection, PgPool, SqliteConnection};
+use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 use std::path::PathBuf;
 use std::sync::Arc;
 use switchboard_config::Secret;
 use switchboard_config::model::StorageSettings;
 use switchboard_runtime::storage::audit::{self, AuditKind, AuditQuery, AuditRow, AuditStore};
 
-const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const SQLITE_PATH: &str = "switchboard.db";
 
 enum Backend {
     Sqlite { dir: tempfile::TempDir },
-    Postgres { admin: PgPool, schema: String },
+    Postgres(common::PgSchema),
 }
 
 impl Backend {
@@ -28,17 +28,7 @@ impl Backend {
     }
 
     async fn postgres() -> Backend {
-        let admin = PgPoolOptions::new()
-            .max_connections(1)
-            .connect(POSTGRES_URL)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {POSTGRES_URL}: {e}"));
-        let schema = format!("switchboard_audit_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-            .execute(&admin)
-            .await
-            .unwrap();
-        Backend::Postgres { admin, schema }
+        Backend::Postgres(common::PgSchema::create("audit").await)
     }
 
     async fn open(&self) -> Arc<dyn AuditStore> {
@@ -49,11 +39,9 @@ impl Backend {
                 },
                 dir.path().to_owned(),
             ),
-            Backend::Postgres { schema, .. } => (
+            Backend::Postgres(pg) => (
                 StorageSettings::Postgres {
-                    url: Secret::from_reference(format!(
-                        "{POSTGRES_URL}?options[search_path]={schema}"
-                    )),
+                    url: Secret::from_reference(pg.url()),
                 },
                 PathBuf::from("/nonexistent"),
             ),
@@ -75,10 +63,11 @@ impl Backend {
                     .map(|_| ())
                     .map_err(|e| e.to_string())
             }
-            Backend::Postgres { admin, schema } => sqlx::query(AssertSqlSafe(format!(
-                "UPDATE {schema}.audit SET outcome = 'ok'"
+            Backend::Postgres(pg) => sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {}.audit SET outcome = 'ok'",
+                pg.name
             )))
-            .execute(admin)
+            .execute(pg.admin())
             .await
             .map(|_| ())
             .map_err(|e| e.to_string()),
@@ -86,11 +75,8 @@ impl Backend {
     }
 
     async fn finish(self) {
-        if let Backend::Postgres { admin, schema } = self {
-            sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                .execute(&admin)
-                .await
-                .unwrap();
+        if let Backend::Postgres(pg) = self {
+            pg.drop().await;
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The webhook inbox suite: every case runs on SQLite and on PostgreSQL (same cases, same
-//! results). PostgreSQL is expected at `POSTGRES_URL` (the tests fail, never skip, without it);
+//! results). PostgreSQL is expected at `common::POSTGRES_URL` (the tests fail, never skip, without it);
 //! each case gets its own schema or directory.
 
-use sqlx::postgres::PgPoolOptions;
-use sqlx::{AssertSqlSafe, PgPool};
+mod common;
+
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,11 +14,10 @@ use switchboard_runtime::storage::inbox::{
     self, Audience, EventStatus, InboxStore, Inserted, NewEvent, NewMessage,
 };
 
-const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 enum Backend {
     Sqlite { data_dir: tempfile::TempDir },
-    Postgres { admin: PgPool, schema: String },
+    Postgres(common::PgSchema),
 }
 
 impl Backend {
@@ -28,18 +28,7 @@ impl Backend {
     }
 
     async fn postgres() -> Backend {
-        let admin = PgPoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(POSTGRES_URL)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {POSTGRES_URL}: {e}"));
-        let schema = format!("switchboard_inbox_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-            .execute(&admin)
-            .await
-            .unwrap();
-        Backend::Postgres { admin, schema }
+        Backend::Postgres(common::PgSchema::create("inbox").await)
     }
 
     async fn open(&self) -> Arc<dyn InboxStore> {
@@ -50,11 +39,9 @@ impl Backend {
                 },
                 data_dir.path().to_owned(),
             ),
-            Backend::Postgres { schema, .. } => (
+            Backend::Postgres(pg) => (
                 StorageSettings::Postgres {
-                    url: Secret::from_reference(format!(
-                        "{POSTGRES_URL}?options[search_path]={schema}"
-                    )),
+                    url: Secret::from_reference(pg.url()),
                 },
                 PathBuf::from("/nonexistent"),
             ),
@@ -63,11 +50,8 @@ impl Backend {
     }
 
     async fn finish(self) {
-        if let Backend::Postgres { admin, schema } = self {
-            sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                .execute(&admin)
-                .await
-                .unwrap();
+        if let Backend::Postgres(pg) = self {
+            pg.drop().await;
         }
     }
 }
@@ -270,7 +254,7 @@ async fn sqlite_releases_leases_at_start_up_and_postgres_waits_them_out() {
 
 async fn released_leases(b: &Backend) {
     let s = b.open().await;
-    let shared = matches!(b, Backend::Postgres { .. });
+    let shared = matches!(b, Backend::Postgres(_));
     s.insert(&event("e", 1000)).await.unwrap();
     assert_eq!(s.claim(1000, 61_000, 10).await.unwrap().len(), 1);
     s.release_leases(2000).await.unwrap();

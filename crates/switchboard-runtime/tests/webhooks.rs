@@ -528,20 +528,13 @@ async fn a_poison_event_is_dead_lettered_and_the_others_are_delivered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_outage_is_answered_503_and_nothing_is_lost() {
-    use sqlx::{AssertSqlSafe, Connection, PgConnection};
-    const PG: &str = "postgres://postgres@127.0.0.1:5432/test";
-    let schema = format!("switchboard_webhooks_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(PG)
-        .await
-        .expect("PostgreSQL at 127.0.0.1:5432");
-    sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let b = Arc::new(bot("", Some(&format!("{PG}?options[search_path]={schema}"))).await);
+    use sqlx::AssertSqlSafe;
+    let pg = common::PgSchema::create("webhooks").await;
+    let schema = pg.name.clone();
+    let b = Arc::new(bot("", Some(&pg.url())).await);
 
     // The table is locked: inserts wait, the commit timeout passes, the answer is 503.
-    let mut tx = admin.begin().await.unwrap();
+    let mut tx = pg.admin().begin().await.unwrap();
     sqlx::query(AssertSqlSafe(format!(
         "LOCK TABLE {schema}.webhook_events IN ACCESS EXCLUSIVE MODE"
     )))
@@ -586,10 +579,7 @@ async fn a_store_outage_is_answered_503_and_nothing_is_lost() {
         .await
         .unwrap();
     assert_eq!(msgs.len(), 6);
-    sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    pg.drop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -627,17 +617,8 @@ async fn slack_url_verification_is_answered_after_verification() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_postgresql_show_each_event_once() {
-    use sqlx::{AssertSqlSafe, Connection, PgConnection};
-    const PG: &str = "postgres://postgres@127.0.0.1:5432/test";
-    let schema = format!("switchboard_webhooks_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(PG)
-        .await
-        .expect("PostgreSQL at 127.0.0.1:5432");
-    sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let url = format!("{PG}?options[search_path]={schema}");
+    let pg = common::PgSchema::create("webhooks").await;
+    let url = pg.url();
     // Two servers on one database, each with its own worker; a sender spreads 500 events,
     // each sent to both, over them.
     let a = Arc::new(bot("", Some(&url)).await);
@@ -683,10 +664,7 @@ async fn two_instances_on_postgresql_show_each_event_once() {
         assert_eq!(shown.len(), shown.iter().collect::<HashSet<_>>().len());
     }
     assert_eq!(seen.len(), 500);
-    sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    pg.drop().await;
 }
 
 /// The value of the one sample of `metric` whose labels include every `labels` pair.

@@ -114,6 +114,14 @@ impl Default for AuditQuery {
     }
 }
 
+/// The start of the multi-row insert both stores build (the values follow).
+pub(super) const INSERT: &str = "INSERT INTO audit (at, kind, user_pseudonym, connector, \
+     operation, method, path, status, outcome, latency_ms, attempt, cached, trace_id, detail) ";
+
+/// Rows per insert statement: 64 rows of 14 values stay far below both databases' limit on
+/// bound parameters.
+pub(super) const ROWS_PER_STATEMENT: usize = 64;
+
 /// Where audit rows live.
 pub trait AuditStore: Send + Sync + 'static {
     /// Appends rows (in one transaction).

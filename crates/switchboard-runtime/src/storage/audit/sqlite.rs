@@ -1,6 +1,8 @@
 //! The audit trail in the SQLite file beside the conversations.
 
-use super::{AuditKind, AuditQuery, AuditRow, AuditStore, parse_at, unavailable};
+use super::{
+    AuditKind, AuditQuery, AuditRow, AuditStore, INSERT, ROWS_PER_STATEMENT, parse_at, unavailable,
+};
 use crate::storage::StoreError;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::future::BoxFuture;
@@ -27,29 +29,31 @@ impl SqliteAuditStore {
             .begin()
             .await
             .map_err(|e| unavailable("cannot begin", &e))?;
-        for r in rows {
-            sqlx::query(
-                "INSERT INTO audit (at, kind, user_pseudonym, connector, operation, method, path, \
-                 status, outcome, latency_ms, attempt, cached, trace_id, detail) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )
-            .bind(r.at_text())
-            .bind(r.kind.as_str())
-            .bind(&r.user)
-            .bind(&r.connector)
-            .bind(&r.operation)
-            .bind(&r.method)
-            .bind(&r.path)
-            .bind(r.status.map(i64::from))
-            .bind(&r.outcome)
-            .bind(r.latency_ms)
-            .bind(i64::from(r.attempt))
-            .bind(r.cached)
-            .bind(&r.trace_id)
-            .bind(&r.detail)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| unavailable("cannot append", &e))?;
+        // One statement per chunk: each statement is a round trip to the database (for
+        // SQLite, to its worker thread), so a row each would cost a hand-off per row.
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(INSERT);
+            insert.push_values(chunk, |mut b, r| {
+                b.push_bind(r.at_text());
+                b.push_bind(r.kind.as_str())
+                    .push_bind(&r.user)
+                    .push_bind(&r.connector)
+                    .push_bind(&r.operation)
+                    .push_bind(&r.method)
+                    .push_bind(&r.path)
+                    .push_bind(r.status.map(i64::from))
+                    .push_bind(&r.outcome)
+                    .push_bind(r.latency_ms)
+                    .push_bind(i64::from(r.attempt))
+                    .push_bind(r.cached)
+                    .push_bind(&r.trace_id)
+                    .push_bind(&r.detail);
+            });
+            insert
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unavailable("cannot append", &e))?;
         }
         tx.commit()
             .await
