@@ -16,6 +16,9 @@ use tokio::sync::{mpsc, oneshot};
 /// Largest batch written in one transaction.
 const BATCH: usize = 256;
 
+/// How long the writer gathers rows after the first before it writes them.
+const LINGER: Duration = Duration::from_millis(50);
+
 /// How often old rows are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -105,10 +108,17 @@ async fn write_loop(
             msg = rx.recv() => {
                 let Some(msg) = msg else { break };
                 take(msg, &mut batch, &mut waiting);
-                while batch.len() < BATCH {
-                    match rx.try_recv() {
-                        Ok(m) => take(m, &mut batch, &mut waiting),
-                        Err(_) => break,
+                // Linger a little so that a busy server writes a few large transactions
+                // rather than one per call; a flush (or a full batch) writes at once.
+                let linger = tokio::time::sleep(LINGER);
+                tokio::pin!(linger);
+                while batch.len() < BATCH && waiting.is_empty() {
+                    tokio::select! {
+                        m = rx.recv() => match m {
+                            Some(m) => take(m, &mut batch, &mut waiting),
+                            None => break,
+                        },
+                        () = &mut linger => break,
                     }
                 }
                 write(&*store, &telemetry, &mut batch).await;
