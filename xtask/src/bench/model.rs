@@ -100,6 +100,9 @@ pub struct WebhookFigures {
     pub upstream_calls_per_hour: Option<f64>,
     /// The poller's interval, seconds (the poller row).
     pub poll_interval_s: Option<f64>,
+    /// From the end of sending until the last expected message arrived, seconds.
+    #[serde(default)]
+    pub drain_s: f64,
 }
 
 /// One measured run of one system.

@@ -64,6 +64,7 @@ fn figures(r: &ToolResult, target_rate: Option<f64>) -> WebhookFigures {
         to_stream_p99_ms: w.to_stream.p99_us / 1000.0,
         upstream_calls_per_hour: None,
         poll_interval_s: None,
+        drain_s: w.drain_s,
     }
 }
 

@@ -134,6 +134,7 @@ mod tests {
                     0.0
                 }),
                 poll_interval_s: (system == "poller").then_some(1.0),
+                drain_s: 0.5,
             }),
         }
     }
