@@ -242,26 +242,11 @@ pub async fn run(args: WebhooksArgs) -> anyhow::Result<RunResult> {
         out.errors += 1;
         out.first_error.get_or_insert_with(|| f.clone());
     }
-    let acked: std::collections::HashSet<u64> = accepted.iter().copied().collect();
-    let mut stats = WebhookStats {
-        target_rate: args.rate,
-        users: args.users,
-        expected: acked.len() as u64,
-        unexpected: s.foreign,
-        to_stream: s.latency.latency(),
-        drain_s: drain.as_secs_f64(),
-        ..WebhookStats::default()
-    };
-    for (n, copies) in &s.arrived {
-        if acked.contains(n) {
-            stats.seen += 1;
-        } else {
-            stats.unexpected += 1;
-        }
-        stats.duplicates += u64::from(copies.saturating_sub(1));
-    }
-    stats.missing = stats.expected - stats.seen;
-    out.requests = acked.len() as u64;
+    let mut stats = tally(&accepted, &s);
+    stats.target_rate = args.rate;
+    stats.users = args.users;
+    stats.drain_s = drain.as_secs_f64();
+    out.requests = stats.expected;
     out.requests_total = out.requests + out.errors;
     out.duration_s = sent_for.as_secs_f64();
     out.rps = if out.duration_s > 0.0 {
@@ -275,6 +260,27 @@ pub async fn run(args: WebhooksArgs) -> anyhow::Result<RunResult> {
     out.self_peak_rss_kib = measure::peak_rss_kib();
     out.webhooks = Some(stats);
     Ok(out)
+}
+
+/// Acknowledged deliveries against the messages that arrived: each must be there once.
+fn tally(accepted: &[u64], s: &Seen) -> WebhookStats {
+    let acked: std::collections::HashSet<u64> = accepted.iter().copied().collect();
+    let mut stats = WebhookStats {
+        expected: acked.len() as u64,
+        unexpected: s.foreign,
+        to_stream: s.latency.latency(),
+        ..WebhookStats::default()
+    };
+    for (n, copies) in &s.arrived {
+        if acked.contains(n) {
+            stats.seen += 1;
+        } else {
+            stats.unexpected += 1;
+        }
+        stats.duplicates += u64::from(copies.saturating_sub(1));
+    }
+    stats.missing = stats.expected - stats.seen;
+    stats
 }
 
 /// Counts one streamed message against its delivery.
@@ -349,4 +355,68 @@ fn chrono_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(text: &str) -> String {
+        serde_json::json!({ "seq": 1, "text": text }).to_string()
+    }
+
+    #[test]
+    fn every_acknowledged_delivery_once() {
+        let mut s = Seen::default();
+        let t0 = Instant::now();
+        for n in 0..4 {
+            s.sent.insert(n, t0);
+        }
+        let at = t0 + Duration::from_millis(5);
+        record(
+            &mut s,
+            &message("Payment pi_w6r1_0 of 10.00 USD received."),
+            at,
+            "w6r1",
+        );
+        record(
+            &mut s,
+            &message("Payment pi_w6r1_1 of 10.01 USD received."),
+            at,
+            "w6r1",
+        );
+        record(
+            &mut s,
+            &message("Payment pi_w6r1_1 of 10.01 USD received."),
+            at,
+            "w6r1",
+        );
+        // Another run's message is ignored; one this run never sent is unexpected.
+        record(
+            &mut s,
+            &message("Payment pi_w6warm1_2 of 10.02 USD received."),
+            at,
+            "w6r1",
+        );
+        record(
+            &mut s,
+            &message("Payment pi_w6r1_99 of 10.99 USD received."),
+            at,
+            "w6r1",
+        );
+        // Delivery 3 was not acknowledged, yet its message came: unexpected, not seen.
+        record(
+            &mut s,
+            &message("Payment pi_w6r1_3 of 10.03 USD received."),
+            at,
+            "w6r1",
+        );
+        let stats = tally(&[0, 1, 2], &s);
+        assert_eq!(stats.expected, 3);
+        assert_eq!(stats.seen, 2);
+        assert_eq!(stats.missing, 1);
+        assert_eq!(stats.duplicates, 1);
+        assert_eq!(stats.unexpected, 2);
+        assert_eq!(s.latency.count(), 3);
+    }
 }
