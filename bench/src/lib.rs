@@ -5,3 +5,4 @@ pub mod drive;
 pub mod measure;
 pub mod result;
 pub mod stop;
+pub mod stripe;

@@ -109,6 +109,34 @@ pub struct RunResult {
     /// Per-request ratios of a turn's latency to its steps' latencies (W4), when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<StepRatios>,
+    /// Webhook deliveries and the messages they became (W6), for `loadgen webhooks`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<WebhookStats>,
+}
+
+/// What `loadgen webhooks` saw: deliveries acknowledged, and the messages they became on the
+/// users' event streams, each of which must arrive exactly once.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WebhookStats {
+    /// The open-loop rate asked for, deliveries per second (`None`: closed loop).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_rate: Option<f64>,
+    /// Users the deliveries were spread over, one event stream each.
+    pub users: usize,
+    /// Deliveries answered 2xx: the messages expected on the streams.
+    pub expected: u64,
+    /// Acknowledged deliveries whose message arrived (once or more).
+    pub seen: u64,
+    /// Messages that arrived more than once (extra copies).
+    pub duplicates: u64,
+    /// Acknowledged deliveries whose message never arrived within the drain time.
+    pub missing: u64,
+    /// Messages for deliveries that were not acknowledged (or not sent by this run).
+    pub unexpected: u64,
+    /// Send time of the delivery to arrival of its message on the stream.
+    pub to_stream: Latency,
+    /// From the end of sending until the last expected message arrived, seconds.
+    pub drain_s: f64,
 }
 
 /// A turn's latency over the slowest of its steps and over the sum of them.

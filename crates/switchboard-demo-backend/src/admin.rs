@@ -28,6 +28,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/admin/requests", get(requests))
         .route("/admin/delay", get(delay).post(set_delay))
         .route("/admin/webhook", get(webhook).post(set_webhook))
+        .route("/admin/payments", axum::routing::post(make_payment))
         .route(
             "/admin/payments/{id}/settle",
             axum::routing::post(settle_payment),
@@ -215,4 +216,36 @@ async fn settle_payment(
     let id = event["id"].clone();
     crate::webhook::send(target, event);
     Ok(Json(json!({ "sent": id })))
+}
+
+/// `POST /admin/payments` with `{"user_id": "web", "amount": 1250, "currency": "usd"}`: a
+/// customer pays. The payment joins `GET /api/v2/payments` (what a poller sees) and, when a
+/// webhook URL is set, `payment_intent.succeeded` is sent for it (what a webhook receiver
+/// sees): one change, noticed both ways. 201 with the payment.
+async fn make_payment(
+    State(shared): State<Arc<Shared>>,
+    body: Bytes,
+) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
+    let fields = if body.is_empty() {
+        serde_json::Map::new()
+    } else {
+        json_object(&body)?
+    };
+    let user = fields
+        .get("user_id")
+        .and_then(Value::as_str)
+        .unwrap_or("web");
+    let amount = fields.get("amount").and_then(Value::as_u64).unwrap_or(1250);
+    let currency = fields
+        .get("currency")
+        .and_then(Value::as_str)
+        .unwrap_or("usd");
+    let payment = crate::state::lock(&shared.store).add_payment(user, amount, currency);
+    if let Some(target) = shared.webhook() {
+        crate::webhook::send(
+            target,
+            crate::webhook::event("payment_intent.succeeded", payment.clone()),
+        );
+    }
+    Ok((axum::http::StatusCode::CREATED, Json(payment)))
 }

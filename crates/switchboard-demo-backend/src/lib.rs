@@ -22,6 +22,7 @@
 //! | `slots` | `GET /api/v2/appointments/slots?date=YYYY-MM-DD` | `{"date", "slots": [{"time": "09:00", "available": true}, ...]}`, hourly 09:00-16:00; 12:00 is always taken, booked slots are taken; missing or invalid date is 400 |
 //! | `appointments` | `POST /api/v2/appointments` `{date, time, customer_id?, name?}` | 201 `{"id": "APT-n", "date", "time", "status": "booked", ...}`; a taken slot is 409 `conflict` (`slot DATE TIME is taken`); a bad body, date or time is 400 |
 //! | `payments` | `GET /api/v2/payments/{id}` | `PAY-1001` succeeded (`amount` 4999 minor units, `currency` `usd`, `order_id` `1001`), `PAY-1002` pending (3900, order `1002`); else 404 |
+//! | `payment_list` | `GET /api/v2/payments` | `{"data": [...]}`: `PAY-1001`, `PAY-1002`, then the payments made with `POST /admin/payments` (the last 100, oldest first; `metadata.user_id` set): a list that changes, for pollers |
 //! | `refunds` | `POST /api/v2/refunds` `{payment_id, amount?, reason?}` | needs header `Idempotency-Key` (else 400); 201 `{"id": "RF-n", "payment_id", "amount", "currency", "status": "succeeded", ...}`, amount defaults to the whole payment; unknown payment 404. A repeated key gets the first answer again (same status and body, header `Idempotent-Replayed: true`) and creates nothing; a 400 for invalid input is not remembered |
 //! | `rates` | `GET /api/v2/rates?base=USD&symbols=INR,AED` | `{"base": "USD", "date": "2026-11-24", "rates": {"AED": 3.6725, "INR": 83.21}}` from a fixed table (USD, EUR, GBP, INR, AED, JPY, SGD, CHF; cross rates through USD, 6 decimals). `base` defaults to USD, `symbols` to all others; an unknown currency is 400 |
 //! | `tickets` | `POST /api/v2/tickets` | any JSON object (`customer_id`, `summary`, ...) is echoed back, 201, with `id` `TCK-n`, `status` `open` and `created_at`: the helpdesk the demo bot hands conversations to; a body that is not a JSON object is 400 |
@@ -74,6 +75,7 @@
 //! | `GET /admin/requests` | the last 1,000 `/api/v2` requests, oldest first: `method`, `path` (raw path and query as on the wire), `headers`, `body`, `route`, ... (see [`RecordedRequest`]) |
 //! | `GET /admin/delay`, `POST /admin/delay` `{"ms": 20}` | reads or sets the global delay |
 //! | `GET /admin/webhook`, `POST /admin/webhook` `{"url", "secret"}` | reads (URL only) or sets where Stripe-signed events go; `{"url": null}` stops them |
+//! | `POST /admin/payments` `{"user_id", "amount"?, "currency"?}` | a new succeeded payment `PAY-2001`, `PAY-2002`, ... (201): listed by `GET /api/v2/payments`, and sent as `payment_intent.succeeded` when a webhook URL is set; amount defaults to 1250, currency to `usd` |
 //! | `POST /admin/payments/{id}/settle` `{"user_id": "web"}` | sends `payment_intent.succeeded` for a known payment (`metadata.user_id` from the body); 404 for an unknown one, 409 when no webhook URL is set |
 //! | `GET /healthz` | `{"status": "ok"}` |
 //!

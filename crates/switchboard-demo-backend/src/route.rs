@@ -28,6 +28,8 @@ pub enum Route {
     Appointments,
     /// `GET /api/v2/payments/{id}`
     Payments,
+    /// `GET /api/v2/payments`
+    PaymentList,
     /// `POST /api/v2/refunds`
     Refunds,
     /// `GET /api/v2/rates?base=USD&symbols=INR,AED`
@@ -40,7 +42,7 @@ pub enum Route {
 
 impl Route {
     /// Every route, in the order they are documented and reported.
-    pub const ALL: [Route; 11] = [
+    pub const ALL: [Route; 12] = [
         Route::Orders,
         Route::Shipments,
         Route::Customers,
@@ -48,6 +50,7 @@ impl Route {
         Route::Slots,
         Route::Appointments,
         Route::Payments,
+        Route::PaymentList,
         Route::Refunds,
         Route::Rates,
         Route::Weather,
@@ -64,6 +67,7 @@ impl Route {
             Route::Slots => "slots",
             Route::Appointments => "appointments",
             Route::Payments => "payments",
+            Route::PaymentList => "payment_list",
             Route::Refunds => "refunds",
             Route::Rates => "rates",
             Route::Weather => "weather",
@@ -82,6 +86,7 @@ impl Route {
             Route::Slots => "/api/v2/appointments/slots",
             Route::Appointments => "/api/v2/appointments",
             Route::Payments => "/api/v2/payments/{id}",
+            Route::PaymentList => "/api/v2/payments",
             Route::Refunds => "/api/v2/refunds",
             Route::Rates => "/api/v2/rates",
             Route::Weather => "/api/v2/weather",

@@ -26,9 +26,35 @@ pub(crate) struct Store {
     bookings: BTreeMap<(String, String), String>,
     refund_answers: HashMap<String, StoredAnswer>,
     refund_keys: VecDeque<String>,
+    /// Payments made through `POST /admin/payments`, oldest first (the last 100).
+    new_payments: VecDeque<Value>,
+    payments_made: u64,
 }
 
 impl Store {
+    /// Records a new succeeded payment for `user` and returns it (`PAY-2001`, `PAY-2002`, ...).
+    pub(crate) fn add_payment(&mut self, user: &str, amount: u64, currency: &str) -> Value {
+        self.payments_made += 1;
+        let payment = serde_json::json!({
+            "id": format!("PAY-{}", 2000 + self.payments_made),
+            "status": "succeeded",
+            "amount": amount,
+            "currency": currency,
+            "metadata": { "user_id": user },
+            "created_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        });
+        if self.new_payments.len() == 100 {
+            self.new_payments.pop_front();
+        }
+        self.new_payments.push_back(payment.clone());
+        payment
+    }
+
+    /// The payments made so far, oldest first.
+    pub(crate) fn new_payments(&self) -> Vec<Value> {
+        self.new_payments.iter().cloned().collect()
+    }
+
     pub(crate) fn next_interaction_id(&mut self) -> String {
         self.interactions += 1;
         format!("INT-{}", self.interactions)

@@ -254,3 +254,36 @@ async fn shutdown_ends_hanging_requests_and_serve_returns() {
         assert_error(&body, "unavailable");
     }
 }
+
+#[tokio::test]
+async fn a_new_payment_joins_the_payment_list() {
+    let demo = start().await;
+    let (status, body) = demo.get_json("/payments").await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = body["data"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["PAY-1001", "PAY-1002"]);
+
+    let (status, made) = send_json(
+        demo.client
+            .post(demo.url("/admin/payments"))
+            .json(&json!({"user_id": "u1", "amount": 2500})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(made["id"], "PAY-2001");
+    assert_eq!(made["status"], "succeeded");
+    assert_eq!(made["amount"], 2500);
+    assert_eq!(made["currency"], "usd");
+    assert_eq!(made["metadata"], json!({"user_id": "u1"}));
+
+    let (_, body) = demo.get_json("/payments").await;
+    assert_eq!(body["data"][2], made);
+    let (status, body) = send_json(demo.client.post(demo.url("/admin/payments")).body("[1]")).await;
+    assert_eq!(status, 400);
+    assert_error(&body, "bad_request");
+}

@@ -46,6 +46,20 @@ impl Backend {
         Ok(())
     }
 
+    /// Sets (or with `None` clears) where the backend sends its Stripe-signed events.
+    pub fn set_webhook(&mut self, target: Option<(&str, &str)>) -> anyhow::Result<()> {
+        self.proc.check_alive()?;
+        let body = match target {
+            Some((url, secret)) => json!({ "url": url, "secret": secret }),
+            None => json!({ "url": null }),
+        };
+        let r = http::post(self.addr, "/admin/webhook", &body)?;
+        if r.status != 200 {
+            bail!("setting the backend's webhook URL: status {}", r.status);
+        }
+        Ok(())
+    }
+
     /// Zeroes the call counters.
     pub fn reset_stats(&mut self) -> anyhow::Result<()> {
         self.proc.check_alive()?;

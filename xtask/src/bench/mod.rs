@@ -19,6 +19,7 @@ mod report;
 mod runner;
 mod servers;
 mod variant;
+mod w6;
 
 use anyhow::Context;
 use args::{BenchArgs, Plan, Workload};
@@ -63,6 +64,17 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             "fanout.yaml",
             &base,
         )?;
+        let webhooks = env.project_with(
+            &env.root.join("examples/store/switchboard.yaml"),
+            "store-w6.yaml",
+            &base,
+            variant::webhooks_unlimited,
+        )?;
+        let poller = env.project(
+            &env.root.join("bench/projects/poller.yaml"),
+            "poller.yaml",
+            &base,
+        )?;
         let mut runner = Runner {
             env: &env,
             backend,
@@ -82,6 +94,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 Workload::W3 => turn(&mut runner, &plan, (&store, None), "W3", &RASA_ORDER_STATUS)?,
                 Workload::W4 => w4(&mut runner, &plan, &fanout)?,
                 Workload::W5 => w5(&mut runner, &plan, &store)?,
+                Workload::W6 => w6(&mut runner, &plan, (&webhooks, &poller))?,
                 Workload::Micro => {}
             }
         }
@@ -244,6 +257,26 @@ fn w4(runner: &mut Runner<'_>, plan: &Plan, fanout: &Path) -> anyhow::Result<()>
             let m = runner.floor(at, &FANOUT)?;
             runner.keep(m);
         }
+    }
+    Ok(())
+}
+
+/// W6: for each run, the open-loop rates on the demo project (with its per-user hourly
+/// limit lifted), then one change detected by webhook and by poller. Settings do not apply.
+fn w6(
+    runner: &mut Runner<'_>,
+    plan: &Plan,
+    (webhooks, poller): (&Path, &Path),
+) -> anyhow::Result<()> {
+    for run in 1..=plan.runs {
+        for rate in w6::RATES {
+            let m = runner.webhook_rate(run, rate, webhooks)?;
+            runner.keep(m);
+        }
+        let m = runner.detection(run, "webhook", webhooks)?;
+        runner.keep(m);
+        let m = runner.detection(run, "poller", poller)?;
+        runner.keep(m);
     }
     Ok(())
 }

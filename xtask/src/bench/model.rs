@@ -54,6 +54,55 @@ pub struct ToolResult {
     pub requests_total: u64,
     /// W4 step ratios.
     pub steps: Option<StepRatios>,
+    /// W6: what `loadgen webhooks` (or `loadgen changes`) saw on the event streams.
+    pub webhooks: Option<ToolWebhooks>,
+}
+
+/// The event-stream half of a `loadgen webhooks` or `loadgen changes` result.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ToolWebhooks {
+    /// Acknowledged deliveries (or changes made): messages expected.
+    pub expected: u64,
+    /// Of those, messages that arrived.
+    pub seen: u64,
+    /// Extra copies.
+    pub duplicates: u64,
+    /// Expected messages that never arrived.
+    pub missing: u64,
+    /// Messages nobody acknowledged.
+    pub unexpected: u64,
+    /// Send (or change) to arrival on the stream.
+    pub to_stream: ToolLatency,
+    /// Wait after sending for the last message, seconds.
+    pub drain_s: f64,
+}
+
+/// W6 figures beyond a measurement's usual ones.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WebhookFigures {
+    /// Deliveries per second asked for (open loop); `None` for the change comparison.
+    pub target_rate: Option<f64>,
+    /// Deliveries refused, failed or not sent.
+    pub errors: u64,
+    /// Messages expected on the streams (acknowledged deliveries, or changes made).
+    pub expected: u64,
+    /// Of those, messages that arrived exactly once or more.
+    pub seen: u64,
+    /// Extra copies (must be 0).
+    pub duplicates: u64,
+    /// Messages for unacknowledged deliveries (allowed: the sender would retry them).
+    pub unexpected: u64,
+    /// Receipt (or change) to the message on the stream, median, ms.
+    pub to_stream_p50_ms: f64,
+    /// The same, 99th percentile, ms.
+    pub to_stream_p99_ms: f64,
+    /// Calls the upstream received per hour for this way of noticing changes.
+    pub upstream_calls_per_hour: Option<f64>,
+    /// The poller's interval, seconds (the poller row).
+    pub poll_interval_s: Option<f64>,
+    /// From the end of sending until the last expected message arrived, seconds.
+    #[serde(default)]
+    pub drain_s: f64,
 }
 
 /// One measured run of one system.
@@ -98,6 +147,9 @@ pub struct Measurement {
     pub upstream_calls_per_request: f64,
     /// W4: turn latency over its steps'.
     pub steps: Option<StepRatios>,
+    /// W6: deliveries, streams and upstream calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<WebhookFigures>,
 }
 
 /// A criterion micro-benchmark result.

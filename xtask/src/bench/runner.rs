@@ -67,6 +67,7 @@ impl At<'_> {
             loadgen_cpu_us_per_request: None,
             upstream_calls_per_request: 0.0,
             steps: r.steps.clone(),
+            webhooks: None,
         }
     }
 }
@@ -75,11 +76,11 @@ impl At<'_> {
 /// the first miss is still loading.
 const COALESCE_DELAY_MS: u64 = 50;
 
-fn kib_to_mib(kib: u64) -> f64 {
+pub(super) fn kib_to_mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
-fn ensure_clean(r: &ToolResult, who: &str) -> anyhow::Result<()> {
+pub(super) fn ensure_clean(r: &ToolResult, who: &str) -> anyhow::Result<()> {
     if r.errors > 0 {
         bail!(
             "{who}: {} of {} requests failed or answered wrongly; first: {}",
@@ -99,7 +100,7 @@ impl Runner<'_> {
         self.plan.duration + self.plan.warmup + Duration::from_secs(60)
     }
 
-    fn tool(
+    pub(super) fn tool(
         &self,
         name: &str,
         cmd: std::process::Command,

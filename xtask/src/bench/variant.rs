@@ -1,5 +1,7 @@
 //! Project variants the benchmarks compare against: the demo project with its resilience
-//! policies turned off, to show what the policy layers cost when nothing fails.
+//! policies turned off, to show what the policy layers cost when nothing fails; and with the
+//! `payments` webhook source's per-user hourly limit lifted, so that W6's thousands of
+//! deliveries to a few users all become messages.
 
 use anyhow::bail;
 
@@ -49,6 +51,39 @@ pub fn without_policies(text: &str) -> anyhow::Result<String> {
     Ok(out)
 }
 
+/// The per-user hourly limit W6 gives the `payments` source: above any run's deliveries.
+pub const W6_USER_HOURLY_LIMIT: u32 = 1_000_000;
+
+/// The project text with `user_hourly_limit` set on the `payments` webhook source. Fails when
+/// the demo project has no `  payments:` source under `webhooks:` or already sets a limit.
+pub fn webhooks_unlimited(text: &str) -> anyhow::Result<String> {
+    let mut out = String::with_capacity(text.len() + 40);
+    let mut in_webhooks = false;
+    let mut done = 0;
+    for line in text.lines() {
+        if !line.starts_with(' ') && !line.is_empty() && !line.starts_with('#') {
+            in_webhooks = line.starts_with("webhooks:");
+        }
+        if in_webhooks && line.trim_start().starts_with("user_hourly_limit:") {
+            bail!(
+                "the demo project's webhooks already set user_hourly_limit: update xtask/src/bench/variant.rs"
+            );
+        }
+        out.push_str(line);
+        out.push('\n');
+        if in_webhooks && line == "  payments:" {
+            out.push_str(&format!("    user_hourly_limit: {W6_USER_HOURLY_LIMIT}\n"));
+            done += 1;
+        }
+    }
+    if done != 1 {
+        bail!(
+            "the demo project has no webhook source `payments` under `webhooks:`: update xtask/src/bench/variant.rs"
+        );
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +98,8 @@ mod tests {
         assert!(off.contains("    circuit_breaker: { enabled: false }\n"));
         assert!(!off.contains("\n    rate_limit:"));
         assert!(without_policies("connectors: {}\n").is_err());
+        let lifted = webhooks_unlimited(&text).expect("a payments source");
+        assert!(lifted.contains("  payments:\n    user_hourly_limit: 1000000\n"));
+        assert!(webhooks_unlimited("webhooks: {}\n").is_err());
     }
 }

@@ -39,13 +39,13 @@ pub struct ChatArgs {
     common: Common,
 }
 
-struct Target {
-    addr: SocketAddr,
-    host: String,
+pub(crate) struct Target {
+    pub(crate) addr: SocketAddr,
+    pub(crate) host: String,
     path: String,
 }
 
-fn target(url: &str) -> anyhow::Result<Target> {
+pub(crate) fn target(url: &str) -> anyhow::Result<Target> {
     let u = reqwest::Url::parse(url).with_context(|| format!("bad --url {url}"))?;
     anyhow::ensure!(u.scheme() == "http", "--url must be http://");
     let host = u.host_str().context("--url has no host")?;

@@ -1,10 +1,14 @@
 //! `loadgen`: a small async load generator for the benchmarks. Fixed concurrency, fixed
 //! duration (or request count), an HDR histogram, every answer checked, one JSON result on
 //! stdout. `chat` posts to a chat API (one connection and one user id per worker); `chain`
-//! makes the upstream calls of a turn directly (the floor).
+//! makes the upstream calls of a turn directly (the floor); `webhooks` posts signed webhook
+//! deliveries and follows the users' event streams (W6).
 
 mod chain;
+mod changes;
 mod chat;
+mod sse;
+mod webhooks;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -28,6 +32,12 @@ enum Mode {
     Chat(chat::ChatArgs),
     /// Make a turn's upstream calls directly with a pooled reqwest client (the floor).
     Chain(chain::ChainArgs),
+    /// Post Stripe-signed webhook deliveries (open loop at `--rate`, or closed loop) while
+    /// holding the users' event streams; every acknowledged delivery must arrive once.
+    Webhooks(webhooks::WebhooksArgs),
+    /// Make payments on the demo backend and time each until its message is on the user's
+    /// event stream (webhook or poller detection latency).
+    Changes(changes::ChangesArgs),
 }
 
 /// Options every mode shares.
@@ -80,6 +90,8 @@ fn main() -> anyhow::Result<()> {
         match cli.mode {
             Mode::Chat(a) => chat::run(a).await,
             Mode::Chain(a) => chain::run(a).await,
+            Mode::Webhooks(a) => webhooks::run(a).await,
+            Mode::Changes(a) => changes::run(a).await,
         }
     })?;
     println!("{}", serde_json::to_string(&result)?);

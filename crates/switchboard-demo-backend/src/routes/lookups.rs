@@ -1,13 +1,16 @@
-//! Read-only lookups by id: orders, shipments, customers, payments.
+//! Read-only lookups: orders, shipments, customers, payments by id, and the payment list.
+
+use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
-use serde_json::Value;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
 
 use super::path_param;
 use crate::data;
 use crate::error::{ApiError, ApiResult};
+use crate::state::Shared;
 
 /// `GET /api/v2/orders/{id}`
 pub(crate) async fn order(id: Result<Path<String>, PathRejection>) -> ApiResult<Json<Value>> {
@@ -41,4 +44,15 @@ pub(crate) async fn payment(id: Result<Path<String>, PathRejection>) -> ApiResul
     data::payment(&id)
         .map(|(payment, _)| Json(payment))
         .ok_or_else(|| ApiError::not_found(format!("payment {id} not found")))
+}
+
+/// `GET /api/v2/payments`: the fixed payments, then those made with `POST /admin/payments`
+/// (the last 100), oldest first: a list that changes, for pollers to watch.
+pub(crate) async fn payments(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let mut list: Vec<Value> = ["PAY-1001", "PAY-1002"]
+        .iter()
+        .filter_map(|id| data::payment(id).map(|(p, _)| p))
+        .collect();
+    list.extend(crate::state::lock(&shared.store).new_payments());
+    Json(json!({ "data": list }))
 }

@@ -36,6 +36,7 @@ pub(crate) fn api_router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route(Route::Slots.path_template(), get(scheduling::slots))
         .route(Route::Appointments.path_template(), post(scheduling::book))
         .route(Route::Payments.path_template(), get(lookups::payment))
+        .route(Route::PaymentList.path_template(), get(lookups::payments))
         .route(Route::Refunds.path_template(), post(refunds::create))
         .route(Route::Rates.path_template(), get(live::rates))
         .route(Route::Weather.path_template(), get(live::weather))

@@ -1,7 +1,9 @@
 //! The tables: medians over runs for each workload, setting and system, the ratios the
-//! targets are stated in, the micro-benchmarks, and where each target stands.
+//! targets are stated in, the micro-benchmarks, and where each target stands (W5 in
+//! `cache.rs`, W6 in `webhooks.rs`).
 
 mod cache;
+mod webhooks;
 
 use super::model::{Measurement, MicroResult};
 use std::fmt::Write;
@@ -153,6 +155,9 @@ impl<'a> Report<'a> {
         }
         if self.has("W5") {
             self.w5(&mut s);
+        }
+        if self.has("W6") {
+            self.w6(&mut s);
         }
         if !self.micro.is_empty() {
             self.micro_table(&mut s);
@@ -500,6 +505,7 @@ mod tests {
             loadgen_cpu_us_per_request: None,
             upstream_calls_per_request: 4.0,
             steps: None,
+            webhooks: None,
         }
     }
 
