@@ -4,16 +4,13 @@
 
 mod common;
 
-
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use switchboard_config::Secret;
 use switchboard_config::model::StorageSettings;
 use switchboard_runtime::storage::inbox::{
     self, Audience, EventStatus, InboxStore, Inserted, NewEvent, NewMessage,
 };
-
 
 enum Backend {
     Sqlite { data_dir: tempfile::TempDir },
