@@ -241,6 +241,13 @@ intents:
     steps:
       me: {{ call: crm.me }}
     reply: "You are {{{{ steps.me.name }}}}."
+  deals:
+    examples: [list my deals, show my deals, my open deals, deals please]
+    steps:
+      me: {{ call: crm.me }}
+    reply: "Deals of {{{{ steps.me.name }}}}."
+    on_error:
+      unauthorized: "Please link your CRM first: {{{{ error.connect_url }}}}"
   greet:
     examples: [hello, hi there, good morning, hey]
     reply: "Hello!"
@@ -324,6 +331,11 @@ async fn connected_accounts_end_to_end() {
     assert!(
         reply.contains("http://127.0.0.1:8080/v1/oauth/crm/start?user_id=alice"),
         "{reply}"
+    );
+    // An intent that words `unauthorized` itself gets the link as `error.connect_url`.
+    assert_eq!(
+        say(&engine, "carol", "list my deals").await,
+        "Please link your CRM first: http://127.0.0.1:8080/v1/oauth/crm/start?user_id=carol"
     );
     assert_eq!(p.api_requests.load(Ordering::SeqCst), 0);
     assert_eq!(p.token_requests.load(Ordering::SeqCst), 0);

