@@ -27,6 +27,9 @@ pub const NEEDS_RECONSENT: &str = "needs_reconsent";
 /// Longest an access token is used from memory before the store is read again.
 const MEMORY_CAP: Duration = Duration::from_secs(60);
 
+/// Users whose access token is kept in memory before idle ones are forgotten.
+const MAX_SLOTS: usize = 10_000;
+
 /// Where accounts are kept and how they are sealed, attached once the store is open.
 #[derive(Clone)]
 pub struct Accounts {
@@ -93,6 +96,10 @@ impl AuthorizationCode {
 
     fn slot(&self, user: &str) -> Arc<Slot> {
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        if users.len() >= MAX_SLOTS && !users.contains_key(user) {
+            // Forget users with no call in flight: their next call reads the store again.
+            users.retain(|_, slot| Arc::strong_count(slot) > 1);
+        }
         users.entry(user.to_string()).or_default().clone()
     }
 
