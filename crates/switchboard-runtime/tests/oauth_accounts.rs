@@ -9,7 +9,8 @@
 //!   sees zero `invalid_grant`;
 //! - a `401` refreshes once and repeats once;
 //! - a crash between the token response and saving it (the refresh is cut off after the
-//!   provider rotated) ends in re-consent and a reconnect link, not a refresh loop.
+//!   provider rotated) ends in re-consent and a reconnect link, not a refresh loop;
+//! - two instances on one PostgreSQL database refresh an account once between them.
 
 mod common;
 
@@ -220,6 +221,8 @@ fn project(addr: SocketAddr) -> (switchboard_config::Project, tempfile::TempDir)
     let yaml = format!(
         r#"bot:
   accounts_key: "${{file:secrets/accounts}}"
+telemetry:
+  audit: {{ enabled: false }}
 connectors:
   crm:
     base_url: http://{addr}/api
@@ -434,4 +437,46 @@ async fn connected_accounts_end_to_end() {
     connect(&app, &p, "bob", "Bob", "code-b2").await;
     assert_eq!(say(&engine, "bob", "who am i").await, "You are Bob.");
     assert_eq!(say(&engine, "alice", "who am i").await, "You are Alice.");
+}
+
+/// Two instances on one PostgreSQL database: an expired account refreshed from both at once
+/// makes one refresh (the account lock spans instances), so the rotating provider never sees
+/// a spent refresh token.
+#[tokio::test]
+async fn two_instances_refresh_once() {
+    let (addr, p) = provider().await;
+    let schema = common::PgSchema::create("oauth").await;
+    let mut engines = Vec::new();
+    let mut dirs = Vec::new();
+    for _ in 0..2 {
+        let (project, dir) = project(addr);
+        let engine = switchboard_runtime::app::engine(project, dir.path(), Some(&schema.url()))
+            .await
+            .expect("engine builds");
+        engines.push(engine);
+        dirs.push(dir);
+    }
+    let app = router(AppState {
+        engine: engines[0].clone(),
+    });
+    p.expires_in.store(1, Ordering::SeqCst);
+    connect(&app, &p, "alice", "Alice", "code-a").await;
+    p.expires_in.store(3600, Ordering::SeqCst);
+    let op = OperationRef::parse("crm.me").unwrap();
+    let calls = (0..40).map(|i| {
+        let (pipeline, op) = (engines[i % 2].pipeline().clone(), op.clone());
+        tokio::spawn(async move {
+            let mut ctx = CallContext::with_budget(std::time::Duration::from_secs(10));
+            ctx.user_id = Some("alice".into());
+            pipeline.call(&op, &Map::new(), &ctx).await.unwrap()
+        })
+    });
+    for r in futures::future::join_all(calls).await {
+        let r = r.unwrap();
+        assert!(r.is_ok(), "{r:?}");
+    }
+    assert_eq!(p.refreshes.load(Ordering::SeqCst), 1);
+    assert_eq!(p.invalid_grants.load(Ordering::SeqCst), 0);
+    drop(engines);
+    schema.drop().await;
 }

@@ -120,6 +120,27 @@ pub trait AccountStore: Send + Sync + 'static {
         connector: &'a str,
         account: &'a Account,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Takes a lock on (user, connector) shared by every instance on this database, held
+    /// until the returned guard is dropped: refreshing a token spends the refresh token, so
+    /// two instances must not refresh the same account at once. SQLite serves one instance
+    /// and needs none.
+    fn lock<'a>(
+        &'a self,
+        _user: &'a str,
+        _connector: &'a str,
+    ) -> BoxFuture<'a, Result<AccountLock, StoreError>> {
+        Box::pin(async { Ok(AccountLock(None)) })
+    }
+}
+
+/// A held account lock; dropping it releases the lock.
+pub struct AccountLock(#[allow(dead_code)] pub(crate) Option<Box<dyn Send + Sync>>);
+
+impl std::fmt::Debug for AccountLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccountLock")
+    }
 }
 
 /// Opens the account store on the project's database, sealing with `sealer`.

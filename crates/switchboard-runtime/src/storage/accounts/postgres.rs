@@ -1,6 +1,6 @@
 //! Connected accounts in the PostgreSQL database beside the conversations.
 
-use super::{Account, AccountStore, Sealer, unavailable};
+use super::{Account, AccountLock, AccountStore, Sealer, unavailable};
 use crate::storage::StoreError;
 use futures::future::BoxFuture;
 use sqlx::{PgPool, Row};
@@ -63,6 +63,28 @@ impl AccountStore for PostgresAccountStore {
             .await
             .map_err(|e| unavailable("cannot save", &e))?;
             Ok(())
+        })
+    }
+
+    fn lock<'a>(
+        &'a self,
+        user: &'a str,
+        connector: &'a str,
+    ) -> BoxFuture<'a, Result<AccountLock, StoreError>> {
+        Box::pin(async move {
+            // A transaction-scoped advisory lock: released when the transaction ends, which
+            // dropping the guard does (rollback), even if the holder is cancelled.
+            let mut tx = self
+                .pool
+                .begin()
+                .await
+                .map_err(|e| unavailable("cannot lock", &e))?;
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 301))")
+                .bind(format!("{}:{connector}:{user}", connector.len()))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unavailable("cannot lock", &e))?;
+            Ok(AccountLock(Some(Box::new(tx))))
         })
     }
 }

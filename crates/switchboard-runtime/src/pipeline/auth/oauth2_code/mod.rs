@@ -156,15 +156,39 @@ impl AuthorizationCode {
         if account.status == AccountStatus::NeedsReconsent {
             return Err(AuthError::Account(NEEDS_RECONSENT));
         }
+        let skew = chrono::Duration::from_std(self.settings.expiry_skew).unwrap_or_default();
         let refused = slot
             .refused
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let was_refused = refused.is_some_and(|r| &*r == account.access_token.expose());
-        let skew = chrono::Duration::from_std(self.settings.expiry_skew).unwrap_or_default();
-        let still_good = account.expires_at.is_none_or(|at| at - skew > Utc::now());
-        if still_good && !was_refused {
+        let usable = |a: &Account| {
+            let was_refused = refused
+                .as_ref()
+                .is_some_and(|r| **r == *a.access_token.expose());
+            a.expires_at.is_none_or(|at| at - skew > Utc::now()) && !was_refused
+        };
+        if usable(&account) {
+            return Ok(remember(&slot, &account, skew));
+        }
+        // Another instance may be refreshing this account: wait for it, then look again.
+        let _across = accounts
+            .store
+            .lock(user, &self.connector)
+            .await
+            .map_err(store_err)?;
+        let Some(account) = accounts
+            .store
+            .load(user, &self.connector)
+            .await
+            .map_err(store_err)?
+        else {
+            return Err(AuthError::Account(NOT_CONNECTED));
+        };
+        if account.status == AccountStatus::NeedsReconsent {
+            return Err(AuthError::Account(NEEDS_RECONSENT));
+        }
+        if usable(&account) {
             return Ok(remember(&slot, &account, skew));
         }
         let Some(refresh) = account.refresh_token.clone() else {
