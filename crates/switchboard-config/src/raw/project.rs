@@ -103,8 +103,8 @@ pub struct RawBot {
     /// links that connect an account (`{public_url}/v1/oauth/{connector}/start`) and of
     /// the default OAuth `redirect_url`. Default: `http://127.0.0.1:8080`.
     pub public_url: Option<Spanned<String>>,
-    /// The key that encrypts connected accounts' tokens at rest (ChaCha20-Poly1305) and
-    /// signs OAuth states: 32 random bytes, base64 or hex, as a reference such as
+    /// The key that encrypts connected accounts' tokens at rest (XChaCha20-Poly1305) and
+    /// seals OAuth states: 32 random bytes, base64 or hex, as a reference such as
     /// `${env:SWITCHBOARD_ACCOUNTS_KEY}` (make one with `openssl rand -base64 32`).
     /// Required when a connector uses `oauth2_authorization_code`. Default: none.
     #[schemars(with = "Option<SecretDoc>")]
