@@ -411,7 +411,7 @@ fn auth_type_unknown_and_missing_fields() {
     check(
         "connectors:\n  a:\n    base_url: https://x\n    auth: { type: bearr }\n  b:\n    base_url: https://y\n    auth: { type: api_key, value: \"${env:API_KEY}\" }\n",
         r#"
-            switchboard.yaml:4:19: expected one of none, api_key, bearer, basic, oauth2_client_credentials, jwt, hmac, found "bearr" (did you mean "bearer"?)
+            switchboard.yaml:4:19: expected one of none, api_key, bearer, basic, oauth2_client_credentials, oauth2_authorization_code, jwt, hmac, found "bearr" (did you mean "bearer"?)
             switchboard.yaml:7:5: missing key "name" in auth of connector "b"
         "#,
     );

@@ -52,6 +52,15 @@ pub async fn engine(
     let (templates, pipeline) = pipeline(project.clone())?;
     let store = storage::open(&project.storage, data_dir).await?;
     crate::telemetry::start(&project, &pipeline, data_dir).await?;
+    if let Some(key) = &project.bot.accounts_key
+        && let Some(bytes) = hex::decode(key.expose())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+    {
+        let sealer = storage::accounts::Sealer::new(&bytes);
+        let store = storage::accounts::open(&project.storage, data_dir, sealer.clone()).await?;
+        pipeline.enable_accounts(&crate::pipeline::auth::oauth2_code::Accounts { store, sealer });
+    }
     let engine = Arc::new(Engine::new(project.clone(), templates, pipeline, store)?);
     if !project.webhooks.is_empty() || !project.pollers.is_empty() {
         let inbox = storage::inbox::open(&project.storage, data_dir).await?;

@@ -5,8 +5,8 @@ use super::Ctx;
 use super::connector::{check_header_name, duration};
 use super::secrets;
 use crate::model::{
-    ApiKeyLocation, Auth, ClientAuth, ClientCredentials, HmacAlgorithm, HmacEncoding, HmacSigning,
-    JwtAlgorithm, JwtMinting, SignedPart,
+    ApiKeyLocation, Auth, AuthorizationCode, ClientAuth, ClientCredentials, HmacAlgorithm,
+    HmacEncoding, HmacSigning, JwtAlgorithm, JwtMinting, SignedPart,
 };
 use crate::raw::{
     RawAuth, RawClientAuth, RawHmacAlgorithm, RawHmacEncoding, RawJwtAlgorithm, RawKeyLocation,
@@ -76,7 +76,8 @@ pub(crate) fn check_transport(
 
 /// Whether a scheme's credentials differ per user (JWT claims that read `user`).
 pub(crate) fn per_user(auth: &Auth) -> bool {
-    matches!(auth, Auth::Jwt(j) if j.claims.values().any(|c| c.contains("user")))
+    matches!(auth, Auth::AuthorizationCode(_))
+        || matches!(auth, Auth::Jwt(j) if j.claims.values().any(|c| c.contains("user")))
 }
 
 /// Compiles a connector's `auth` block.
@@ -164,6 +165,43 @@ pub(crate) fn auth(
                     .map_or(DEFAULT_EXPIRY_SKEW, |d| d.value.0),
             })
         }
+        RawAuth::Oauth2AuthorizationCode {
+            authorize_url,
+            token_url,
+            client_id,
+            client_secret,
+            scopes,
+            redirect_url,
+            client_auth,
+            expiry_skew,
+        } => {
+            ctx.account_connectors.push(raw.pos);
+            let token = endpoint(ctx, token_url, "token_url", insecure);
+            let authorize = endpoint(ctx, authorize_url, "authorize_url", insecure);
+            let redirect = redirect_url.as_ref().map(|r| {
+                let lower = r.value.to_ascii_lowercase();
+                if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+                    ctx.error(r.pos, "redirect_url must start with http:// or https://");
+                }
+                r.value.clone()
+            });
+            Auth::AuthorizationCode(AuthorizationCode {
+                authorize_url: authorize.expose().to_string(),
+                token_url: token,
+                client_id: plain(ctx, client_id),
+                client_secret: secret(ctx, client_secret),
+                scopes: scopes.iter().map(|s| s.value.clone()).collect(),
+                // Filled from `bot.public_url` once the bot settings are compiled.
+                redirect_url: redirect.unwrap_or_default(),
+                client_auth: match client_auth.as_ref().map(|c| c.value) {
+                    Some(RawClientAuth::Body) => ClientAuth::Body,
+                    _ => ClientAuth::Basic,
+                },
+                expiry_skew: expiry_skew
+                    .as_ref()
+                    .map_or(DEFAULT_EXPIRY_SKEW, |d| d.value.0),
+            })
+        }
         RawAuth::Jwt {
             algorithm,
             key,
@@ -224,6 +262,23 @@ pub(crate) fn auth(
             })
         }
     }
+}
+
+/// An OAuth endpoint URL (may be a reference): `http(s)://`, and the transport rule.
+fn endpoint(
+    ctx: &mut Ctx,
+    at: &Spanned<String>,
+    key: &str,
+    insecure: Option<&Spanned<bool>>,
+) -> Secret {
+    let url = secrets::resolve(ctx, at, false).unwrap_or_else(|| Secret::literal(String::new()));
+    let lower = url.expose().to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        ctx.error(at.pos, format!("{key} must start with http:// or https://"));
+    } else {
+        check_transport(ctx, at, url.expose(), key, insecure);
+    }
+    url
 }
 
 fn signed_part(p: RawSignedPart) -> SignedPart {

@@ -4,6 +4,7 @@
 //! Every function here returns its best-effort result and records problems in [`Ctx`], so one
 //! run reports every error; the project is handed out only when there were none.
 
+mod accounts;
 mod auth;
 mod connector;
 mod entity;
@@ -49,6 +50,8 @@ pub(crate) struct Ctx<'o> {
     /// `{escalate: INTENT}` replies seen: where, the target, and the reply's template id
     /// (checked once every intent is known).
     pub escalations: Vec<(Pos, String, String)>,
+    /// Where connectors use `oauth2_authorization_code` (they need `bot.accounts_key`).
+    pub account_connectors: Vec<Pos>,
 }
 
 impl Ctx<'_> {
@@ -121,6 +124,7 @@ pub(crate) fn load(
         ids: HashSet::new(),
         jinja: minijinja::Environment::new(),
         escalations: Vec::new(),
+        account_connectors: Vec::new(),
     };
     let merged = includes::load_all(&mut ctx, path);
 
@@ -175,6 +179,7 @@ pub(crate) fn load(
     let pollers = pollers::pollers(&mut ctx, &known, &connectors, &webhooks, &merged.pollers);
     let telemetry = telemetry::telemetry(&mut ctx, merged.telemetry.as_ref(), &connectors);
 
+    accounts::finish(&mut ctx, &mut connectors, &bot);
     let mut diags = ctx.diags;
     diags.sort();
     if diags.has_errors() {

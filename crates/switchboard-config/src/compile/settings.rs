@@ -63,6 +63,11 @@ pub(crate) fn bot(
             .history_limit
             .as_ref()
             .map_or(50, |h| usize::try_from(h.value).unwrap_or(usize::MAX)),
+        public_url: super::accounts::public_url(ctx, b.public_url.as_ref()),
+        accounts_key: b
+            .accounts_key
+            .as_ref()
+            .and_then(|k| super::accounts::key(ctx, k)),
     }
 }
 

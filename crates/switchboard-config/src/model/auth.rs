@@ -33,6 +33,8 @@ pub enum Auth {
     },
     /// OAuth 2.0 client credentials.
     ClientCredentials(ClientCredentials),
+    /// OAuth 2.0 authorization code: per-user connected accounts.
+    AuthorizationCode(AuthorizationCode),
     /// Tokens minted and signed by Switchboard.
     Jwt(JwtMinting),
     /// An HMAC signature over parts of the request.
@@ -64,6 +66,27 @@ pub struct ClientCredentials {
     /// How the client authenticates to the token endpoint.
     pub client_auth: ClientAuth,
     /// How long before expiry a token is replaced.
+    pub expiry_skew: Duration,
+}
+
+/// OAuth 2.0 authorization code grant settings (per-user connected accounts).
+#[derive(Debug, Clone)]
+pub struct AuthorizationCode {
+    /// The provider's authorization page.
+    pub authorize_url: String,
+    /// The token endpoint (may hold a secret reference, hence a `Secret`).
+    pub token_url: Secret,
+    /// The client id.
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: Secret,
+    /// Scopes asked for.
+    pub scopes: Vec<String>,
+    /// The callback URL sent as `redirect_uri`.
+    pub redirect_url: String,
+    /// How the client authenticates to the token endpoint.
+    pub client_auth: ClientAuth,
+    /// How long before expiry a token is refreshed.
     pub expiry_skew: Duration,
 }
 

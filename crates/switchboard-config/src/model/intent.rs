@@ -2,6 +2,7 @@
 
 use super::{Expression, Input, OperationRef, OutcomeKind, Template, ValueTemplate};
 use crate::diagnostic::Span;
+use crate::secret::Secret;
 use indexmap::IndexMap;
 use std::time::Duration;
 
@@ -162,6 +163,10 @@ pub struct BotSettings {
     pub max_ask_attempts: u32,
     /// How many messages of history a conversation keeps.
     pub history_limit: usize,
+    /// Where users reach this server, for connect links (no trailing `/`).
+    pub public_url: String,
+    /// The 32-byte key that encrypts connected accounts' tokens and signs OAuth states.
+    pub accounts_key: Option<Secret>,
 }
 
 /// Where conversations are stored.

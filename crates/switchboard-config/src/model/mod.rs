@@ -17,8 +17,8 @@ mod value_template;
 mod webhooks;
 
 pub use auth::{
-    ApiKeyLocation, Auth, ClientAuth, ClientCredentials, HmacAlgorithm, HmacEncoding, HmacSigning,
-    JwtAlgorithm, JwtMinting, SignedPart,
+    ApiKeyLocation, Auth, AuthorizationCode, ClientAuth, ClientCredentials, HmacAlgorithm,
+    HmacEncoding, HmacSigning, JwtAlgorithm, JwtMinting, SignedPart,
 };
 pub use connector::Connector;
 pub use inbound::{

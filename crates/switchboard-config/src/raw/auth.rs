@@ -67,6 +67,38 @@ pub enum RawAuth {
         /// How long before its expiry a token is replaced. Default: `30s`.
         expiry_skew: Option<Spanned<RawDuration>>,
     },
+    /// OAuth 2.0 authorization code with PKCE (RFC 6749 §4.1, RFC 7636): each user connects
+    /// their own account through `GET /v1/oauth/{connector}/start?user_id=...`; the tokens
+    /// are stored per user, encrypted with `bot.accounts_key`, sent as
+    /// `Authorization: Bearer`, refreshed shortly before they expire and after a `401` (the
+    /// call is repeated once). A user who has not connected, or whose refresh token was
+    /// refused, gets a link to connect instead of an answer.
+    Oauth2AuthorizationCode {
+        /// The provider's authorization page, such as
+        /// `https://auth.example.com/oauth/authorize`: `https` unless loopback. Required.
+        authorize_url: Spanned<String>,
+        /// The token endpoint, such as `https://auth.example.com/oauth/token`: `https`
+        /// unless loopback (or the connector's `allow_insecure_http`). Required.
+        #[schemars(with = "SecretDoc")]
+        token_url: Spanned<String>,
+        /// The client id (may be a reference). Required.
+        #[schemars(with = "SecretDoc")]
+        client_id: Spanned<String>,
+        /// The client secret, as a reference. Required.
+        #[schemars(with = "SecretDoc")]
+        client_secret: Spanned<String>,
+        /// Scopes asked for, sent space-separated as `scope`. Default: none.
+        #[serde(default)]
+        scopes: Vec<Spanned<String>>,
+        /// This server's public callback URL, registered with the provider:
+        /// `{bot.public_url}/v1/oauth/{connector}/callback`. Default: that URL.
+        redirect_url: Option<Spanned<String>>,
+        /// How the client proves itself to the token endpoint: `basic` or `body`.
+        /// Default: `basic`.
+        client_auth: Option<Spanned<RawClientAuth>>,
+        /// How long before its expiry an access token is refreshed. Default: `30s`.
+        expiry_skew: Option<Spanned<RawDuration>>,
+    },
     /// A JSON Web Token minted by Switchboard for each user (or once, without user claims),
     /// signed with the connector's key and sent as `Authorization: Bearer`; reused until
     /// shortly before it expires.

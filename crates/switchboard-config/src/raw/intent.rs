@@ -38,6 +38,10 @@ pub struct RawIntent {
     /// Replies when a required step failed, by outcome (`not_found`, `bad_request`,
     /// `unauthorized`, `forbidden`, `conflict`, `rate_limited`, `unavailable`, `timeout`,
     /// `invalid_response`) or `default` for any other failure. Each is a reply as in `reply`.
+    /// When a step needs the user's connected account (`oauth2_authorization_code`) and there
+    /// is none or it was revoked, the bot answers with a connect link unless `unauthorized`
+    /// is given here (`error.connect_url` holds the link, `error.reason` is `not_connected`
+    /// or `needs_reconsent`). Default: none.
     #[serde(default)]
     pub on_error: IndexMap<Spanned<String>, Spanned<RawReply>>,
 }

@@ -99,6 +99,16 @@ pub struct RawBot {
     pub max_ask_attempts: Option<Spanned<u32>>,
     /// How many messages of history a conversation keeps. Default: `50`.
     pub history_limit: Option<Spanned<u64>>,
+    /// Where users reach this server, such as `https://bot.example.com`: the base of the
+    /// links that connect an account (`{public_url}/v1/oauth/{connector}/start`) and of
+    /// the default OAuth `redirect_url`. Default: `http://127.0.0.1:8080`.
+    pub public_url: Option<Spanned<String>>,
+    /// The key that encrypts connected accounts' tokens at rest (XChaCha20-Poly1305) and
+    /// seals OAuth states: 32 random bytes, base64 or hex, as a reference such as
+    /// `${env:SWITCHBOARD_ACCOUNTS_KEY}` (make one with `openssl rand -base64 32`).
+    /// Required when a connector uses `oauth2_authorization_code`. Default: none.
+    #[schemars(with = "Option<SecretDoc>")]
+    pub accounts_key: Option<Spanned<String>>,
 }
 
 /// Where conversations are stored, chosen by `type`.

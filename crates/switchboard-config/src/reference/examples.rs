@@ -108,6 +108,8 @@ connectors:
 
 pub const AUTH: &str = r##"
 # project
+bot:
+  accounts_key: "${env:SWITCHBOARD_ACCOUNTS_KEY}"   # needed by oauth2_authorization_code
 connectors:
   public:
     base_url: https://open.example.com
@@ -130,6 +132,15 @@ connectors:
       client_secret: "${env:CRM_CLIENT_SECRET}"
       scopes: [contacts.read, tickets.write]
       client_auth: body
+  calendar:
+    base_url: https://calendar.example.com/v3
+    auth:
+      type: oauth2_authorization_code
+      authorize_url: https://login.example.com/oauth/authorize
+      token_url: https://login.example.com/oauth/token
+      client_id: switchboard-bot
+      client_secret: "${env:CALENDAR_CLIENT_SECRET}"
+      scopes: [calendar.read, offline_access]
   ledger:
     base_url: https://ledger.example.com
     auth:

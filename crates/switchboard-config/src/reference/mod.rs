@@ -98,6 +98,7 @@ fn sections() -> Vec<Section> {
                     "bearer",
                     "basic",
                     "oauth2_client_credentials",
+                    "oauth2_authorization_code",
                     "jwt",
                     "hmac",
                 ],

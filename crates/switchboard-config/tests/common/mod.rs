@@ -50,6 +50,11 @@ pub const SECRET_FILES: &[(&str, &str)] = &[("secrets/key", "file-key\n")];
 pub const ENV: &[(&str, &str)] = &[
     ("API_KEY", "env-key"),
     ("DATABASE_URL", "postgres://u:p@db/sb"),
+    (
+        "ACCOUNTS_KEY",
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    ),
+    ("SHORT_KEY", "c2hvcnQ="),
 ];
 
 /// Loads `switchboard.yaml` from memory, with `extra` files beside it.

@@ -21,6 +21,10 @@ pub struct Failure {
     pub outcome: OutcomeKind,
     /// The HTTP status, when a response arrived.
     pub status: Option<u16>,
+    /// The call's machine-readable reason, such as `not_connected` (see `CallRecord::reason`).
+    pub reason: Option<&'static str>,
+    /// The step's connector.
+    pub connector: String,
 }
 
 /// What running the steps produced.
@@ -84,6 +88,8 @@ pub async fn run(
                                 step: step.name.clone(),
                                 outcome: OutcomeKind::BadRequest,
                                 status: None,
+                                reason: None,
+                                connector: step.call.connector.clone(),
                             });
                             return out;
                         }
@@ -102,7 +108,7 @@ pub async fn run(
         match result {
             Ok(record) => {
                 let ok = record.is_ok();
-                let (outcome, status) = (record.outcome, record.status);
+                let (outcome, status, reason) = (record.outcome, record.status, record.reason);
                 if ok {
                     out.results.insert(step.name.clone(), record.data.clone());
                 } else if step.optional {
@@ -114,6 +120,8 @@ pub async fn run(
                         step: step.name.clone(),
                         outcome,
                         status,
+                        reason,
+                        connector: step.call.connector.clone(),
                     });
                     return out;
                 }
@@ -128,6 +136,8 @@ pub async fn run(
                         step: step.name.clone(),
                         outcome: OutcomeKind::BadRequest,
                         status: None,
+                        reason: None,
+                        connector: step.call.connector.clone(),
                     });
                     return out;
                 }

@@ -5,6 +5,7 @@
 //!     -> execute (step graph through the pipeline) -> respond -> save conversation
 //! ```
 
+pub mod connect;
 mod dialogue;
 pub mod execute;
 pub mod fulfill;

@@ -2,6 +2,7 @@
 //! `on_error` reply chosen by the failing step's outcome otherwise, and a plain sentence when a
 //! template fails. Shared by chat turns and the platform protocols, which join here.
 
+use super::connect;
 use super::execute::{self, Failure};
 use crate::pipeline::{CallContext, CallRecord, Pipeline};
 use crate::template::{Templates, context};
@@ -48,7 +49,26 @@ pub async fn run_intent(
             failure: None,
         };
     };
-    let error = json!({ "outcome": failure.outcome, "step": failure.step, "status": failure.status, "intent": intent.name });
+    let connect_url = connect::needs_connect(failure).then(|| {
+        connect::link(
+            &pipeline.project().bot.public_url,
+            &failure.connector,
+            call_ctx.user_id.as_deref().unwrap_or_default(),
+        )
+    });
+    let mut error = json!({ "outcome": failure.outcome, "step": failure.step, "status": failure.status, "intent": intent.name });
+    if let Some(url) = &connect_url {
+        error["reason"] = json!(failure.reason);
+        error["connect_url"] = json!(url);
+        if !connect::handled_by_intent(intent, failure) {
+            return Ran {
+                text: connect::sentence(failure, url),
+                calls,
+                results: executed.results,
+                failure: executed.failure,
+            };
+        }
+    }
     let step_reply = intent
         .steps
         .get(&failure.step)

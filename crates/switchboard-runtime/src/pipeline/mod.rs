@@ -112,7 +112,8 @@ pub struct CallRecord {
     /// `rate_limit_queue` (no room within `max_wait`; nothing was sent),
     /// `retry_after_too_long` (the upstream asked for a wait past the deadline),
     /// `auth_failed` (no credentials could be obtained, such as a token endpoint failing;
-    /// nothing was sent).
+    /// nothing was sent), `not_connected` / `needs_reconsent` (the user has no usable
+    /// connected account; nothing was sent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
     /// The extracted values (or the whole body without an `extract` map); null unless ok.
@@ -204,6 +205,8 @@ pub struct Pipeline {
     deprecations: std::sync::Mutex<std::collections::HashSet<String>>,
     /// The last hour of calls, for the dashboard.
     recent: observe::Recent,
+    /// Connectors whose users connect their own accounts, by name.
+    account_schemes: HashMap<String, Arc<auth::oauth2_code::AuthorizationCode>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -244,6 +247,7 @@ impl Pipeline {
         let telemetry = Arc::new(Telemetry::new());
         let mut connectors = HashMap::new();
         let mut limiters = Vec::new();
+        let mut account_schemes = HashMap::new();
         for (name, c) in &project.connectors {
             let base = reqwest::Url::parse(&c.base_url).map_err(|e| PipelineError::Client {
                 connector: name.clone(),
@@ -274,12 +278,16 @@ impl Pipeline {
                 .layer(retry::layer(budget))
                 .layer(breaker::BreakerLayer)
                 .layer(rate_limit::RateLimitLayer)
-                .layer(auth::AuthLayer::new(auth::Scheme::new(c).map_err(|e| {
-                    PipelineError::Client {
+                .layer(auth::AuthLayer::new({
+                    let scheme = auth::Scheme::new(c).map_err(|e| PipelineError::Client {
                         connector: name.clone(),
                         reason: e.to_string(),
+                    })?;
+                    if let auth::Scheme::AuthorizationCode(a) = &scheme {
+                        account_schemes.insert(name.clone(), a.clone());
                     }
-                })?))
+                    scheme
+                }))
                 .layer(ssrf::GuardLayer::new(ssrf::NetworkPolicy::for_url(
                     &base,
                     c.allow_private_network,
@@ -336,7 +344,23 @@ impl Pipeline {
             limiters,
             deprecations: std::sync::Mutex::new(std::collections::HashSet::new()),
             recent: observe::Recent::default(),
+            account_schemes,
         })
+    }
+
+    /// Gives the connected-account connectors their store and sealer.
+    pub fn enable_accounts(&self, accounts: &auth::oauth2_code::Accounts) {
+        for scheme in self.account_schemes.values() {
+            scheme.attach(accounts.clone());
+        }
+    }
+
+    /// The connected-account scheme of a connector, if it has one.
+    pub fn account_scheme(
+        &self,
+        connector: &str,
+    ) -> Option<&Arc<auth::oauth2_code::AuthorizationCode>> {
+        self.account_schemes.get(connector)
     }
 
     /// Lets the pipeline send connector alerts in the background (it needs a handle on
@@ -681,6 +705,10 @@ fn interpret(
                 TransportError::Auth(_) => {
                     record.reason = Some("auth_failed");
                     OutcomeKind::Unavailable
+                }
+                TransportError::Account(reason) => {
+                    record.reason = Some(reason);
+                    OutcomeKind::Unauthorized
                 }
             };
             record.error = Some(e.to_string());

@@ -46,6 +46,10 @@ pub enum TransportError {
     /// Credentials could not be obtained (a token endpoint failed): nothing was sent.
     #[error("authentication failed: {0}")]
     Auth(String),
+    /// The user has no usable connected account (`not_connected`, `needs_reconsent`):
+    /// nothing was sent.
+    #[error("no usable connected account ({0})")]
+    Account(&'static str),
 }
 
 /// One attempt: the request plus the limits it runs under. Retries clone it, so everything

@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod inbound;
 pub mod metrics;
+pub mod oauth;
 pub mod web;
 
 use crate::engine::Engine;
@@ -51,6 +52,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
         .route("/dashboard", get(dashboard::page))
+        .route("/v1/oauth/{connector}/start", get(oauth::start))
+        .route("/v1/oauth/{connector}/callback", get(oauth::callback))
         .nest("/v1/admin", admin::admin_routes())
         .merge(crate::platforms::routes(state.engine.project()))
         .merge(crate::webhooks::routes())

@@ -1,6 +1,7 @@
 //! Where conversations live: a small trait with an embedded SQLite default and PostgreSQL for
 //! several instances. Both pass the same test suite.
 
+pub mod accounts;
 pub mod audit;
 pub mod inbox;
 mod postgres;

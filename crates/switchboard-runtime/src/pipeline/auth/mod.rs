@@ -11,6 +11,7 @@ mod bearer;
 pub mod hmac;
 pub mod jwt;
 pub mod oauth2;
+pub mod oauth2_code;
 
 use super::transport::{Attempt, RawResponse, TransportError};
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -31,6 +32,14 @@ pub enum AuthError {
     /// A token could not be obtained for this call.
     #[error("{0}")]
     Token(String),
+    /// The token endpoint refused the grant (`invalid_grant`): a code or refresh token that
+    /// is expired, used or revoked.
+    #[error("token endpoint answered invalid_grant")]
+    InvalidGrant,
+    /// The user has no usable connected account: `not_connected` or `needs_reconsent`.
+    /// Nothing was sent.
+    #[error("no usable connected account ({0})")]
+    Account(&'static str),
 }
 
 /// One connector's outbound authentication.
@@ -46,6 +55,8 @@ pub enum Scheme {
     Basic(basic::Basic),
     /// OAuth 2.0 client credentials.
     ClientCredentials(oauth2::ClientCredentials),
+    /// OAuth 2.0 authorization code: each user's connected account.
+    AuthorizationCode(Arc<oauth2_code::AuthorizationCode>),
     /// Minted JWTs.
     Jwt(jwt::JwtMinter),
     /// HMAC request signing.
@@ -72,6 +83,9 @@ impl Scheme {
             Auth::ClientCredentials(cc) => {
                 Scheme::ClientCredentials(oauth2::ClientCredentials::new(connector, cc)?)
             }
+            Auth::AuthorizationCode(a) => Scheme::AuthorizationCode(Arc::new(
+                oauth2_code::AuthorizationCode::new(connector, a)?,
+            )),
             Auth::Jwt(j) => Scheme::Jwt(jwt::JwtMinter::new(j)?),
             Auth::Hmac(h) => Scheme::Hmac(hmac::HmacSigner::new(h)),
         })
@@ -103,6 +117,15 @@ impl Scheme {
                 );
                 Ok(Some(token))
             }
+            Scheme::AuthorizationCode(a) => {
+                let token = a.token(attempt.user_id.as_deref()).await?;
+                set_sensitive(
+                    &mut attempt.request.headers,
+                    "authorization",
+                    &format!("Bearer {token}"),
+                );
+                Ok(Some(token))
+            }
             Scheme::Jwt(j) => {
                 let token = j.token(attempt.user_id.as_deref()).await?;
                 set_sensitive(
@@ -121,15 +144,28 @@ impl Scheme {
 
     /// Whether a `401` can be cured by fetching a new token.
     fn refreshes(&self) -> bool {
-        matches!(self, Scheme::ClientCredentials(_))
+        matches!(
+            self,
+            Scheme::ClientCredentials(_) | Scheme::AuthorizationCode(_)
+        )
     }
 
     /// Forgets a token the upstream refused (only if it is still the current one, so many
     /// refusals of the same token cause one new token, not many).
-    fn refused(&self, used: &Used) {
-        if let (Scheme::ClientCredentials(cc), Some(token)) = (self, used) {
-            cc.forget(token);
+    fn refused(&self, used: &Used, user: Option<&str>) {
+        match (self, used) {
+            (Scheme::ClientCredentials(cc), Some(token)) => cc.forget(token),
+            (Scheme::AuthorizationCode(a), Some(token)) => a.refused(user, token),
+            _ => {}
         }
+    }
+}
+
+/// A scheme's failure as the transport reports it.
+fn transport_error(e: AuthError) -> TransportError {
+    match e {
+        AuthError::Account(reason) => TransportError::Account(reason),
+        e => TransportError::Auth(e.to_string()),
     }
 }
 
@@ -198,19 +234,14 @@ where
         Box::pin(async move {
             let bare = scheme.refreshes().then(|| attempt.clone());
             let mut first = attempt;
-            let used = scheme
-                .apply(&mut first)
-                .await
-                .map_err(|e| TransportError::Auth(e.to_string()))?;
+            let user = first.user_id.clone();
+            let used = scheme.apply(&mut first).await.map_err(transport_error)?;
             let response = inner.call(first).await?;
             let Some(mut again) = bare.filter(|_| response.status == 401) else {
                 return Ok(response);
             };
-            scheme.refused(&used);
-            scheme
-                .apply(&mut again)
-                .await
-                .map_err(|e| TransportError::Auth(e.to_string()))?;
+            scheme.refused(&used, user.as_deref());
+            scheme.apply(&mut again).await.map_err(transport_error)?;
             inner.ready().await?.call(again).await
         })
     }

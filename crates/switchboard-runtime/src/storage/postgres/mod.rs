@@ -26,6 +26,11 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         include_str!("migrations/0101_webhooks.sql"),
     ),
     (201, "audit", include_str!("migrations/0201_audit.sql")),
+    (
+        301,
+        "accounts",
+        include_str!("migrations/0301_accounts.sql"),
+    ),
 ];
 
 /// Connections per instance; several instances share the server's `max_connections`.

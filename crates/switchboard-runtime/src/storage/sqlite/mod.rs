@@ -23,6 +23,11 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         include_str!("migrations/0101_webhooks.sql"),
     ),
     (201, "audit", include_str!("migrations/0201_audit.sql")),
+    (
+        301,
+        "accounts",
+        include_str!("migrations/0301_accounts.sql"),
+    ),
 ];
 
 /// SQLite allows one writer at a time; a few connections let reads proceed beside it (WAL).

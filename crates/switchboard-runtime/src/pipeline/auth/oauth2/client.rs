@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use std::time::Duration;
 use switchboard_config::Secret;
-use switchboard_config::model::{ClientAuth, ClientCredentials, Connector};
+use switchboard_config::model::{AuthorizationCode, ClientAuth, ClientCredentials, Connector};
 
 /// Used when the token response has no `expires_in`.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
@@ -21,6 +21,10 @@ pub struct TokenResponse {
     pub access_token: Secret,
     /// Its lifetime.
     pub expires_in: Duration,
+    /// Whether the provider said how long it lives (`expires_in` present).
+    pub expiry_given: bool,
+    /// A refresh token, when the provider issued one (authorization code and refresh grants).
+    pub refresh_token: Option<Secret>,
 }
 
 #[derive(Deserialize)]
@@ -30,6 +34,8 @@ struct Success {
     token_type: Option<String>,
     #[serde(default)]
     expires_in: Option<serde_json::Value>,
+    #[serde(default)]
+    refresh_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +77,26 @@ impl TokenClient {
         })
     }
 
+    /// A client for an authorization code connector's token endpoint (code exchange and
+    /// refresh).
+    pub fn for_code(
+        connector: &Connector,
+        s: &AuthorizationCode,
+    ) -> Result<TokenClient, AuthError> {
+        TokenClient::new(
+            connector,
+            &ClientCredentials {
+                token_url: s.token_url.clone(),
+                client_id: s.client_id.clone(),
+                client_secret: s.client_secret.clone(),
+                scopes: Vec::new(),
+                audience: None,
+                client_auth: s.client_auth,
+                expiry_skew: s.expiry_skew,
+            },
+        )
+    }
+
     /// Asks for a new token.
     pub async fn fetch(&self) -> Result<TokenResponse, AuthError> {
         let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
@@ -80,6 +106,14 @@ impl TokenClient {
         if let Some(a) = &self.audience {
             form.push(("audience", a));
         }
+        self.grant(form).await
+    }
+
+    /// Posts a grant (`grant_type` and its parameters) with the client's authentication.
+    pub async fn grant<'a>(
+        &'a self,
+        mut form: Vec<(&'a str, &'a str)>,
+    ) -> Result<TokenResponse, AuthError> {
         let mut req = self
             .http
             .post(self.url.clone())
@@ -131,6 +165,9 @@ pub fn parse(status: u16, body: &[u8]) -> Result<TokenResponse, AuthError> {
             .filter(|c| c.is_ascii_graphic())
             .take(64)
             .collect();
+        if code == "invalid_grant" {
+            return Err(AuthError::InvalidGrant);
+        }
         return Err(AuthError::Token(format!(
             "token endpoint answered {status} ({code})"
         )));
@@ -155,12 +192,18 @@ pub fn parse(status: u16, body: &[u8]) -> Result<TokenResponse, AuthError> {
         Some(serde_json::Value::String(s)) => s.parse::<f64>().ok(),
         _ => None,
     };
+    let expiry_given = secs.is_some();
     let expires_in = secs
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map_or(DEFAULT_LIFETIME, |s| Duration::from_secs_f64(s.min(1.0e7)));
     Ok(TokenResponse {
         access_token: Secret::from_reference(ok.access_token),
         expires_in,
+        expiry_given,
+        refresh_token: ok
+            .refresh_token
+            .filter(|r| !r.is_empty())
+            .map(Secret::from_reference),
     })
 }
 

@@ -1,0 +1,166 @@
+//! `GET /v1/oauth/{connector}/start` and `/callback`: how a user connects their own account
+//! to an `oauth2_authorization_code` connector. Both routes are outside inbound auth because
+//! a browser follows them from a chat link and from the provider's redirect; the callback is
+//! protected by the sealed `state` (user, connector, expiry and PKCE verifier, see
+//! `pipeline::auth::oauth2_code::state`), and `start` only ever sends the browser to the
+//! provider's own consent page.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::pipeline::auth::AuthError;
+use crate::pipeline::auth::oauth2_code::{AuthorizationCode, PendingLogin, StateError};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Longest user id accepted.
+const MAX_USER: usize = 256;
+
+/// `start`'s query.
+#[derive(Debug, Deserialize)]
+pub struct StartQuery {
+    user_id: Option<String>,
+}
+
+/// `callback`'s query, as the provider sends it (RFC 6749 §4.1.2).
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+fn scheme(state: &AppState, connector: &str) -> Result<Arc<AuthorizationCode>, ApiError> {
+    state
+        .engine
+        .pipeline()
+        .account_scheme(connector)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "connector {connector:?} does not use oauth2_authorization_code"
+            ))
+        })
+}
+
+fn no_store() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "connected accounts are not enabled on this server (bot.accounts_key)",
+    )
+}
+
+/// Redirects the browser to the provider's consent page.
+pub async fn start(
+    State(state): State<AppState>,
+    Path(connector): Path<String>,
+    Query(q): Query<StartQuery>,
+) -> Result<Response, ApiError> {
+    let scheme = scheme(&state, &connector)?;
+    let accounts = scheme.accounts().ok_or_else(no_store)?;
+    let user = q.user_id.unwrap_or_default();
+    if user.is_empty() || user.len() > MAX_USER || user.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "user_id is required (1 to 256 characters, no control characters)",
+        ));
+    }
+    let login = PendingLogin::new(&user, &connector, chrono::Utc::now().timestamp());
+    let settings = scheme.settings();
+    let mut url = reqwest::Url::parse(&settings.authorize_url)
+        .map_err(|_| ApiError::internal(StatusCode::INTERNAL_SERVER_ERROR, &"bad authorize_url"))?;
+    {
+        let mut pairs = url.query_pairs_mut();
+        pairs
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &settings.client_id)
+            .append_pair("redirect_uri", &settings.redirect_url);
+        if !settings.scopes.is_empty() {
+            pairs.append_pair("scope", &settings.scopes.join(" "));
+        }
+        pairs
+            .append_pair("state", &login.seal(&accounts.sealer))
+            .append_pair("code_challenge", &login.challenge())
+            .append_pair("code_challenge_method", "S256");
+    }
+    Ok((
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, url.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+    )
+        .into_response())
+}
+
+/// Takes the provider's redirect: checks the state, exchanges the code, saves the account.
+pub async fn callback(
+    State(state): State<AppState>,
+    Path(connector): Path<String>,
+    Query(q): Query<CallbackQuery>,
+) -> Result<Response, ApiError> {
+    let scheme = scheme(&state, &connector)?;
+    let accounts = scheme.accounts().ok_or_else(no_store)?;
+    let raw_state = q
+        .state
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_state", "state is missing"))?;
+    let login = PendingLogin::open(
+        &accounts.sealer,
+        &raw_state,
+        &connector,
+        chrono::Utc::now().timestamp(),
+    )
+    .map_err(|e: StateError| ApiError::new(StatusCode::BAD_REQUEST, "bad_state", e.to_string()))?;
+    if let Some(error) = q.error {
+        let error: String = error
+            .chars()
+            .filter(char::is_ascii_graphic)
+            .take(64)
+            .collect();
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "consent_denied",
+            format!("the provider did not grant access ({error})"),
+        ));
+    }
+    let code = q
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ApiError::bad_request("code is missing"))?;
+    match scheme.connect(&login.user, &code, &login.verifier).await {
+        Ok(()) => {
+            tracing::info!(target: "switchboard::auth", %connector, "account connected");
+            Ok((
+                [(header::CACHE_CONTROL, "no-store")],
+                Html(format!(
+                    "<!doctype html><meta charset=utf-8><title>Connected</title>\
+                     <p>Your {} account is connected. You can close this page and go back to the chat.</p>",
+                    html_escape(&connector)
+                )),
+            )
+                .into_response())
+        }
+        Err(AuthError::InvalidGrant) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "token_endpoint",
+            "the provider refused the code (invalid_grant); start connecting again",
+        )),
+        Err(e) => {
+            tracing::warn!(target: "switchboard::auth", %connector, error = %e, "code exchange failed");
+            Err(ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "token_endpoint",
+                "the provider's token endpoint failed; try connecting again",
+            ))
+        }
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

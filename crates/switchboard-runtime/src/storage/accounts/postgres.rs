@@ -1,0 +1,90 @@
+//! Connected accounts in the PostgreSQL database beside the conversations.
+
+use super::{Account, AccountLock, AccountStore, Sealer, unavailable};
+use crate::storage::StoreError;
+use futures::future::BoxFuture;
+use sqlx::{PgPool, Row};
+
+/// Connected accounts in PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PostgresAccountStore {
+    pool: PgPool,
+    sealer: Sealer,
+}
+
+impl PostgresAccountStore {
+    /// On an open pool whose schema is up to date.
+    pub fn new(pool: PgPool, sealer: Sealer) -> PostgresAccountStore {
+        PostgresAccountStore { pool, sealer }
+    }
+}
+
+impl AccountStore for PostgresAccountStore {
+    fn load<'a>(
+        &'a self,
+        user: &'a str,
+        connector: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Account>, StoreError>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT status, sealed FROM accounts WHERE user_id = $1 AND connector = $2",
+            )
+            .bind(user)
+            .bind(connector)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| unavailable("cannot load", &e))?;
+            let Some(row) = row else { return Ok(None) };
+            let status: String = row.get(0);
+            let sealed: Vec<u8> = row.get(1);
+            Account::open(&self.sealer, user, connector, &status, &sealed).map(Some)
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        user: &'a str,
+        connector: &'a str,
+        account: &'a Account,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let sealed = account.seal(&self.sealer, user, connector);
+            sqlx::query(
+                "INSERT INTO accounts (user_id, connector, status, sealed, updated_at) \
+                 VALUES ($1, $2, $3, $4, now()) \
+                 ON CONFLICT (user_id, connector) DO UPDATE SET status = excluded.status, \
+                 sealed = excluded.sealed, updated_at = excluded.updated_at",
+            )
+            .bind(user)
+            .bind(connector)
+            .bind(account.status.as_str())
+            .bind(sealed)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| unavailable("cannot save", &e))?;
+            Ok(())
+        })
+    }
+
+    fn lock<'a>(
+        &'a self,
+        user: &'a str,
+        connector: &'a str,
+    ) -> BoxFuture<'a, Result<AccountLock, StoreError>> {
+        Box::pin(async move {
+            // A transaction-scoped advisory lock: released when the transaction ends, which
+            // dropping the guard does (rollback), even if the holder is cancelled.
+            let mut tx = self
+                .pool
+                .begin()
+                .await
+                .map_err(|e| unavailable("cannot lock", &e))?;
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 301))")
+                .bind(format!("{}:{connector}:{user}", connector.len()))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unavailable("cannot lock", &e))?;
+            Ok(AccountLock(Some(Box::new(tx))))
+        })
+    }
+}

@@ -1,0 +1,482 @@
+//! Per-user connected accounts end to end, against a local OAuth provider whose token
+//! endpoint rotates refresh tokens and revokes the whole family when a spent one comes back
+//! (as providers that detect refresh token theft do):
+//!
+//! - an unconnected user gets a connect link, and nothing reaches the API;
+//! - `start` redirects with PKCE S256 and a sealed state; `callback` refuses a bad state and
+//!   exchanges the code with the verifier the provider checks;
+//! - 50 concurrent calls with an expired token make exactly 1 refresh, and normal operation
+//!   sees zero `invalid_grant`;
+//! - a `401` refreshes once and repeats once;
+//! - a crash between the token response and saving it (the refresh is cut off after the
+//!   provider rotated) ends in re-consent and a reconnect link, not a refresh loop;
+//! - two instances on one PostgreSQL database refresh an account once between them.
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use switchboard_config::model::OperationRef;
+use switchboard_runtime::engine::{Engine, TurnRequest};
+use switchboard_runtime::pipeline::CallContext;
+use switchboard_runtime::server::{AppState, router};
+use tower::ServiceExt;
+
+const CLIENT_SECRET: &str = "client-secret-do-not-echo";
+
+/// One refresh token family: every refresh token and access token issued from one consent.
+#[derive(Default)]
+struct Family {
+    live_refresh: String,
+    spent_refresh: Vec<String>,
+    access: Vec<String>,
+    revoked: bool,
+    name: String,
+}
+
+#[derive(Default)]
+struct Provider {
+    /// code -> (code_challenge, user name)
+    codes: Mutex<HashMap<String, (String, String)>>,
+    families: Mutex<Vec<Family>>,
+    /// Access tokens the API refuses (as if revoked early).
+    refused_access: Mutex<Vec<String>>,
+    next: AtomicU64,
+    expires_in: AtomicU64,
+    refreshes: AtomicU64,
+    invalid_grants: AtomicU64,
+    token_requests: AtomicU64,
+    api_requests: AtomicU64,
+    /// When set, a refresh rotates and then never answers (the caller is cut off).
+    hang_refresh: AtomicBool,
+    rotated: tokio::sync::Notify,
+}
+
+impl Provider {
+    fn issue(&self, family: &mut Family) -> Value {
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        let access = format!("at-{n}");
+        let refresh = format!("rt-{n}");
+        if !family.live_refresh.is_empty() {
+            let old = std::mem::take(&mut family.live_refresh);
+            family.spent_refresh.push(old);
+        }
+        family.live_refresh = refresh.clone();
+        family.access.push(access.clone());
+        json!({
+            "access_token": access,
+            "token_type": "Bearer",
+            "refresh_token": refresh,
+            "expires_in": self.expires_in.load(Ordering::SeqCst),
+        })
+    }
+}
+
+fn invalid_grant(p: &Provider) -> Response {
+    p.invalid_grants.fetch_add(1, Ordering::SeqCst);
+    (
+        StatusCode::BAD_REQUEST,
+        axum::Json(json!({"error": "invalid_grant"})),
+    )
+        .into_response()
+}
+
+async fn token(
+    State(p): State<Arc<Provider>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    p.token_requests.fetch_add(1, Ordering::SeqCst);
+    // RFC 6749 §2.3.1: base64 of the form-encoded id and secret.
+    let client = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .and_then(|s| {
+            let (id, secret) = s.split_once(':')?;
+            let dec = |x: &str| {
+                percent_encoding::percent_decode_str(x)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            Some((dec(id), dec(secret)))
+        });
+    if client != Some(("sb".to_string(), CLIENT_SECRET.to_string())) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"error": "invalid_client"})),
+        )
+            .into_response();
+    }
+    match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => {
+            let code = form.get("code").cloned().unwrap_or_default();
+            let Some((challenge, name)) = p.codes.lock().unwrap().remove(&code) else {
+                return invalid_grant(&p);
+            };
+            let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+            let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(Sha256::digest(verifier.as_bytes()));
+            if computed != challenge {
+                return invalid_grant(&p);
+            }
+            let mut family = Family {
+                name,
+                ..Family::default()
+            };
+            let body = p.issue(&mut family);
+            p.families.lock().unwrap().push(family);
+            axum::Json(body).into_response()
+        }
+        Some("refresh_token") => {
+            let rt = form.get("refresh_token").cloned().unwrap_or_default();
+            let body = {
+                let mut families = p.families.lock().unwrap();
+                let Some(f) = families
+                    .iter_mut()
+                    .find(|f| f.live_refresh == rt || f.spent_refresh.contains(&rt))
+                else {
+                    return invalid_grant(&p);
+                };
+                if f.revoked {
+                    return invalid_grant(&p);
+                }
+                if f.live_refresh != rt {
+                    // Reuse of a spent refresh token: revoke the whole family.
+                    f.revoked = true;
+                    drop(families);
+                    return invalid_grant(&p);
+                }
+                p.refreshes.fetch_add(1, Ordering::SeqCst);
+                p.issue(f)
+            };
+            if p.hang_refresh.load(Ordering::SeqCst) {
+                p.rotated.notify_one();
+                std::future::pending::<()>().await;
+            }
+            axum::Json(body).into_response()
+        }
+        _ => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": "unsupported_grant_type"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn me(State(p): State<Arc<Provider>>, headers: HeaderMap) -> Response {
+    p.api_requests.fetch_add(1, Ordering::SeqCst);
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .to_string();
+    if p.refused_access.lock().unwrap().contains(&token) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let families = p.families.lock().unwrap();
+    match families
+        .iter()
+        .find(|f| !f.revoked && f.access.contains(&token))
+    {
+        Some(f) => axum::Json(json!({"name": f.name})).into_response(),
+        None => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+async fn provider() -> (SocketAddr, Arc<Provider>) {
+    let p = Arc::new(Provider::default());
+    let app = Router::new()
+        .route("/token", axum::routing::post(token))
+        .route("/api/me", axum::routing::get(me))
+        .with_state(p.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, p)
+}
+
+fn project(addr: SocketAddr) -> (switchboard_config::Project, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("secrets")).unwrap();
+    std::fs::write(dir.path().join("secrets/client"), CLIENT_SECRET).unwrap();
+    std::fs::write(
+        dir.path().join("secrets/accounts"),
+        base64::engine::general_purpose::STANDARD.encode([42u8; 32]),
+    )
+    .unwrap();
+    let yaml = format!(
+        r#"bot:
+  accounts_key: "${{file:secrets/accounts}}"
+telemetry:
+  audit: {{ enabled: false }}
+connectors:
+  crm:
+    base_url: http://{addr}/api
+    auth:
+      type: oauth2_authorization_code
+      authorize_url: http://{addr}/authorize
+      token_url: http://{addr}/token
+      client_id: sb
+      client_secret: "${{file:secrets/client}}"
+      scopes: [profile, offline_access]
+    operations:
+      me:
+        path: /me
+        response:
+          extract: {{ name: $.name }}
+intents:
+  whoami:
+    examples: [who am i, show my crm profile, what is my name in the crm, my profile]
+    steps:
+      me: {{ call: crm.me }}
+    reply: "You are {{{{ steps.me.name }}}}."
+  deals:
+    examples: [list my deals, show my deals, my open deals, deals please]
+    steps:
+      me: {{ call: crm.me }}
+    reply: "Deals of {{{{ steps.me.name }}}}."
+    on_error:
+      unauthorized: "Please link your CRM first: {{{{ error.connect_url }}}}"
+  greet:
+    examples: [hello, hi there, good morning, hey]
+    reply: "Hello!"
+"#
+    );
+    let path = dir.path().join("switchboard.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    (common::load(&path), dir)
+}
+
+async fn say(engine: &Engine, user: &str, text: &str) -> String {
+    let r = engine
+        .turn(TurnRequest {
+            user_id: user.into(),
+            text: text.into(),
+            conversation_id: None,
+        })
+        .await
+        .unwrap();
+    r.replies
+        .iter()
+        .map(|t| t.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn get(app: &Router, uri: &str) -> (StatusCode, HeaderMap, String) {
+    let resp = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Follows `start` for `user`, lets the provider accept a code for `name`, and calls back.
+async fn connect(app: &Router, p: &Provider, user: &str, name: &str, code: &str) -> String {
+    let (status, headers, _) = get(app, &format!("/v1/oauth/crm/start?user_id={user}")).await;
+    assert_eq!(status, StatusCode::FOUND);
+    let location = reqwest::Url::parse(headers["location"].to_str().unwrap()).unwrap();
+    let q: HashMap<String, String> = location.query_pairs().into_owned().collect();
+    assert_eq!(location.path(), "/authorize");
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["client_id"], "sb");
+    assert_eq!(q["scope"], "profile offline_access");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(
+        q["redirect_uri"],
+        "http://127.0.0.1:8080/v1/oauth/crm/callback"
+    );
+    p.codes
+        .lock()
+        .unwrap()
+        .insert(code.into(), (q["code_challenge"].clone(), name.into()));
+    let (status, _, body) = get(
+        app,
+        &format!("/v1/oauth/crm/callback?code={code}&state={}", q["state"]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("connected"), "{body}");
+    q["state"].clone()
+}
+
+#[tokio::test]
+async fn connected_accounts_end_to_end() {
+    let (addr, p) = provider().await;
+    let (project, _dir) = project(addr);
+    let (engine, _data) = common::engine(project).await;
+    let app = router(AppState {
+        engine: engine.clone(),
+    });
+
+    // Not connected: a connect link, nothing sent.
+    let reply = say(&engine, "alice", "who am i").await;
+    assert!(
+        reply.contains("http://127.0.0.1:8080/v1/oauth/crm/start?user_id=alice"),
+        "{reply}"
+    );
+    // An intent that words `unauthorized` itself gets the link as `error.connect_url`.
+    assert_eq!(
+        say(&engine, "carol", "list my deals").await,
+        "Please link your CRM first: http://127.0.0.1:8080/v1/oauth/crm/start?user_id=carol"
+    );
+    assert_eq!(p.api_requests.load(Ordering::SeqCst), 0);
+    assert_eq!(p.token_requests.load(Ordering::SeqCst), 0);
+
+    // Bad requests to the routes.
+    let (status, _, body) = get(&app, "/v1/oauth/crm/start").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _, body) = get(&app, "/v1/oauth/nope/start?user_id=a").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _, body) = get(&app, "/v1/oauth/crm/callback?code=x&state=forged").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("\"bad_state\""), "{body}");
+
+    // Connect alice with a token that is already inside the expiry skew.
+    p.expires_in.store(1, Ordering::SeqCst);
+    let state = connect(&app, &p, "alice", "Alice", "code-a").await;
+    // The code is single-use: the same callback again fails at the token endpoint (502),
+    // without echoing the client secret.
+    let (status, _, body) = get(
+        &app,
+        &format!("/v1/oauth/crm/callback?code=code-a&state={state}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert!(!body.contains(CLIENT_SECRET));
+    let invalid_before = p.invalid_grants.swap(0, Ordering::SeqCst);
+    assert_eq!(invalid_before, 1, "only the deliberate code reuse");
+
+    // 50 concurrent calls with the expired token: exactly one refresh.
+    p.expires_in.store(3600, Ordering::SeqCst);
+    let pipeline = engine.pipeline().clone();
+    let op = OperationRef::parse("crm.me").unwrap();
+    let calls = (0..50).map(|_| {
+        let (pipeline, op) = (pipeline.clone(), op.clone());
+        tokio::spawn(async move {
+            let mut ctx = CallContext::with_budget(std::time::Duration::from_secs(10));
+            ctx.user_id = Some("alice".into());
+            pipeline.call(&op, &Map::new(), &ctx).await.unwrap()
+        })
+    });
+    for r in futures::future::join_all(calls).await {
+        let r = r.unwrap();
+        assert!(r.is_ok(), "{r:?}");
+        assert_eq!(r.data["name"], "Alice");
+    }
+    assert_eq!(p.refreshes.load(Ordering::SeqCst), 1);
+    assert_eq!(p.invalid_grants.load(Ordering::SeqCst), 0);
+    assert_eq!(say(&engine, "alice", "who am i").await, "You are Alice.");
+
+    // A 401: one refresh, one repeat.
+    let current = p.families.lock().unwrap()[0]
+        .access
+        .last()
+        .cloned()
+        .unwrap();
+    p.refused_access.lock().unwrap().push(current);
+    assert_eq!(say(&engine, "alice", "who am i").await, "You are Alice.");
+    assert_eq!(p.refreshes.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        p.invalid_grants.load(Ordering::SeqCst),
+        0,
+        "zero invalid_grant in normal operation"
+    );
+
+    // A crash between the token response and saving it: bob's refresh is cut off after the
+    // provider rotated his refresh token.
+    p.expires_in.store(1, Ordering::SeqCst);
+    connect(&app, &p, "bob", "Bob", "code-b").await;
+    p.expires_in.store(3600, Ordering::SeqCst);
+    p.hang_refresh.store(true, Ordering::SeqCst);
+    let turn = {
+        let engine = engine.clone();
+        tokio::spawn(async move { say(&engine, "bob", "who am i").await })
+    };
+    p.rotated.notified().await;
+    turn.abort();
+    let _ = turn.await;
+    p.hang_refresh.store(false, Ordering::SeqCst);
+    // The next call presents the saved (spent) refresh token: the provider revokes the
+    // family, and the account needs re-consent.
+    let reply = say(&engine, "bob", "who am i").await;
+    assert!(reply.contains("connected again"), "{reply}");
+    assert!(
+        reply.contains("http://127.0.0.1:8080/v1/oauth/crm/start?user_id=bob"),
+        "{reply}"
+    );
+    assert_eq!(p.invalid_grants.load(Ordering::SeqCst), 1);
+    // No loop: asking again sends nothing to the token endpoint.
+    let token_requests = p.token_requests.load(Ordering::SeqCst);
+    let reply = say(&engine, "bob", "who am i").await;
+    assert!(reply.contains("user_id=bob"), "{reply}");
+    assert_eq!(p.token_requests.load(Ordering::SeqCst), token_requests);
+    assert_eq!(p.invalid_grants.load(Ordering::SeqCst), 1);
+
+    // Connecting again restores service; alice was never affected.
+    connect(&app, &p, "bob", "Bob", "code-b2").await;
+    assert_eq!(say(&engine, "bob", "who am i").await, "You are Bob.");
+    assert_eq!(say(&engine, "alice", "who am i").await, "You are Alice.");
+}
+
+/// Two instances on one PostgreSQL database: an expired account refreshed from both at once
+/// makes one refresh (the account lock spans instances), so the rotating provider never sees
+/// a spent refresh token.
+#[tokio::test]
+async fn two_instances_refresh_once() {
+    let (addr, p) = provider().await;
+    let schema = common::PgSchema::create("oauth").await;
+    let mut engines = Vec::new();
+    let mut dirs = Vec::new();
+    for _ in 0..2 {
+        let (project, dir) = project(addr);
+        let engine = switchboard_runtime::app::engine(project, dir.path(), Some(&schema.url()))
+            .await
+            .expect("engine builds");
+        engines.push(engine);
+        dirs.push(dir);
+    }
+    let app = router(AppState {
+        engine: engines[0].clone(),
+    });
+    p.expires_in.store(1, Ordering::SeqCst);
+    connect(&app, &p, "alice", "Alice", "code-a").await;
+    p.expires_in.store(3600, Ordering::SeqCst);
+    let op = OperationRef::parse("crm.me").unwrap();
+    let calls = (0..40).map(|i| {
+        let (pipeline, op) = (engines[i % 2].pipeline().clone(), op.clone());
+        tokio::spawn(async move {
+            let mut ctx = CallContext::with_budget(std::time::Duration::from_secs(10));
+            ctx.user_id = Some("alice".into());
+            pipeline.call(&op, &Map::new(), &ctx).await.unwrap()
+        })
+    });
+    for r in futures::future::join_all(calls).await {
+        let r = r.unwrap();
+        assert!(r.is_ok(), "{r:?}");
+    }
+    assert_eq!(p.refreshes.load(Ordering::SeqCst), 1);
+    assert_eq!(p.invalid_grants.load(Ordering::SeqCst), 0);
+    drop(engines);
+    schema.drop().await;
+}
