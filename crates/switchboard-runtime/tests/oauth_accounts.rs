@@ -292,8 +292,18 @@ async fn get(app: &Router, uri: &str) -> (StatusCode, HeaderMap, String) {
 }
 
 /// Follows `start` for `user`, lets the provider accept a code for `name`, and calls back.
-async fn connect(app: &Router, p: &Provider, user: &str, name: &str, code: &str) -> String {
-    let (status, headers, _) = get(app, &format!("/v1/oauth/crm/start?user_id={user}")).await;
+async fn connect(
+    app: &Router,
+    engine: &Engine,
+    p: &Provider,
+    user: &str,
+    name: &str,
+    code: &str,
+) -> String {
+    // The link the bot would give this user (it carries the bot's seal).
+    let link = switchboard_runtime::engine::connect::link(engine.pipeline(), "crm", user);
+    let path = link.strip_prefix("http://127.0.0.1:8080").unwrap();
+    let (status, headers, _) = get(app, path).await;
     assert_eq!(status, StatusCode::FOUND);
     let location = reqwest::Url::parse(headers["location"].to_str().unwrap()).unwrap();
     let q: HashMap<String, String> = location.query_pairs().into_owned().collect();
@@ -336,10 +346,25 @@ async fn connected_accounts_end_to_end() {
         "{reply}"
     );
     // An intent that words `unauthorized` itself gets the link as `error.connect_url`.
-    assert_eq!(
-        say(&engine, "carol", "list my deals").await,
-        "Please link your CRM first: http://127.0.0.1:8080/v1/oauth/crm/start?user_id=carol"
+    let carol = say(&engine, "carol", "list my deals").await;
+    assert!(
+        carol.starts_with(
+            "Please link your CRM first: http://127.0.0.1:8080/v1/oauth/crm/start?user_id=carol&link="
+        ),
+        "{carol}"
     );
+    // A link the bot did not make, or made for someone else, starts nothing.
+    let alice_link = switchboard_runtime::engine::connect::link(engine.pipeline(), "crm", "alice");
+    let token = alice_link.split("&link=").nth(1).unwrap();
+    for uri in [
+        "/v1/oauth/crm/start?user_id=alice".to_string(),
+        "/v1/oauth/crm/start?user_id=alice&link=forged".to_string(),
+        format!("/v1/oauth/crm/start?user_id=mallory&link={token}"),
+    ] {
+        let (status, _, body) = get(&app, &uri).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}: {body}");
+        assert!(body.contains("\"forbidden\""), "{body}");
+    }
     assert_eq!(p.api_requests.load(Ordering::SeqCst), 0);
     assert_eq!(p.token_requests.load(Ordering::SeqCst), 0);
 
@@ -354,7 +379,7 @@ async fn connected_accounts_end_to_end() {
 
     // Connect alice with a token that is already inside the expiry skew.
     p.expires_in.store(1, Ordering::SeqCst);
-    let state = connect(&app, &p, "alice", "Alice", "code-a").await;
+    let state = connect(&app, &engine, &p, "alice", "Alice", "code-a").await;
     // The code is single-use: the same callback again fails at the token endpoint (502),
     // without echoing the client secret.
     let (status, _, body) = get(
@@ -406,7 +431,7 @@ async fn connected_accounts_end_to_end() {
     // A crash between the token response and saving it: bob's refresh is cut off after the
     // provider rotated his refresh token.
     p.expires_in.store(1, Ordering::SeqCst);
-    connect(&app, &p, "bob", "Bob", "code-b").await;
+    connect(&app, &engine, &p, "bob", "Bob", "code-b").await;
     p.expires_in.store(3600, Ordering::SeqCst);
     p.hang_refresh.store(true, Ordering::SeqCst);
     let turn = {
@@ -434,7 +459,7 @@ async fn connected_accounts_end_to_end() {
     assert_eq!(p.invalid_grants.load(Ordering::SeqCst), 1);
 
     // Connecting again restores service; alice was never affected.
-    connect(&app, &p, "bob", "Bob", "code-b2").await;
+    connect(&app, &engine, &p, "bob", "Bob", "code-b2").await;
     assert_eq!(say(&engine, "bob", "who am i").await, "You are Bob.");
     assert_eq!(say(&engine, "alice", "who am i").await, "You are Alice.");
 }
@@ -460,7 +485,7 @@ async fn two_instances_refresh_once() {
         engine: engines[0].clone(),
     });
     p.expires_in.store(1, Ordering::SeqCst);
-    connect(&app, &p, "alice", "Alice", "code-a").await;
+    connect(&app, &engines[0], &p, "alice", "Alice", "code-a").await;
     p.expires_in.store(3600, Ordering::SeqCst);
     let op = OperationRef::parse("crm.me").unwrap();
     let calls = (0..40).map(|i| {

@@ -4,7 +4,12 @@
 //! `GET /v1/oauth/{connector}/start` rather than a generic failure.
 
 use super::execute::Failure;
+use crate::pipeline::Pipeline;
+use crate::storage::accounts::Sealer;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use std::time::Duration;
 use switchboard_config::model::{Intent, OutcomeKind};
 
 /// Whether a failure means "connect your account first".
@@ -24,13 +29,51 @@ pub fn handled_by_intent(intent: &Intent, f: &Failure) -> bool {
             .is_some_and(|s| explicit(&s.on_error))
 }
 
-/// The connect link for a user.
-pub fn link(public_url: &str, connector: &str, user: &str) -> String {
-    format!(
-        "{public_url}/v1/oauth/{}/start?user_id={}",
+/// How long a connect link can be followed.
+pub const LINK_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// The connect link for a user, carrying `link`: the link's expiry sealed with the accounts
+/// key and bound to the connector and the user, so that only the bot can mint one. Without
+/// it anyone could start a login for someone else's user id and attach their own provider
+/// account to that user.
+pub fn link(pipeline: &Pipeline, connector: &str, user: &str) -> String {
+    let mut url = format!(
+        "{}/v1/oauth/{}/start?user_id={}",
+        pipeline.project().bot.public_url,
         utf8_percent_encode(connector, NON_ALPHANUMERIC),
         utf8_percent_encode(user, NON_ALPHANUMERIC)
-    )
+    );
+    if let Some(accounts) = pipeline
+        .account_scheme(connector)
+        .and_then(|s| s.accounts())
+    {
+        let expires = chrono::Utc::now().timestamp() + LINK_TTL.as_secs() as i64;
+        let sealed = accounts.sealer.seal(
+            &expires.to_be_bytes(),
+            link_owner(connector, user).as_bytes(),
+        );
+        url.push_str("&link=");
+        url.push_str(&URL_SAFE_NO_PAD.encode(sealed));
+    }
+    url
+}
+
+/// Whether `token` is a live link minted by [`link`] for this connector and user.
+pub fn link_is_valid(sealer: &Sealer, connector: &str, user: &str, token: &str) -> bool {
+    let Ok(sealed) = URL_SAFE_NO_PAD.decode(token) else {
+        return false;
+    };
+    let Ok(plain) = sealer.open(&sealed, link_owner(connector, user).as_bytes()) else {
+        return false;
+    };
+    let Ok(expires) = <[u8; 8]>::try_from(plain.as_slice()).map(i64::from_be_bytes) else {
+        return false;
+    };
+    expires >= chrono::Utc::now().timestamp()
+}
+
+fn link_owner(connector: &str, user: &str) -> String {
+    format!("connect-link\n{connector}\n{user}")
 }
 
 /// The reply offering the link.

@@ -51,7 +51,7 @@ pub async fn run_intent(
     };
     let connect_url = connect::needs_connect(failure).then(|| {
         connect::link(
-            &pipeline.project().bot.public_url,
+            pipeline,
             &failure.connector,
             call_ctx.user_id.as_deref().unwrap_or_default(),
         )

@@ -22,6 +22,8 @@ const MAX_USER: usize = 256;
 #[derive(Debug, Deserialize)]
 pub struct StartQuery {
     user_id: Option<String>,
+    /// The sealed expiry the bot put in the link (see `engine::connect::link`).
+    link: Option<String>,
 }
 
 /// `callback`'s query, as the provider sends it (RFC 6749 §4.1.2).
@@ -65,6 +67,16 @@ pub async fn start(
     if user.is_empty() || user.len() > MAX_USER || user.chars().any(char::is_control) {
         return Err(ApiError::bad_request(
             "user_id is required (1 to 256 characters, no control characters)",
+        ));
+    }
+    let minted = q.link.as_deref().is_some_and(|t| {
+        crate::engine::connect::link_is_valid(&accounts.sealer, &connector, &user, t)
+    });
+    if !minted {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this connect link was not made by the bot for this user, or it has expired; ask the bot again for a fresh one",
         ));
     }
     let login = PendingLogin::new(&user, &connector, chrono::Utc::now().timestamp());
