@@ -371,6 +371,10 @@ async fn connected_accounts_end_to_end() {
     // Bad requests to the routes.
     let (status, _, body) = get(&app, "/v1/oauth/crm/start").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // A query the route cannot read is a JSON error too, not the framework's plain text.
+    let (status, _, body) = get(&app, "/v1/oauth/crm/start?user_id=a&user_id=b").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("\"bad_request\""), "{body}");
     let (status, _, body) = get(&app, "/v1/oauth/nope/start?user_id=a").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let (status, _, body) = get(&app, "/v1/oauth/crm/callback?code=x&state=forged").await;

@@ -61,7 +61,7 @@ async fn audit(
     State(state): State<AppState>,
     params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let Query(p) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Query(p) = params?;
     let time = |name: &str, v: &Option<String>| -> Result<Option<DateTime<Utc>>, ApiError> {
         v.as_deref()
             .map(|s| {

@@ -9,6 +9,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::pipeline::auth::AuthError;
 use crate::pipeline::auth::oauth2_code::{AuthorizationCode, PendingLogin, StateError};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -59,8 +60,9 @@ fn no_store() -> ApiError {
 pub async fn start(
     State(state): State<AppState>,
     Path(connector): Path<String>,
-    Query(q): Query<StartQuery>,
+    query: Result<Query<StartQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(q) = query?;
     let scheme = scheme(&state, &connector)?;
     let accounts = scheme.accounts().ok_or_else(no_store)?;
     let user = q.user_id.unwrap_or_default();
@@ -111,8 +113,9 @@ pub async fn start(
 pub async fn callback(
     State(state): State<AppState>,
     Path(connector): Path<String>,
-    Query(q): Query<CallbackQuery>,
+    query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(q) = query?;
     let scheme = scheme(&state, &connector)?;
     let accounts = scheme.accounts().ok_or_else(no_store)?;
     let raw_state = q

@@ -78,22 +78,8 @@ impl<'a> Delivery<'a> {
 
 /// A stored event's message reached its user (`attempt` counts from 1).
 pub(super) fn delivered(w: &Webhooks, source: &str, event_type: &str, attempt: u32) {
-    if !w.project.webhooks.contains_key(source) && !w.project.pollers.contains_key(source) {
-        return;
-    }
-    WebhookDelivered { source }.emit(w.pipeline.telemetry());
-    if let Some(audit) = w.pipeline.audit() {
-        audit.webhook_row(
-            source,
-            event_type,
-            PATH,
-            None,
-            "delivered",
-            std::time::Duration::ZERO,
-            attempt,
-            None,
-            None,
-        );
+    if routed(w, source, event_type, "delivered", attempt, None) {
+        WebhookDelivered { source }.emit(w.pipeline.telemetry());
     }
 }
 
@@ -105,21 +91,43 @@ pub(super) fn dead_lettered(
     attempts: u32,
     reason: &str,
 ) {
-    if !w.project.webhooks.contains_key(source) && !w.project.pollers.contains_key(source) {
-        return;
+    if routed(
+        w,
+        source,
+        event_type,
+        "dead_lettered",
+        attempts,
+        Some(reason),
+    ) {
+        WebhookDeadLettered { source, attempts }.emit(w.pipeline.telemetry());
     }
-    WebhookDeadLettered { source, attempts }.emit(w.pipeline.telemetry());
+}
+
+/// The audit row of a routed event; false (and nothing written) for a source the project
+/// does not configure, whose name must not become a label.
+fn routed(
+    w: &Webhooks,
+    source: &str,
+    event_type: &str,
+    outcome: &str,
+    attempt: u32,
+    detail: Option<&str>,
+) -> bool {
+    if !w.project.webhooks.contains_key(source) && !w.project.pollers.contains_key(source) {
+        return false;
+    }
     if let Some(audit) = w.pipeline.audit() {
         audit.webhook_row(
             source,
             event_type,
             PATH,
             None,
-            "dead_lettered",
+            outcome,
             std::time::Duration::ZERO,
-            attempts,
+            attempt,
             None,
-            Some(reason),
+            detail,
         );
     }
+    true
 }
