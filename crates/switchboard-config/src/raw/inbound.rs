@@ -38,6 +38,13 @@ pub struct RawInboundKey {
     /// What the key may do: `chat`, `admin`. Default: `[chat]`.
     #[serde(default)]
     pub scopes: Vec<Spanned<RawScope>>,
+    /// Whether the key belongs to a backend the project trusts to speak for any user: with
+    /// `chat`, it continues any user's default conversation, reads any conversation and
+    /// follows `/v1/users/{id}/events` for any user. A key that is not trusted (a web widget,
+    /// a partner) starts a new conversation for each turn that names none, continues and reads
+    /// only conversations started that way (by the id it was given), never a user's default
+    /// conversation, and cannot follow a user's events. Default: `false`.
+    pub trusted_backend: Option<Spanned<bool>>,
 }
 
 /// A permission.
