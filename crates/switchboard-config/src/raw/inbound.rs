@@ -7,6 +7,8 @@ use serde::Deserialize;
 /// Inbound authentication and limits. Routes under `/v1/admin/` need the `admin` scope;
 /// `/v1/chat`, `/v1/conversations/...` and `/v1/users/...` need `chat`. Health checks, the
 /// web page, platform routes (they have their own `auth`) and signed webhooks stay open.
+/// A JWT caller reaches only its subject's conversations and event stream; an API key acts
+/// for any user only with `trusted_backend: true`. Out of reach is 404, as if missing.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Inbound")]
