@@ -14,9 +14,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use switchboard_config::model::{
-    InboundKey, InboundSettings, JwksSource, JwtVerification, Scope,
-};
+use switchboard_config::model::{InboundKey, InboundSettings, JwksSource, JwtVerification, Scope};
 use switchboard_runtime::conversation::Conversation;
 use switchboard_runtime::engine::Engine;
 use switchboard_runtime::server::{self, AppState};
@@ -148,10 +146,7 @@ impl Bot {
         if let Some(c) = conversation {
             body["conversation_id"] = json!(c);
         }
-        let req = self
-            .http
-            .post(format!("{}/v1/chat", self.url))
-            .json(&body);
+        let req = self.http.post(format!("{}/v1/chat", self.url)).json(&body);
         let r = self.authed(req, who).send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
@@ -189,7 +184,11 @@ impl Bot {
             "data": { "object": { "amount": 4200, "currency": "aed", "metadata": { "user_id": user } } }
         })
         .to_string();
-        let sig = stripe_sign(WEBHOOK_SECRET, chrono::Utc::now().timestamp(), body.as_bytes());
+        let sig = stripe_sign(
+            WEBHOOK_SECRET,
+            chrono::Utc::now().timestamp(),
+            body.as_bytes(),
+        );
         let r = self
             .http
             .post(format!("{}/v1/webhooks/payments", self.url))
@@ -294,7 +293,11 @@ async fn a_user_reaches_only_their_own_conversations_and_stream(db: Option<&str>
 
     // Random ids, stable per user, not derivable from the user id.
     let a = b.turn(alice, "alice", None).await;
-    assert_eq!(b.turn(alice, "alice", None).await, a, "the default is stable");
+    assert_eq!(
+        b.turn(alice, "alice", None).await,
+        a,
+        "the default is stable"
+    );
     let bobs = b.turn(bob, "bob", None).await;
     assert_random(&a);
     assert_random(&bobs);
@@ -313,7 +316,10 @@ async fn a_user_reaches_only_their_own_conversations_and_stream(db: Option<&str>
         .await;
         let (status, body) = b.chat(bob, "bob", Some(id)).await;
         assert_eq!(status, 404, "{body}");
-        assert_eq!(body["error"]["message"], format!("conversation {id} not found"));
+        assert_eq!(
+            body["error"]["message"],
+            format!("conversation {id} not found")
+        );
     }
     // A token speaks only for its subject, whatever the body says.
     assert_eq!(b.chat(bob, "alice", Some(&a)).await.0, 403);
@@ -322,10 +328,21 @@ async fn a_user_reaches_only_their_own_conversations_and_stream(db: Option<&str>
     // Routes taking a user id: only the user's own stream.
     let r = b.get(bob, "/v1/users/alice/events").await;
     assert_eq!(r.status(), 404);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "not_found");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
     assert_eq!(b.status(alice, "/v1/users/alice/events").await, 200);
-    assert_eq!(b.status(alice, &format!("/v1/conversations/{a}/events")).await, 200);
-    assert_eq!(b.status(bob, &format!("/v1/conversations/{bobs}/events")).await, 200);
+    assert_eq!(
+        b.status(alice, &format!("/v1/conversations/{a}/events"))
+            .await,
+        200
+    );
+    assert_eq!(
+        b.status(bob, &format!("/v1/conversations/{bobs}/events"))
+            .await,
+        200
+    );
 
     // And alice's conversation is untouched by bob's attempts.
     let conv = b.conversation(alice, &a).await;
@@ -347,7 +364,10 @@ async fn nobody_can_create_a_conversation_under_an_id_of_their_choosing(db: Opti
         }
         let (status, _) = b.chat(backend, "alice", Some(&id)).await;
         assert_eq!(status, 404, "not even for alice herself");
-        assert_eq!(b.status(backend, &format!("/v1/conversations/{id}")).await, 404);
+        assert_eq!(
+            b.status(backend, &format!("/v1/conversations/{id}")).await,
+            404
+        );
     }
     // Alice's first turn is not refused, and her conversation is hers alone.
     let a = b.turn(alice, "alice", None).await;
@@ -364,7 +384,10 @@ async fn proactive_messages_land_only_in_the_owners_conversation(db: Option<&str
     let (alice, bob) = (As::User("alice"), As::User("bob"));
     // Bob has a conversation and tries to squat alice's predictable one.
     let bobs = b.turn(bob, "bob", None).await;
-    assert_eq!(b.chat(bob, "bob", Some(&predictable_id("alice"))).await.0, 404);
+    assert_eq!(
+        b.chat(bob, "bob", Some(&predictable_id("alice"))).await.0,
+        404
+    );
 
     // Alice has never chatted; her payment notice arrives.
     let stream = b.get(alice, "/v1/users/alice/events").await;
@@ -391,7 +414,10 @@ async fn proactive_messages_land_only_in_the_owners_conversation(db: Option<&str
         .load(&predictable_id("alice"))
         .await
         .unwrap();
-    assert!(squat.is_none(), "nothing was created under the predictable id");
+    assert!(
+        squat.is_none(),
+        "nothing was created under the predictable id"
+    );
 
     // The engine's own entry point goes to the owner's conversation too.
     let marker = format!("note-{}", uuid::Uuid::new_v4().simple());
@@ -403,7 +429,12 @@ async fn proactive_messages_land_only_in_the_owners_conversation(db: Option<&str
     assert_eq!(id, a);
     let bob_conv = b.conversation(bob, &bobs).await;
     assert!(!bob_conv.to_string().contains(&marker), "{bob_conv}");
-    assert!(b.conversation(alice, &a).await.to_string().contains(&marker));
+    assert!(
+        b.conversation(alice, &a)
+            .await
+            .to_string()
+            .contains(&marker)
+    );
 }
 
 async fn a_trusted_backend_acts_for_anyone_and_a_widget_key_only_where_it_started(
@@ -419,7 +450,11 @@ async fn a_trusted_backend_acts_for_anyone_and_a_widget_key_only_where_it_starte
     assert_eq!(b.turn(backend, "alice", Some(&a)).await, a);
     assert_eq!(b.conversation(backend, &a).await["user_id"], "alice");
     assert_eq!(b.status(backend, "/v1/users/alice/events").await, 200);
-    assert_eq!(b.status(backend, &format!("/v1/conversations/{a}/events")).await, 200);
+    assert_eq!(
+        b.status(backend, &format!("/v1/conversations/{a}/events"))
+            .await,
+        200
+    );
     // But even it cannot put alice's conversation under bob.
     assert_eq!(b.chat(backend, "bob", Some(&a)).await.0, 404);
 
@@ -433,11 +468,16 @@ async fn a_trusted_backend_acts_for_anyone_and_a_widget_key_only_where_it_starte
     assert_eq!(b.turn(widget, "alice", Some(&w)).await, w);
     let conv = b.conversation(widget, &w).await;
     assert_eq!(conv["history"].as_array().unwrap().len(), 4);
-    assert_eq!(b.status(widget, &format!("/v1/conversations/{w}/events")).await, 200);
+    assert_eq!(
+        b.status(widget, &format!("/v1/conversations/{w}/events"))
+            .await,
+        200
+    );
     // ...but never reaches alice's default conversation or follows any user's stream.
     assert_not_found(b.get(widget, &format!("/v1/conversations/{a}")).await, &a).await;
     assert_not_found(
-        b.get(widget, &format!("/v1/conversations/{a}/events")).await,
+        b.get(widget, &format!("/v1/conversations/{a}/events"))
+            .await,
         &a,
     )
     .await;
@@ -445,7 +485,10 @@ async fn a_trusted_backend_acts_for_anyone_and_a_widget_key_only_where_it_starte
     for user in ["alice", "bob"] {
         let r = b.get(widget, &format!("/v1/users/{user}/events")).await;
         assert_eq!(r.status(), 403);
-        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "forbidden");
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["code"],
+            "forbidden"
+        );
     }
     // The conversation it started belongs to alice: she reaches it, bob does not.
     assert_eq!(b.conversation(alice, &w).await["user_id"], "alice");
@@ -457,7 +500,11 @@ async fn a_trusted_backend_acts_for_anyone_and_a_widget_key_only_where_it_starte
     let o = open.turn(As::Nobody, "alice", None).await;
     assert_eq!(open.conversation(As::Nobody, &o).await["user_id"], "alice");
     assert_eq!(open.status(As::Nobody, "/v1/users/alice/events").await, 200);
-    assert_eq!(open.status(As::Nobody, &format!("/v1/conversations/{o}/events")).await, 200);
+    assert_eq!(
+        open.status(As::Nobody, &format!("/v1/conversations/{o}/events"))
+            .await,
+        200
+    );
 }
 
 async fn an_upgrade_keeps_the_owners_conversation_and_never_a_squatters(db: Option<&str>) {
@@ -478,9 +525,17 @@ async fn an_upgrade_keeps_the_owners_conversation_and_never_a_squatters(db: Opti
     assert_eq!(b.engine.default_conversation("bob").await.unwrap(), bobs);
     // Bob's payment goes to his new conversation, not to mallory's.
     let event = format!("evt_{}", uuid::Uuid::new_v4().simple());
-    let id = b.engine.add_proactive("bob", &event, "Paid.").await.unwrap();
+    let id = b
+        .engine
+        .add_proactive("bob", &event, "Paid.")
+        .await
+        .unwrap();
     assert_eq!(id, bobs);
     let mallory = store.load(&squatted.id).await.unwrap().unwrap();
     assert!(mallory.history.is_empty());
-    assert_eq!(b.status(As::User("mallory"), &format!("/v1/conversations/{bobs}")).await, 404);
+    assert_eq!(
+        b.status(As::User("mallory"), &format!("/v1/conversations/{bobs}"))
+            .await,
+        404
+    );
 }

@@ -424,7 +424,10 @@ async fn a_users_default_conversation_is_found_by_its_owner_and_unique(backend: 
     let store = backend.open().await;
     assert_eq!(store.load_default("alice").await.expect("load"), None);
     let mut other = Conversation::start("alice".to_owned());
-    store.save(&mut other).await.expect("a conversation that is not the default");
+    store
+        .save(&mut other)
+        .await
+        .expect("a conversation that is not the default");
     assert_eq!(store.load_default("alice").await.expect("load"), None);
 
     let mut default = Conversation::start("alice".to_owned());
@@ -451,7 +454,10 @@ async fn a_users_default_conversation_is_found_by_its_owner_and_unique(backend: 
     bobs.default = true;
     store.save(&mut bobs).await.expect("bob's default");
     assert_eq!(store.load_default("bob").await.expect("load"), Some(bobs));
-    assert_eq!(store.load_default("alice").await.expect("load"), Some(default));
+    assert_eq!(
+        store.load_default("alice").await.expect("load"),
+        Some(default)
+    );
 }
 
 async fn concurrent_first_defaults_of_one_user_let_exactly_one_win(backend: &Backend) {
@@ -474,7 +480,10 @@ async fn concurrent_first_defaults_of_one_user_let_exactly_one_win(backend: &Bac
             }
             (l, r) => panic!("neither default won round {round}: {l:?}, {r:?}"),
         };
-        assert_eq!(one.load_default(&user).await.expect("load"), Some(winner.clone()));
+        assert_eq!(
+            one.load_default(&user).await.expect("load"),
+            Some(winner.clone())
+        );
         assert_eq!(two.load_default(&user).await.expect("load"), Some(winner));
     }
 }

@@ -657,13 +657,7 @@ async fn two_instances_on_postgresql_show_each_event_once() {
         {
             assert!(seen.insert(m.message_id.clone()), "{} twice", m.message_id);
         }
-        let conv = a
-            .engine
-            .store()
-            .load_default(&user)
-            .await
-            .unwrap()
-            .unwrap();
+        let conv = a.engine.store().load_default(&user).await.unwrap().unwrap();
         let shown: Vec<&str> = conv
             .history
             .iter()

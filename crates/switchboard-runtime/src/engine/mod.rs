@@ -261,7 +261,11 @@ impl Engine {
     /// one someone else will use) nor learn that an id exists. A turn naming none continues
     /// the user's default conversation, or, for a caller reaching only conversations started
     /// for it, starts a new one with a random id.
-    pub async fn turn_as(&self, req: TurnRequest, reach: &Reach) -> Result<TurnResponse, TurnError> {
+    pub async fn turn_as(
+        &self,
+        req: TurnRequest,
+        reach: &Reach,
+    ) -> Result<TurnResponse, TurnError> {
         let started = Instant::now();
         let user_id = req.user_id.trim();
         if user_id.is_empty()

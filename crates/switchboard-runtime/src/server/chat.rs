@@ -5,9 +5,9 @@ use super::AppState;
 use super::error::ApiError;
 use super::inbound::{Principal, reach};
 use crate::engine::{TurnRequest, TurnResponse};
-use axum::{Extension, Json};
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 /// Takes one chat turn.

@@ -9,13 +9,13 @@
 //! confirmed.
 
 use super::Webhooks;
-use crate::server::AppState;
 use crate::engine::Reach;
+use crate::server::AppState;
 use crate::server::error::ApiError;
 use crate::server::inbound::{Principal, reach};
 use crate::storage::inbox::{Audience, Message};
-use axum::extract::rejection::PathRejection;
 use axum::Extension;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};

@@ -100,4 +100,3 @@ fn print_turn(res: &TurnResponse, verbose: bool) {
         }
     }
 }
-

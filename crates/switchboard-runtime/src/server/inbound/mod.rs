@@ -5,7 +5,10 @@
 //! platform routes with their own auth, signed webhooks) is open. Deciding by path prefix in
 //! one place means routes added later under those prefixes are covered without each handler
 //! remembering to ask. Credentials: API keys (compared by SHA-256) or JWTs (verified against
-//! a JWKS). Then the per-user and per-address rate limits, and a JSON depth limit.
+//! a JWKS). Then the per-user and per-address rate limits, and a JSON depth limit. The
+//! authenticated [`Principal`] is left in the request for the handlers, which act within its
+//! [`reach`]: a JWT its subject's conversations, a `trusted_backend` key everyone's, any other
+//! key only the conversations started for it.
 
 mod jwks;
 mod keys;
