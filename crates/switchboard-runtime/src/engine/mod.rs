@@ -435,9 +435,9 @@ impl Engine {
     }
 }
 
-/// The id versions before 0002 gave a user's default conversation (a UUIDv5 of the user id).
-/// Only read, to adopt such a conversation as the default of the user who owns it; new
-/// conversations never get it, since anyone could compute it.
+/// The id earlier versions gave a user's default conversation (a UUIDv5 of the user id, before
+/// migration 0002). Only read, to adopt such a conversation as the default of the user who owns
+/// it; new conversations never get it, since anyone could compute it.
 fn legacy_default_id(user_id: &str) -> String {
     uuid::Uuid::new_v5(
         &uuid::Uuid::NAMESPACE_URL,
