@@ -676,3 +676,27 @@ fn inbound_mistakes() {
         "#,
     );
 }
+
+#[test]
+fn inbound_keys_are_trusted_backends_only_when_marked() {
+    let p = common::project(
+        "inbound:
+  api_keys:
+    - { name: backend, sha256: 0000000000000000000000000000000000000000000000000000000000000000, trusted_backend: true }
+    - { name: widget, sha256: 1111111111111111111111111111111111111111111111111111111111111111 }
+",
+    );
+    let keys: Vec<(&str, bool)> = p
+        .inbound
+        .api_keys
+        .iter()
+        .map(|k| (k.name.as_str(), k.trusted_backend))
+        .collect();
+    assert_eq!(keys, vec![("backend", true), ("widget", false)]);
+    check(
+        "inbound:\n  api_keys:\n    - { name: d, key: \"${env:API_KEY}\", trusted_backend: yes-please }\n",
+        r#"
+            switchboard.yaml:3:58: expected true or false, found "yes-please"
+        "#,
+    );
+}

@@ -10,10 +10,16 @@ use serde_json::{Map, Value};
 /// A conversation's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
-    /// Unique id (a UUID unless the client chose one).
+    /// Unique id: a random UUID (v4), never derived from the user id, so it cannot be
+    /// guessed. (Conversations saved by earlier versions may carry other ids.)
     pub id: String,
-    /// The user the conversation belongs to.
+    /// The user the conversation belongs to, from its creation on; only this user (or a
+    /// caller trusted to act for every user) reaches it.
     pub user_id: String,
+    /// Whether this is the user's default conversation: the one a turn naming no conversation
+    /// continues and proactive messages join. A user has at most one (the stores enforce it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
     /// Slot values, carried between intents.
     pub slots: Map<String, Value>,
     /// What the bot is waiting for, if anything.
@@ -87,6 +93,7 @@ impl Conversation {
         Conversation {
             id,
             user_id,
+            default: false,
             slots: Map::new(),
             pending: None,
             last_intent: None,
@@ -95,6 +102,11 @@ impl Conversation {
             updated_at: now,
             version: 0,
         }
+    }
+
+    /// A new, empty conversation with a fresh random id.
+    pub fn start(user_id: String) -> Conversation {
+        Conversation::new(uuid::Uuid::new_v4().to_string(), user_id)
     }
 
     /// Appends a message, dropping the oldest beyond `limit`.

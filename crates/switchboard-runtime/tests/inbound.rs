@@ -28,6 +28,7 @@ fn key(name: &str, secret: &str, scopes: Vec<Scope>) -> InboundKey {
         name: name.into(),
         sha256: Sha256::digest(secret.as_bytes()).into(),
         scopes,
+        trusted_backend: false,
     }
 }
 

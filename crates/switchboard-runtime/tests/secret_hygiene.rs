@@ -43,10 +43,12 @@ impl Write for Capture {
 struct Seen(Vec<u8>);
 
 impl Seen {
-    async fn take(&mut self, r: reqwest::Response) {
+    async fn take(&mut self, r: reqwest::Response) -> Vec<u8> {
         self.0
             .extend_from_slice(format!("{:?}", r.headers()).as_bytes());
-        self.0.extend_from_slice(&r.bytes().await.unwrap());
+        let body = r.bytes().await.unwrap().to_vec();
+        self.0.extend_from_slice(&body);
+        body
     }
 }
 
@@ -145,6 +147,7 @@ async fn no_secret_reaches_logs_responses_or_the_store() {
             name: "frontend".into(),
             sha256: Sha256::digest(INBOUND_KEY.as_bytes()).into(),
             scopes: vec![Scope::Chat],
+            trusted_backend: false,
         }],
         ..InboundSettings::default()
     };
@@ -154,6 +157,9 @@ async fn no_secret_reaches_logs_responses_or_the_store() {
     tokio::spawn(serve(listener, AppState { engine }, std::future::pending()));
     let c = reqwest::Client::new();
     let mut seen = Seen::default();
+    // The key is not a trusted backend: its first turn starts a conversation, the others
+    // continue it by the id it was given.
+    let mut conversation: Option<String> = None;
     for (key, text) in [
         (INBOUND_KEY, "where is my order 1001?"),
         (INBOUND_KEY, "track order 99999"),
@@ -164,14 +170,21 @@ async fn no_secret_reaches_logs_responses_or_the_store() {
         let r = c
             .post(format!("http://{addr}/v1/chat"))
             .header("x-api-key", key)
-            .json(&json!({"user_id": "u1", "conversation_id": "c-hygiene", "text": text}))
+            .json(&json!({"user_id": "u1", "conversation_id": conversation, "text": text}))
             .send()
             .await
             .unwrap();
-        seen.take(r).await;
+        let body = seen.take(r).await;
+        if let Some(id) = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["conversation_id"].as_str().map(str::to_string))
+        {
+            conversation = Some(id);
+        }
     }
+    let conversation = conversation.expect("the turns were taken");
     let r = c
-        .get(format!("http://{addr}/v1/conversations/c-hygiene"))
+        .get(format!("http://{addr}/v1/conversations/{conversation}"))
         .bearer_auth(INBOUND_KEY)
         .send()
         .await

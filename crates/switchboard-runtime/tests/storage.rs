@@ -143,6 +143,9 @@ on_both_backends!(
     ping_answers,
     a_corrupt_row_is_corrupt_and_its_text_stays_out_of_the_error,
     a_copy_changed_by_another_instance_conflicts_then_reloads,
+    a_users_default_conversation_is_found_by_its_owner_and_unique,
+    concurrent_first_defaults_of_one_user_let_exactly_one_win,
+    a_save_never_changes_the_owner,
 );
 
 /// A conversation with every field in use.
@@ -415,4 +418,85 @@ async fn postgres_errors_never_contain_the_password() {
         assert!(matches!(error, StoreError::Unavailable(_)), "{shown}");
         assert!(!shown.contains("hunter2"), "{url}: {shown}");
     }
+}
+
+async fn a_users_default_conversation_is_found_by_its_owner_and_unique(backend: &Backend) {
+    let store = backend.open().await;
+    assert_eq!(store.load_default("alice").await.expect("load"), None);
+    let mut other = Conversation::start("alice".to_owned());
+    store
+        .save(&mut other)
+        .await
+        .expect("a conversation that is not the default");
+    assert_eq!(store.load_default("alice").await.expect("load"), None);
+
+    let mut default = Conversation::start("alice".to_owned());
+    default.default = true;
+    store.save(&mut default).await.expect("the default");
+    let found = store.load_default("alice").await.expect("load");
+    assert_eq!(found.as_ref(), Some(&default));
+    assert_eq!(loaded(&*store, &default.id).await, default);
+    assert_eq!(store.load_default("bob").await.expect("load"), None);
+
+    // A second default for the same user is refused, as a new one or by promotion.
+    let mut second = Conversation::start("alice".to_owned());
+    second.default = true;
+    let id = second.id.clone();
+    assert_conflict(store.save(&mut second).await, &id);
+    assert_eq!(store.load(&id).await.expect("load"), None);
+    let mut promoted = loaded(&*store, &other.id).await;
+    promoted.default = true;
+    assert_conflict(store.save(&mut promoted).await, &other.id);
+    assert!(!loaded(&*store, &other.id).await.default);
+
+    // Another user's default is theirs alone.
+    let mut bobs = Conversation::start("bob".to_owned());
+    bobs.default = true;
+    store.save(&mut bobs).await.expect("bob's default");
+    assert_eq!(store.load_default("bob").await.expect("load"), Some(bobs));
+    assert_eq!(
+        store.load_default("alice").await.expect("load"),
+        Some(default)
+    );
+}
+
+async fn concurrent_first_defaults_of_one_user_let_exactly_one_win(backend: &Backend) {
+    let (one, two) = (backend.open().await, backend.open().await);
+    for round in 0..20 {
+        let user = format!("user-{round}");
+        let mut left = Conversation::start(user.clone());
+        let mut right = Conversation::start(user.clone());
+        left.default = true;
+        right.default = true;
+        let (l, r) = tokio::join!(one.save(&mut left), two.save(&mut right));
+        let winner = match (l, r) {
+            (Ok(()), loser) => {
+                assert_conflict(loser, &right.id);
+                left
+            }
+            (loser, Ok(())) => {
+                assert_conflict(loser, &left.id);
+                right
+            }
+            (l, r) => panic!("neither default won round {round}: {l:?}, {r:?}"),
+        };
+        assert_eq!(
+            one.load_default(&user).await.expect("load"),
+            Some(winner.clone())
+        );
+        assert_eq!(two.load_default(&user).await.expect("load"), Some(winner));
+    }
+}
+
+async fn a_save_never_changes_the_owner(backend: &Backend) {
+    let store = backend.open().await;
+    let mut original = sample("c1");
+    store.save(&mut original).await.expect("create");
+    let mut taken = loaded(&*store, "c1").await;
+    taken.user_id = "user-2".to_owned();
+    assert_conflict(store.save(&mut taken).await, "c1");
+    assert_eq!(loaded(&*store, "c1").await, original);
+    // Reopened (no cache), the owner is still the first.
+    let store = backend.open().await;
+    assert_eq!(loaded(&*store, "c1").await.user_id, "user-1");
 }

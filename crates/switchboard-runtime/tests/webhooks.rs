@@ -218,9 +218,17 @@ async fn a_signed_payment_becomes_one_proactive_message() {
     assert_eq!(m["user_id"], "ada");
     assert_eq!(&m["seq"].to_string(), id);
 
-    // In the user's default conversation, once.
-    let conv = Engine::default_conversation_id("ada");
+    // In the user's default conversation (found by its owner; a random id), once.
+    let conv = b
+        .engine
+        .store()
+        .load_default("ada")
+        .await
+        .unwrap()
+        .expect("ada has a default conversation")
+        .id;
     assert_eq!(m["conversation_id"], conv.as_str());
+    assert_eq!(uuid::Uuid::parse_str(&conv).unwrap().get_version_num(), 4);
     let c: Value = b
         .http
         .get(format!("{}/v1/conversations/{conv}", b.url))
@@ -464,7 +472,7 @@ async fn a_thousand_out_of_order_duplicated_lifecycle_events_are_each_shown_once
     let conv = b
         .engine
         .store()
-        .load(&Engine::default_conversation_id("user1"))
+        .load_default("user1")
         .await
         .unwrap()
         .unwrap();
@@ -649,13 +657,7 @@ async fn two_instances_on_postgresql_show_each_event_once() {
         {
             assert!(seen.insert(m.message_id.clone()), "{} twice", m.message_id);
         }
-        let conv = a
-            .engine
-            .store()
-            .load(&Engine::default_conversation_id(&user))
-            .await
-            .unwrap()
-            .unwrap();
+        let conv = a.engine.store().load_default(&user).await.unwrap().unwrap();
         let shown: Vec<&str> = conv
             .history
             .iter()

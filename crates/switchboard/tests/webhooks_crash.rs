@@ -228,8 +228,19 @@ fn chrono_now() -> i64 {
 }
 
 async fn conversation(http: &reqwest::Client, base: &str, user: &str) -> Value {
-    // The user's default conversation id, as the server derives it.
-    let id = switchboard_runtime::engine::Engine::default_conversation_id(user);
+    // The user's default conversation id (random, not computable), as the messages name it.
+    let Ok(res) = http
+        .get(format!("{base}/v1/users/{user}/events"))
+        .header("Last-Event-ID", "0")
+        .send()
+        .await
+    else {
+        return Value::Null;
+    };
+    let first = read_messages(res, 1, Duration::from_secs(2)).await;
+    let Some(id) = first.first().and_then(|m| m["conversation_id"].as_str()) else {
+        return Value::Null;
+    };
     match http
         .get(format!("{base}/v1/conversations/{id}"))
         .send()
@@ -240,26 +251,34 @@ async fn conversation(http: &reqwest::Client, base: &str, user: &str) -> Value {
     }
 }
 
-async fn read_ids(mut res: reqwest::Response, n: usize) -> Vec<String> {
+async fn read_ids(res: reqwest::Response, n: usize) -> Vec<String> {
+    let out = read_messages(res, n, Duration::from_secs(20)).await;
+    assert_eq!(out.len(), n, "the stream replays in time");
+    out.iter()
+        .map(|m| m["message_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Up to `n` messages of an event stream, as many as arrive within `wait`.
+async fn read_messages(mut res: reqwest::Response, n: usize, wait: Duration) -> Vec<Value> {
     let mut buf = String::new();
     let mut out = Vec::new();
     let read = async {
         while out.len() < n {
-            let chunk = res.chunk().await.unwrap().expect("stream open");
+            let Ok(Some(chunk)) = res.chunk().await else {
+                return;
+            };
             buf.push_str(&String::from_utf8_lossy(&chunk));
             while let Some(end) = buf.find("\n\n") {
                 let block: String = buf.drain(..end + 2).collect();
                 for line in block.lines() {
                     if let Some(d) = line.strip_prefix("data:") {
-                        let v: Value = serde_json::from_str(d.trim()).unwrap();
-                        out.push(v["message_id"].as_str().unwrap().to_string());
+                        out.push(serde_json::from_str(d.trim()).unwrap());
                     }
                 }
             }
         }
     };
-    tokio::time::timeout(Duration::from_secs(20), read)
-        .await
-        .expect("the stream replays in time");
+    let _ = tokio::time::timeout(wait, read).await;
     out
 }

@@ -35,6 +35,7 @@ pub(crate) fn inbound(ctx: &mut Ctx, raw: Option<&Spanned<RawInbound>>) -> Inbou
                 name: k.name.value.clone(),
                 sha256,
                 scopes: scopes(&k.scopes),
+                trusted_backend: k.trusted_backend.as_ref().is_some_and(|t| t.value),
             });
         }
     }

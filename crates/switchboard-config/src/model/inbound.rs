@@ -38,6 +38,9 @@ pub struct InboundKey {
     pub sha256: [u8; 32],
     /// Its scopes.
     pub scopes: Vec<Scope>,
+    /// Whether it speaks for any user (a trusted backend) or only reaches the conversations
+    /// it started.
+    pub trusted_backend: bool,
 }
 
 /// Where the JWKS comes from.

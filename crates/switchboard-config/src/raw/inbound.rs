@@ -7,6 +7,8 @@ use serde::Deserialize;
 /// Inbound authentication and limits. Routes under `/v1/admin/` need the `admin` scope;
 /// `/v1/chat`, `/v1/conversations/...` and `/v1/users/...` need `chat`. Health checks, the
 /// web page, platform routes (they have their own `auth`) and signed webhooks stay open.
+/// A JWT caller reaches only its subject's conversations and event stream; an API key acts
+/// for any user only with `trusted_backend: true`. Out of reach is 404, as if missing.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Inbound")]
@@ -38,6 +40,13 @@ pub struct RawInboundKey {
     /// What the key may do: `chat`, `admin`. Default: `[chat]`.
     #[serde(default)]
     pub scopes: Vec<Spanned<RawScope>>,
+    /// Whether the key belongs to a backend the project trusts to speak for any user: with
+    /// `chat`, it continues any user's default conversation, reads any conversation and
+    /// follows `/v1/users/{id}/events` for any user. A key that is not trusted (a web widget,
+    /// a partner) starts a new conversation for each turn that names none, continues and reads
+    /// only conversations started that way (by the id it was given), never a user's default
+    /// conversation, and cannot follow a user's events. Default: `false`.
+    pub trusted_backend: Option<Spanned<bool>>,
 }
 
 /// A permission.

@@ -618,6 +618,12 @@ demo` does on loopback; `switchboard serve` refuses a non-loopback `--listen` ad
 it unless given `--insecure-no-auth`. Requests without a valid credential get `401`, a
 credential without the route's scope gets `403`, and a caller over a rate limit gets `429`
 with `Retry-After`.
+
+Conversations belong to their user. A JWT speaks for its `sub` only; an API key speaks for
+any user only when it is marked `trusted_backend: true` (the project's own backend). Any other
+key (a web widget's) starts a conversation of its own for each turn that names none and
+reaches only conversations started that way, never a user's default conversation or event
+stream. A conversation out of reach answers `404`, like one that does not exist.
 "##;
 
 pub const INBOUND: &str = r##"
@@ -629,6 +635,7 @@ inbound:
     - name: operations
       key: "${env:OPS_API_KEY}"
       scopes: [chat, admin]
+      trusted_backend: true
   jwt:
     jwks_url: https://login.example.com/.well-known/jwks.json
     issuer: https://login.example.com/
@@ -641,7 +648,7 @@ inbound:
 pub const INBOUND_KEYS: &str = r##"
 api_keys:
   - { name: web-frontend, sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 }
-  - { name: operations, key: "${file:secrets/ops-api-key}", scopes: [chat, admin] }
+  - { name: operations, key: "${file:secrets/ops-api-key}", scopes: [chat, admin], trusted_backend: true }
 "##;
 
 pub const INBOUND_JWT: &str = r##"

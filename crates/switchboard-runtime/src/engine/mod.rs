@@ -10,6 +10,7 @@ mod dialogue;
 pub mod execute;
 pub mod fulfill;
 mod proactive;
+mod reach;
 pub mod respond;
 pub mod understand;
 pub mod words;
@@ -27,6 +28,8 @@ use switchboard_config::model::OutcomeKind;
 use tokio::time::Instant;
 use understand::Understanding;
 
+pub use reach::Reach;
+
 /// Longest message accepted, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4_000;
 
@@ -38,7 +41,8 @@ pub struct TurnRequest {
     pub user_id: String,
     /// What they said.
     pub text: String,
-    /// The conversation to continue; by default, the user's own conversation.
+    /// The conversation to continue: an id the server returned earlier (an unknown id, or one
+    /// belonging to another user, is not found). By default, the user's own conversation.
     #[serde(default)]
     pub conversation_id: Option<String>,
 }
@@ -217,18 +221,51 @@ impl Engine {
         &self.store
     }
 
-    /// The conversation a user talks in when the client names none: stable per user, so a
-    /// client that only knows user ids still gets multi-turn dialogue.
-    pub fn default_conversation_id(user_id: &str) -> String {
-        uuid::Uuid::new_v5(
-            &uuid::Uuid::NAMESPACE_URL,
-            format!("switchboard:user:{user_id}").as_bytes(),
-        )
-        .to_string()
+    /// The id of the user's default conversation: the one a turn naming no conversation
+    /// continues and proactive messages join. It is found by its owner and created on first
+    /// use, empty, with a random id, so nobody can compute it or take it first.
+    ///
+    /// A conversation an earlier version kept under the id it derived from the user id is
+    /// adopted when it belongs to this user, so an upgrade keeps everyone's history.
+    pub async fn default_conversation(&self, user_id: &str) -> Result<String, StoreError> {
+        for _ in 0..proactive::SAVE_TRIES {
+            if let Some(c) = self.store.load_default(user_id).await? {
+                return Ok(c.id);
+            }
+            let mut conv = match self.store.load(&legacy_default_id(user_id)).await? {
+                Some(c) if c.user_id == user_id => c,
+                _ => Conversation::start(user_id.to_string()),
+            };
+            conv.default = true;
+            match self.store.save(&mut conv).await {
+                Ok(()) => return Ok(conv.id),
+                // Another turn or instance made it first: read it back.
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Unavailable(
+            "the user's default conversation kept changing".into(),
+        ))
     }
 
-    /// Takes one turn.
+    /// Takes one turn for a caller that reaches every conversation (the CLI, the open API).
     pub async fn turn(&self, req: TurnRequest) -> Result<TurnResponse, TurnError> {
+        self.turn_as(req, &Reach::Any).await
+    }
+
+    /// Takes one turn within the caller's reach.
+    ///
+    /// A named conversation must exist, belong to `user_id` and be within reach; otherwise the
+    /// turn is `NotFound`, so a client can neither choose a new conversation's id (and take
+    /// one someone else will use) nor learn that an id exists. A turn naming none continues
+    /// the user's default conversation, or, for a caller reaching only conversations started
+    /// for it, starts a new one with a random id.
+    pub async fn turn_as(
+        &self,
+        req: TurnRequest,
+        reach: &Reach,
+    ) -> Result<TurnResponse, TurnError> {
         let started = Instant::now();
         let user_id = req.user_id.trim();
         if user_id.is_empty()
@@ -237,6 +274,13 @@ impl Engine {
         {
             return Err(TurnError::Invalid(
                 "user_id must be 1 to 200 printable characters".into(),
+            ));
+        }
+        if let Reach::User(subject) = reach
+            && subject != user_id
+        {
+            return Err(TurnError::Invalid(
+                "user_id must be the token's subject".into(),
             ));
         }
         if req.text.chars().count() > MAX_MESSAGE_CHARS {
@@ -248,7 +292,7 @@ impl Engine {
         if text.is_empty() {
             return Err(TurnError::Invalid("text must not be empty".into()));
         }
-        let conversation_id = match req.conversation_id {
+        let (conversation_id, create) = match req.conversation_id {
             Some(id) => {
                 let id = id.trim().to_string();
                 if id.is_empty()
@@ -261,9 +305,10 @@ impl Engine {
                         "conversation_id must be 1 to 100 letters, digits, '-' or '_'".into(),
                     ));
                 }
-                id
+                (id, false)
             }
-            None => Self::default_conversation_id(user_id),
+            None if reach.uses_default() => (self.default_conversation(user_id).await?, false),
+            None => (uuid::Uuid::new_v4().to_string(), true),
         };
 
         let lock = self.lock_for(&conversation_id);
@@ -272,7 +317,7 @@ impl Engine {
         // span, the request id).
         let span = tracing::info_span!("turn", conversation_id = %conversation_id);
         let result = tracing::Instrument::instrument(
-            self.turn_locked(user_id, &text, conversation_id.clone(), started),
+            self.turn_locked(user_id, &text, &conversation_id, create, reach, started),
             span,
         )
         .await;
@@ -285,19 +330,21 @@ impl Engine {
         &self,
         user_id: &str,
         text: &str,
-        conversation_id: String,
+        conversation_id: &str,
+        create: bool,
+        reach: &Reach,
         started: Instant,
     ) -> Result<TurnResponse, TurnError> {
-        let mut conv = match self.store.load(&conversation_id).await? {
-            Some(c) if c.user_id == user_id => c,
-            // Someone else's conversation is reported as missing, not as forbidden, so ids
-            // cannot be probed.
-            Some(_) => {
+        let mut conv = match self.store.load(conversation_id).await? {
+            Some(c) if c.user_id == user_id && reach.reaches(&c) => c,
+            None if create => Conversation::new(conversation_id.to_string(), user_id.to_string()),
+            // Someone else's conversation, one out of reach, and an id nobody was given are
+            // all reported as missing, not as forbidden, so ids cannot be probed.
+            _ => {
                 return Err(TurnError::NotFound(format!(
                     "conversation {conversation_id} not found"
                 )));
             }
-            None => Conversation::new(conversation_id, user_id.to_string()),
         };
         let limit = self.project.bot.history_limit;
         let now = chrono::Utc::now();
@@ -378,8 +425,23 @@ impl Engine {
         }
     }
 
-    /// Loads a conversation for display.
-    pub async fn conversation(&self, id: &str) -> Result<Option<Conversation>, TurnError> {
-        Ok(self.store.load(id).await?)
+    /// Loads a conversation for display, if it exists and is within the caller's reach.
+    pub async fn conversation(
+        &self,
+        id: &str,
+        reach: &Reach,
+    ) -> Result<Option<Conversation>, TurnError> {
+        Ok(self.store.load(id).await?.filter(|c| reach.reaches(c)))
     }
+}
+
+/// The id earlier versions gave a user's default conversation (a UUIDv5 of the user id, before
+/// migration 0002). Only read, to adopt such a conversation as the default of the user who owns
+/// it; new conversations never get it, since anyone could compute it.
+fn legacy_default_id(user_id: &str) -> String {
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("switchboard:user:{user_id}").as_bytes(),
+    )
+    .to_string()
 }

@@ -1,6 +1,6 @@
-//! Proactive messages (from webhooks and pollers) join a user's conversation under the same
-//! per-conversation lock as chat turns, so a message arriving mid-turn waits for the turn
-//! instead of making its save conflict.
+//! Proactive messages (from webhooks and pollers) join their user's default conversation,
+//! found by its owner, under the same per-conversation lock as chat turns, so a message
+//! arriving mid-turn waits for the turn instead of making its save conflict.
 
 use super::Engine;
 use crate::conversation::{Conversation, HistoryEntry, Role};
@@ -8,26 +8,28 @@ use crate::storage::StoreError;
 
 /// Saves retried when another instance changed the conversation (the version check); each
 /// retry reloads it first.
-const SAVE_TRIES: u32 = 10;
+pub(super) const SAVE_TRIES: u32 = 10;
 
 impl Engine {
-    /// Adds a proactive message to a conversation unless a message with `message_id` is
-    /// there already (a redelivered event), creating the conversation if needed.
+    /// Adds a proactive message to the user's default conversation unless a message with
+    /// `message_id` is there already (a redelivered event), creating the conversation if
+    /// needed. Returns the conversation's id. The message never goes anywhere else: the
+    /// conversation is found by its owner, so no id chosen by anyone can divert it.
     pub async fn add_proactive(
         &self,
-        conversation_id: &str,
         user_id: &str,
         message_id: &str,
         text: &str,
-    ) -> Result<(), StoreError> {
-        let lock = self.lock_for(conversation_id);
+    ) -> Result<String, StoreError> {
+        let conversation_id = self.default_conversation(user_id).await?;
+        let lock = self.lock_for(&conversation_id);
         let guard = lock.lock().await;
         let result = self
-            .add_locked(conversation_id, user_id, message_id, text)
+            .add_locked(&conversation_id, user_id, message_id, text)
             .await;
         drop(guard);
-        self.release(conversation_id, lock);
-        result
+        self.release(&conversation_id, lock);
+        result.map(|()| conversation_id)
     }
 
     async fn add_locked(
@@ -44,8 +46,18 @@ impl Engine {
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             }
             let mut conv = match self.store.load(conversation_id).await? {
-                Some(c) => c,
-                None => Conversation::new(conversation_id.to_string(), user_id.to_string()),
+                Some(c) if c.user_id == user_id => c,
+                Some(_) => {
+                    return Err(StoreError::Unavailable(format!(
+                        "conversation {conversation_id} is not the user's"
+                    )));
+                }
+                // Deleted since it was found: made again, as the user's default.
+                None => {
+                    let mut c = Conversation::new(conversation_id.to_string(), user_id.to_string());
+                    c.default = true;
+                    c
+                }
             };
             if conv
                 .history

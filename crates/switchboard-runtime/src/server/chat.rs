@@ -1,32 +1,37 @@
-//! `POST /v1/chat` and `GET /v1/conversations/{id}`: the chat API of DESIGN.md.
+//! `POST /v1/chat` and `GET /v1/conversations/{id}`: the chat API of DESIGN.md. Both act
+//! within the caller's reach (`inbound::reach`): a conversation out of reach is a 404.
 
 use super::AppState;
 use super::error::ApiError;
+use super::inbound::{Principal, reach};
 use crate::engine::{TurnRequest, TurnResponse};
-use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 /// Takes one chat turn.
 pub async fn chat(
     State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
     body: Result<Json<TurnRequest>, JsonRejection>,
 ) -> Result<Json<TurnResponse>, ApiError> {
     let Json(req) = body?;
-    let response = state.engine.turn(req).await?;
+    let reach = reach(principal.as_deref());
+    let response = state.engine.turn_as(req, &reach).await?;
     Ok(Json(response))
 }
 
 /// A conversation's state and history.
 pub async fn conversation(
     State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Path(id) = id?;
     let conv = state
         .engine
-        .conversation(&id)
+        .conversation(&id, &reach(principal.as_deref()))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("conversation {id} not found")))?;
     Ok(Json(json!({

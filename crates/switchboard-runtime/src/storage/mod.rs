@@ -43,11 +43,20 @@ pub trait ConversationStore: Send + Sync + 'static {
 
     /// Saves a conversation whose `version` is the one it was loaded with (0 for a new one).
     /// On success the stored version is `version + 1` and `conversation.version` is updated.
-    /// When the stored version differs, nothing is written and `Conflict` is returned.
+    /// When the stored version differs, nothing is written and `Conflict` is returned; so it
+    /// is when the stored conversation belongs to another user (an owner never changes).
     fn save<'a>(
         &'a self,
         conversation: &'a mut Conversation,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Loads a user's default conversation (the one a turn naming no conversation continues
+    /// and proactive messages join), found by its owner. A save that would give a user a
+    /// second default conversation is a `Conflict`.
+    fn load_default<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Conversation>, StoreError>>;
 
     /// Whether the store answers (for `/readyz`).
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;

@@ -34,6 +34,14 @@ pub(super) fn migrator(embedded: &[Embedded]) -> Migrator {
     migrator
 }
 
+/// Whether a write failed on a unique index: another save made the same user's default
+/// conversation first. The caller's view is stale, as with a version conflict.
+pub(super) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(sqlx::error::DatabaseError::is_unique_violation)
+}
+
 /// A conversation ready to be written.
 pub(super) struct Row {
     /// The version the stored row must have for the save to proceed (0: it must not exist).
@@ -79,11 +87,16 @@ pub(super) fn encode(conversation: &mut Conversation) -> Result<Row, StoreError>
     })
 }
 
-/// Decodes a stored row; the `version` column is authoritative.
+/// Decodes a stored row; the `version` and `is_default` columns are authoritative.
 ///
 /// Reasons name where the JSON is wrong, never what it contains: a corrupt row's text is a
 /// user's conversation and must not end up in logs.
-pub(super) fn decode(id: &str, state: &str, version: i64) -> Result<Conversation, StoreError> {
+pub(super) fn decode(
+    id: &str,
+    state: &str,
+    version: i64,
+    is_default: bool,
+) -> Result<Conversation, StoreError> {
     let corrupt = |reason: String| StoreError::Corrupt {
         id: id.to_owned(),
         reason,
@@ -101,5 +114,6 @@ pub(super) fn decode(id: &str, state: &str, version: i64) -> Result<Conversation
     }
     conversation.version =
         u64::try_from(version).map_err(|_| corrupt(format!("version {version} is negative")))?;
+    conversation.default = is_default;
     Ok(conversation)
 }

@@ -2,11 +2,19 @@
 //! server-sent events. Each event's id is the message's stream position; a client that
 //! reconnects with `Last-Event-ID` gets what it missed, from the store, and nothing twice.
 //! Without it, the stream starts with the next message.
+//!
+//! A caller follows only what is within its reach (`inbound::reach`): a JWT its own user's
+//! stream and conversations, an API key that is not a trusted backend no user's stream (403)
+//! and only conversations started for it. Anything else out of reach is a 404, so ids are not
+//! confirmed.
 
 use super::Webhooks;
+use crate::engine::Reach;
 use crate::server::AppState;
 use crate::server::error::ApiError;
+use crate::server::inbound::{Principal, reach};
 use crate::storage::inbox::{Audience, Message};
+use axum::Extension;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -33,19 +41,23 @@ enum Kind {
 /// Streams a user's proactive messages.
 pub async fn user_events(
     State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    events(state, id, headers, Kind::User).await
+    let reach = reach(principal.as_deref());
+    events(state, id, headers, Kind::User, reach).await
 }
 
 /// Streams the proactive messages added to a conversation.
 pub async fn conversation_events(
     State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    events(state, id, headers, Kind::Conversation).await
+    let reach = reach(principal.as_deref());
+    events(state, id, headers, Kind::Conversation, reach).await
 }
 
 async fn events(
@@ -53,12 +65,33 @@ async fn events(
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     kind: Kind,
+    reach: Reach,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let Path(id) = id?;
     if id.is_empty() || id.chars().count() > 200 || id.chars().any(char::is_control) {
         return Err(ApiError::bad_request(
             "the id must be 1 to 200 printable characters",
         ));
+    }
+    match kind {
+        Kind::User if reach == Reach::Started => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "a user's events need that user's token or a trusted backend key",
+            ));
+        }
+        Kind::User if !reach.follows(&id) => {
+            return Err(ApiError::not_found(format!("user {id} not found")));
+        }
+        // Open to everyone: any id may be followed, even before its conversation exists.
+        Kind::Conversation if reach == Reach::Any => {}
+        Kind::Conversation => {
+            if state.engine.conversation(&id, &reach).await?.is_none() {
+                return Err(ApiError::not_found(format!("conversation {id} not found")));
+            }
+        }
+        Kind::User => {}
     }
     let w = state
         .engine

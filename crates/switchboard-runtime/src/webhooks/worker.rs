@@ -5,7 +5,7 @@
 //! `max_attempts`; other events are not held up.
 
 use super::{RETENTION, Webhooks, now_ms, observe};
-use crate::engine::{Engine, execute};
+use crate::engine::execute;
 use crate::pipeline::CallContext;
 use crate::storage::StoreError;
 use crate::storage::inbox::{ClaimedEvent, EventStatus, NewMessage};
@@ -215,15 +215,12 @@ async fn route(
     };
 
     let message_id = format!("{}:{}", e.source, e.event_id);
-    let conversation_id = Engine::default_conversation_id(&user);
     let Some(engine) = w.engine.upgrade() else {
         return Err(RouteError::Store(StoreError::Unavailable(
             "the engine is shutting down".into(),
         )));
     };
-    engine
-        .add_proactive(&conversation_id, &user, &message_id, &text)
-        .await?;
+    let conversation_id = engine.add_proactive(&user, &message_id, &text).await?;
     let message = NewMessage {
         message_id,
         source: e.source.clone(),

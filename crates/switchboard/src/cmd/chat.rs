@@ -8,7 +8,7 @@ use rustyline::error::ReadlineError;
 use std::io::Write;
 use std::process::ExitCode;
 use switchboard_config::LoadOptions;
-use switchboard_runtime::engine::{TurnRequest, TurnResponse};
+use switchboard_runtime::engine::{Reach, TurnRequest, TurnResponse};
 
 /// Arguments of `chat`.
 #[derive(Debug, clap::Args)]
@@ -34,7 +34,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.run.database_url.as_deref(),
     )
     .await?;
-    let conversation_id = uuid_like();
+    // Each session is a conversation of its own: the first turn starts it (with a random id)
+    // and the later ones continue it; the user's default conversation is left alone.
+    let mut conversation_id: Option<String> = None;
     let mut editor = rustyline::DefaultEditor::new()?;
     println!(
         "Chatting with {} (type /quit to leave).",
@@ -57,10 +59,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let req = TurnRequest {
             user_id: args.user.clone(),
             text: text.to_string(),
-            conversation_id: Some(conversation_id.clone()),
+            conversation_id: conversation_id.clone(),
         };
-        match engine.turn(req).await {
-            Ok(res) => print_turn(&res, args.verbose),
+        match engine.turn_as(req, &Reach::Started).await {
+            Ok(res) => {
+                print_turn(&res, args.verbose);
+                conversation_id = Some(res.conversation_id);
+            }
             Err(e) => println!("error: {e}"),
         }
         std::io::stdout().flush()?;
@@ -94,11 +99,4 @@ fn print_turn(res: &TurnResponse, verbose: bool) {
             );
         }
     }
-}
-
-fn uuid_like() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("cli-{nanos:x}")
 }

@@ -204,6 +204,7 @@ impl JwksVerifier {
             name: subject.clone().unwrap_or_else(|| "jwt".into()),
             subject,
             scopes,
+            trusted_backend: false,
         })
     }
 }

@@ -5,7 +5,10 @@
 //! platform routes with their own auth, signed webhooks) is open. Deciding by path prefix in
 //! one place means routes added later under those prefixes are covered without each handler
 //! remembering to ask. Credentials: API keys (compared by SHA-256) or JWTs (verified against
-//! a JWKS). Then the per-user and per-address rate limits, and a JSON depth limit.
+//! a JWKS). Then the per-user and per-address rate limits, and a JSON depth limit. The
+//! authenticated [`Principal`] is left in the request for the handlers, which act within its
+//! [`reach`]: a JWT its subject's conversations, a `trusted_backend` key everyone's, any other
+//! key only the conversations started for it.
 
 mod jwks;
 mod keys;
@@ -15,6 +18,7 @@ pub use jwks::JwksVerifier;
 pub use limits::Limits;
 
 use super::error::ApiError;
+use crate::engine::Reach;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -32,11 +36,31 @@ pub const MAX_JSON_DEPTH: usize = 32;
 pub struct Principal {
     /// The API key's name, or the JWT's issuer-side subject.
     pub name: String,
-    /// The JWT subject: the user this request may act for. `None` for API keys, which
-    /// are service credentials acting for any user.
+    /// The JWT subject: the user this request may act for. `None` for API keys.
     pub subject: Option<String>,
     /// What it may do.
     pub scopes: Vec<Scope>,
+    /// An API key the project marks `trusted_backend`: it acts for any user.
+    pub trusted_backend: bool,
+}
+
+impl Principal {
+    /// Which conversations and streams the caller reaches: a JWT its subject's, a trusted
+    /// backend key everyone's, any other key (or a token without a subject) only the
+    /// conversations started for it.
+    pub fn reach(&self) -> Reach {
+        match (&self.subject, self.trusted_backend) {
+            (Some(subject), _) => Reach::User(subject.clone()),
+            (None, true) => Reach::Any,
+            (None, false) => Reach::Started,
+        }
+    }
+}
+
+/// The reach of a request: its principal's, or every conversation when the API is open (no
+/// `inbound:` credentials, loopback only).
+pub fn reach(principal: Option<&Principal>) -> Reach {
+    principal.map_or(Reach::Any, Principal::reach)
 }
 
 /// The state of the inbound middleware.
@@ -113,6 +137,7 @@ impl Inbound {
                 name: k.name.clone(),
                 subject: None,
                 scopes: k.scopes.clone(),
+                trusted_backend: k.trusted_backend,
             });
         }
         match (

@@ -21,6 +21,11 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         include_str!("migrations/0001_conversations.sql"),
     ),
     (
+        2,
+        "default conversations",
+        include_str!("migrations/0002_default_conversations.sql"),
+    ),
+    (
         101,
         "webhooks",
         include_str!("migrations/0101_webhooks.sql"),
@@ -83,31 +88,47 @@ impl PostgresStore {
     }
 
     async fn load(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT state::text, version FROM conversations WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(|error| self.unavailable("cannot load a conversation", &error))?;
-        row.map(|(state, version)| sql::decode(id, &state, version))
+        let row: Option<(String, i64, bool)> = sqlx::query_as(
+            "SELECT state::text, version, is_default FROM conversations WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|error| self.unavailable("cannot load a conversation", &error))?;
+        row.map(|(state, version, is_default)| sql::decode(id, &state, version, is_default))
+            .transpose()
+    }
+
+    async fn load_default(&self, user_id: &str) -> Result<Option<Conversation>, StoreError> {
+        let row: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT id, state::text, version FROM conversations \
+             WHERE user_id = $1 AND is_default",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|error| self.unavailable("cannot load a conversation", &error))?;
+        row.map(|(id, state, version)| sql::decode(&id, &state, version, true))
             .transpose()
     }
 
     async fn save(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
         let row = sql::encode(conversation)?;
         // A new conversation is inserted; `DO NOTHING` makes a concurrent first save of the same
-        // id wait for the other and then write nothing: a Conflict, never a duplicate. An update
-        // blocked behind another re-checks `version` once that one commits, with the same result.
+        // id (or of the same user's default conversation) wait for the other and then write
+        // nothing: a Conflict, never a duplicate. An update blocked behind another re-checks
+        // `version` once that one commits, with the same result. The owner never changes.
         let (statement, guard) = if row.expected == 0 {
             (
-                "INSERT INTO conversations (id, user_id, state, version, updated_at) \
-                 VALUES ($1, $2, $3::json, $4, $5::timestamptz) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO conversations (id, user_id, state, version, updated_at, is_default) \
+                 VALUES ($1, $2, $3::json, $4, $5::timestamptz, $6) ON CONFLICT DO NOTHING",
                 None,
             )
         } else {
             (
-                "UPDATE conversations SET user_id = $2, state = $3::json, version = $4, \
-                 updated_at = $5::timestamptz WHERE id = $1 AND version = $6",
+                "UPDATE conversations SET state = $3::json, version = $4, \
+                 updated_at = $5::timestamptz, is_default = $6 \
+                 WHERE id = $1 AND version = $7 AND user_id = $2",
                 Some(row.expected),
             )
         };
@@ -116,15 +137,17 @@ impl PostgresStore {
             .bind(&conversation.user_id)
             .bind(&row.state)
             .bind(row.next)
-            .bind(&row.updated_at);
+            .bind(&row.updated_at)
+            .bind(conversation.default);
         if let Some(expected) = guard {
             query = query.bind(expected);
         }
-        let written = query
-            .execute(&self.pool)
-            .await
-            .map_err(|error| self.unavailable("cannot save a conversation", &error))?;
-        if written.rows_affected() == 0 {
+        let written = match query.execute(&self.pool).await {
+            Ok(written) => written.rows_affected(),
+            Err(error) if sql::is_unique_violation(&error) => 0,
+            Err(error) => return Err(self.unavailable("cannot save a conversation", &error)),
+        };
+        if written == 0 {
             return Err(StoreError::Conflict(conversation.id.clone()));
         }
         conversation.version += 1;
@@ -154,6 +177,13 @@ impl ConversationStore for PostgresStore {
         conversation: &'a mut Conversation,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(PostgresStore::save(self, conversation))
+    }
+
+    fn load_default<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Conversation>, StoreError>> {
+        Box::pin(PostgresStore::load_default(self, user_id))
     }
 
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {

@@ -18,6 +18,11 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         include_str!("migrations/0001_conversations.sql"),
     ),
     (
+        2,
+        "default conversations",
+        include_str!("migrations/0002_default_conversations.sql"),
+    ),
+    (
         101,
         "webhooks",
         include_str!("migrations/0101_webhooks.sql"),
@@ -51,6 +56,9 @@ pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
     recent: moka::future::Cache<String, Conversation>,
+    /// Users' default conversation ids, so a turn naming no conversation costs no extra read.
+    /// An entry is only a hint: the conversation it names is checked on every use.
+    defaults: moka::future::Cache<String, String>,
 }
 
 impl SqliteStore {
@@ -88,6 +96,7 @@ impl SqliteStore {
             pool,
             path: path.to_owned(),
             recent: moka::future::Cache::new(CACHED_CONVERSATIONS),
+            defaults: moka::future::Cache::new(CACHED_CONVERSATIONS),
         })
     }
 
@@ -100,14 +109,14 @@ impl SqliteStore {
         if let Some(conversation) = self.recent.get(id).await {
             return Ok(Some(conversation));
         }
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT state, version FROM conversations WHERE id = ?1")
+        let row: Option<(String, i64, bool)> =
+            sqlx::query_as("SELECT state, version, is_default FROM conversations WHERE id = ?1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(|error| unavailable(&self.path, "cannot load", &error))?;
         let conversation = row
-            .map(|(state, version)| sql::decode(id, &state, version))
+            .map(|(state, version, is_default)| sql::decode(id, &state, version, is_default))
             .transpose()?;
         if let Some(c) = &conversation {
             self.recent.insert(id.to_string(), c.clone()).await;
@@ -115,20 +124,46 @@ impl SqliteStore {
         Ok(conversation)
     }
 
+    async fn load_default(&self, user_id: &str) -> Result<Option<Conversation>, StoreError> {
+        if let Some(id) = self.defaults.get(user_id).await
+            && let Some(c) = self.load(&id).await?
+            && c.default
+            && c.user_id == user_id
+        {
+            return Ok(Some(c));
+        }
+        let row: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT id, state, version FROM conversations WHERE user_id = ?1 AND is_default = 1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|error| unavailable(&self.path, "cannot load", &error))?;
+        let Some((id, state, version)) = row else {
+            self.defaults.invalidate(user_id).await;
+            return Ok(None);
+        };
+        let conversation = sql::decode(&id, &state, version, true)?;
+        self.recent.insert(id.clone(), conversation.clone()).await;
+        self.defaults.insert(user_id.to_string(), id).await;
+        Ok(Some(conversation))
+    }
+
     async fn save(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
         let row = sql::encode(conversation)?;
         // A new conversation is inserted; `DO NOTHING` turns a concurrent first save of the same
-        // id into zero rows written, that is a Conflict, never a duplicate or an overwrite.
+        // id (or of the same user's default conversation) into zero rows written, that is a
+        // Conflict, never a duplicate or an overwrite. The owner is never changed by an update.
         let (statement, guard) = if row.expected == 0 {
             (
-                "INSERT INTO conversations (id, user_id, state, version, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO conversations (id, user_id, state, version, updated_at, is_default) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
                 None,
             )
         } else {
             (
-                "UPDATE conversations SET user_id = ?2, state = ?3, version = ?4, updated_at = ?5 \
-                 WHERE id = ?1 AND version = ?6",
+                "UPDATE conversations SET state = ?3, version = ?4, updated_at = ?5, \
+                 is_default = ?6 WHERE id = ?1 AND version = ?7 AND user_id = ?2",
                 Some(row.expected),
             )
         };
@@ -137,15 +172,17 @@ impl SqliteStore {
             .bind(&conversation.user_id)
             .bind(&row.state)
             .bind(row.next)
-            .bind(&row.updated_at);
+            .bind(&row.updated_at)
+            .bind(conversation.default);
         if let Some(expected) = guard {
             query = query.bind(expected);
         }
-        let written = query
-            .execute(&self.pool)
-            .await
-            .map_err(|error| unavailable(&self.path, "cannot save", &error))?;
-        if written.rows_affected() == 0 {
+        let written = match query.execute(&self.pool).await {
+            Ok(written) => written.rows_affected(),
+            Err(error) if sql::is_unique_violation(&error) => 0,
+            Err(error) => return Err(unavailable(&self.path, "cannot save", &error)),
+        };
+        if written == 0 {
             self.recent.invalidate(&conversation.id).await;
             return Err(StoreError::Conflict(conversation.id.clone()));
         }
@@ -175,6 +212,13 @@ impl ConversationStore for SqliteStore {
         conversation: &'a mut Conversation,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(SqliteStore::save(self, conversation))
+    }
+
+    fn load_default<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Conversation>, StoreError>> {
+        Box::pin(SqliteStore::load_default(self, user_id))
     }
 
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
