@@ -78,7 +78,14 @@ pub async fn webhook(
         .session
         .clone()
         .unwrap_or_else(|| "dialogflow-cx".into());
-    let done = fulfill(&state.engine, &intent, &session, slots, settings.deadline)
+    let done = fulfill(
+        &state.engine,
+        &intent,
+        &session,
+        settings.trust_user_ids,
+        slots,
+        settings.deadline,
+    )
         .await
         .map_err(|e| DialogflowError::Internal(e.to_string()))?;
     let mut params = done.slots.clone();

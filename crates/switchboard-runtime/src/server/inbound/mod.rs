@@ -7,9 +7,11 @@
 //! remembering to ask. Credentials: API keys (compared by SHA-256) or JWTs (verified against
 //! a JWKS). Then the per-user and per-address rate limits, and a JSON depth limit.
 
+pub mod host;
 mod jwks;
 mod keys;
 mod limits;
+pub mod platform;
 
 pub use jwks::JwksVerifier;
 pub use limits::Limits;
