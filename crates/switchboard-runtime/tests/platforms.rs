@@ -68,9 +68,13 @@ impl Bot {
     }
 }
 
+/// The demo project's platform token (`examples/store/secrets/platform-token`).
+const PLATFORM_TOKEN: &str = "sb_demo_platform_token";
+
 fn post(path: &str, body: String) -> Request<Body> {
     Request::post(path)
         .header("content-type", "application/json")
+        .header("x-platform-token", PLATFORM_TOKEN)
         .body(Body::from(body))
         .unwrap()
 }
