@@ -80,6 +80,8 @@ pub async fn run_intent(
                 failure: executed.failure,
             };
         }
+    } else if failure.reason == Some(crate::pipeline::auth::UNTRUSTED_USER) {
+        error["reason"] = json!(failure.reason);
     }
     let step_reply = intent
         .steps
