@@ -36,16 +36,21 @@ fn defaults_when_sections_are_minimal() {
         ("/dialogflow/es", "/dialogflow/cx")
     );
     assert_eq!(df.deadline, Duration::from_millis(4500));
-    assert!(!rasa.trust_user_ids && !df.trust_user_ids, "untrusted by default");
+    assert!(
+        !rasa.trust_user_ids && !df.trust_user_ids,
+        "untrusted by default"
+    );
     assert!(project(INTENT).rasa.is_none());
 }
 
 #[test]
 fn platforms_without_auth_warn_and_trusting_user_ids_needs_auth() {
     check(
-        &format!("{INTENT}rasa: {{ trust_user_ids: true }}
+        &format!(
+            "{INTENT}rasa: {{ trust_user_ids: true }}
 dialogflow: {{ deadline: 2s }}
-"),
+"
+        ),
         r#"
             switchboard.yaml:17:25: trust_user_ids needs rasa.auth: without it anyone could call as any sender_id and use that user's connected accounts
             switchboard.yaml:18:13: warning: dialogflow has no auth: anyone who can reach the server can call its routes as any session; add auth (basic or header) (serve refuses a non-loopback address without it)

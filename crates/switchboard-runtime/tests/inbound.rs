@@ -432,7 +432,12 @@ async fn without_inbound_auth_only_loopback_and_configured_hosts_are_answered() 
     let conversation = body["conversation_id"].as_str().unwrap().to_string();
     let read = format!("/v1/conversations/{conversation}");
 
-    for path in [read.as_str(), "/v1/admin/audit", "/v1/users/victim/events", "/metrics"] {
+    for path in [
+        read.as_str(),
+        "/v1/admin/audit",
+        "/v1/users/victim/events",
+        "/metrics",
+    ] {
         for host in [
             "attacker.example".to_string(),
             format!("attacker.example:{port}"),

@@ -366,7 +366,10 @@ async fn connect(
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("connected"), "{body}");
     assert!(
-        headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"),
+        headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0"),
         "the cookie is cleared"
     );
     (q["state"].clone(), cookie)
@@ -601,7 +604,10 @@ async fn rasa(app: &Router, action: &str, sender: &str) -> (StatusCode, String) 
 async fn a_platform_call_uses_a_users_account_only_when_trusted_for_user_ids() {
     let (addr, p) = provider().await;
     let (project, _dir) = project(addr);
-    assert!(!project.rasa.as_ref().unwrap().trust_user_ids, "the default");
+    assert!(
+        !project.rasa.as_ref().unwrap().trust_user_ids,
+        "the default"
+    );
     let mut trusting = project.clone();
     trusting.rasa.as_mut().unwrap().trust_user_ids = true;
     let data = tempfile::tempdir().unwrap();

@@ -490,18 +490,29 @@ async fn platform_routes_refuse_bodies_not_declared_json() {
             r.body(Body::from(body.to_string())).unwrap()
         };
         let (status, body) = bot.send(req("/webhook", &rasa_call)).await;
-        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
         assert_eq!(
             body,
             json!({"error": "the body must be JSON, sent with Content-Type: application/json"})
         );
         let (status, body) = bot.send(req("/dialogflow/es", &es_call)).await;
-        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
         assert_eq!(body["error"]["code"], "unsupported_media_type");
     }
     assert_eq!(bot.backend.requests().len(), 0, "no action ran");
     // JSON with parameters, or a +json type, is JSON.
-    for content_type in ["application/json; charset=utf-8", "application/vnd.rasa+json"] {
+    for content_type in [
+        "application/json; charset=utf-8",
+        "application/vnd.rasa+json",
+    ] {
         let r = Request::post("/webhook")
             .header("content-type", content_type)
             .body(Body::from(rasa_call.clone()))
@@ -535,7 +546,13 @@ async fn the_per_address_limit_covers_platform_routes() {
     let call = action("action_weather", json!({"city": "Dubai"}), json!([]));
     let mut statuses = Vec::new();
     let mut last = None;
-    for path in ["/webhook", "/webhook", "/dialogflow/es", "/webhook", "/dialogflow/cx"] {
+    for path in [
+        "/webhook",
+        "/webhook",
+        "/dialogflow/es",
+        "/webhook",
+        "/dialogflow/cx",
+    ] {
         let r = c
             .post(format!("http://{server}{path}"))
             .header("x-platform-token", PLATFORM_TOKEN)

@@ -79,7 +79,14 @@ pub(crate) fn rasa(
             },
         );
     }
-    let (auth, trust_user_ids) = identity(ctx, raw.pos, "rasa", "sender_id", r.auth.as_ref(), r.trust_user_ids.as_ref());
+    let (auth, trust_user_ids) = identity(
+        ctx,
+        raw.pos,
+        "rasa",
+        "sender_id",
+        r.auth.as_ref(),
+        r.trust_user_ids.as_ref(),
+    );
     RasaSettings {
         path,
         actions,
@@ -123,7 +130,14 @@ pub(crate) fn dialogflow(
     };
     let intents_map = map(&d.intents, "intent");
     let tags = map(&d.tags, "tag");
-    let (auth, trust_user_ids) = identity(ctx, raw.pos, "dialogflow", "session", d.auth.as_ref(), d.trust_user_ids.as_ref());
+    let (auth, trust_user_ids) = identity(
+        ctx,
+        raw.pos,
+        "dialogflow",
+        "session",
+        d.auth.as_ref(),
+        d.trust_user_ids.as_ref(),
+    );
     DialogflowSettings {
         es_path,
         cx_path,

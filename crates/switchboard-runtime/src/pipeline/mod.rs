@@ -478,7 +478,12 @@ impl Pipeline {
         let in_flight = InFlight::start(&op_rt.metrics);
         let mut record = match op_rt.cache.as_ref().filter(|_| use_cache) {
             Some(c) => {
-                let key = cache::key(&request, &c.headers, c.policy.scope, ctx.cache_user().as_deref());
+                let key = cache::key(
+                    &request,
+                    &c.headers,
+                    c.policy.scope,
+                    ctx.cache_user().as_deref(),
+                );
                 c.get_or_load(key, self.send(runtime, op_rt, connector, op, request, ctx))
                     .await
             }

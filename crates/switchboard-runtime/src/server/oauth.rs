@@ -140,7 +140,9 @@ fn browser_cookie(redirect_url: &str, connector: &str, value: &str, max_age: i64
     } else {
         ""
     };
-    format!("{BROWSER_COOKIE}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+    format!(
+        "{BROWSER_COOKIE}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    )
 }
 
 /// The browser cookie's value in a request, if sent.

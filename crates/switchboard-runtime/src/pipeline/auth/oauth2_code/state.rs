@@ -128,7 +128,10 @@ mod tests {
         assert_eq!(p.verifier.len(), 43);
         assert!(p.same_browser("cookie-1"));
         assert!(!p.same_browser("cookie-2") && !p.same_browser(""));
-        assert_ne!(p.nonce, PendingLogin::new("u1", "crm", 1000, "cookie-1").nonce);
+        assert_ne!(
+            p.nonce,
+            PendingLogin::new("u1", "crm", 1000, "cookie-1").nonce
+        );
         let sealed = p.seal(&s);
         assert!(!sealed.contains(&p.verifier));
         assert_eq!(PendingLogin::open(&s, &sealed, "crm", 1000), Ok(p.clone()));
