@@ -79,7 +79,7 @@ pub fn router(state: AppState) -> Router {
         router
     };
     // Without inbound auth, only requests naming this machine or a configured host (DNS
-    // rebinding), checked before anything else.
+    // rebinding), checked before auth and the routes.
     let router = if project.inbound.requires_auth() {
         router
     } else {

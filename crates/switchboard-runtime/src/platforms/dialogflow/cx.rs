@@ -82,7 +82,7 @@ pub async fn webhook(
         &state.engine,
         &intent,
         &session,
-        settings.trust_user_ids,
+        settings.trust_user_ids && settings.auth.is_some(),
         slots,
         settings.deadline,
     )

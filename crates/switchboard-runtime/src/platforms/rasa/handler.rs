@@ -130,12 +130,13 @@ pub async fn run(
         return validate(engine, action, &user_id, call, &slots);
     }
     // `sender_id` is the user id; whether it may use that user's own credentials is the
-    // project's word (`rasa.trust_user_ids`).
+    // project's word (`rasa.trust_user_ids`), and never without `auth` (config refuses that
+    // pair; this holds for projects built in code too).
     let done = crate::platforms::fulfill(
         engine,
         &action.intent,
         &user_id,
-        settings.trust_user_ids,
+        settings.trust_user_ids && settings.auth.is_some(),
         slots,
         settings.deadline,
     )
