@@ -675,6 +675,13 @@ fn inbound_mistakes() {
             switchboard.yaml:3:56: expected one of chat, admin, found "root"
         "#,
     );
+    check(
+        "inbound:\n  allowed_hosts: [bot.example.com, \"https://bot.example.com\", \"bot.example.com:8080\"]\n",
+        r#"
+            switchboard.yaml:2:36: allowed_hosts entries are host names such as bot.example.com (no scheme, port or path), found "https://bot.example.com"
+            switchboard.yaml:2:63: allowed_hosts entries are host names such as bot.example.com (no scheme, port or path), found "bot.example.com:8080"
+        "#,
+    );
 }
 
 #[test]

@@ -36,7 +36,30 @@ fn defaults_when_sections_are_minimal() {
         ("/dialogflow/es", "/dialogflow/cx")
     );
     assert_eq!(df.deadline, Duration::from_millis(4500));
+    assert!(
+        !rasa.trust_user_ids && !df.trust_user_ids,
+        "untrusted by default"
+    );
     assert!(project(INTENT).rasa.is_none());
+}
+
+#[test]
+fn platforms_without_auth_warn_and_trusting_user_ids_needs_auth() {
+    check(
+        &format!(
+            "{INTENT}rasa: {{ trust_user_ids: true }}
+dialogflow: {{ deadline: 2s }}
+"
+        ),
+        r#"
+            switchboard.yaml:17:25: trust_user_ids needs rasa.auth: without it anyone could call as any sender_id and use that user's connected accounts
+            switchboard.yaml:18:13: warning: dialogflow has no auth: anyone who can reach the server can call its routes as any session; add auth (basic or header) (serve refuses a non-loopback address without it)
+        "#,
+    );
+    let p = project(&format!(
+        "{INTENT}dialogflow:\n  trust_user_ids: true\n  auth: {{ type: header, name: X-Secret, value: \"${{env:API_KEY}}\" }}\n"
+    ));
+    assert!(p.dialogflow.unwrap().trust_user_ids);
 }
 
 #[test]
@@ -90,6 +113,7 @@ dialogflow:
 "
         ),
         r#"
+            switchboard.yaml:18:7: warning: rasa has no auth: anyone who can reach the server can call its routes as any sender_id; add auth (basic or header) (serve refuses a non-loopback address without it)
             switchboard.yaml:18:9: path must start with / and hold only letters, digits, -, _, . and ~, found "health"
             switchboard.yaml:20:25: rasa action "action_a" runs intent "order_stats", which is not defined (did you mean "order_status"?)
             switchboard.yaml:21:55: rasa action "action_b" sets slot "x" from step "ordr", which intent "order_status" does not have (did you mean "order"?)

@@ -133,3 +133,94 @@ async fn postgres_accounts_are_sealed() {
     pool.close().await;
     schema.drop().await;
 }
+
+/// A started login's nonce is consumed once: of 8 concurrent callbacks exactly one wins, a
+/// replay finds nothing, an expired or other connector's nonce is refused, and expired rows
+/// are purged when the next login starts.
+async fn login_nonces(store: &dyn AccountStore) {
+    let now = Utc::now().timestamp();
+    store
+        .begin_login("nonce-live", "crm", now + 600)
+        .await
+        .unwrap();
+    store
+        .begin_login("nonce-old", "crm", now - 1)
+        .await
+        .unwrap();
+    store
+        .begin_login("nonce-other", "crm", now + 600)
+        .await
+        .unwrap();
+    let wins =
+        futures::future::join_all((0..8).map(|_| store.finish_login("nonce-live", "crm", now)))
+            .await
+            .into_iter()
+            .filter(|r| *r.as_ref().unwrap())
+            .count();
+    assert_eq!(wins, 1, "exactly one callback consumes the nonce");
+    assert!(
+        !store.finish_login("nonce-live", "crm", now).await.unwrap(),
+        "replay"
+    );
+    assert!(
+        !store.finish_login("nonce-old", "crm", now).await.unwrap(),
+        "expired"
+    );
+    assert!(
+        !store
+            .finish_login("nonce-other", "mail", now)
+            .await
+            .unwrap(),
+        "other connector"
+    );
+    assert!(store.finish_login("nonce-other", "crm", now).await.unwrap());
+    assert!(
+        !store
+            .finish_login("never-started", "crm", now)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn sqlite_login_nonces_are_single_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = StorageSettings::Sqlite {
+        path: "switchboard.db".into(),
+    };
+    let store = accounts::open(&settings, dir.path(), Sealer::new(&[9; 32]))
+        .await
+        .unwrap();
+    login_nonces(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn postgres_login_nonces_are_single_use() {
+    let schema = PgSchema::create("logins").await;
+    let settings = StorageSettings::Postgres {
+        url: Secret::from_reference(schema.url()),
+    };
+    let store = accounts::open(&settings, Path::new("/nonexistent"), Sealer::new(&[9; 32]))
+        .await
+        .unwrap();
+    login_nonces(store.as_ref()).await;
+    // Expired rows go when the next login starts.
+    let now = Utc::now().timestamp();
+    store
+        .begin_login("nonce-stale", "crm", now - 5)
+        .await
+        .unwrap();
+    store
+        .begin_login("nonce-new", "crm", now + 600)
+        .await
+        .unwrap();
+    let pool = sqlx::PgPool::connect(&schema.url()).await.unwrap();
+    let left: Vec<(String,)> = sqlx::query_as("SELECT nonce FROM oauth_logins ORDER BY nonce")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, vec![("nonce-new".to_string(),)]);
+    pool.close().await;
+    drop(store);
+    schema.drop().await;
+}

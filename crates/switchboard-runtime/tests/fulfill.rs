@@ -12,6 +12,7 @@ fn req(intent: &str, slots: Value) -> FulfillRequest {
     FulfillRequest {
         intent: intent.into(),
         user_id: "rasa-user".into(),
+        trust_user_id: false,
         slots,
         deadline: Duration::from_secs(4),
     }

@@ -50,6 +50,7 @@ fn settings(limits: InboundLimits) -> InboundSettings {
             allow_private_network: false,
         }),
         limits,
+        allowed_hosts: Vec::new(),
     }
 }
 
@@ -403,4 +404,100 @@ async fn a_remote_jwks_is_fetched_once_and_used() {
         );
     }
     assert_eq!(fetches.load(Ordering::SeqCst), 1);
+}
+
+/// A GET naming `host` in its `Host` header (as a page that rebound its own name to
+/// 127.0.0.1 would send it).
+async fn get_as(c: &reqwest::Client, addr: SocketAddr, path: &str, host: &str) -> (u16, Value) {
+    let r = c
+        .get(format!("http://{addr}{path}"))
+        .header("host", host)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn without_inbound_auth_only_loopback_and_configured_hosts_are_answered() {
+    let open = InboundSettings {
+        allowed_hosts: vec!["bot.example.com".into()],
+        ..InboundSettings::default()
+    };
+    let (addr, _dir) = start(open).await;
+    let port = addr.port();
+    let c = reqwest::Client::new();
+    let (status, body) = chat(&c, addr, None, "victim").await;
+    assert_eq!(status, 200, "{body}");
+    let conversation = body["conversation_id"].as_str().unwrap().to_string();
+    let read = format!("/v1/conversations/{conversation}");
+
+    for path in [
+        read.as_str(),
+        "/v1/admin/audit",
+        "/v1/users/victim/events",
+        "/metrics",
+    ] {
+        for host in [
+            "attacker.example".to_string(),
+            format!("attacker.example:{port}"),
+            format!("127.0.0.1.attacker.example:{port}"),
+            "10.0.0.8:8080".to_string(),
+        ] {
+            let (status, body) = get_as(&c, addr, path, &host).await;
+            assert_eq!(status, 403, "{path} as {host}: {body}");
+            assert_eq!(body["error"]["code"], "host_not_allowed", "{body}");
+        }
+    }
+    let r = c
+        .post(format!("http://{addr}/v1/chat"))
+        .header("host", "attacker.example")
+        .json(&json!({"user_id": "victim", "text": "hello"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    for host in [
+        "localhost:8080".to_string(),
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        "bot.example.com".to_string(),
+        "127.0.0.1:8080".to_string(),
+    ] {
+        let (status, body) = get_as(&c, addr, &read, &host).await;
+        assert_eq!(status, 200, "{host}: {body}");
+        assert_eq!(body["conversation_id"], conversation.as_str());
+        let (status, body) = get_as(&c, addr, "/v1/admin/audit", &host).await;
+        assert_eq!(status, 200, "{host}: {body}");
+    }
+    // Exempt: health checks, and signed webhooks (refused here for their missing
+    // signature, not for the host).
+    assert_eq!(get_as(&c, addr, "/healthz", "10.0.0.8:8080").await.0, 200);
+    let r = c
+        .post(format!("http://{addr}/v1/webhooks/payments"))
+        .header("host", "hooks.example.net")
+        .json(&json!({"id": "evt_1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status().as_u16(), 403);
+    assert_eq!(r.status().as_u16() / 100, 4);
+}
+
+#[tokio::test]
+async fn with_inbound_auth_the_host_is_not_checked() {
+    let (addr, _dir) = start(settings(InboundLimits::default())).await;
+    let c = reqwest::Client::new();
+    let r = c
+        .post(format!("http://{addr}/v1/chat"))
+        .header("host", "bot.internal.example")
+        .header("x-api-key", CHAT_KEY)
+        .json(&json!({"user_id": "u1", "text": "hello"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }

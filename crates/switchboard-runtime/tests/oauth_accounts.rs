@@ -3,8 +3,11 @@
 //! (as providers that detect refresh token theft do):
 //!
 //! - an unconnected user gets a connect link, and nothing reaches the API;
-//! - `start` redirects with PKCE S256 and a sealed state; `callback` refuses a bad state and
-//!   exchanges the code with the verifier the provider checks;
+//! - `start` redirects with PKCE S256 and a sealed state and sets a browser cookie; `callback`
+//!   refuses a bad state, a browser without that cookie and a replayed state, and exchanges
+//!   the code with the verifier the provider checks;
+//! - a Rasa call for a user id uses that user's account, or hands out a link to connect one,
+//!   only when the platform is authenticated and trusted for user ids;
 //! - 50 concurrent calls with an expired token make exactly 1 refresh, and normal operation
 //!   sees zero `invalid_grant`;
 //! - a `401` refreshes once and repeats once;
@@ -33,6 +36,7 @@ use switchboard_runtime::server::{AppState, router};
 use tower::ServiceExt;
 
 const CLIENT_SECRET: &str = "client-secret-do-not-echo";
+const RASA_TOKEN: &str = "rasa-token-5f0c1e9a7d";
 
 /// One refresh token family: every refresh token and access token issued from one consent.
 #[derive(Default)]
@@ -213,6 +217,7 @@ fn project(addr: SocketAddr) -> (switchboard_config::Project, tempfile::TempDir)
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("secrets")).unwrap();
     std::fs::write(dir.path().join("secrets/client"), CLIENT_SECRET).unwrap();
+    std::fs::write(dir.path().join("secrets/rasa"), RASA_TOKEN).unwrap();
     std::fs::write(
         dir.path().join("secrets/accounts"),
         base64::engine::general_purpose::STANDARD.encode([42u8; 32]),
@@ -254,6 +259,11 @@ intents:
   greet:
     examples: [hello, hi there, good morning, hey]
     reply: "Hello!"
+rasa:
+  auth: {{ type: header, name: X-Rasa-Token, value: "${{file:secrets/rasa}}" }}
+  actions:
+    action_whoami: {{ intent: whoami }}
+    action_deals: {{ intent: deals }}
 "#
     );
     let path = dir.path().join("switchboard.yaml");
@@ -278,9 +288,22 @@ async fn say(engine: &Engine, user: &str, text: &str) -> String {
 }
 
 async fn get(app: &Router, uri: &str) -> (StatusCode, HeaderMap, String) {
+    get_with_cookie(app, uri, None).await
+}
+
+/// A GET as a browser holding `cookie` (`name=value`) sends it.
+async fn get_with_cookie(
+    app: &Router,
+    uri: &str,
+    cookie: Option<&str>,
+) -> (StatusCode, HeaderMap, String) {
+    let mut req = Request::get(uri);
+    if let Some(c) = cookie {
+        req = req.header("cookie", format!("theme=dark; {c}"));
+    }
     let resp = app
         .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(req.body(Body::empty()).unwrap())
         .await
         .unwrap();
     let status = resp.status();
@@ -291,7 +314,8 @@ async fn get(app: &Router, uri: &str) -> (StatusCode, HeaderMap, String) {
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
-/// Follows `start` for `user`, lets the provider accept a code for `name`, and calls back.
+/// Follows `start` for `user`, lets the provider accept a code for `name`, and calls back
+/// from the same browser. Returns the state and the browser cookie (`name=value`).
 async fn connect(
     app: &Router,
     engine: &Engine,
@@ -299,12 +323,22 @@ async fn connect(
     user: &str,
     name: &str,
     code: &str,
-) -> String {
+) -> (String, String) {
     // The link the bot would give this user (it carries the bot's seal).
     let link = switchboard_runtime::engine::connect::link(engine.pipeline(), "crm", user);
     let path = link.strip_prefix("http://127.0.0.1:8080").unwrap();
     let (status, headers, _) = get(app, path).await;
     assert_eq!(status, StatusCode::FOUND);
+    let set_cookie = headers["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set_cookie.starts_with("switchboard_oauth=")
+            && set_cookie.contains("; Path=/v1/oauth/crm/callback;")
+            && set_cookie.contains("; HttpOnly")
+            && set_cookie.contains("; SameSite=Lax")
+            && !set_cookie.contains("Secure"),
+        "{set_cookie}"
+    );
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
     let location = reqwest::Url::parse(headers["location"].to_str().unwrap()).unwrap();
     let q: HashMap<String, String> = location.query_pairs().into_owned().collect();
     assert_eq!(location.path(), "/authorize");
@@ -320,14 +354,25 @@ async fn connect(
         .lock()
         .unwrap()
         .insert(code.into(), (q["code_challenge"].clone(), name.into()));
-    let (status, _, body) = get(
-        app,
-        &format!("/v1/oauth/crm/callback?code={code}&state={}", q["state"]),
-    )
-    .await;
+    let callback = format!("/v1/oauth/crm/callback?code={code}&state={}", q["state"]);
+    // Another browser (no cookie, or its own) cannot finish this login, and trying does not
+    // use the state up.
+    for other in [None, Some("switchboard_oauth=another-browsers-cookie")] {
+        let (status, _, body) = get_with_cookie(app, &callback, other).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("\"other_browser\""), "{body}");
+    }
+    let (status, headers, body) = get_with_cookie(app, &callback, Some(&cookie)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("connected"), "{body}");
-    q["state"].clone()
+    assert!(
+        headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0"),
+        "the cookie is cleared"
+    );
+    (q["state"].clone(), cookie)
 }
 
 #[tokio::test]
@@ -383,18 +428,27 @@ async fn connected_accounts_end_to_end() {
 
     // Connect alice with a token that is already inside the expiry skew.
     p.expires_in.store(1, Ordering::SeqCst);
-    let state = connect(&app, &engine, &p, "alice", "Alice", "code-a").await;
-    // The code is single-use: the same callback again fails at the token endpoint (502),
-    // without echoing the client secret.
-    let (status, _, body) = get(
-        &app,
-        &format!("/v1/oauth/crm/callback?code=code-a&state={state}"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
-    assert!(!body.contains(CLIENT_SECRET));
-    let invalid_before = p.invalid_grants.swap(0, Ordering::SeqCst);
-    assert_eq!(invalid_before, 1, "only the deliberate code reuse");
+    let (state, cookie) = connect(&app, &engine, &p, "alice", "Alice", "code-a").await;
+    // The state is single-use: the same callback again, from the same browser and with a
+    // fresh code, is refused before the provider is asked.
+    let token_requests = p.token_requests.load(Ordering::SeqCst);
+    p.codes.lock().unwrap().insert(
+        "code-replayed".into(),
+        ("any-challenge".into(), "Mallory".into()),
+    );
+    for code in ["code-a", "code-replayed"] {
+        let (status, _, body) = get_with_cookie(
+            &app,
+            &format!("/v1/oauth/crm/callback?code={code}&state={state}"),
+            Some(&cookie),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("\"state_used\""), "{body}");
+        assert!(!body.contains(CLIENT_SECRET));
+    }
+    assert_eq!(p.token_requests.load(Ordering::SeqCst), token_requests);
+    assert_eq!(p.invalid_grants.load(Ordering::SeqCst), 0);
 
     // 50 concurrent calls with the expired token: exactly one refresh.
     p.expires_in.store(3600, Ordering::SeqCst);
@@ -508,4 +562,98 @@ async fn two_instances_refresh_once() {
     assert_eq!(p.invalid_grants.load(Ordering::SeqCst), 0);
     drop(engines);
     schema.drop().await;
+}
+
+/// A Rasa action call as Rasa sends it (authenticated with the project's header).
+async fn rasa(app: &Router, action: &str, sender: &str) -> (StatusCode, String) {
+    let body = json!({
+        "next_action": action,
+        "sender_id": sender,
+        "tracker": { "sender_id": sender, "slots": {}, "latest_message": { "entities": [] }, "events": [] },
+        "domain": {},
+    });
+    let resp = app
+        .clone()
+        .oneshot(
+            Request::post("/webhook")
+                .header("content-type", "application/json")
+                .header("x-rasa-token", RASA_TOKEN)
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let texts = v["responses"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|t| t["text"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
+    (status, texts)
+}
+
+#[tokio::test]
+async fn a_platform_call_uses_a_users_account_only_when_trusted_for_user_ids() {
+    let (addr, p) = provider().await;
+    let (project, _dir) = project(addr);
+    assert!(
+        !project.rasa.as_ref().unwrap().trust_user_ids,
+        "the default"
+    );
+    let mut trusting = project.clone();
+    trusting.rasa.as_mut().unwrap().trust_user_ids = true;
+    let data = tempfile::tempdir().unwrap();
+    let engine = switchboard_runtime::app::engine(project, data.path(), None)
+        .await
+        .unwrap();
+    let app = router(AppState {
+        engine: engine.clone(),
+    });
+    // alice connects her own account from the chat.
+    connect(&app, &engine, &p, "alice", "Alice", "code-a").await;
+    assert_eq!(say(&engine, "alice", "who am i").await, "You are Alice.");
+    let api_requests = p.api_requests.load(Ordering::SeqCst);
+
+    // Rasa says it is alice: her account is not used, and nobody gets a connect link for
+    // her or for a user who has none.
+    for (action, sender) in [
+        ("action_whoami", "alice"),
+        ("action_whoami", "carol"),
+        ("action_deals", "carol"),
+    ] {
+        let (status, text) = rasa(&app, action, sender).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        assert!(!text.contains("Alice"), "{action} {sender}: {text}");
+        assert!(!text.contains("/v1/oauth/"), "{action} {sender}: {text}");
+        if action == "action_whoami" {
+            assert_eq!(
+                text,
+                "I can't use your crm account from this channel. Please ask me in the app where you are signed in."
+            );
+        }
+    }
+    assert_eq!(p.api_requests.load(Ordering::SeqCst), api_requests);
+
+    // A project that trusts Rasa's sender ids (Rasa is authenticated) acts for the user.
+    let trusted_engine = switchboard_runtime::app::engine(trusting, data.path(), None)
+        .await
+        .unwrap();
+    let trusted = router(AppState {
+        engine: trusted_engine,
+    });
+    let (status, text) = rasa(&trusted, "action_whoami", "alice").await;
+    assert_eq!((status, text.as_str()), (StatusCode::OK, "You are Alice."));
+    let (_, text) = rasa(&trusted, "action_whoami", "dave").await;
+    assert!(
+        text.contains("http://127.0.0.1:8080/v1/oauth/crm/start?user_id=dave&link="),
+        "{text}"
+    );
 }

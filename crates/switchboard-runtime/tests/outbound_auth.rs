@@ -399,6 +399,29 @@ async fn jwt_tokens_carry_the_user_and_verify_for_each_algorithm() {
     }
 }
 
+/// A user id nobody authenticated (a platform whose `trust_user_ids` is off) gets no JWT
+/// minted for that user: the call fails as `unauthorized` / `untrusted_user` and nothing is
+/// sent. A JWT whose claims do not use `user` speaks for no one and is still minted.
+#[tokio::test]
+async fn no_user_jwt_is_minted_for_an_untrusted_user_id() {
+    let w = world(3600).await;
+    let (p, _dir) = project(&jwt_project("HS256", "hs256"), &w);
+    let mut ctx = CallContext::with_budget(Duration::from_secs(10));
+    ctx.user_id = Some("alice".into());
+    ctx.untrusted_user = true;
+    let op = OperationRef::parse("api.ping").unwrap();
+    let r = p.call(&op, &Map::new(), &ctx).await.unwrap();
+    assert_eq!(r.outcome, OutcomeKind::Unauthorized);
+    assert_eq!(r.reason, Some("untrusted_user"));
+    assert!(w.api.seen.lock().unwrap().is_empty(), "nothing was sent");
+
+    let service = jwt_project("HS256", "hs256").replace(", sub: \"{{ user.id }}\"", "");
+    assert!(!service.contains("user.id"));
+    let (p, _dir) = project(&service, &w);
+    assert!(p.call(&op, &Map::new(), &ctx).await.unwrap().is_ok());
+    assert_eq!(w.api.seen.lock().unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn hmac_signatures_verify_at_the_upstream() {
     use hmac::{Hmac, KeyInit, Mac};

@@ -68,9 +68,13 @@ impl Bot {
     }
 }
 
+/// The demo project's platform token (`examples/store/secrets/platform-token`).
+const PLATFORM_TOKEN: &str = "sb_demo_platform_token";
+
 fn post(path: &str, body: String) -> Request<Body> {
     Request::post(path)
         .header("content-type", "application/json")
+        .header("x-platform-token", PLATFORM_TOKEN)
         .body(Body::from(body))
         .unwrap()
 }
@@ -457,4 +461,112 @@ async fn rasa_answers_with_the_error_reply_within_its_deadline() {
         ["The weather service isn't answering right now."]
     );
     assert!(took < Duration::from_millis(1000), "took {took:?}");
+}
+
+/// A web page can POST `text/plain` anywhere without a CORS preflight; platform routes left
+/// open on loopback must not run an action for it. Only bodies declared JSON are read.
+#[tokio::test]
+async fn platform_routes_refuse_bodies_not_declared_json() {
+    let bot = bot_with(|p| {
+        p.rasa.as_mut().unwrap().auth = None;
+        p.dialogflow.as_mut().unwrap().auth = None;
+    })
+    .await;
+    let rasa_call = fixture("rasa/action_order_status.json").to_string();
+    let es_call = fixture("dialogflow/es_order_status.json").to_string();
+    for content_type in [
+        Some("text/plain"),
+        Some("text/plain;charset=UTF-8"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        Some("application/jsonp"),
+        None,
+    ] {
+        let req = |path: &str, body: &str| {
+            let mut r = Request::post(path);
+            if let Some(ct) = content_type {
+                r = r.header("content-type", ct);
+            }
+            r.body(Body::from(body.to_string())).unwrap()
+        };
+        let (status, body) = bot.send(req("/webhook", &rasa_call)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
+        assert_eq!(
+            body,
+            json!({"error": "the body must be JSON, sent with Content-Type: application/json"})
+        );
+        let (status, body) = bot.send(req("/dialogflow/es", &es_call)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
+        assert_eq!(body["error"]["code"], "unsupported_media_type");
+    }
+    assert_eq!(bot.backend.requests().len(), 0, "no action ran");
+    // JSON with parameters, or a +json type, is JSON.
+    for content_type in [
+        "application/json; charset=utf-8",
+        "application/vnd.rasa+json",
+    ] {
+        let r = Request::post("/webhook")
+            .header("content-type", content_type)
+            .body(Body::from(rasa_call.clone()))
+            .unwrap();
+        let (status, body) = bot.send(r).await;
+        assert_eq!(status, StatusCode::OK, "{content_type}");
+        assert_eq!(texts(&body["responses"]), [ORDER_REPLY]);
+    }
+}
+
+/// The per-address limit of `inbound.rate_limit` counts platform calls too (it needs the
+/// real accept loop, which tells the router the client's address).
+#[tokio::test]
+async fn the_per_address_limit_covers_platform_routes() {
+    let (addr, _backend) = common::backend().await;
+    let mut project = common::store_project(addr);
+    project.inbound.limits.per_address = Some(switchboard_config::model::InboundLimit {
+        requests: 3,
+        per: Duration::from_secs(60),
+        burst: 3,
+    });
+    let (engine, _dir) = common::engine(project).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = listener.local_addr().unwrap();
+    tokio::spawn(switchboard_runtime::server::serve(
+        listener,
+        AppState { engine },
+        std::future::pending(),
+    ));
+    let c = reqwest::Client::new();
+    let call = action("action_weather", json!({"city": "Dubai"}), json!([]));
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for path in [
+        "/webhook",
+        "/webhook",
+        "/dialogflow/es",
+        "/webhook",
+        "/dialogflow/cx",
+    ] {
+        let r = c
+            .post(format!("http://{server}{path}"))
+            .header("x-platform-token", PLATFORM_TOKEN)
+            .json(&call)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        last = Some(r);
+    }
+    // Two Rasa calls and a (malformed) Dialogflow call use the three, then 429s.
+    assert_eq!(statuses, [200, 200, 400, 429, 429]);
+    let last = last.unwrap();
+    assert!(last.headers().contains_key("retry-after"));
+    let body: Value = last.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
 }

@@ -612,6 +612,14 @@ async fn cached_data_is_per_user_unless_shared_and_never_shared_with_per_user_cr
         .cached
     );
     assert_eq!(backend.stats().calls(Route::Weather), 2);
+    // A platform that only claims to be alice (`trust_user_ids` off) never reads her entries
+    // (they may come from her own credentials); its own claims share one scope.
+    let mut claimed = ctx(5.0, Some("alice"));
+    claimed.untrusted_user = true;
+    let paris = [("city", json!("Paris"))];
+    assert!(!call(&p, "api.weather", &paris, &claimed).await.cached);
+    assert!(call(&p, "api.weather", &paris, &claimed).await.cached);
+    assert_eq!(backend.stats().calls(Route::Weather), 3);
     // Shared scope: public data, one entry.
     call(&p, "api.rates", &[], &ctx(5.0, Some("alice"))).await;
     assert!(

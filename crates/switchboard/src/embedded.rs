@@ -20,12 +20,21 @@ const FILES: &[(&str, &str)] = &[
         "demo/secrets/payments-webhook-secret",
         include_str!("../../../examples/store/secrets/payments-webhook-secret"),
     ),
+    (
+        "demo/secrets/platform-token",
+        include_str!("../../../examples/store/secrets/platform-token"),
+    ),
 ];
 
 /// The demo's webhook signing secret (a documented demo value, not a secret): the demo
 /// backend signs payment events with it and the demo bot verifies them.
 pub fn demo_webhook_secret() -> &'static str {
     include_str!("../../../examples/store/secrets/payments-webhook-secret").trim_end()
+}
+
+/// The demo's Rasa and Dialogflow token (`X-Platform-Token`), a documented demo value.
+pub fn demo_platform_token() -> &'static str {
+    include_str!("../../../examples/store/secrets/platform-token").trim_end()
 }
 
 /// Load options that read the embedded files instead of the disk.

@@ -65,7 +65,7 @@ fn start_backend() -> Backend {
 fn project_for(backend: &Backend, dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(repo().join("examples/store/switchboard.yaml")).unwrap();
     std::fs::create_dir_all(dir.join("secrets")).unwrap();
-    for name in ["store-api-key", "payments-webhook-secret"] {
+    for name in ["store-api-key", "payments-webhook-secret", "platform-token"] {
         std::fs::copy(
             repo().join("examples/store/secrets").join(name),
             dir.join("secrets").join(name),
@@ -325,4 +325,63 @@ fn check_warns_about_allowed_clear_text_http() {
         ),
         "{out}{err}"
     );
+}
+
+/// A project with inbound auth whose Rasa route has none: `check` warns, and `serve` on a
+/// non-loopback address refuses (the Rasa route would act as any sender_id), as it does
+/// without inbound auth.
+#[test]
+fn open_platform_routes_are_refused_off_loopback_and_check_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("switchboard.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "inbound:\n  api_keys:\n    - {{ name: app, sha256: {} }}\nintents:\n  hello:\n    examples: [hello, hi there, good morning]\n    reply: Hello!\nrasa:\n  actions:\n    action_hello: {{ intent: hello }}\n",
+            "ab".repeat(32)
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = run(bin().arg("check").arg("-c").arg(&path));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains(
+            "switchboard.yaml:9:10: warning: rasa has no auth: anyone who can reach the server can call its routes as any sender_id"
+        ),
+        "{out}{err}"
+    );
+    let data = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(bin()
+        .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(data.path())
+        .arg("-c")
+        .arg(&path));
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        err.contains("refusing to serve")
+            && err.contains("rasa has no auth")
+            && err.contains("--insecure-no-auth"),
+        "{err}"
+    );
+}
+
+#[test]
+fn demo_refuses_a_public_address() {
+    let data = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(bin()
+        .args([
+            "demo",
+            "--listen",
+            "0.0.0.0:0",
+            "--backend-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(data.path()));
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        err.contains("refusing to serve the demo") && err.contains("--insecure-no-auth"),
+        "{err}"
+    );
+    assert!(!out.contains("Switchboard demo is running"), "{out}");
 }

@@ -47,10 +47,31 @@ pub(crate) fn inbound(ctx: &mut Ctx, raw: Option<&Spanned<RawInbound>>) -> Inbou
         },
         None => InboundLimits::default(),
     };
+    let allowed_hosts = raw
+        .allowed_hosts
+        .iter()
+        .filter_map(|h| {
+            let v = h.value.trim().to_ascii_lowercase();
+            let ok = !v.is_empty()
+                && v.len() <= 253
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || "-.".contains(c));
+            if !ok {
+                ctx.error(
+                    h.pos,
+                    format!(
+                        "allowed_hosts entries are host names such as bot.example.com (no scheme, port or path), found {:?}",
+                        h.value
+                    ),
+                );
+            }
+            ok.then_some(v)
+        })
+        .collect();
     InboundSettings {
         api_keys,
         jwt,
         limits,
+        allowed_hosts,
     }
 }
 

@@ -79,10 +79,19 @@ pub(crate) fn rasa(
             },
         );
     }
+    let (auth, trust_user_ids) = identity(
+        ctx,
+        raw.pos,
+        "rasa",
+        "sender_id",
+        r.auth.as_ref(),
+        r.trust_user_ids.as_ref(),
+    );
     RasaSettings {
         path,
         actions,
-        auth: r.auth.as_ref().and_then(|a| auth(ctx, a)),
+        auth,
+        trust_user_ids,
         deadline: duration(ctx, r.deadline.as_ref(), "deadline").unwrap_or(turn_deadline),
     }
 }
@@ -121,12 +130,21 @@ pub(crate) fn dialogflow(
     };
     let intents_map = map(&d.intents, "intent");
     let tags = map(&d.tags, "tag");
+    let (auth, trust_user_ids) = identity(
+        ctx,
+        raw.pos,
+        "dialogflow",
+        "session",
+        d.auth.as_ref(),
+        d.trust_user_ids.as_ref(),
+    );
     DialogflowSettings {
         es_path,
         cx_path,
         intents: intents_map,
         tags,
-        auth: d.auth.as_ref().and_then(|a| auth(ctx, a)),
+        auth,
+        trust_user_ids,
         deadline: duration(ctx, d.deadline.as_ref(), "deadline").unwrap_or(DIALOGFLOW_DEADLINE),
     }
 }
@@ -178,6 +196,36 @@ fn path(ctx: &mut Ctx, raw: Option<&Spanned<String>>, default: &str) -> String {
         return default.to_string();
     }
     v.to_string()
+}
+
+/// A platform's `auth` and `trust_user_ids`: a warning when there is no auth (anyone can
+/// call as any user), an error when user ids are trusted without it.
+fn identity(
+    ctx: &mut Ctx,
+    section: crate::raw::Pos,
+    name: &str,
+    id_field: &str,
+    raw_auth: Option<&Spanned<RawInboundAuth>>,
+    trust: Option<&Spanned<bool>>,
+) -> (Option<InboundAuth>, bool) {
+    let compiled = raw_auth.and_then(|a| auth(ctx, a));
+    let trusted = trust.is_some_and(|t| t.value);
+    match (raw_auth, trust.filter(|t| t.value)) {
+        (None, Some(t)) => ctx.error(
+            t.pos,
+            format!(
+                "trust_user_ids needs {name}.auth: without it anyone could call as any {id_field} and use that user's connected accounts"
+            ),
+        ),
+        (None, None) => ctx.warn(
+            section,
+            format!(
+                "{name} has no auth: anyone who can reach the server can call its routes as any {id_field}; add auth (basic or header) (serve refuses a non-loopback address without it)"
+            ),
+        ),
+        _ => {}
+    }
+    (compiled, trusted)
 }
 
 /// Compiles an inbound auth block.

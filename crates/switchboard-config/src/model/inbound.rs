@@ -11,6 +11,9 @@ pub struct InboundSettings {
     pub jwt: Option<JwtVerification>,
     /// Rate limits.
     pub limits: InboundLimits,
+    /// Extra host names (lower case, no port) the server may be reached by when it has no
+    /// inbound auth.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl InboundSettings {

@@ -14,6 +14,8 @@ pub struct RasaSettings {
     pub actions: IndexMap<String, RasaAction>,
     /// How Rasa authenticates, if it must.
     pub auth: Option<InboundAuth>,
+    /// Whether `sender_id` may use per-user credentials (connected accounts, minted JWTs).
+    pub trust_user_ids: bool,
     /// Time allowed for one action, all upstream calls included.
     pub deadline: Duration,
 }
@@ -55,6 +57,8 @@ pub struct DialogflowSettings {
     pub tags: IndexMap<String, String>,
     /// How Dialogflow authenticates, if it must.
     pub auth: Option<InboundAuth>,
+    /// Whether the session may use per-user credentials (connected accounts, minted JWTs).
+    pub trust_user_ids: bool,
     /// Time allowed for one webhook call, all upstream calls included.
     pub deadline: Duration,
 }

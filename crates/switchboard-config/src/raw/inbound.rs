@@ -19,8 +19,15 @@ pub struct RawInbound {
     pub api_keys: Vec<Spanned<RawInboundKey>>,
     /// JWT bearer tokens from an identity provider, checked against its JWKS. Default: none.
     pub jwt: Option<Spanned<RawInboundJwt>>,
-    /// Request rate limits per user and per client address. Default: none.
+    /// Request rate limits per user and per client address (the per-address limit covers
+    /// the `rasa` and `dialogflow` routes too). Default: none.
     pub rate_limit: Option<Spanned<RawInboundLimits>>,
+    /// Host names (without port) this server is reached by, besides loopback names and
+    /// `bot.public_url`'s host. Without inbound auth, a request whose `Host` is none of
+    /// these is refused (403), so a web page that rebinds its own name to this machine
+    /// cannot read the API; health checks and signed webhooks are exempt. Default: none.
+    #[serde(default)]
+    pub allowed_hosts: Vec<Spanned<String>>,
 }
 
 /// One API key.

@@ -41,7 +41,8 @@ pub struct RawIntent {
     /// When a step needs the user's connected account (`oauth2_authorization_code`) and there
     /// is none or it was revoked, the bot answers with a connect link unless `unauthorized`
     /// is given here (`error.connect_url` holds the link, `error.reason` is `not_connected`
-    /// or `needs_reconsent`). Default: none.
+    /// or `needs_reconsent`). A platform call whose user ids are not trusted
+    /// (`trust_user_ids` off) gets no link: `error.reason` is `untrusted_user`. Default: none.
     #[serde(default)]
     pub on_error: IndexMap<Spanned<String>, Spanned<RawReply>>,
 }

@@ -20,8 +20,17 @@ pub struct RawRasa {
     #[serde(default)]
     pub actions: IndexMap<Spanned<String>, RawRasaAction>,
     /// How Rasa proves it is Rasa (`action_endpoint.auth` or `headers` in `endpoints.yml`).
-    /// Default: none.
+    /// Without it anyone who reaches the server can run the actions as any `sender_id`:
+    /// `check` warns, and `serve` refuses a non-loopback address unless
+    /// `--insecure-no-auth`. Default: none.
     pub auth: Option<Spanned<RawInboundAuth>>,
+    /// Whether Rasa's `sender_id` is trusted as the user's identity for per-user
+    /// credentials: connected accounts (`oauth2_authorization_code`, including the links
+    /// that connect one) and JWTs minted from `user.id`. Only true when Rasa's own channel
+    /// authenticates its users; needs `auth`. When false, such steps fail as
+    /// `unauthorized` (reason `untrusted_user`) and no connect link is handed out.
+    /// Default: `false`.
+    pub trust_user_ids: Option<Spanned<bool>>,
     /// Time allowed for one action, all upstream calls included; past it the intent's error
     /// reply is sent. Default: `bot.turn_deadline`.
     pub deadline: Option<Spanned<RawDuration>>,
@@ -60,8 +69,17 @@ pub struct RawDialogflow {
     #[serde(default)]
     pub tags: IndexMap<Spanned<String>, Spanned<String>>,
     /// How Dialogflow proves it is Dialogflow (the webhook's basic auth or custom header).
-    /// Default: none.
+    /// Without it anyone who reaches the server can fulfil intents as any `session`:
+    /// `check` warns, and `serve` refuses a non-loopback address unless
+    /// `--insecure-no-auth`. Default: none.
     pub auth: Option<Spanned<RawInboundAuth>>,
+    /// Whether the Dialogflow `session` is trusted as the user's identity for per-user
+    /// credentials: connected accounts (`oauth2_authorization_code`, including the links
+    /// that connect one) and JWTs minted from `user.id`. Only true when the agent's
+    /// integration authenticates its users and puts their id in the session; needs `auth`.
+    /// When false, such steps fail as `unauthorized` (reason `untrusted_user`) and no
+    /// connect link is handed out. Default: `false`.
+    pub trust_user_ids: Option<Spanned<bool>>,
     /// Time allowed for one webhook call, all upstream calls included; past it the intent's
     /// error reply is sent. Keep it under the agent's webhook timeout (5 s by default).
     /// Default: `4.5s`.

@@ -76,6 +76,15 @@ fn link_owner(connector: &str, user: &str) -> String {
     format!("connect-link\n{connector}\n{user}")
 }
 
+/// The reply when a platform that is not trusted to say who the user is (`trust_user_ids`
+/// off) asked for something that needs the user's own account.
+pub fn untrusted_sentence(f: &Failure) -> String {
+    format!(
+        "I can't use your {} account from this channel. Please ask me in the app where you are signed in.",
+        f.connector
+    )
+}
+
 /// The reply offering the link.
 pub fn sentence(f: &Failure, link: &str) -> String {
     if f.reason == Some("needs_reconsent") {

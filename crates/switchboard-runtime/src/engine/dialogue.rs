@@ -245,6 +245,7 @@ impl<'a> Turn<'a> {
         let call_ctx = CallContext {
             deadline: self.started + budget,
             user_id: Some(self.conv.user_id.clone()),
+            untrusted_user: false,
             // Every call of the turn joins one trace: the turn id's 128 bits.
             trace_id: Some(self.turn_id.replace('-', "")),
         };

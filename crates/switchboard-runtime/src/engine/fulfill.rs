@@ -16,6 +16,10 @@ pub struct FulfillRequest {
     pub intent: String,
     /// The platform's user or session id.
     pub user_id: String,
+    /// Whether the platform is trusted to say who the user is (`trust_user_ids`): only then
+    /// may the intent use that user's connected accounts and minted JWTs, or get a link to
+    /// connect one.
+    pub trust_user_id: bool,
     /// Slot values from the platform (unknown names are ignored; null means not set).
     pub slots: Map<String, Value>,
     /// Time allowed, all calls included (a platform's webhook deadline, minus a margin).
@@ -131,6 +135,7 @@ impl Engine {
         let call_ctx = CallContext {
             deadline: started + req.deadline,
             user_id: Some(req.user_id.clone()),
+            untrusted_user: !req.trust_user_id,
             trace_id: Some(uuid::Uuid::new_v4().simple().to_string()),
         };
         let ran = respond::run_intent(

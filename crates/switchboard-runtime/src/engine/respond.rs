@@ -49,7 +49,19 @@ pub async fn run_intent(
             failure: None,
         };
     };
-    let connect_url = connect::needs_connect(failure).then(|| {
+    // A link binds a provider account to this user id: only for a user the route
+    // authenticated, never for an id a platform merely claims.
+    if failure.reason == Some(crate::pipeline::auth::UNTRUSTED_USER)
+        && !connect::handled_by_intent(intent, failure)
+    {
+        return Ran {
+            text: connect::untrusted_sentence(failure),
+            calls,
+            results: executed.results,
+            failure: executed.failure,
+        };
+    }
+    let connect_url = (connect::needs_connect(failure) && !call_ctx.untrusted_user).then(|| {
         connect::link(
             pipeline,
             &failure.connector,
@@ -68,6 +80,8 @@ pub async fn run_intent(
                 failure: executed.failure,
             };
         }
+    } else if failure.reason == Some(crate::pipeline::auth::UNTRUSTED_USER) {
+        error["reason"] = json!(failure.reason);
     }
     let step_reply = intent
         .steps

@@ -142,6 +142,10 @@ pub struct CallContext {
     pub deadline: Instant,
     /// The user on whose behalf the call is made, if any.
     pub user_id: Option<String>,
+    /// Whether `user_id` is only a claim nobody authenticated (a platform whose
+    /// `trust_user_ids` is off): such a call may not use that user's own credentials
+    /// (connected accounts, JWTs minted from `user.id`) nor their per-user cache entries.
+    pub untrusted_user: bool,
     /// The W3C trace id (32 hex digits) the call belongs to, such as its chat turn's; `None`
     /// starts a trace per call.
     pub trace_id: Option<String>,
@@ -153,8 +157,21 @@ impl CallContext {
         CallContext {
             deadline: Instant::now() + budget,
             user_id: None,
+            untrusted_user: false,
             trace_id: None,
         }
+    }
+
+    /// The user a per-user cache entry belongs to: an untrusted claim of a user id never
+    /// shares entries with that user's authenticated calls (user ids hold no control
+    /// characters, so the prefix cannot be forged).
+    fn cache_user(&self) -> Option<std::borrow::Cow<'_, str>> {
+        let user = self.user_id.as_deref()?;
+        Some(if self.untrusted_user {
+            std::borrow::Cow::Owned(format!("\u{1}untrusted\u{1}{user}"))
+        } else {
+            std::borrow::Cow::Borrowed(user)
+        })
     }
 }
 
@@ -461,7 +478,12 @@ impl Pipeline {
         let in_flight = InFlight::start(&op_rt.metrics);
         let mut record = match op_rt.cache.as_ref().filter(|_| use_cache) {
             Some(c) => {
-                let key = cache::key(&request, &c.headers, c.policy.scope, ctx.user_id.as_deref());
+                let key = cache::key(
+                    &request,
+                    &c.headers,
+                    c.policy.scope,
+                    ctx.cache_user().as_deref(),
+                );
                 c.get_or_load(key, self.send(runtime, op_rt, connector, op, request, ctx))
                     .await
             }
@@ -538,6 +560,7 @@ impl Pipeline {
             sent: sent.clone(),
             policy: op_rt.policy.clone(),
             user_id: ctx.user_id.as_deref().map(Arc::from),
+            untrusted_user: ctx.untrusted_user,
             log: log.clone(),
         };
         let result = runtime.service.clone().oneshot(attempt).await;

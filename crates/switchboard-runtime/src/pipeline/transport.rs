@@ -75,6 +75,8 @@ pub struct Attempt {
     pub policy: Arc<AttemptPolicy>,
     /// The user on whose behalf the call is made, for per-user credentials (JWT claims).
     pub user_id: Option<Arc<str>>,
+    /// Whether `user_id` is an unauthenticated claim: per-user credentials are refused.
+    pub untrusted_user: bool,
     /// Where each attempt that reaches the network notes its result, for the audit trail
     /// (absent when auditing is off).
     pub log: Option<Arc<std::sync::Mutex<Vec<AttemptLog>>>>,

@@ -36,18 +36,45 @@ pub fn routes(project: &Project) -> Router<AppState> {
     router
 }
 
+/// Whether a request says its body is JSON (`application/json` or `application/*+json`,
+/// parameters allowed). Platform routes require it: a web page can POST `text/plain` to any
+/// address without a CORS preflight, but not JSON.
+pub fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// Said with a 415 when a platform call's body is not declared JSON.
+pub const NOT_JSON: &str = "the body must be JSON, sent with Content-Type: application/json";
+
 /// Runs an intent for a platform and always answers within `deadline` (plus a small guard):
 /// past it, the answer is the generic error sentence, never a missed platform deadline.
 pub async fn fulfill(
     engine: &Engine,
     intent: &str,
     user_id: &str,
+    trust_user_id: bool,
     slots: Map<String, Value>,
     deadline: Duration,
 ) -> Result<FulfillResponse, FulfillError> {
     let req = FulfillRequest {
         intent: intent.to_string(),
         user_id: user_id.to_string(),
+        trust_user_id,
         slots,
         deadline,
     };

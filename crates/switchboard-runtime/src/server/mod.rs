@@ -42,8 +42,19 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     // A request's own budget: the turn deadline plus time to load and save.
     let request_timeout = state.engine.project().bot.turn_deadline + Duration::from_secs(5);
-    let inbound = Arc::new(inbound::Inbound::new(&state.engine.project().inbound));
+    let project = state.engine.project().clone();
+    let inbound = Arc::new(inbound::Inbound::new(&project.inbound));
     inbound.prefetch();
+    // Platform routes: their own auth, but the per-address limit of every other caller.
+    let mut platforms = crate::platforms::routes(&project);
+    if (project.rasa.is_some() || project.dialogflow.is_some())
+        && inbound::platform::limited(&inbound)
+    {
+        platforms = platforms.route_layer(axum::middleware::from_fn_with_state(
+            inbound.clone(),
+            inbound::platform::middleware,
+        ));
+    }
     let router = Router::new()
         .route("/", get(web::index))
         .route("/v1/chat", post(chat::chat))
@@ -55,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/oauth/{connector}/start", get(oauth::start))
         .route("/v1/oauth/{connector}/callback", get(oauth::callback))
         .nest("/v1/admin", admin::admin_routes())
-        .merge(crate::platforms::routes(state.engine.project()))
+        .merge(platforms)
         .merge(crate::webhooks::routes())
         .fallback(|| async { error::ApiError::not_found("no such route") });
     // Auth sees every route (it decides by path which need a credential), before the rest.
@@ -66,6 +77,16 @@ pub fn router(state: AppState) -> Router {
         ))
     } else {
         router
+    };
+    // Without inbound auth, only requests naming this machine or a configured host (DNS
+    // rebinding), checked before auth and the routes.
+    let router = if project.inbound.requires_auth() {
+        router
+    } else {
+        router.layer(axum::middleware::from_fn_with_state(
+            Arc::new(inbound::host::HostCheck::new(&project)),
+            inbound::host::middleware,
+        ))
     };
     router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

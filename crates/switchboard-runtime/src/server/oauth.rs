@@ -1,23 +1,31 @@
 //! `GET /v1/oauth/{connector}/start` and `/callback`: how a user connects their own account
 //! to an `oauth2_authorization_code` connector. Both routes are outside inbound auth because
-//! a browser follows them from a chat link and from the provider's redirect; the callback is
-//! protected by the sealed `state` (user, connector, expiry and PKCE verifier, see
-//! `pipeline::auth::oauth2_code::state`), and `start` only ever sends the browser to the
-//! provider's own consent page.
+//! a browser follows them from a chat link and from the provider's redirect. `start` needs a
+//! link the bot minted for that user, records a single-use nonce, and sets a random cookie
+//! (HttpOnly, SameSite=Lax, scoped to the callback path) whose hash is sealed in the `state`
+//! with the user, connector, expiry and PKCE verifier (see
+//! `pipeline::auth::oauth2_code::state`). The callback is answered only in the browser that
+//! holds that cookie, and only once per state: so neither a forwarded link nor a replayed
+//! or planted state can bind someone's provider account to another user id.
 
 use super::AppState;
 use super::error::ApiError;
 use crate::pipeline::auth::AuthError;
-use crate::pipeline::auth::oauth2_code::{AuthorizationCode, PendingLogin, StateError};
+use crate::pipeline::auth::oauth2_code::{
+    AuthorizationCode, PendingLogin, STATE_TTL_SECS, StateError,
+};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 
 /// Longest user id accepted.
 const MAX_USER: usize = 256;
+
+/// The cookie that ties a login to the browser that started it.
+pub const BROWSER_COOKIE: &str = "switchboard_oauth";
 
 /// `start`'s query.
 #[derive(Debug, Deserialize)]
@@ -81,7 +89,13 @@ pub async fn start(
             "this connect link was not made by the bot for this user, or it has expired; ask the bot again for a fresh one",
         ));
     }
-    let login = PendingLogin::new(&user, &connector, chrono::Utc::now().timestamp());
+    let cookie = PendingLogin::new_browser_cookie();
+    let login = PendingLogin::new(&user, &connector, chrono::Utc::now().timestamp(), &cookie);
+    accounts
+        .store
+        .begin_login(&login.nonce, &connector, login.expires)
+        .await
+        .map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, &e))?;
     let settings = scheme.settings();
     let mut url = reqwest::Url::parse(&settings.authorize_url)
         .map_err(|_| ApiError::internal(StatusCode::INTERNAL_SERVER_ERROR, &"bad authorize_url"))?;
@@ -99,20 +113,55 @@ pub async fn start(
             .append_pair("code_challenge", &login.challenge())
             .append_pair("code_challenge_method", "S256");
     }
+    let set_cookie = browser_cookie(&settings.redirect_url, &connector, &cookie, STATE_TTL_SECS);
     Ok((
         StatusCode::FOUND,
         [
             (header::LOCATION, url.to_string()),
             (header::CACHE_CONTROL, "no-store".to_string()),
+            (header::SET_COOKIE, set_cookie),
         ],
     )
         .into_response())
+}
+
+/// The `Set-Cookie` value of the browser cookie: scoped to the callback's path (as the
+/// browser sees it, from `redirect_url`), `Secure` when the callback is https, sent on the
+/// provider's top-level redirect (`SameSite=Lax`) and never readable by scripts.
+fn browser_cookie(redirect_url: &str, connector: &str, value: &str, max_age: i64) -> String {
+    let parsed = reqwest::Url::parse(redirect_url).ok();
+    let path = parsed
+        .as_ref()
+        .map(|u| u.path().to_string())
+        .filter(|p| p.starts_with('/') && !p.contains([';', ',', ' ']))
+        .unwrap_or_else(|| format!("/v1/oauth/{connector}/callback"));
+    let secure = if parsed.is_some_and(|u| u.scheme() == "https") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{BROWSER_COOKIE}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    )
+}
+
+/// The browser cookie's value in a request, if sent.
+fn sent_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == BROWSER_COOKIE)
+        .map(|(_, value)| value.trim().to_string())
 }
 
 /// Takes the provider's redirect: checks the state, exchanges the code, saves the account.
 pub async fn callback(
     State(state): State<AppState>,
     Path(connector): Path<String>,
+    headers: HeaderMap,
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query?;
@@ -128,6 +177,28 @@ pub async fn callback(
         chrono::Utc::now().timestamp(),
     )
     .map_err(|e: StateError| ApiError::new(StatusCode::BAD_REQUEST, "bad_state", e.to_string()))?;
+    // The browser that started the login, and no other, finishes it.
+    if !sent_cookie(&headers).is_some_and(|c| login.same_browser(&c)) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "other_browser",
+            "this login was started in another browser (or its cookie expired); open the connect link from the chat again in this browser",
+        ));
+    }
+    // Single use: the nonce is consumed in one statement, so a replay (or a second tab)
+    // finds nothing.
+    let fresh = accounts
+        .store
+        .finish_login(&login.nonce, &connector, chrono::Utc::now().timestamp())
+        .await
+        .map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, &e))?;
+    if !fresh {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "state_used",
+            "this login was already finished (or has expired); start connecting again from the chat",
+        ));
+    }
     if let Some(error) = q.error {
         let error: String = error
             .chars()
@@ -148,7 +219,13 @@ pub async fn callback(
         Ok(()) => {
             tracing::info!(target: "switchboard::auth", %connector, "account connected");
             Ok((
-                [(header::CACHE_CONTROL, "no-store")],
+                [
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                    (
+                        header::SET_COOKIE,
+                        browser_cookie(&scheme.settings().redirect_url, &connector, "", 0),
+                    ),
+                ],
                 Html(format!(
                     "<!doctype html><meta charset=utf-8><title>Connected</title>\
                      <p>Your {} account is connected. You can close this page and go back to the chat.</p>",

@@ -17,16 +17,30 @@ pub struct Args {
     /// Address of the demo backend.
     #[arg(long, default_value = "127.0.0.1:8081")]
     backend_listen: String,
+    /// Serve the bot on a non-loopback address although the demo has no inbound auth
+    /// (anyone who can reach the port can chat and read conversations).
+    #[arg(long)]
+    insecure_no_auth: bool,
     #[command(flatten)]
     run: RunArgs,
 }
 
 /// Runs both until Ctrl-C or SIGTERM.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let backend_listener = super::bind(&args.backend_listen).await?;
-    let backend_addr = backend_listener.local_addr()?;
     let listener = super::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
+    // The demo has no inbound auth: off loopback anyone could chat as any user and read
+    // every conversation, so it refuses as `serve` does.
+    if !addr.ip().is_loopback() {
+        if !args.insecure_no_auth {
+            anyhow::bail!(
+                "refusing to serve the demo on {addr}: it has no inbound auth, so anyone who can reach it could chat and read conversations; listen on 127.0.0.1, or pass --insecure-no-auth"
+            );
+        }
+        eprintln!("warning: serving the demo on {addr} with no inbound auth (--insecure-no-auth)");
+    }
+    let backend_listener = super::bind(&args.backend_listen).await?;
+    let backend_addr = backend_listener.local_addr()?;
 
     let mut project = super::load_project(
         Path::new(embedded::DEMO_PROJECT),
@@ -68,14 +82,17 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     if let Some(rasa) = &engine.project().rasa {
         println!(
-            "  rasa actions:  http://{addr}{} (action_endpoint in Rasa's endpoints.yml)",
-            rasa.path
+            "  rasa actions:  http://{addr}{} (action_endpoint in Rasa's endpoints.yml, header X-Platform-Token: {})",
+            rasa.path,
+            embedded::demo_platform_token()
         );
     }
     if let Some(df) = &engine.project().dialogflow {
         println!(
-            "  dialogflow:    http://{addr}{} (ES), http://{addr}{} (CX)",
-            df.es_path, df.cx_path
+            "  dialogflow:    http://{addr}{} (ES), http://{addr}{} (CX), header X-Platform-Token: {}",
+            df.es_path,
+            df.cx_path,
+            embedded::demo_platform_token()
         );
     }
     println!(
@@ -89,11 +106,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "                 proactive messages as server-sent events: curl -N http://{addr}/v1/users/USER/events"
     );
     println!(
-        "  security:      the API is open (no inbound auth) because it listens on {}; the demo connectors call the backend over http on loopback, which their configuration allows",
+        "  security:      the API is open (no inbound auth) because it listens on {}; requests must name a loopback host (Host: localhost or 127.0.0.1); the demo connectors call the backend over http on loopback, which their configuration allows",
         if addr.ip().is_loopback() {
             "loopback"
         } else {
-            "a non-loopback address: anyone who can reach it can chat"
+            "a non-loopback address (--insecure-no-auth): anyone who can reach it can chat"
         }
     );
     println!("Press Ctrl-C to stop.");

@@ -15,8 +15,9 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "SWITCHBOARD_LISTEN")]
     listen: String,
-    /// Serve a non-loopback address even though the project has no `inbound` auth (anyone
-    /// who can reach the port can chat and read conversations).
+    /// Serve a non-loopback address even though the project has no `inbound` auth, or has
+    /// `rasa` or `dialogflow` without `auth` (anyone who can reach the port can chat, read
+    /// conversations, or call platform routes as any user).
     #[arg(long)]
     insecure_no_auth: bool,
     #[command(flatten)]
@@ -27,6 +28,22 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let project = super::load_project(&args.project.config, &LoadOptions::default())?;
     let open = !project.inbound.requires_auth();
+    // Platform routes have their own auth; without it they act as any user they are told.
+    let open_platforms: Vec<&str> = [
+        project
+            .rasa
+            .as_ref()
+            .filter(|r| r.auth.is_none())
+            .map(|_| "rasa"),
+        project
+            .dialogflow
+            .as_ref()
+            .filter(|d| d.auth.is_none())
+            .map(|_| "dialogflow"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let engine = switchboard_runtime::app::engine(
         project,
         &args.run.data_dir,
@@ -42,7 +59,17 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
         eprintln!("warning: serving {addr} with no inbound auth (--insecure-no-auth)");
-    } else if open {
+    }
+    if !open_platforms.is_empty() && !addr.ip().is_loopback() {
+        let names = open_platforms.join(" and ");
+        if !args.insecure_no_auth {
+            anyhow::bail!(
+                "refusing to serve {addr}: {names} has no auth, so anyone who can reach it could call its routes as any user; add `auth` to {names}, listen on 127.0.0.1, or pass --insecure-no-auth"
+            );
+        }
+        eprintln!("warning: serving {names} on {addr} with no auth (--insecure-no-auth)");
+    }
+    if open && addr.ip().is_loopback() {
         eprintln!(
             "note: no inbound auth configured; the API is open to this machine only ({addr})"
         );

@@ -117,6 +117,11 @@ impl Scheme {
                 );
                 Ok(Some(token))
             }
+            Scheme::AuthorizationCode(_) | Scheme::Jwt(_)
+                if attempt.untrusted_user && self.per_user() =>
+            {
+                Err(AuthError::Account(UNTRUSTED_USER))
+            }
             Scheme::AuthorizationCode(a) => {
                 let token = a.token(attempt.user_id.as_deref()).await?;
                 set_sensitive(
@@ -142,6 +147,16 @@ impl Scheme {
         }
     }
 
+    /// Whether the credentials depend on who the user is (their connected account, or a
+    /// JWT whose claims use `user`).
+    fn per_user(&self) -> bool {
+        match self {
+            Scheme::AuthorizationCode(_) => true,
+            Scheme::Jwt(j) => j.per_user(),
+            _ => false,
+        }
+    }
+
     /// Whether a `401` can be cured by fetching a new token.
     fn refreshes(&self) -> bool {
         matches!(
@@ -160,6 +175,10 @@ impl Scheme {
         }
     }
 }
+
+/// The reason of a call refused because its user id is a claim nobody authenticated (a
+/// platform whose `trust_user_ids` is off) and the connector needs that user's credentials.
+pub const UNTRUSTED_USER: &str = "untrusted_user";
 
 /// A scheme's failure as the transport reports it.
 fn transport_error(e: AuthError) -> TransportError {

@@ -153,6 +153,7 @@ fn attempt(url: &str) -> Attempt {
             limiter: None,
         }),
         user_id: None,
+        untrusted_user: false,
     }
 }
 

@@ -78,9 +78,16 @@ pub async fn webhook(
         .session
         .clone()
         .unwrap_or_else(|| "dialogflow-cx".into());
-    let done = fulfill(&state.engine, &intent, &session, slots, settings.deadline)
-        .await
-        .map_err(|e| DialogflowError::Internal(e.to_string()))?;
+    let done = fulfill(
+        &state.engine,
+        &intent,
+        &session,
+        settings.trust_user_ids && settings.auth.is_some(),
+        slots,
+        settings.deadline,
+    )
+    .await
+    .map_err(|e| DialogflowError::Internal(e.to_string()))?;
     let mut params = done.slots.clone();
     if let Fulfilled::InvalidSlot { slot } = &done.status {
         params.insert(slot.clone(), Value::Null);

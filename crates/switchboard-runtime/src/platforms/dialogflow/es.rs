@@ -93,6 +93,7 @@ pub async fn webhook(
         &state.engine,
         &intent,
         &req.session,
+        settings.trust_user_ids && settings.auth.is_some(),
         slots,
         settings.deadline,
     )

@@ -37,6 +37,9 @@ pub enum DialogflowError {
     /// The caller did not authenticate.
     #[error("{0}")]
     Unauthorized(#[from] AuthError),
+    /// The body is not declared JSON.
+    #[error("{}", crate::platforms::NOT_JSON)]
+    NotJson,
     /// Something on our side failed; details are logged, not sent.
     #[error("{0}")]
     Internal(String),
@@ -50,6 +53,11 @@ impl IntoResponse for DialogflowError {
             DialogflowError::Unauthorized(e) => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
             }
+            DialogflowError::NotJson => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                crate::platforms::NOT_JSON,
+            ),
             DialogflowError::Internal(detail) => {
                 ApiError::internal(StatusCode::INTERNAL_SERVER_ERROR, &detail)
             }
@@ -66,7 +74,10 @@ fn admit(state: &AppState, headers: &HeaderMap) -> Result<DialogflowSettings, Di
         .dialogflow
         .clone()
         .ok_or_else(|| DialogflowError::Internal("dialogflow is not configured".into()))?;
-    auth::check(settings.auth.as_ref(), &headers.clone())?;
+    auth::check(settings.auth.as_ref(), headers)?;
+    if !crate::platforms::is_json(headers) {
+        return Err(DialogflowError::NotJson);
+    }
     Ok(settings)
 }
 

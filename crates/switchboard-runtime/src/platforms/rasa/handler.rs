@@ -27,6 +27,9 @@ pub enum RasaError {
     /// The caller did not authenticate.
     #[error("{0}")]
     Unauthorized(#[from] AuthError),
+    /// The body is not declared JSON.
+    #[error("{}", crate::platforms::NOT_JSON)]
+    NotJson,
     /// Something on our side failed; details are logged, not sent.
     #[error("internal error")]
     Internal(String),
@@ -45,6 +48,10 @@ impl IntoResponse for RasaError {
             }
             RasaError::Unauthorized(_) => (
                 StatusCode::UNAUTHORIZED,
+                json!({ "error": self.to_string() }),
+            ),
+            RasaError::NotJson => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 json!({ "error": self.to_string() }),
             ),
             RasaError::Internal(detail) => {
@@ -90,6 +97,9 @@ pub async fn webhook(
         .clone()
         .ok_or_else(|| RasaError::Internal("rasa is not configured".into()))?;
     auth::check(settings.auth.as_ref(), &headers)?;
+    if !crate::platforms::is_json(&headers) {
+        return Err(RasaError::NotJson);
+    }
     let call: ActionCall =
         serde_json::from_slice(&body).map_err(|e| RasaError::Malformed(e.to_string()))?;
     let action = settings
@@ -119,9 +129,18 @@ pub async fn run(
     if action.validate {
         return validate(engine, action, &user_id, call, &slots);
     }
-    let done =
-        crate::platforms::fulfill(engine, &action.intent, &user_id, slots, settings.deadline)
-            .await?;
+    // `sender_id` is the user id; whether it may use that user's own credentials is the
+    // project's word (`rasa.trust_user_ids`), and never without `auth` (config refuses that
+    // pair; this holds for projects built in code too).
+    let done = crate::platforms::fulfill(
+        engine,
+        &action.intent,
+        &user_id,
+        settings.trust_user_ids && settings.auth.is_some(),
+        slots,
+        settings.deadline,
+    )
+    .await?;
     let mut out = ActionResult::default();
     match &done.status {
         Fulfilled::InvalidSlot { slot } => {

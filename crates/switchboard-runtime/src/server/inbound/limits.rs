@@ -49,6 +49,11 @@ impl Limits {
         self.per_user.is_some() || self.per_address.is_some()
     }
 
+    /// Whether a per-address limit is set.
+    pub fn has_per_address(&self) -> bool {
+        self.per_address.is_some()
+    }
+
     /// Counts a request by a user; `Err` says how long to wait.
     pub fn check_user(&self, user: &str) -> Result<(), Duration> {
         let Some(l) = &self.per_user else {

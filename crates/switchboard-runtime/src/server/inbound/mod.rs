@@ -10,9 +10,11 @@
 //! [`reach`]: a JWT its subject's conversations, a `trusted_backend` key everyone's, any other
 //! key only the conversations started for it.
 
+pub mod host;
 mod jwks;
 mod keys;
 mod limits;
+pub mod platform;
 
 pub use jwks::JwksVerifier;
 pub use limits::Limits;

@@ -1,7 +1,8 @@
 //! Per-user connected accounts: the OAuth tokens each user granted a connector, one row per
 //! (user, connector), sealed with an AEAD before they reach the database so a copy of the
 //! database holds no usable token. SQLite and PostgreSQL implement it on the conversation
-//! store's database (migration 0301); one test suite runs on both.
+//! store's database (migration 0301); one test suite runs on both. The same store keeps the
+//! nonces of connect flows in progress (migration 0302), so each OAuth `state` is used once.
 
 mod postgres;
 mod seal;
@@ -120,6 +121,24 @@ pub trait AccountStore: Send + Sync + 'static {
         connector: &'a str,
         account: &'a Account,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Records the nonce of a connect flow that starts, live until `expires` (Unix seconds),
+    /// and purges the nonces of flows that expired unfinished.
+    fn begin_login<'a>(
+        &'a self,
+        nonce: &'a str,
+        connector: &'a str,
+        expires: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Consumes a nonce in one statement: `true` for exactly one caller, and only while the
+    /// nonce is live; a replayed state gets `false`.
+    fn finish_login<'a>(
+        &'a self,
+        nonce: &'a str,
+        connector: &'a str,
+        now: i64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
 
     /// Takes a lock on (user, connector) shared by every instance on this database, held
     /// until the returned guard is dropped: refreshing a token spends the refresh token, so

@@ -41,6 +41,51 @@ impl AccountStore for PostgresAccountStore {
         })
     }
 
+    fn begin_login<'a>(
+        &'a self,
+        nonce: &'a str,
+        connector: &'a str,
+        expires: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            sqlx::query("DELETE FROM oauth_logins WHERE expires_at < $1")
+                .bind(chrono::Utc::now().timestamp())
+                .execute(&self.pool)
+                .await
+                .map_err(|e| unavailable("cannot purge logins", &e))?;
+            sqlx::query(
+                "INSERT INTO oauth_logins (nonce, connector, expires_at) VALUES ($1, $2, $3)",
+            )
+            .bind(nonce)
+            .bind(connector)
+            .bind(expires)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| unavailable("cannot record a login", &e))?;
+            Ok(())
+        })
+    }
+
+    fn finish_login<'a>(
+        &'a self,
+        nonce: &'a str,
+        connector: &'a str,
+        now: i64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "DELETE FROM oauth_logins WHERE nonce = $1 AND connector = $2 AND expires_at >= $3",
+            )
+            .bind(nonce)
+            .bind(connector)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| unavailable("cannot finish a login", &e))?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
     fn save<'a>(
         &'a self,
         user: &'a str,

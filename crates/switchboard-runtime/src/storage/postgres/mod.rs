@@ -36,6 +36,11 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         "accounts",
         include_str!("migrations/0301_accounts.sql"),
     ),
+    (
+        302,
+        "oauth logins",
+        include_str!("migrations/0302_oauth_logins.sql"),
+    ),
 ];
 
 /// Connections per instance; several instances share the server's `max_connections`.

@@ -33,6 +33,11 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         "accounts",
         include_str!("migrations/0301_accounts.sql"),
     ),
+    (
+        302,
+        "oauth logins",
+        include_str!("migrations/0302_oauth_logins.sql"),
+    ),
 ];
 
 /// SQLite allows one writer at a time; a few connections let reads proceed beside it (WAL).

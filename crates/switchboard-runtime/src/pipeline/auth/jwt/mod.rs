@@ -21,6 +21,8 @@ pub struct JwtMinter {
     key: EncodingKey,
     env: Environment<'static>,
     claims: Vec<String>,
+    /// Whether any claim uses `user` (then a token speaks for one user).
+    per_user: bool,
     ttl: Duration,
     cache: moka::future::Cache<String, Arc<str>>,
 }
@@ -72,12 +74,18 @@ impl JwtMinter {
             key,
             env,
             claims: s.claims.keys().cloned().collect(),
+            per_user: s.claims.values().any(|src| src.contains("user")),
             ttl: s.ttl,
             cache: moka::future::Cache::builder()
                 .max_capacity(MAX_CACHED)
                 .time_to_live(s.ttl - skew)
                 .build(),
         })
+    }
+
+    /// Whether the tokens speak for a user (some claim template uses `user`).
+    pub fn per_user(&self) -> bool {
+        self.per_user
     }
 
     /// The claims for a user, rendered; empty claims are left out.

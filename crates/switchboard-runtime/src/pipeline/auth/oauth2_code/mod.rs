@@ -7,7 +7,7 @@
 
 mod state;
 
-pub use state::{PendingLogin, StateError};
+pub use state::{PendingLogin, STATE_TTL_SECS, StateError};
 
 use super::AuthError;
 use super::oauth2::{TokenClient, TokenResponse};

@@ -1,8 +1,11 @@
 //! The `state` of a connect flow and its PKCE pair. The state is sealed with the accounts
-//! key (XChaCha20-Poly1305, random nonce): it carries the user, the connector, an expiry and
-//! the PKCE verifier, so it cannot be forged or altered, the verifier never reaches the
-//! browser in clear, and no server-side table of pending logins is needed (any instance can
-//! take the callback).
+//! key (XChaCha20-Poly1305, random nonce): it carries the user, the connector, an expiry,
+//! the PKCE verifier, a nonce and the hash of the starting browser's cookie, so it cannot
+//! be forged or altered and the verifier never reaches the browser in clear. The nonce is
+//! recorded in the account store when the flow starts and consumed at the callback, so a
+//! state works once (any instance can take the callback: they share the database); the
+//! cookie hash ties the callback to the browser that started the flow, so a state (or a
+//! provider's code) sent to someone else's browser connects nothing.
 
 use crate::storage::accounts::Sealer;
 use base64::Engine as _;
@@ -39,18 +42,42 @@ pub struct PendingLogin {
     pub expires: i64,
     /// The PKCE code verifier (RFC 7636 §4.1: 43 characters of base64url).
     pub verifier: String,
+    /// Recorded in the account store until the callback consumes it (single use).
+    pub nonce: String,
+    /// base64url(SHA-256(the browser cookie set by `start`)).
+    pub browser: String,
 }
 
 impl PendingLogin {
-    /// A new pending login with a fresh verifier.
-    pub fn new(user: &str, connector: &str, now: i64) -> PendingLogin {
+    /// A new pending login with a fresh verifier and nonce, bound to the browser that holds
+    /// the cookie value `browser_cookie`.
+    pub fn new(user: &str, connector: &str, now: i64, browser_cookie: &str) -> PendingLogin {
         let bytes: [u8; 32] = rand::random();
+        let nonce: [u8; 16] = rand::random();
         PendingLogin {
             user: user.to_string(),
             connector: connector.to_string(),
             expires: now + STATE_TTL_SECS,
             verifier: URL_SAFE_NO_PAD.encode(bytes),
+            nonce: URL_SAFE_NO_PAD.encode(nonce),
+            browser: browser_hash(browser_cookie),
         }
+    }
+
+    /// A fresh random browser cookie value.
+    pub fn new_browser_cookie() -> String {
+        let bytes: [u8; 32] = rand::random();
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// Whether `cookie` is the one the login was started with (constant time).
+    pub fn same_browser(&self, cookie: &str) -> bool {
+        let (a, b) = (browser_hash(cookie), &self.browser);
+        a.len() == b.len()
+            && a.bytes()
+                .zip(b.bytes())
+                .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+                == 0
     }
 
     /// The S256 code challenge: base64url(SHA-256(verifier)).
@@ -86,6 +113,10 @@ impl PendingLogin {
     }
 }
 
+fn browser_hash(cookie: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(cookie.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,8 +124,14 @@ mod tests {
     #[test]
     fn state_round_trip_and_refusals() {
         let s = Sealer::new(&[1; 32]);
-        let p = PendingLogin::new("u1", "crm", 1000);
+        let p = PendingLogin::new("u1", "crm", 1000, "cookie-1");
         assert_eq!(p.verifier.len(), 43);
+        assert!(p.same_browser("cookie-1"));
+        assert!(!p.same_browser("cookie-2") && !p.same_browser(""));
+        assert_ne!(
+            p.nonce,
+            PendingLogin::new("u1", "crm", 1000, "cookie-1").nonce
+        );
         let sealed = p.seal(&s);
         assert!(!sealed.contains(&p.verifier));
         assert_eq!(PendingLogin::open(&s, &sealed, "crm", 1000), Ok(p.clone()));
