@@ -108,6 +108,14 @@ pub async fn serve(
         &state.engine.project().inbound.connections,
         HEADER_READ_TIMEOUT,
     );
+    // Event streams never end on their own: end them, so shutdown does not wait forever.
+    let webhooks = state.engine.webhooks().cloned();
+    let shutdown = async move {
+        shutdown.await;
+        if let Some(w) = webhooks {
+            w.close_streams();
+        }
+    };
     serve_with(listener, router(state), limits, shutdown).await
 }
 
