@@ -49,6 +49,7 @@ fn settings(limits: InboundLimits) -> InboundSettings {
             allow_private_network: false,
         }),
         limits,
+        ..InboundSettings::default()
     }
 }
 

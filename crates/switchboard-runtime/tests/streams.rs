@@ -250,3 +250,35 @@ async fn streams_are_capped_per_user_by_replacing_the_oldest_and_per_instance_wi
 
     assert_eq!(b.engine.webhooks().unwrap().open_streams(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_open_streams_instead_of_waiting_for_them() {
+    let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let (project, dir) = common::inline_project(&project_yaml(""), addr);
+    let engine = switchboard_runtime::app::engine(project, dir.path(), None)
+        .await
+        .expect("engine builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve(listener, AppState { engine }, async move {
+        let _ = stop_rx.await;
+    }));
+    let res = reqwest::get(format!("{url}/v1/users/ada/events"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut stream = Sse::new(res);
+    stop_tx.send(()).unwrap();
+    let last = stream
+        .next(Duration::from_secs(5))
+        .await
+        .expect("a last event");
+    assert_eq!(last.event, "closed");
+    assert_eq!(last.data, json!({"reason": "shutdown"}));
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stops although a stream was open")
+        .unwrap()
+        .unwrap();
+}

@@ -245,7 +245,7 @@ mod tests {
         let hub = hub(5, 10);
         let mut ada = hub.open(user_key("ada")).unwrap();
         let mut conv = hub.open(conversation_key("c1")).unwrap();
-        let mut bob = hub.open(user_key("bob")).unwrap();
+        let bob = hub.open(user_key("bob")).unwrap();
         hub.wake("ada", "c1");
         assert!(ada.wake.has_changed().unwrap());
         assert!(conv.wake.has_changed().unwrap());
