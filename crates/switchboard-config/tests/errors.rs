@@ -707,3 +707,19 @@ fn inbound_keys_are_trusted_backends_only_when_marked() {
         "#,
     );
 }
+
+#[test]
+fn connection_and_stream_limit_mistakes() {
+    check(
+        "inbound:
+  connections: { max: 0, handshake_timeout: 0s, idle_timeout: 90s }
+  streams: { per_user: 0, max: 0 }
+",
+        r#"
+            switchboard.yaml:2:23: max must be more than 0
+            switchboard.yaml:2:45: handshake_timeout must be more than 0
+            switchboard.yaml:3:24: per_user must be more than 0
+            switchboard.yaml:3:32: max must be more than 0
+        "#,
+    );
+}

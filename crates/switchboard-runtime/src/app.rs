@@ -64,7 +64,8 @@ pub async fn engine(
     let engine = Arc::new(Engine::new(project.clone(), templates, pipeline, store)?);
     if !project.webhooks.is_empty() || !project.pollers.is_empty() {
         let inbox = storage::inbox::open(&project.storage, data_dir).await?;
-        let webhooks = crate::webhooks::Webhooks::new(&engine, inbox);
+        let feed = storage::inbox::feed::open(&project.storage).await?;
+        let webhooks = crate::webhooks::Webhooks::new(&engine, inbox, feed);
         webhooks.start();
         engine.attach_webhooks(webhooks);
     }

@@ -51,6 +51,7 @@ fn settings(limits: InboundLimits) -> InboundSettings {
         }),
         limits,
         allowed_hosts: Vec::new(),
+        ..InboundSettings::default()
     }
 }
 

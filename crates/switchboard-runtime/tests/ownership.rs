@@ -71,7 +71,7 @@ fn inbound() -> InboundSettings {
             allow_private_network: false,
         }),
         limits: Default::default(),
-        allowed_hosts: Vec::new(),
+        ..InboundSettings::default()
     }
 }
 

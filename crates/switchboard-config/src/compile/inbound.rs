@@ -5,9 +5,13 @@ use super::auth::check_transport;
 use super::includes::{io_message, normalize};
 use super::secrets;
 use crate::model::{
-    InboundKey, InboundLimit, InboundLimits, InboundSettings, JwksSource, JwtVerification, Scope,
+    ConnectionLimits, InboundKey, InboundLimit, InboundLimits, InboundSettings, JwksSource,
+    JwtVerification, Scope, StreamLimits,
 };
-use crate::raw::{RawInbound, RawInboundJwt, RawInboundLimit, RawScope, Spanned};
+use crate::raw::{
+    RawInbound, RawInboundConnections, RawInboundJwt, RawInboundLimit, RawInboundStreams, RawScope,
+    Spanned,
+};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -72,6 +76,55 @@ pub(crate) fn inbound(ctx: &mut Ctx, raw: Option<&Spanned<RawInbound>>) -> Inbou
         jwt,
         limits,
         allowed_hosts,
+        connections: raw
+            .connections
+            .as_ref()
+            .map_or_else(ConnectionLimits::default, |c| connections(ctx, c)),
+        streams: raw
+            .streams
+            .as_ref()
+            .map_or_else(StreamLimits::default, |s| streams(ctx, s)),
+    }
+}
+
+fn connections(ctx: &mut Ctx, raw: &Spanned<RawInboundConnections>) -> ConnectionLimits {
+    let default = ConnectionLimits::default();
+    let max = raw.max.as_ref().and_then(|m| {
+        if m.value == 0 {
+            ctx.error(m.pos, "max must be more than 0");
+            None
+        } else {
+            Some(m.value)
+        }
+    });
+    ConnectionLimits {
+        max,
+        handshake_timeout: super::connector::duration(
+            ctx,
+            raw.handshake_timeout.as_ref(),
+            "handshake_timeout",
+        )
+        .unwrap_or(default.handshake_timeout),
+        idle_timeout: super::connector::duration(ctx, raw.idle_timeout.as_ref(), "idle_timeout")
+            .unwrap_or(default.idle_timeout),
+    }
+}
+
+fn streams(ctx: &mut Ctx, raw: &Spanned<RawInboundStreams>) -> StreamLimits {
+    let mut positive = |v: Option<&Spanned<u32>>, key: &str| {
+        v.and_then(|m| {
+            if m.value == 0 {
+                ctx.error(m.pos, format!("{key} must be more than 0"));
+                None
+            } else {
+                Some(m.value)
+            }
+        })
+    };
+    StreamLimits {
+        per_user: positive(raw.per_user.as_ref(), "per_user")
+            .unwrap_or(StreamLimits::default().per_user),
+        max: positive(raw.max.as_ref(), "max"),
     }
 }
 

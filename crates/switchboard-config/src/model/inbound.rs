@@ -14,6 +14,49 @@ pub struct InboundSettings {
     /// Extra host names (lower case, no port) the server may be reached by when it has no
     /// inbound auth.
     pub allowed_hosts: Vec<String>,
+    /// Connection limits of the HTTP server.
+    pub connections: ConnectionLimits,
+    /// Limits on open event streams.
+    pub streams: StreamLimits,
+}
+
+/// Connection limits of the HTTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Open connections at most; `None`: derived from the open-file limit by the server.
+    pub max: Option<u32>,
+    /// Time allowed to show the protocol (first bytes of HTTP/1, the whole HTTP/2 preface).
+    pub handshake_timeout: Duration,
+    /// Time a connection may stay open with no request in flight.
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max: None,
+            handshake_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(90),
+        }
+    }
+}
+
+/// Limits on open event streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// Open streams per user or conversation; one more closes the oldest.
+    pub per_user: u32,
+    /// Open streams in all; `None`: half of the connection limit.
+    pub max: Option<u32>,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        StreamLimits {
+            per_user: 5,
+            max: None,
+        }
+    }
 }
 
 impl InboundSettings {

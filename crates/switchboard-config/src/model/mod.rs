@@ -22,7 +22,8 @@ pub use auth::{
 };
 pub use connector::Connector;
 pub use inbound::{
-    InboundKey, InboundLimit, InboundLimits, InboundSettings, JwksSource, JwtVerification, Scope,
+    ConnectionLimits, InboundKey, InboundLimit, InboundLimits, InboundSettings, JwksSource,
+    JwtVerification, Scope, StreamLimits,
 };
 pub use intent::{
     BUILTIN_ENTITIES, BotSettings, Entity, EntityKind, Intent, LookupValue, OnError, Reply,

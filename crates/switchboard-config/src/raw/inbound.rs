@@ -28,6 +28,47 @@ pub struct RawInbound {
     /// cannot read the API; health checks and signed webhooks are exempt. Default: none.
     #[serde(default)]
     pub allowed_hosts: Vec<Spanned<String>>,
+    /// How many connections the server holds open and how long an idle one may stay.
+    /// Default: the defaults of each key.
+    pub connections: Option<Spanned<RawInboundConnections>>,
+    /// How many event streams (`GET /v1/users/{id}/events`, `GET
+    /// /v1/conversations/{id}/events`) may be open. Default: the defaults of each key.
+    pub streams: Option<Spanned<RawInboundStreams>>,
+}
+
+/// Connection limits of the HTTP server. They apply with or without inbound auth.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "InboundConnections")]
+pub struct RawInboundConnections {
+    /// Open connections at most. When a new connection would pass it, the connection idle
+    /// longest is closed to make room; the new one is refused only when none is idle. The
+    /// same happens when the process runs out of file descriptors. Default: three quarters
+    /// of the process's open-file limit (`ulimit -n`), at most 10000.
+    pub max: Option<Spanned<u32>>,
+    /// How long a new connection may take to send the first bytes of an HTTP/1 request or
+    /// the whole HTTP/2 preface; a socket that sends nothing, or only part of the preface,
+    /// is closed after it. Default: `5s`.
+    pub handshake_timeout: Option<Spanned<RawDuration>>,
+    /// How long a connection may stay open with no request in flight (HTTP/1 keep-alive,
+    /// an HTTP/2 connection without streams) before it is closed. Keep it longer than the
+    /// idle timeout of a load balancer in front. Default: `90s`.
+    pub idle_timeout: Option<Spanned<RawDuration>>,
+}
+
+/// Limits on open event streams.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "InboundStreams")]
+pub struct RawInboundStreams {
+    /// Open streams per user (`/v1/users/{id}/events`) or per conversation
+    /// (`/v1/conversations/{id}/events`). One more closes the oldest of them (it ends with
+    /// an `event: closed`), so a client that reconnects is never locked out by its own
+    /// abandoned streams. Default: `5`.
+    pub per_user: Option<Spanned<u32>>,
+    /// Open streams on this instance in all; a new stream beyond it is answered `503`
+    /// (`too_many_streams`, with `Retry-After`). Default: half of `connections.max`.
+    pub max: Option<Spanned<u32>>,
 }
 
 /// One API key.

@@ -30,7 +30,8 @@ pub use common::{
 pub use connector::RawConnector;
 pub use entity::{RawEntity, RawLookup};
 pub use inbound::{
-    RawInbound, RawInboundJwt, RawInboundKey, RawInboundLimit, RawInboundLimits, RawScope,
+    RawInbound, RawInboundConnections, RawInboundJwt, RawInboundKey, RawInboundLimit,
+    RawInboundLimits, RawInboundStreams, RawScope,
 };
 pub use intent::{
     RawConfirm, RawConfirmDoc, RawIntent, RawReply, RawReplyVariant, RawSlot, RawStep,

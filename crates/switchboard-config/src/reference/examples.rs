@@ -670,6 +670,25 @@ pub const INBOUND_RATE: &str = r##"
 per_user: { requests: 5, per: 1s, burst: 20 }
 "##;
 
+pub const INBOUND_CONNECTIONS_INTRO: &str = r##"
+These limits hold whether or not auth is configured. A socket that never shows its protocol is
+closed after `handshake_timeout`, a connection with no request in flight after `idle_timeout`,
+and at `max` open connections the one idle longest is closed to make room for the new one.
+"##;
+
+pub const INBOUND_CONNECTIONS: &str = r##"
+connections:
+  max: 4000
+  handshake_timeout: 5s
+  idle_timeout: 90s
+"##;
+
+pub const INBOUND_STREAMS: &str = r##"
+streams:
+  per_user: 3
+  max: 2000
+"##;
+
 pub const WEBHOOKS_INTRO: &str = r##"
 A webhook source receives events at `POST /v1/webhooks/{source}`. The raw body is checked
 against the size limit, then its signature is verified (in constant time, against every listed

@@ -11,10 +11,10 @@ use render::Renderer;
 use crate::raw::{
     RawAlerts, RawAudit, RawAuth, RawBot, RawCache, RawCircuitBreaker, RawConnector,
     RawConnectorTelemetry, RawDialogflow, RawEntity, RawHealthCheck, RawInbound, RawInboundAuth,
-    RawInboundJwt, RawInboundKey, RawInboundLimit, RawInboundLimits, RawInputSpec, RawIntent,
-    RawObjectives, RawOperation, RawPoller, RawProject, RawRasa, RawRasaAction, RawRateLimit,
-    RawRedact, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep, RawStorage, RawTelemetry,
-    RawVerify, RawWebhookRoute, RawWebhookSource,
+    RawInboundConnections, RawInboundJwt, RawInboundKey, RawInboundLimit, RawInboundLimits,
+    RawInboundStreams, RawInputSpec, RawIntent, RawObjectives, RawOperation, RawPoller, RawProject,
+    RawRasa, RawRasaAction, RawRateLimit, RawRedact, RawReplyVariant, RawResponse, RawRetry,
+    RawSlot, RawStep, RawStorage, RawTelemetry, RawVerify, RawWebhookRoute, RawWebhookSource,
 };
 use serde_json::Value;
 use std::fmt::Write;
@@ -302,6 +302,20 @@ fn sections() -> Vec<Section> {
             keys: Keys::Struct(keys::<RawInboundLimit>(None)),
             intro: "",
             example: ex::INBOUND_RATE,
+        },
+        Section {
+            title: "inbound connections",
+            def: Some("InboundConnections"),
+            keys: Keys::Struct(keys::<RawInboundConnections>(None)),
+            intro: ex::INBOUND_CONNECTIONS_INTRO,
+            example: ex::INBOUND_CONNECTIONS,
+        },
+        Section {
+            title: "inbound streams",
+            def: Some("InboundStreams"),
+            keys: Keys::Struct(keys::<RawInboundStreams>(None)),
+            intro: "",
+            example: ex::INBOUND_STREAMS,
         },
         Section {
             title: "webhooks",

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod chat;
+mod conn;
 pub mod dashboard;
 pub mod error;
 pub mod health;
@@ -107,33 +108,80 @@ pub fn router(state: AppState) -> Router {
 /// client trickling headers (slowloris) could hold a connection forever.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves until `shutdown` completes, then lets requests in flight finish.
+/// How often an HTTP/2 connection is pinged, and how long the answer may take.
+const H2_PING_INTERVAL: Duration = Duration::from_secs(30);
+const H2_PING_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The pause after a failed accept, doubled while failures continue.
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+pub use conn::{Limits, default_max as default_max_connections};
+
+/// Serves until `shutdown` completes, then lets requests in flight finish. The connection
+/// limits are the project's (`inbound.connections`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_app(listener, router(state), HEADER_READ_TIMEOUT, shutdown).await
+    let limits = Limits::new(
+        &state.engine.project().inbound.connections,
+        HEADER_READ_TIMEOUT,
+    );
+    // Event streams never end on their own: end them, so shutdown does not wait forever.
+    let webhooks = state.engine.webhooks().cloned();
+    let shutdown = async move {
+        shutdown.await;
+        if let Some(w) = webhooks {
+            w.close_streams();
+        }
+    };
+    serve_with(listener, router(state), limits, shutdown).await
 }
 
-/// The accept loop: HTTP/1 and HTTP/2 on hyper with a header read timeout, and a graceful
-/// shutdown that stops accepting, then waits for open connections to finish their requests.
+/// [`serve_with`] with the default connection limits and the given header read timeout.
 pub async fn serve_app(
     listener: tokio::net::TcpListener,
     app: Router,
     header_read_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let limits = Limits::new(
+        &switchboard_config::model::ConnectionLimits::default(),
+        header_read_timeout,
+    );
+    serve_with(listener, app, limits, shutdown).await
+}
+
+/// The accept loop: HTTP/1 and HTTP/2 on hyper, every connection registered (`conn.rs`) so
+/// that silent, idle and surplus connections are closed, and a graceful shutdown that stops
+/// accepting, then waits for open connections to finish their requests.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::server::conn::auto;
     use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
 
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        .header_read_timeout(limits.header_read_timeout);
+    // Pings find HTTP/2 peers that vanished while a stream (an event stream) is open.
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(H2_PING_INTERVAL))
+        .keep_alive_timeout(H2_PING_TIMEOUT);
+    let registry = conn::Registry::new();
+    let mut backoff = ACCEPT_BACKOFF_MIN;
+    let mut failures: u64 = 0;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -141,32 +189,60 @@ pub async fn serve_app(
                 let (stream, peer) = match accepted {
                     Ok(accepted) => accepted,
                     Err(e) => {
-                        // Out of file descriptors and the like: back off instead of spinning.
-                        tracing::warn!(target: "switchboard::http", error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        // Out of file descriptors: make room by closing the connection idle
+                        // longest; whatever the cause, back off instead of spinning, and say
+                        // so once per run of failures.
+                        if conn::out_of_descriptors(&e) {
+                            registry.shed_oldest_idle();
+                        }
+                        if failures == 0 {
+                            tracing::warn!(target: "switchboard::http", error = %e, "accept failed; backing off");
+                        }
+                        failures += 1;
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
                         continue;
                     }
                 };
+                if failures > 0 {
+                    tracing::info!(target: "switchboard::http", failures, "accepting again");
+                    failures = 0;
+                    backoff = ACCEPT_BACKOFF_MIN;
+                }
+                // At the cap, the connection idle longest makes room; when every connection
+                // has a request in flight, the new one is refused.
+                if registry.active() >= limits.max_connections && !registry.shed_oldest_idle() {
+                    tracing::debug!(target: "switchboard::http", "connection refused: every connection is busy");
+                    drop(stream);
+                    continue;
+                }
                 let _ = stream.set_nodelay(true);
-                // The client address, for per-address limits.
-                let service = TowerToHyperService::new(tower::ServiceBuilder::new()
-                    .map_request(move |mut req: Request<hyper::body::Incoming>| {
+                let conn = registry.add();
+                let app = app.clone();
+                let (svc_conn, svc_registry) = (conn.clone(), registry.clone());
+                let service = TowerToHyperService::new(tower::service_fn(
+                    move |mut req: Request<hyper::body::Incoming>| {
+                        // The client address, for per-address limits.
                         req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-                        req
-                    })
-                    .service(app.clone()));
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(target: "switchboard::http", error = %e, "connection ended with an error");
-                    }
-                });
+                        let busy = svc_conn.begin(&svc_registry);
+                        let app = app.clone();
+                        async move {
+                            let response = app.oneshot(req).await?;
+                            Ok::<_, std::convert::Infallible>(
+                                response.map(|inner| conn::Tracked { inner, _busy: busy }),
+                            )
+                        }
+                    },
+                ));
+                let io = TokioIo::new(conn::Watched::new(stream, conn.clone()));
+                let connection = builder.serve_connection_with_upgrades(io, service).into_owned();
+                tokio::spawn(registry.clone().drive(conn, limits, connection));
             }
             () = &mut shutdown => break,
         }
     }
     drop(listener);
-    graceful.shutdown().await;
+    registry.close_all();
+    registry.drained().await;
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! webhooks (`poller.rs`).
 
 pub mod event;
+pub(crate) mod hub;
 mod observe;
 mod poller;
 pub mod receive;
@@ -16,13 +17,14 @@ use crate::engine::Engine;
 use crate::pipeline::Pipeline;
 use crate::server::AppState;
 use crate::storage::inbox::InboxStore;
+use crate::storage::inbox::feed::PgFeed;
 use crate::template::Templates;
 use axum::Router;
 use axum::routing::get;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use switchboard_config::Project;
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 
 /// Event ids are kept at least this long: some senders retry for days (Stripe for three).
 pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -38,8 +40,11 @@ pub struct Webhooks {
     inbox: Arc<dyn InboxStore>,
     /// Wakes the worker when an event is stored.
     wake: Notify,
-    /// The latest stream position published by this instance (streams wake on it).
-    published: watch::Sender<i64>,
+    /// Open event streams: their wake-ups and caps.
+    hub: Arc<hub::Hub>,
+    /// Other instances' messages (PostgreSQL); `None` on SQLite, where this instance is the
+    /// only writer.
+    feed: Option<Arc<PgFeed>>,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -52,7 +57,18 @@ impl std::fmt::Debug for Webhooks {
 
 impl Webhooks {
     /// Wires the machinery to an engine and the inbox.
-    pub fn new(engine: &Arc<Engine>, inbox: Arc<dyn InboxStore>) -> Arc<Webhooks> {
+    pub fn new(
+        engine: &Arc<Engine>,
+        inbox: Arc<dyn InboxStore>,
+        feed: Option<Arc<PgFeed>>,
+    ) -> Arc<Webhooks> {
+        let inbound = &engine.project().inbound;
+        let max_connections = inbound
+            .connections
+            .max
+            .map_or_else(crate::server::default_max_connections, |m| {
+                usize::try_from(m).unwrap_or(usize::MAX)
+            });
         Arc::new(Webhooks {
             engine: Arc::downgrade(engine),
             project: engine.project().clone(),
@@ -60,7 +76,8 @@ impl Webhooks {
             pipeline: engine.pipeline().clone(),
             inbox,
             wake: Notify::new(),
-            published: watch::Sender::new(0),
+            hub: Arc::new(hub::Hub::new(&inbound.streams, max_connections)),
+            feed,
         })
     }
 
@@ -81,6 +98,13 @@ impl Webhooks {
         for name in self.project.pollers.keys() {
             tokio::spawn(poller::run(self.clone(), name.clone()));
         }
+        if let Some(feed) = &self.feed {
+            let hub = self.hub.clone();
+            tokio::spawn(feed.clone().listen(move |notice| match notice {
+                Some(n) => hub.wake(&n.user_id, &n.conversation_id),
+                None => hub.wake_all(),
+            }));
+        }
     }
 
     /// Polls a poller once now (tests and operators); returns how many events it queued.
@@ -98,9 +122,33 @@ impl Webhooks {
         self.wake.notify_one();
     }
 
-    /// Follows the stream positions this instance publishes.
-    pub(crate) fn subscribe(&self) -> watch::Receiver<i64> {
-        self.published.subscribe()
+    /// Open event streams.
+    pub(crate) fn hub(&self) -> &Arc<hub::Hub> {
+        &self.hub
+    }
+
+    /// Wakes the streams of a message this instance recorded, here and on other instances.
+    pub(crate) fn published(&self, user_id: &str, conversation_id: &str) {
+        self.hub.wake(user_id, conversation_id);
+        if let Some(feed) = self.feed.clone() {
+            let (user, conversation) = (user_id.to_string(), conversation_id.to_string());
+            // Off the worker's path: a slow notification must not slow routing.
+            tokio::spawn(async move {
+                if let Err(e) = feed.announce(&user, &conversation).await {
+                    tracing::debug!(target: "switchboard::webhooks", error = %e, "cannot notify other instances");
+                }
+            });
+        }
+    }
+
+    /// Ends every event stream and refuses new ones (the server is shutting down).
+    pub fn close_streams(&self) {
+        self.hub.close_all();
+    }
+
+    /// Event streams open on this instance.
+    pub fn open_streams(&self) -> usize {
+        self.hub.open_streams()
     }
 }
 

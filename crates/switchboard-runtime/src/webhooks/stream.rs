@@ -7,8 +7,14 @@
 //! stream and conversations, an API key that is not a trusted backend no user's stream (403)
 //! and only conversations started for it. Anything else out of reach is a 404, so ids are not
 //! confirmed.
+//!
+//! A stream reads the outbox when woken for its user or conversation (`hub.rs`: this
+//! instance's deliveries, and other instances' through PostgreSQL notifications), and every
+//! 30 s in case a notification was lost. Open streams are capped per user (a new one closes
+//! the oldest, which ends with `event: closed`) and per instance (`503 too_many_streams`).
 
 use super::Webhooks;
+use super::hub::{self, Lease, Refused};
 use crate::engine::Reach;
 use crate::server::AppState;
 use crate::server::error::ApiError;
@@ -24,12 +30,11 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 
 /// Messages read from the store at a time.
 const PAGE: u32 = 100;
-/// How often the store is checked without a wake-up (messages routed by another instance).
-const POLL: Duration = Duration::from_secs(2);
+/// How often the store is read without a wake-up: a safety net for a lost notification.
+const FALLBACK_POLL: Duration = Duration::from_secs(30);
 
 /// Whose messages.
 #[derive(Clone, Copy)]
@@ -98,8 +103,26 @@ async fn events(
         .webhooks()
         .cloned()
         .ok_or_else(|| ApiError::not_found("this project has no webhook sources"))?;
-    // Subscribe before reading the position, so nothing published in between is missed.
-    let rx = w.subscribe();
+    // Take a place (and its wake-up) before reading the position, so nothing published in
+    // between is missed.
+    let key = match kind {
+        Kind::User => hub::user_key(&id),
+        Kind::Conversation => hub::conversation_key(&id),
+    };
+    let lease = w.hub().open(key).map_err(|refused| match refused {
+        Refused::Full => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too_many_streams",
+            "too many event streams are open on this server; try again shortly",
+        )
+        .with_retry_after("5"),
+        Refused::ShuttingDown => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is shutting down",
+        )
+        .with_retry_after("1"),
+    })?;
     let after = match headers.get("last-event-id") {
         Some(v) => v
             .to_str()
@@ -120,12 +143,21 @@ async fn events(
         id,
         kind,
         after,
-        rx,
+        lease,
         buffer: VecDeque::new(),
     };
-    let stream = futures::stream::unfold(cursor, |mut c| async move {
-        let m = c.next().await;
-        Some((Ok(event(&m)), c))
+    let stream = futures::stream::unfold(Some(cursor), |c| async move {
+        let mut c = c?;
+        match c.next().await {
+            Next::Message(m) => Some((Ok(event(&m)), Some(c))),
+            // The last event says why the stream ends; then it ends.
+            Next::Closed(reason) => Some((
+                Ok(Event::default()
+                    .event("closed")
+                    .data(serde_json::json!({ "reason": reason }).to_string())),
+                None,
+            )),
+        }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
@@ -136,17 +168,24 @@ struct Cursor {
     id: String,
     kind: Kind,
     after: i64,
-    rx: watch::Receiver<i64>,
+    lease: Lease,
     buffer: VecDeque<Message>,
 }
 
+/// What a stream sends next.
+enum Next {
+    Message(Message),
+    /// The hub ended the stream (replaced by a newer one of the same user, or shutdown).
+    Closed(&'static str),
+}
+
 impl Cursor {
-    /// The next message, waiting for one as long as it takes.
-    async fn next(&mut self) -> Message {
+    /// The next message, waiting for one as long as it takes, unless the hub ends the stream.
+    async fn next(&mut self) -> Next {
         loop {
             if let Some(m) = self.buffer.pop_front() {
                 self.after = m.seq;
-                return m;
+                return Next::Message(m);
             }
             let audience = match self.kind {
                 Kind::User => Audience::User(&self.id),
@@ -167,8 +206,18 @@ impl Cursor {
                     tracing::warn!(target: "switchboard::webhooks", error = %e, "event stream cannot read messages");
                 }
             }
-            // Wait for this instance to publish, or poll for other instances' messages.
-            let _ = tokio::time::timeout(POLL, self.rx.changed()).await;
+            // Wait for a message for this stream, the safety poll, or the end.
+            let closer = self.lease.closer.clone();
+            tokio::select! {
+                woken = self.lease.wake.changed() => {
+                    if woken.is_err() {
+                        // No wake-ups any more (the stream was replaced): wait for the end.
+                        return Next::Closed(closer.closed().await);
+                    }
+                }
+                reason = closer.closed() => return Next::Closed(reason),
+                () = tokio::time::sleep(FALLBACK_POLL) => {}
+            }
         }
     }
 }

@@ -229,9 +229,12 @@ async fn route(
         text,
         created_at: now_ms(),
     };
-    if let Some(seq) = w.inbox.deliver(&e.source, &e.event_id, &message).await? {
-        w.published
-            .send_modify(|latest| *latest = (*latest).max(seq));
+    if w.inbox
+        .deliver(&e.source, &e.event_id, &message)
+        .await?
+        .is_some()
+    {
+        w.published(&message.user_id, &message.conversation_id);
     }
     Ok(None)
 }

@@ -3,6 +3,7 @@
 //! dead-letter list, and the messages the event streams replay. SQLite and PostgreSQL pass
 //! the same suite (tests/inbox.rs).
 
+pub mod feed;
 mod postgres;
 mod sqlite;
 
