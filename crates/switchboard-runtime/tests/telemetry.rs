@@ -35,6 +35,9 @@ switchboard_rate_limit_queue_depth{limiter="store"} 0
 switchboard_rate_limit_refused_total{limiter="store"} 0
 switchboard_rate_limit_wait_milliseconds_total{limiter="store"} 0
 switchboard_rate_limit_waits_total{limiter="store"} 0
+switchboard_retry_after_hold_refused_total{hold="store"} 0
+switchboard_retry_after_hold_seconds{hold="store"} 0
+switchboard_retry_after_hold_until_seconds{hold="store"} 0
 switchboard_turns_total{intent="order_status",result="answered"} 1
 switchboard_upstream_attempts_total{connector="store",operation="get_customer"} 1
 switchboard_upstream_attempts_total{connector="store",operation="get_order"} 6
@@ -278,7 +281,15 @@ async fn scenario_metrics_audit_and_no_personal_data() {
     assert!(logs.lines().count() > 5, "logs were captured:\n{logs}");
     let audit = serde_json::to_string(&rows).unwrap();
     // Phone fragments keep their spaces: bare digits such as `7946` occur in timestamps.
-    for needle in [USER, "ana.lopez", PHONE, "20 7946", "7946 0958", "2079460958", API_KEY] {
+    for needle in [
+        USER,
+        "ana.lopez",
+        PHONE,
+        "20 7946",
+        "7946 0958",
+        "2079460958",
+        API_KEY,
+    ] {
         assert!(!logs.contains(needle), "{needle:?} in the logs:\n{logs}");
         assert!(
             !audit.contains(needle),
