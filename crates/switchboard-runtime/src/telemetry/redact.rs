@@ -399,6 +399,42 @@ mod tests {
     }
 
     #[test]
+    fn the_projects_own_secrets_are_redacted_in_every_form() {
+        let r = Redactor::default().with_secrets(["k3y w/ spaces+1", "short", "zebra-quartz-7741"]);
+        for (input, want) in [
+            (
+                "GET /x?api_key=k3y+w%2F+spaces%2B1&n=1 and k3y w/ spaces+1",
+                "GET /x?api_key=[redacted]&n=1 and [redacted]",
+            ),
+            ("key=zebra-quartz-7741", "key=[redacted]"),
+            // Too short to be told from ordinary words: left alone.
+            ("a short note", "a short note"),
+        ] {
+            assert_eq!(r.text(input), want, "{input}");
+        }
+        // Inside JSON, as values: the serialised text is never edited.
+        let mut v = json!({"request": "http://h/p?k=zebra-quartz-7741", "path": "/p"});
+        r.json(&mut v);
+        assert_eq!(
+            v,
+            json!({"request": "http://h/p?k=[redacted]", "path": "/p"})
+        );
+        // A stored detail: words, then a JSON excerpt that still parses after redaction.
+        let d = r.detail(
+            r#"upstream answered 500 (unavailable): {"path":"/p","request":"http://h/p?api_key=zebra-quartz-7741"}"#,
+        );
+        assert_eq!(
+            d,
+            r#"upstream answered 500 (unavailable): {"path":"/p","request":"http://h/p?api_key=[redacted]"}"#
+        );
+        // Text whose JSON cannot parse keeps its quotes: a key's bare value ends at a quote.
+        assert_eq!(
+            Redactor::default().text(r#"{"u":"http://h/?api_key=abc","path":"/p"#),
+            r#"{"u":"http://h/?api_key=[redacted]","path":"/p"#
+        );
+    }
+
+    #[test]
     fn builtin_patterns() {
         let r = Redactor::default();
         let cases = [
