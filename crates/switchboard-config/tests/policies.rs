@@ -27,6 +27,7 @@ fn defaults_apply_without_any_policy_block() {
     assert_eq!(get.retry.base, Duration::from_millis(100));
     assert_eq!(get.retry.max, Duration::from_secs(2));
     assert!(get.retry.exponential);
+    assert_eq!(get.retry.max_hold, Duration::from_secs(600));
     assert_eq!(c.policy.retry.budget_percent, 20.0);
     assert!(get.circuit_breaker.enabled);
     assert_eq!(get.circuit_breaker.scope, BreakerScope::Connector);
@@ -34,6 +35,17 @@ fn defaults_apply_without_any_policy_block() {
     assert!(c.policy.rate_limit.is_none());
     assert!(get.cache.is_none());
     assert!(get.idempotency_key.is_none());
+}
+
+#[test]
+fn max_hold_is_inherited_overridden_and_zero_turns_holds_off() {
+    let p = project(&with(
+        "    retry: { max_hold: 2m }\n",
+        "      get: { path: /a }\n      off: { path: /o, retry: { max_hold: 0s } }\n",
+    ));
+    let ops = &p.connectors["store"].operations;
+    assert_eq!(ops["get"].policy.retry.max_hold, Duration::from_secs(120));
+    assert_eq!(ops["off"].policy.retry.max_hold, Duration::ZERO);
 }
 
 #[test]

@@ -114,3 +114,22 @@ fn unknown_log_format() {
         "#,
     );
 }
+
+/// Every value a reference resolved to is listed for redaction (the reference's value alone,
+/// not the text around it); literal values written in the file are not secrets.
+#[test]
+fn loaded_secret_values_are_listed_for_redaction() {
+    let p = project(
+        "connectors:
+  a:
+    base_url: https://api.example.com/v1/
+    auth: { type: bearer, token: \"${env:API_KEY}\" }
+    headers: { X-Plain: plain-value, X-Key: \"k=${file:secrets/key}\" }
+    operations:
+      ping: { path: /health }
+",
+    );
+    let mut values: Vec<&str> = p.secrets.iter().map(|s| s.expose()).collect();
+    values.sort_unstable();
+    assert_eq!(values, ["env-key", "file-key"]);
+}

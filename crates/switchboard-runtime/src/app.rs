@@ -32,6 +32,9 @@ pub enum AppError {
 
 /// Compiles templates and builds the pipeline (enough for `switchboard call`).
 pub fn pipeline(project: Arc<Project>) -> Result<(Arc<Templates>, Arc<Pipeline>), AppError> {
+    // Log lines from here on (`call` and `chat` too, not only `serve`) hide the project's
+    // own secret values; the first project loaded in the process sets the policy.
+    crate::telemetry::redact::install(crate::telemetry::redact::Redactor::from_project(&project));
     let templates = Arc::new(Templates::compile(&project)?);
     let pipeline = Arc::new(Pipeline::new(project, templates.clone())?);
     pipeline.enable_alerts();

@@ -115,3 +115,46 @@ async fn audit_off_answers_a_json_404() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "audit_disabled");
 }
+
+/// A `Retry-After` hold shows on the dashboard's connector card (and the page renders it).
+#[tokio::test]
+async fn the_dashboard_shows_a_retry_after_hold() {
+    let (addr, backend) = common::backend().await;
+    let (engine, _dir) = common::engine(common::store_project(addr)).await;
+    let pipeline = engine.pipeline().clone();
+    let app = server::router(AppState { engine });
+    let (_, d) = get(&app, "/v1/admin/dashboard").await;
+    assert_eq!(d["connectors"][0]["held"], false);
+    assert_eq!(d["connectors"][0]["hold_until"], Value::Null);
+
+    backend.set_fault("orders=429/86400:1".parse().unwrap());
+    let order = OperationRef::parse("store.get_order").unwrap();
+    let args: Map<String, Value> = json!({ "order_id": "1001" }).as_object().unwrap().clone();
+    let ctx = CallContext::with_budget(Duration::from_secs(2));
+    let r = pipeline.call(&order, &args, &ctx).await.unwrap();
+    assert_eq!(r.reason, Some("retry_after_too_long"), "{r:?}");
+    let (s, d) = get(&app, "/v1/admin/dashboard").await;
+    assert_eq!(s, StatusCode::OK);
+    let card = &d["connectors"][0];
+    assert_eq!(card["name"], "store");
+    assert_eq!(card["held"], true, "{card}");
+    assert_eq!(card["hold_status"], 429);
+    let until = chrono::DateTime::parse_from_rfc3339(card["hold_until"].as_str().unwrap()).unwrap();
+    let left = until
+        .signed_duration_since(chrono::Utc::now())
+        .num_seconds();
+    assert!(
+        (590..=600).contains(&left),
+        "held for the 10 minute default: {left}"
+    );
+
+    let page = app
+        .clone()
+        .oneshot(Request::get("/dashboard").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let html = axum::body::to_bytes(page.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&html).contains("c.held ?"));
+}

@@ -176,6 +176,22 @@ async fn on_error_replies_follow_the_outcome() {
     assert!(!reply(&bad).contains("html"));
 }
 
+/// A 503 is the upstream being down whatever its `Retry-After` says: the user gets the "not
+/// answering" reply, not the "busy" one, and the wait is only the call's reason.
+#[tokio::test]
+async fn a_503_with_a_long_retry_after_gets_the_unavailable_reply() {
+    let bot = demo_bot().await;
+    bot.backend.set_fault("orders=503/86400:1".parse().unwrap());
+    let res = say(&bot.engine, "u12", "where is my order 1001?").await;
+    assert_eq!(
+        reply(&res),
+        "Our order system isn't answering right now. Shall I connect you to an agent?"
+    );
+    assert_eq!(res["calls"][0]["outcome"], "unavailable");
+    assert_eq!(res["calls"][0]["reason"], "retry_after_too_long");
+    assert_eq!(res["calls"][0]["status"], 503);
+}
+
 #[tokio::test]
 async fn a_retry_after_past_the_deadline_gets_the_rate_limited_reply_at_once() {
     let bot = demo_bot().await;

@@ -13,7 +13,8 @@
 //! - a `401` refreshes once and repeats once;
 //! - a crash between the token response and saving it (the refresh is cut off after the
 //!   provider rotated) ends in re-consent and a reconnect link, not a refresh loop;
-//! - two instances on one PostgreSQL database refresh an account once between them.
+//! - two instances on one PostgreSQL database refresh an account once between them;
+//! - answers cached for a user are not served once the user connects another account.
 
 mod common;
 
@@ -241,6 +242,11 @@ connectors:
     operations:
       me:
         path: /me
+        response:
+          extract: {{ name: $.name }}
+      profile:
+        path: /me
+        cache: {{ ttl: 1h }}
         response:
           extract: {{ name: $.name }}
 intents:
@@ -520,6 +526,67 @@ async fn connected_accounts_end_to_end() {
     connect(&app, &engine, &p, "bob", "Bob", "code-b2").await;
     assert_eq!(say(&engine, "bob", "who am i").await, "You are Bob.");
     assert_eq!(say(&engine, "alice", "who am i").await, "You are Alice.");
+}
+
+/// A per-user cached answer belongs to the account it came from: once the user connects
+/// again (another provider account), the next call reaches the upstream with the new account
+/// instead of serving the old account's answer for the rest of the cache's ttl.
+#[tokio::test]
+async fn a_relinked_account_never_gets_the_old_accounts_cached_answers() {
+    let (addr, p) = provider().await;
+    let (project, _dir) = project(addr);
+    let (engine, _data) = common::engine(project).await;
+    let app = router(AppState {
+        engine: engine.clone(),
+    });
+    p.expires_in.store(3600, Ordering::SeqCst);
+    let profile = OperationRef::parse("crm.profile").unwrap();
+    let call = |user: &'static str| {
+        let (pipeline, op) = (engine.pipeline().clone(), profile.clone());
+        async move {
+            let mut ctx = CallContext::with_budget(std::time::Duration::from_secs(5));
+            ctx.user_id = Some(user.into());
+            pipeline.call(&op, &Map::new(), &ctx).await.unwrap()
+        }
+    };
+
+    connect(
+        &app,
+        &engine,
+        &p,
+        "alice",
+        "Alice Personal",
+        "code-personal",
+    )
+    .await;
+    connect(&app, &engine, &p, "bob", "Bob", "code-bob").await;
+    let first = call("alice").await;
+    assert_eq!(
+        (first.data["name"].clone(), first.cached),
+        (json!("Alice Personal"), false)
+    );
+    let again = call("alice").await;
+    assert_eq!(
+        (again.data["name"].clone(), again.cached),
+        (json!("Alice Personal"), true)
+    );
+    assert_eq!(call("bob").await.data["name"], "Bob");
+    assert_eq!(p.api_requests.load(Ordering::SeqCst), 2);
+
+    // Alice links another provider account: her next call is answered for that account.
+    connect(&app, &engine, &p, "alice", "Alice Work", "code-work").await;
+    let relinked = call("alice").await;
+    assert_eq!(
+        (relinked.data["name"].clone(), relinked.cached),
+        (json!("Alice Work"), false),
+        "{relinked:?}"
+    );
+    assert_eq!(p.api_requests.load(Ordering::SeqCst), 3);
+    // The new account's answer is cached in its turn; bob's entry was never touched.
+    assert!(call("alice").await.cached);
+    let bob = call("bob").await;
+    assert_eq!((bob.data["name"].clone(), bob.cached), (json!("Bob"), true));
+    assert_eq!(p.api_requests.load(Ordering::SeqCst), 3);
 }
 
 /// Two instances on one PostgreSQL database: an expired account refreshed from both at once

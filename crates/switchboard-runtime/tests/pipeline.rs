@@ -131,6 +131,16 @@ async fn each_fault_gets_its_outcome_within_the_deadline() {
             // A 2 s wait does not fit a 0.5 s deadline: rate limited at once.
             assert_eq!(r.retry_after_ms, Some(2000));
             assert_eq!(r.reason, Some("retry_after_too_long"));
+            // The upstream's wait holds the connector's calls back until it passes; the next
+            // fault needs the upstream, so await the end of the hold (bounded).
+            let hold = p.holds()[0].clone();
+            assert!(hold.current().is_some(), "the 429 set a hold");
+            let mut polls = 0;
+            while hold.current().is_some() {
+                polls += 1;
+                assert!(polls < 100, "the 2 s hold did not end");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
     }
     // Once the fault is cleared, the route is healthy again.

@@ -137,7 +137,8 @@ async fn retry_after_that_fits_the_deadline_is_waited_then_retried() {
 }
 
 /// The issue's own proof: 503 with `Retry-After: 2` and a 5 s deadline waits at least 2 s; with
-/// `Retry-After: 86400` there is no wait and the outcome is rate_limited at once.
+/// `Retry-After: 86400` there is no wait, and the outcome stays the status's class
+/// (`unavailable`: the upstream is down, not busy), the wait being a detail (the reason).
 #[tokio::test]
 async fn a_503_with_retry_after_is_waited_when_it_fits_and_refused_when_absurd() {
     let (p, backend, _dir) = setup(PROJECT).await;
@@ -168,9 +169,11 @@ async fn a_503_with_retry_after_is_waited_when_it_fits_and_refused_when_absurd()
     .await;
     assert_eq!(
         (r.outcome, r.attempts),
-        (OutcomeKind::RateLimited, 1),
+        (OutcomeKind::Unavailable, 1),
         "{r:?}"
     );
+    assert_eq!(r.status, Some(503));
+    assert_eq!(r.reason, Some("retry_after_too_long"));
     // Absurd values are capped (an hour) before anything else looks at them.
     assert_eq!(r.retry_after_ms, Some(3_600_000));
     assert!(
@@ -781,5 +784,220 @@ async fn a_failing_connector_raises_one_alert_then_one_recovery_notice() {
     assert_eq!(
         alerts[1]["text"],
         "Switchboard: connector \"api\" has recovered."
+    );
+}
+
+/// A project whose `weather` operation has a rate limit (so a hold) of its own.
+const HOLD_PROJECT: &str = r#"
+connectors:
+  api:
+    base_url: BACKEND
+    auth: { type: api_key, in: header, name: X-Api-Key, value: "${file:secrets/key}" }
+    timeout: 2s
+    retry: { attempts: 3, base: 50ms, max: 500ms, max_hold: MAX_HOLD }
+    operations:
+      get_order:
+        path: /orders/{id}
+        inputs: { id: string }
+      weather:
+        path: /weather
+        inputs: { city: string }
+        query: { city: "{{ inputs.city }}" }
+        rate_limit: { requests: 100, per: 1s }
+"#;
+
+/// A series' value in the metrics text.
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+}
+
+/// The issue's proof for long `Retry-After`s: one `429` with `Retry-After: 86400` and every
+/// later call, from every caller, fails at once without reaching the upstream, for the
+/// configured maximum hold (10 minutes by default), visible in the metrics; a `503` does the
+/// same as `unavailable`; an operation with its own limiter is held on its own.
+#[tokio::test]
+async fn a_long_retry_after_holds_back_every_caller() {
+    let (p, backend, _dir) = setup(&HOLD_PROJECT.replace("MAX_HOLD", "10m")).await;
+    backend.set_fault("orders=429/86400:1".parse().unwrap());
+    let first = call(
+        &p,
+        "api.get_order",
+        &[("id", json!("1001"))],
+        &ctx(5.0, None),
+    )
+    .await;
+    assert_eq!(first.outcome, OutcomeKind::RateLimited, "{first:?}");
+    assert_eq!(first.reason, Some("retry_after_too_long"));
+    assert_eq!(backend.stats().total, 1);
+
+    let n = 50;
+    let started = Instant::now();
+    let calls = (0..n).map(|i| {
+        let p = p.clone();
+        tokio::spawn(async move {
+            let user = format!("user-{i}");
+            call(
+                &p,
+                "api.get_order",
+                &[("id", json!("1001"))],
+                &ctx(5.0, Some(&user)),
+            )
+            .await
+        })
+    });
+    for r in join_all(calls).await {
+        let r = r.unwrap();
+        assert_eq!(
+            (r.outcome, r.reason, r.attempts),
+            (OutcomeKind::RateLimited, Some("retry_after_hold"), 0),
+            "{r:?}"
+        );
+        assert!(r.retry_after_ms.unwrap() > 590_000, "{r:?}");
+    }
+    println!(
+        "{n} calls under a Retry-After: 86400 hold: {} upstream requests, {:?}",
+        backend.stats().total - 1,
+        started.elapsed()
+    );
+    assert_eq!(backend.stats().total, 1, "no call reached the upstream");
+    assert!(started.elapsed() < Duration::from_secs(1));
+
+    let text = p.render_metrics();
+    let left = metric(&text, r#"switchboard_retry_after_hold_seconds{hold="api"}"#);
+    assert!(
+        left > 590.0 && left <= 600.0,
+        "capped at 10 minutes: {left}"
+    );
+    let until = metric(
+        &text,
+        r#"switchboard_retry_after_hold_until_seconds{hold="api"}"#,
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let now = chrono::Utc::now().timestamp() as f64;
+    assert!(
+        until > now + 590.0 && until <= now + 601.0,
+        "{until} vs {now}"
+    );
+    assert_eq!(
+        metric(
+            &text,
+            r#"switchboard_retry_after_hold_refused_total{hold="api"}"#
+        ),
+        f64::from(n)
+    );
+
+    // The operation with a limiter of its own has a hold of its own: it is not held back.
+    let w = call(
+        &p,
+        "api.weather",
+        &[("city", json!("Paris"))],
+        &ctx(5.0, None),
+    )
+    .await;
+    assert_eq!(w.outcome, OutcomeKind::Ok, "{w:?}");
+    assert_eq!(backend.stats().total, 2);
+    assert_eq!(
+        metric(
+            &text,
+            r#"switchboard_retry_after_hold_seconds{hold="api.weather"}"#
+        ),
+        0.0
+    );
+
+    // A 503 with Retry-After holds too, as `unavailable`.
+    backend.set_fault("weather=503/86400:1".parse().unwrap());
+    let w = call(
+        &p,
+        "api.weather",
+        &[("city", json!("Paris"))],
+        &ctx(5.0, None),
+    )
+    .await;
+    assert_eq!(
+        (w.outcome, w.reason, w.status),
+        (
+            OutcomeKind::Unavailable,
+            Some("retry_after_too_long"),
+            Some(503)
+        ),
+        "{w:?}"
+    );
+    let w = call(
+        &p,
+        "api.weather",
+        &[("city", json!("London"))],
+        &ctx(5.0, None),
+    )
+    .await;
+    assert_eq!(
+        (w.outcome, w.reason, w.attempts),
+        (OutcomeKind::Unavailable, Some("retry_after_hold"), 0),
+        "{w:?}"
+    );
+    assert_eq!(backend.stats().total, 3);
+}
+
+/// With a short `retry.max_hold`, a day-long `Retry-After` holds calls back for that long
+/// only, then they reach the upstream again.
+#[tokio::test]
+async fn a_hold_ends_after_the_configured_maximum() {
+    let (p, backend, _dir) = setup(&HOLD_PROJECT.replace("MAX_HOLD", "1s")).await;
+    backend.set_fault("orders=429/86400:1".parse().unwrap());
+    let started = Instant::now();
+    let first = call(
+        &p,
+        "api.get_order",
+        &[("id", json!("1001"))],
+        &ctx(0.5, None),
+    )
+    .await;
+    assert_eq!(first.outcome, OutcomeKind::RateLimited, "{first:?}");
+    let held = call(
+        &p,
+        "api.get_order",
+        &[("id", json!("1001"))],
+        &ctx(0.5, None),
+    )
+    .await;
+    assert_eq!(held.reason, Some("retry_after_hold"), "{held:?}");
+    assert!(held.retry_after_ms.unwrap() <= 1000, "{held:?}");
+    assert_eq!(backend.stats().total, 1);
+
+    // Await the end of the hold (bounded), then the upstream is called again.
+    let hold = p
+        .holds()
+        .iter()
+        .find(|h| h.name() == "api")
+        .expect("the connector's hold")
+        .clone();
+    let mut polls = 0;
+    while hold.current().is_some() {
+        polls += 1;
+        assert!(polls < 100, "the hold did not end within 5 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    let r = call(
+        &p,
+        "api.get_order",
+        &[("id", json!("1001"))],
+        &ctx(5.0, None),
+    )
+    .await;
+    assert_eq!((r.outcome, r.attempts), (OutcomeKind::Ok, 1), "{r:?}");
+    assert_eq!(backend.stats().total, 2);
+    let text = p.render_metrics();
+    assert_eq!(
+        metric(&text, r#"switchboard_retry_after_hold_seconds{hold="api"}"#),
+        0.0
+    );
+    assert_eq!(
+        metric(
+            &text,
+            r#"switchboard_retry_after_hold_refused_total{hold="api"}"#
+        ),
+        1.0
     );
 }

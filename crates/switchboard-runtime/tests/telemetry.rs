@@ -35,6 +35,9 @@ switchboard_rate_limit_queue_depth{limiter="store"} 0
 switchboard_rate_limit_refused_total{limiter="store"} 0
 switchboard_rate_limit_wait_milliseconds_total{limiter="store"} 0
 switchboard_rate_limit_waits_total{limiter="store"} 0
+switchboard_retry_after_hold_refused_total{hold="store"} 0
+switchboard_retry_after_hold_seconds{hold="store"} 0
+switchboard_retry_after_hold_until_seconds{hold="store"} 0
 switchboard_turns_total{intent="order_status",result="answered"} 1
 switchboard_upstream_attempts_total{connector="store",operation="get_customer"} 1
 switchboard_upstream_attempts_total{connector="store",operation="get_order"} 6

@@ -110,3 +110,52 @@ async fn export_a_window_then_purge() {
         2
     );
 }
+
+/// Rows written before details were redacted at write time (the project's `demo-key` echoed
+/// by an upstream in a URL, whole and cut mid-string) come out of `export` with the key
+/// replaced, each line valid JSON, and the error body excerpt still valid JSON.
+#[tokio::test]
+async fn export_redacts_the_projects_own_secrets_and_keeps_json_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = StorageSettings::Sqlite {
+        path: "switchboard.db".into(),
+    };
+    let store = audit::open(&settings, dir.path()).await.unwrap();
+    let mut whole = row(1);
+    whole.status = Some(500);
+    whole.detail = Some(
+        r#"upstream answered 500 (unavailable): {"error":"internal","request":"http://127.0.0.1:8081/api/v2/orders/1?api_key=demo-key","path":"/api/v2/orders/1"}"#
+            .into(),
+    );
+    let mut cut = row(2);
+    cut.detail = Some(
+        r#"upstream answered 500 (unavailable): {"request":"http://127.0.0.1:8081/api/v2/orders/1?api_key=demo-key","path":"/api/v2/ord…"#
+            .into(),
+    );
+    store.append(&[whole, cut]).await.unwrap();
+
+    let (code, out, err) = bin(dir.path(), &["export"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("demo-key"), "{out}");
+    let rows: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    let detail = rows[0]["detail"].as_str().unwrap();
+    let (_, excerpt) = detail.split_once(": ").unwrap();
+    let body: Value = serde_json::from_str(excerpt).expect("the excerpt still parses");
+    assert_eq!(
+        body["request"],
+        "http://127.0.0.1:8081/api/v2/orders/1?api_key=[redacted]"
+    );
+    assert_eq!(body["path"], "/api/v2/orders/1");
+    assert!(
+        rows[1]["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with(r#"?api_key=[redacted]","path":"/api/v2/ord…"#),
+        "{}",
+        rows[1]["detail"]
+    );
+}

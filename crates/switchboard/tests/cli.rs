@@ -45,8 +45,14 @@ impl Drop for Backend {
 }
 
 fn start_backend() -> Backend {
+    start_backend_with(&[])
+}
+
+/// A demo backend started with extra arguments (such as `--fault ROUTE=KIND`).
+fn start_backend_with(args: &[&str]) -> Backend {
     let mut child = bin()
         .args(["demo-backend", "--listen", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -173,6 +179,24 @@ fn call_prints_json_and_exits_by_outcome() {
     let (code, _, err) = run(bin().args(["call", "store.nope", "-c"]).arg(&project));
     assert_eq!(code, 1);
     assert!(err.contains("defines no operation store.nope"), "{err}");
+}
+
+/// A 503 whose `Retry-After` is longer than the call can wait is the upstream being down, not
+/// busy: `unavailable` and exit 7 (not `rate_limited`, exit 6), with the wait as the reason.
+#[test]
+fn call_exits_unavailable_on_a_503_with_a_long_retry_after() {
+    let backend = start_backend_with(&["--fault", "orders=503/86400"]);
+    let dir = tempfile::tempdir().unwrap();
+    let project = project_for(&backend, dir.path());
+    let (code, out, err) = run(bin()
+        .args(["call", "store.get_order", "order_id=1001", "-c"])
+        .arg(&project));
+    assert_eq!(code, 7, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["outcome"], "unavailable");
+    assert_eq!(v["status"], 503);
+    assert_eq!(v["reason"], "retry_after_too_long");
+    assert_eq!(v["attempts"], 1);
 }
 
 #[test]

@@ -52,6 +52,8 @@ pub(crate) struct Ctx<'o> {
     pub escalations: Vec<(Pos, String, String)>,
     /// Where connectors use `oauth2_authorization_code` (they need `bot.accounts_key`).
     pub account_connectors: Vec<Pos>,
+    /// Every value a `${env:}` or `${file:}` reference resolved to, for redaction.
+    pub secrets: Vec<crate::secret::Secret>,
 }
 
 impl Ctx<'_> {
@@ -125,6 +127,7 @@ pub(crate) fn load(
         jinja: minijinja::Environment::new(),
         escalations: Vec::new(),
         account_connectors: Vec::new(),
+        secrets: Vec::new(),
     };
     let merged = includes::load_all(&mut ctx, path);
 
@@ -181,6 +184,7 @@ pub(crate) fn load(
 
     accounts::finish(&mut ctx, &mut connectors, &bot);
     let mut diags = ctx.diags;
+    let secrets = ctx.secrets;
     diags.sort();
     if diags.has_errors() {
         return Err(diags);
@@ -198,6 +202,7 @@ pub(crate) fn load(
         webhooks,
         pollers,
         telemetry,
+        secrets,
     };
     Ok((project, diags))
 }

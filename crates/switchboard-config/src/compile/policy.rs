@@ -181,11 +181,15 @@ fn retry(ctx: &mut Ctx, op: Option<&RawRetry>, conn: &RawRetry) -> RetryPolicy {
     let base = dur(ctx, base, "base").unwrap_or(d.base);
     let max = pick(op.and_then(|o| o.max.as_ref()), conn.max.as_ref());
     let max = dur(ctx, max, "max").unwrap_or(d.max);
+    // Zero is allowed here: it turns holds off.
+    let max_hold = pick(op.and_then(|o| o.max_hold.as_ref()), conn.max_hold.as_ref())
+        .map_or(d.max_hold, |(h, _)| h.value.0);
     RetryPolicy {
         attempts,
         exponential: backoff.is_none_or(|(b, _)| b.value == RawBackoff::Exponential),
         base,
         max: max.max(base),
+        max_hold,
         ..d
     }
 }

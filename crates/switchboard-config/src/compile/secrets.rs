@@ -87,7 +87,10 @@ pub(crate) fn resolve(ctx: &mut Ctx, value: &Spanned<String>, credential: bool) 
         match p {
             Piece::Text(t) => out.push_str(t),
             Piece::Env(name) => match (ctx.options.env)(name) {
-                Some(v) if !v.is_empty() => out.push_str(&v),
+                Some(v) if !v.is_empty() => {
+                    out.push_str(&v);
+                    ctx.secrets.push(Secret::from_reference(v));
+                }
                 Some(_) => {
                     ctx.error(value.pos, format!("environment variable {name} is empty"));
                     ok = false;
@@ -100,7 +103,11 @@ pub(crate) fn resolve(ctx: &mut Ctx, value: &Spanned<String>, credential: bool) 
             Piece::File(path) => {
                 let full = normalize(&ctx.dir_of(value.pos).join(path));
                 match (ctx.options.read_file)(&full) {
-                    Ok(text) => out.push_str(text.trim_end_matches(['\r', '\n'])),
+                    Ok(text) => {
+                        let text = text.trim_end_matches(['\r', '\n']);
+                        out.push_str(text);
+                        ctx.secrets.push(Secret::from_reference(text.to_string()));
+                    }
                     Err(e) => {
                         ctx.error(
                             value.pos,

@@ -77,6 +77,10 @@ pub struct Project {
     pub pollers: IndexMap<String, Poller>,
     /// Audit, redaction, health checks and objectives.
     pub telemetry: TelemetrySettings,
+    /// Every value a `${env:NAME}` or `${file:PATH}` reference resolved to (credentials of
+    /// every auth scheme, webhook and platform secrets, keys, URLs with passwords), so logs
+    /// and audit rows can redact them as literal text wherever an upstream echoes them.
+    pub secrets: Vec<crate::secret::Secret>,
 }
 
 impl Project {

@@ -18,6 +18,8 @@ pub struct RetryPolicy {
     pub budget_percent: f32,
     /// Retries per second always allowed (connector level).
     pub budget_min_per_second: u32,
+    /// The longest hold a `Retry-After` may set on later calls; zero turns holds off.
+    pub max_hold: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -29,6 +31,7 @@ impl Default for RetryPolicy {
             max: Duration::from_secs(2),
             budget_percent: 20.0,
             budget_min_per_second: 1,
+            max_hold: Duration::from_secs(600),
         }
     }
 }

@@ -30,6 +30,14 @@ pub struct RawRetry {
     /// Retries per second always allowed on top of the budget, so a quiet connector can still
     /// retry. Connector level only. Default: `1`.
     pub budget_min_per_second: Option<Spanned<u32>>,
+    /// The longest hold a `Retry-After` may set. A `429` or `503` that carries `Retry-After`
+    /// (seconds or an HTTP date) holds back every later call of the connector, across all
+    /// callers, until the time passes: they fail at once without reaching the upstream
+    /// (`rate_limited` after a 429, `unavailable` after a 503, reason `retry_after_hold`).
+    /// An operation with its own `rate_limit` or an operation-scoped `circuit_breaker` has a
+    /// hold of its own. A longer `Retry-After` is held for this long only; `0s` turns holds
+    /// off. Default: `10m`.
+    pub max_hold: Option<Spanned<RawDuration>>,
 }
 
 /// How the wait between attempts grows.

@@ -27,6 +27,11 @@ pub fn status(code: u16) -> OutcomeKind {
 
 /// Parses `Retry-After`: delay-seconds or an HTTP date (RFC 9110 section 10.2.3), capped.
 pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    retry_after_uncapped(value, now).map(|wait| wait.min(RETRY_AFTER_CAP))
+}
+
+/// Parses `Retry-After` without the cap (holds apply `retry.max_hold` instead).
+pub fn retry_after_uncapped(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     let wait = if let Ok(secs) = value.parse::<u64>() {
         Duration::from_secs(secs)
@@ -35,7 +40,7 @@ pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(at.timestamp()).ok()?);
         at.duration_since(now).unwrap_or(Duration::ZERO)
     };
-    Some(wait.min(RETRY_AFTER_CAP))
+    Some(wait)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod breaker;
 pub mod cache;
 pub mod classify;
 pub mod encode;
+pub mod hold;
 pub mod observe;
 pub mod rate_limit;
 pub mod recent;
@@ -110,7 +111,10 @@ pub struct CallRecord {
     pub stale: bool,
     /// A machine-readable reason for some failures: `circuit_open` (nothing was sent),
     /// `rate_limit_queue` (no room within `max_wait`; nothing was sent),
-    /// `retry_after_too_long` (the upstream asked for a wait past the deadline),
+    /// `retry_after_too_long` (the upstream asked for a wait past the deadline; the outcome
+    /// stays its status's: `rate_limited` for 429, `unavailable` for 503),
+    /// `retry_after_hold` (an earlier 429 or 503 `Retry-After` still holds the upstream back;
+    /// nothing was sent),
     /// `auth_failed` (no credentials could be obtained, such as a token endpoint failing;
     /// nothing was sent), `not_connected` / `needs_reconsent` (the user has no usable
     /// connected account; nothing was sent).
@@ -189,6 +193,9 @@ pub struct AttemptPolicy {
     pub breaker: Option<Arc<breaker::Breaker>>,
     /// The limiter, shared by the connector or the operation's own.
     pub limiter: Option<Arc<rate_limit::Limiter>>,
+    /// The `Retry-After` hold: the connector's, or the operation's own when it has its own
+    /// limiter or breaker (its quota or health is then its own at the upstream).
+    pub hold: Arc<hold::Hold>,
 }
 
 struct OperationRuntime {
@@ -218,6 +225,8 @@ pub struct Pipeline {
     audit: std::sync::OnceLock<observe::AuditHooks>,
     /// Every distinct limiter with its name (connector, or `connector.operation`).
     limiters: Vec<(String, Arc<rate_limit::Limiter>)>,
+    /// Every distinct `Retry-After` hold (connector, or `connector.operation`).
+    holds: Vec<Arc<hold::Hold>>,
     /// Operations whose deprecation has been announced (one alert each).
     deprecations: std::sync::Mutex<std::collections::HashSet<String>>,
     /// The last hour of calls, for the dashboard.
@@ -264,6 +273,7 @@ impl Pipeline {
         let telemetry = Arc::new(Telemetry::new());
         let mut connectors = HashMap::new();
         let mut limiters = Vec::new();
+        let mut holds = Vec::new();
         let mut account_schemes = HashMap::new();
         for (name, c) in &project.connectors {
             let base = reqwest::Url::parse(&c.base_url).map_err(|e| PipelineError::Client {
@@ -291,8 +301,11 @@ impl Pipeline {
             if let Some(l) = &shared_limiter {
                 limiters.push((name.clone(), l.clone()));
             }
+            let shared_hold = hold::Hold::new(name.clone());
+            holds.push(shared_hold.clone());
             let service = tower::ServiceBuilder::new()
                 .layer(retry::layer(budget))
+                .layer(hold::HoldLayer)
                 .layer(breaker::BreakerLayer)
                 .layer(rate_limit::RateLimitLayer)
                 .layer(auth::AuthLayer::new({
@@ -326,11 +339,15 @@ impl Pipeline {
                     metrics,
                     &shared_breaker,
                     shared_limiter.as_ref(),
+                    &shared_hold,
                 );
                 if op.policy.rate_limit.is_some()
                     && let Some(l) = &rt.policy.limiter
                 {
                     limiters.push((format!("{name}.{op_name}"), l.clone()));
+                }
+                if !Arc::ptr_eq(&rt.policy.hold, &shared_hold) {
+                    holds.push(rt.policy.hold.clone());
                 }
                 operations.insert(op_name.clone(), rt);
             }
@@ -359,6 +376,7 @@ impl Pipeline {
             telemetry,
             audit: std::sync::OnceLock::new(),
             limiters,
+            holds,
             deprecations: std::sync::Mutex::new(std::collections::HashSet::new()),
             recent: observe::Recent::default(),
             account_schemes,
@@ -478,12 +496,22 @@ impl Pipeline {
         let in_flight = InFlight::start(&op_rt.metrics);
         let mut record = match op_rt.cache.as_ref().filter(|_| use_cache) {
             Some(c) => {
-                let key = cache::key(
+                let mut key = cache::key(
                     &request,
                     &c.headers,
                     c.policy.scope,
                     ctx.cache_user().as_deref(),
                 );
+                // A user's answers from a connected account they have since replaced are
+                // never served: the key names which connection they came from.
+                if c.policy.scope == switchboard_config::model::CacheScope::User
+                    && let (Some(user), Some(scheme)) = (
+                        ctx.user_id.as_deref(),
+                        self.account_schemes.get(&op_ref.connector),
+                    )
+                {
+                    key.push_str(&format!("g{}", scheme.generation(user)));
+                }
                 c.get_or_load(key, self.send(runtime, op_rt, connector, op, request, ctx))
                     .await
             }
@@ -636,6 +664,11 @@ impl Pipeline {
         });
     }
 
+    /// Every `Retry-After` hold (the connectors', and operations' own), in force or not.
+    pub fn holds(&self) -> &[Arc<hold::Hold>] {
+        &self.holds
+    }
+
     /// Every circuit breaker's name and state (`closed`, `open`, `half_open`).
     pub fn breaker_states(&self) -> Vec<(String, breaker::BreakerState)> {
         let mut seen = std::collections::BTreeMap::new();
@@ -659,6 +692,7 @@ fn operation_runtime(
     metrics: crate::telemetry::metrics::OpMetrics,
     shared_breaker: &Arc<breaker::Breaker>,
     shared_limiter: Option<&Arc<rate_limit::Limiter>>,
+    shared_hold: &Arc<hold::Hold>,
 ) -> OperationRuntime {
     let b = &op.policy.circuit_breaker;
     let breaker = match (b.enabled, b.scope) {
@@ -673,6 +707,12 @@ fn operation_runtime(
         Some(own) => Some(Arc::new(rate_limit::Limiter::new(own))),
         None => shared_limiter.cloned(),
     };
+    let own_breaker = b.enabled && b.scope == BreakerScope::Operation;
+    let hold = if own_breaker || op.policy.rate_limit.is_some() {
+        hold::Hold::new(format!("{}.{}", c.name, op.name))
+    } else {
+        shared_hold.clone()
+    };
     let cache = op
         .policy
         .cache
@@ -685,6 +725,7 @@ fn operation_runtime(
             retry: op.policy.retry.clone(),
             breaker,
             limiter,
+            hold,
         }),
         cache,
     }
@@ -733,6 +774,12 @@ fn interpret(
                     record.reason = Some(reason);
                     OutcomeKind::Unauthorized
                 }
+                TransportError::Held { status, remaining } => {
+                    record.reason = Some("retry_after_hold");
+                    record.retry_after_ms =
+                        Some(u64::try_from(remaining.as_millis()).unwrap_or(u64::MAX));
+                    classify::status(status)
+                }
             };
             record.error = Some(e.to_string());
             return record;
@@ -748,10 +795,10 @@ fn interpret(
             .and_then(|v| classify::retry_after(v, SystemTime::now()))
     {
         record.retry_after_ms = Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
-        // A wait that does not fit what is left of the deadline cannot be honoured: the
-        // caller hears "rate limited" at once rather than "unavailable".
+        // A wait that does not fit what is left of the deadline cannot be honoured. The
+        // status keeps its class (a 503 is `unavailable`, a 429 `rate_limited`); the wait is
+        // a detail.
         if Instant::now() + wait >= deadline {
-            record.outcome = OutcomeKind::RateLimited;
             record.reason = Some("retry_after_too_long");
         }
     }

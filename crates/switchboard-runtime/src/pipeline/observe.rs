@@ -11,12 +11,13 @@ use crate::storage::audit::{AuditKind, AuditRow};
 use crate::telemetry::Telemetry;
 use crate::telemetry::events::{DeprecationEvent, SchemaDriftEvent, UpstreamCallEvent};
 use crate::telemetry::metrics::{
-    BreakerStateGauge, DeprecationWarning, RateLimitStats, SchemaFailure, UpstreamCall,
+    BreakerStateGauge, DeprecationWarning, HoldStats, RateLimitStats, SchemaFailure, UpstreamCall,
 };
 use crate::telemetry::pseudonym::Pseudonymizer;
 use crate::telemetry::redact::Redactor;
 use chrono::Utc;
 use http::HeaderMap;
+use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -221,8 +222,9 @@ const ERROR_BODY_CHARS: usize = 300;
 
 /// A failure's words for the audit trail: schema failures keep only their path (the
 /// validator's message quotes the value); other failures are redacted, and an upstream's JSON
-/// error body (4xx, 5xx) follows, redacted (patterns, keys, `telemetry.redact.json_paths`)
-/// and cut to [`ERROR_BODY_CHARS`], since that is where a provider says why it refused.
+/// error body (4xx, 5xx) follows, redacted as a value (the project's secrets, patterns, keys,
+/// `telemetry.redact.json_paths`) before it is written, and shortened to about
+/// [`ERROR_BODY_CHARS`] inside the value, so the excerpt stays valid JSON.
 fn detail(hooks: &AuditHooks, record: &CallRecord) -> Option<String> {
     let e = record.error.as_deref()?;
     if let Some(path) = schema_path(e) {
@@ -234,17 +236,64 @@ fn detail(hooks: &AuditHooks, record: &CallRecord) -> Option<String> {
     {
         let mut body = body.clone();
         hooks.redactor.json(&mut body);
-        let text = body.to_string();
         out.push_str(": ");
-        match text.char_indices().nth(ERROR_BODY_CHARS) {
-            Some((cut, _)) => {
-                out.push_str(&text[..cut]);
-                out.push('…');
-            }
-            None => out.push_str(&text),
-        }
+        out.push_str(&excerpt(&body, ERROR_BODY_CHARS));
     }
     Some(out)
+}
+
+/// `value` as JSON text of at most `max` characters: long strings are cut and long arrays,
+/// objects and nesting shortened in the value, never in its text, so the excerpt parses.
+fn excerpt(value: &Value, max: usize) -> String {
+    for (chars, items, depth) in [
+        (usize::MAX, usize::MAX, usize::MAX),
+        (120, 8, 4),
+        (40, 4, 3),
+        (12, 2, 2),
+        (4, 1, 1),
+    ] {
+        let text = shorten(value, chars, items, depth).to_string();
+        if text.chars().count() <= max {
+            return text;
+        }
+    }
+    Value::String("…".into()).to_string()
+}
+
+fn shorten(v: &Value, chars: usize, items: usize, depth: usize) -> Value {
+    let cut = |s: &str| -> String {
+        if s.chars().count() > chars {
+            s.chars().take(chars).chain(['…']).collect()
+        } else {
+            s.to_string()
+        }
+    };
+    match v {
+        Value::String(s) => Value::String(cut(s)),
+        Value::Array(_) | Value::Object(_) if depth == 0 => Value::String("…".into()),
+        Value::Array(a) => {
+            let mut out: Vec<Value> = a
+                .iter()
+                .take(items)
+                .map(|x| shorten(x, chars, items, depth - 1))
+                .collect();
+            if a.len() > items {
+                out.push(Value::String(format!("…{} more", a.len() - items)));
+            }
+            Value::Array(out)
+        }
+        Value::Object(o) => {
+            let mut m = serde_json::Map::new();
+            for (k, x) in o.iter().take(items) {
+                m.insert(cut(k), shorten(x, chars, items, depth - 1));
+            }
+            if o.len() > items {
+                m.insert("…".into(), Value::from(o.len() - items));
+            }
+            Value::Object(m)
+        }
+        other => other.clone(),
+    }
 }
 
 /// The failing JSON pointer of a schema failure, with array indices as `*` (bounded labels).
@@ -449,6 +498,21 @@ impl Pipeline {
             }
             .emit(&self.telemetry);
         }
+        for h in &self.holds {
+            let held = h.current();
+            HoldStats {
+                hold: h.name(),
+                remaining: held.map_or(Duration::ZERO, |h| h.remaining()),
+                until_unix: held.map_or(0.0, |h| {
+                    h.until_wall
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_secs_f64()
+                }),
+                refused: h.refused(),
+            }
+            .emit(&self.telemetry);
+        }
         self.telemetry.render()
     }
 }
@@ -470,6 +534,24 @@ mod tests {
             Some("/".to_string())
         );
         assert_eq!(schema_path("upstream answered 500"), None);
+    }
+
+    #[test]
+    fn error_body_excerpts_stay_json() {
+        let long = "x".repeat(1000);
+        let body = serde_json::json!({
+            "error": "bad",
+            "url": format!("http://h/p?api_key=[redacted]&pad={long}"),
+            "items": (0..100).collect::<Vec<_>>(),
+            "deep": {"a": {"b": {"c": {"d": {"e": long}}}}},
+        });
+        let text = excerpt(&body, ERROR_BODY_CHARS);
+        assert!(text.chars().count() <= ERROR_BODY_CHARS, "{text}");
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["error"], "bad");
+        assert!(back["url"].as_str().unwrap().contains("api_key=[redacted]"));
+        let small = serde_json::json!({"error": "bad"});
+        assert_eq!(excerpt(&small, ERROR_BODY_CHARS), small.to_string());
     }
 
     #[test]

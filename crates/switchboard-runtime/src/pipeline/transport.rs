@@ -46,6 +46,17 @@ pub enum TransportError {
     /// Credentials could not be obtained (a token endpoint failed): nothing was sent.
     #[error("authentication failed: {0}")]
     Auth(String),
+    /// An earlier `429` or `503` answer's `Retry-After` holds the upstream back: nothing
+    /// was sent.
+    #[error(
+        "the upstream asked to wait (HTTP {status}, Retry-After); held back for {remaining:?} more"
+    )]
+    Held {
+        /// The status that set the hold.
+        status: u16,
+        /// Time left.
+        remaining: Duration,
+    },
     /// The user has no usable connected account (`not_connected`, `needs_reconsent`):
     /// nothing was sent.
     #[error("no usable connected account ({0})")]

@@ -100,7 +100,7 @@ async fn audit(
         .map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, &e))?;
     for r in &mut rows {
         if let Some(d) = &r.detail {
-            r.detail = Some(hooks.redactor.text(d).into_owned());
+            r.detail = Some(hooks.redactor.detail(d));
         }
     }
     let next = (rows.len() == limit as usize)

@@ -72,6 +72,13 @@ pub struct ConnectorCard {
     pub p95_ms: Option<f64>,
     /// Its shared circuit breaker's state.
     pub breaker: Option<&'static str>,
+    /// Whether a `Retry-After` hold keeps its calls back now (its own, or one of its
+    /// operations').
+    pub held: bool,
+    /// When the latest such hold ends.
+    pub hold_until: Option<DateTime<Utc>>,
+    /// The status that set it: 429 (rate limited) or 503 (unavailable).
+    pub hold_status: Option<u16>,
     /// The last failed call.
     pub last_failure: Option<RecentCall>,
     /// Per minute of the last hour with calls: p95 latency and counts.
@@ -125,8 +132,22 @@ pub async fn data(State(state): State<AppState>) -> Json<Summary> {
         .into_iter()
         .map(|(n, s)| (n, s.as_str()))
         .collect();
+    let holds: Vec<(String, crate::pipeline::hold::Held)> = pipeline
+        .holds()
+        .iter()
+        .filter_map(|h| Some((h.name().to_string(), h.current()?)))
+        .collect();
     let mut connectors = Vec::new();
     for name in project.connectors.keys() {
+        let hold = holds
+            .iter()
+            .filter(|(n, _)| {
+                n == name
+                    || n.strip_prefix(name.as_str())
+                        .is_some_and(|r| r.starts_with('.'))
+            })
+            .map(|(_, h)| *h)
+            .max_by_key(|h| h.until);
         let calls = pipeline.recent().calls(name);
         let errors = calls.iter().filter(|c| is_failure(c.outcome)).count();
         let mut lat: Vec<f64> = calls.iter().map(|c| c.latency_ms).collect();
@@ -171,6 +192,9 @@ pub async fn data(State(state): State<AppState>) -> Json<Summary> {
             error_rate: (!calls.is_empty()).then(|| errors as f64 / calls.len() as f64),
             p95_ms: p95(&mut lat),
             breaker: breakers.get(name).copied(),
+            held: hold.is_some(),
+            hold_until: hold.map(|h| DateTime::<Utc>::from(h.until_wall)),
+            hold_status: hold.map(|h| h.status),
             last_failure,
             latency,
         });

@@ -61,6 +61,9 @@ pub mod names {
     pub const RL_WAIT_MS: &str = "switchboard_rate_limit_wait_milliseconds_total";
     pub const RL_REFUSED: &str = "switchboard_rate_limit_refused_total";
     pub const RL_QUEUE: &str = "switchboard_rate_limit_queue_depth";
+    pub const HOLD_SECONDS: &str = "switchboard_retry_after_hold_seconds";
+    pub const HOLD_UNTIL: &str = "switchboard_retry_after_hold_until_seconds";
+    pub const HOLD_REFUSED: &str = "switchboard_retry_after_hold_refused_total";
     pub const TURNS: &str = "switchboard_turns_total";
     pub const TURN_DURATION: &str = "switchboard_turn_duration_seconds";
     pub const DEPRECATIONS: &str = "switchboard_api_deprecation_warnings_total";
@@ -156,6 +159,27 @@ pub const DESCRIPTIONS: &[Description] = &[
         None,
         "limiter",
         "Attempts waiting for the outbound rate limit now.",
+    ),
+    d(
+        HOLD_SECONDS,
+        Gauge,
+        SECONDS,
+        "hold",
+        "Time left on a Retry-After hold (0 when none): calls under it fail at once without reaching the upstream.",
+    ),
+    d(
+        HOLD_UNTIL,
+        Gauge,
+        SECONDS,
+        "hold",
+        "When the Retry-After hold ends, as a Unix timestamp (0 when none).",
+    ),
+    d(
+        HOLD_REFUSED,
+        Counter,
+        None,
+        "hold",
+        "Attempts refused by a Retry-After hold (nothing sent).",
     ),
     d(
         TURNS,

@@ -187,6 +187,29 @@ impl RateLimitStats<'_> {
     }
 }
 
+/// A `Retry-After` hold's state, copied when metrics are rendered.
+#[derive(Debug, Clone, Copy)]
+pub struct HoldStats<'a> {
+    /// The hold (a connector, or `connector.operation`).
+    pub hold: &'a str,
+    /// Time left (zero when none).
+    pub remaining: Duration,
+    /// When it ends, as Unix seconds (zero when none).
+    pub until_unix: f64,
+    /// Attempts it refused since start.
+    pub refused: u64,
+}
+
+impl HoldStats<'_> {
+    /// Sets the gauges and the counter.
+    pub fn emit(&self, t: &Telemetry) {
+        let l = || vec![name_label("hold", self.hold)];
+        t.gauge(HOLD_SECONDS, l()).set(self.remaining.as_secs_f64());
+        t.gauge(HOLD_UNTIL, l()).set(self.until_unix);
+        t.counter(HOLD_REFUSED, l()).absolute(self.refused);
+    }
+}
+
 /// One chat turn.
 #[derive(Debug, Clone, Copy)]
 pub struct TurnTaken<'a> {

@@ -113,7 +113,8 @@ pub async fn start(
     data_dir: &std::path::Path,
 ) -> Result<(), crate::app::AppError> {
     let settings = &project.telemetry;
-    redact::install(redact::Redactor::from_settings(&settings.redact));
+    let redactor = redact::Redactor::from_project(project);
+    redact::install(redactor.clone());
     if settings.audit.enabled {
         let store = crate::storage::audit::open(&project.storage, data_dir).await?;
         let pseudonyms = pseudonym::Pseudonymizer::from_config_or_dir(
@@ -129,7 +130,7 @@ pub async fn start(
         pipeline.enable_audit(crate::pipeline::observe::AuditHooks {
             sink,
             pseudonyms,
-            redactor: std::sync::Arc::new(redact::Redactor::from_settings(&settings.redact)),
+            redactor: std::sync::Arc::new(redactor),
         });
     }
     let weak = std::sync::Arc::downgrade(pipeline);

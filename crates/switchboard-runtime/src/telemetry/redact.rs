@@ -1,6 +1,8 @@
-//! The redaction policy: built-in patterns (emails, phone numbers, card numbers, tokens) for
-//! any text, plus configured keys and JSONPaths for JSON. Applied to log lines, audit rows and
-//! everything the admin routes show.
+//! The redaction policy: the project's own secret values as literal text, built-in patterns
+//! (emails, phone numbers, card numbers, tokens) for any text, plus configured keys and
+//! JSONPaths for JSON. Applied to log lines and to audit rows before they are written (and
+//! again to everything the admin routes show). JSON is redacted as values, never by editing
+//! its serialised text, so what comes out still parses.
 
 use regex::{Captures, Regex};
 use serde_json::Value;
@@ -95,6 +97,17 @@ const BUILTIN_KEY_SPELLINGS: &[&str] = &[
     "cvv",
 ];
 
+/// What `application/x-www-form-urlencoded` leaves as is: alphanumerics and `*-._`.
+const FORM: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'*')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_');
+
+/// Shortest secret value redacted as literal text: shorter ones would match ordinary words
+/// and numbers all over a log.
+pub const MIN_SECRET_CHARS: usize = 6;
+
 /// The redaction policy of a project.
 #[derive(Debug, Clone)]
 pub struct Redactor {
@@ -102,6 +115,8 @@ pub struct Redactor {
     paths: Vec<JsonPath>,
     /// `key=value`, `key: value` and `"key": "value"` for the sensitive keys, in text.
     key_text: Option<Regex>,
+    /// The project's loaded secret values, as one alternation of literals (longest first).
+    secrets: Option<Regex>,
 }
 
 impl Default for Redactor {
@@ -151,7 +166,7 @@ fn key_text_pattern(extra: &[String]) -> Option<Regex> {
         .map(|k| regex::escape(&k))
         .collect();
     Regex::new(&format!(
-        r#"(?i)\b({})("?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^\s,;&}}\]]+)"#,
+        r#"(?i)\b({})("?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^\s,;&}}\]"\\]+)"#,
         spellings.join("|")
     ))
     .ok()
@@ -173,7 +188,58 @@ impl Redactor {
             keys,
             paths,
             key_text: key_text_pattern(extra_keys),
+            secrets: None,
         }
+    }
+
+    /// This policy plus `values` as literal text to redact wherever they occur (values
+    /// shorter than [`MIN_SECRET_CHARS`] are skipped). An upstream that echoes a credential
+    /// (a query-string key in a URL, a token in an error) is redacted whatever its shape.
+    #[must_use]
+    pub fn with_secrets<'a>(mut self, values: impl IntoIterator<Item = &'a str>) -> Redactor {
+        let mut values: Vec<&str> = values
+            .into_iter()
+            .map(str::trim)
+            .filter(|v| v.chars().count() >= MIN_SECRET_CHARS)
+            .collect();
+        // Longest first, so a secret that contains another is replaced whole.
+        values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        values.dedup();
+        if values.is_empty() {
+            return self;
+        }
+        // Each value also as it appears percent-encoded in a URL, or escaped in JSON text.
+        let mut forms: Vec<String> = Vec::new();
+        for v in values {
+            forms.push(regex::escape(v));
+            // As `url`'s query serialiser writes it (form encoding), and fully encoded.
+            let encoded = percent_encoding::utf8_percent_encode(v, FORM)
+                .to_string()
+                .replace("%20", "+");
+            let component =
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
+            let json = serde_json::to_string(v).unwrap_or_default();
+            let json = json.trim_matches('"');
+            for f in [encoded.as_str(), component.as_str(), json] {
+                if f != v {
+                    forms.push(regex::escape(f));
+                }
+            }
+        }
+        forms.dedup();
+        self.secrets = Regex::new(&forms.join("|")).ok();
+        self
+    }
+
+    /// The policy of a loaded project: its settings plus every secret value it loaded.
+    pub fn from_project(project: &switchboard_config::Project) -> Redactor {
+        Redactor::from_settings(&project.telemetry.redact).with_secrets(
+            project
+                .secrets
+                .iter()
+                .map(switchboard_config::Secret::expose),
+        )
     }
 
     /// The project's policy. JSONPaths were checked at load time; one that fails here anyway
@@ -190,7 +256,13 @@ impl Redactor {
     /// `text` with emails, card numbers, phone numbers and tokens replaced, and the values
     /// of sensitive keys (`password=…`, `"national_id": "…"`).
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let out = redact_text(text);
+        let out = match &self.secrets {
+            Some(re) if re.is_match(text) => match redact_text(&re.replace_all(text, REDACTED)) {
+                Cow::Borrowed(b) => Cow::Owned(b.to_string()),
+                Cow::Owned(o) => Cow::Owned(o),
+            },
+            _ => redact_text(text),
+        };
         let Some(re) = &self.key_text else {
             return out;
         };
@@ -210,8 +282,26 @@ impl Redactor {
         Cow::Owned(replaced)
     }
 
-    /// Redacts a JSON value in place: configured paths, sensitive keys, then patterns in
-    /// every string.
+    /// An audit detail as stored: words, optionally followed by `: ` and a JSON excerpt of
+    /// the upstream's error body. The words are redacted as text and the JSON as a value, so
+    /// the excerpt still parses afterwards; a detail without a JSON part is redacted as text
+    /// (whose key patterns stop at quotes, so an excerpt cut short keeps its quoting).
+    pub fn detail(&self, detail: &str) -> String {
+        for (i, _) in detail.match_indices(": ") {
+            let rest = &detail[i + 2..];
+            if !(rest.starts_with('{') || rest.starts_with('[')) {
+                continue;
+            }
+            if let Ok(mut v) = serde_json::from_str::<Value>(rest) {
+                self.json(&mut v);
+                return format!("{}: {v}", self.text(&detail[..i]));
+            }
+        }
+        self.text(detail).into_owned()
+    }
+
+    /// Redacts a JSON value in place: configured paths, sensitive keys, then secrets,
+    /// patterns and sensitive `key=value` pairs inside every string.
     pub fn json(&self, value: &mut Value) {
         for path in &self.paths {
             let pointers: Vec<String> = path
@@ -241,7 +331,7 @@ impl Redactor {
             }
             Value::Array(items) => items.iter_mut().for_each(|v| self.walk(v)),
             Value::String(s) => {
-                if let Cow::Owned(r) = redact_text(s) {
+                if let Cow::Owned(r) = self.text(s) {
                     *s = r;
                 }
             }
@@ -305,6 +395,42 @@ mod tests {
         assert_eq!(
             redact_log("\u{1b}[3mtext\u{1b}[0m\u{1b}[2m=\u{1b}[0mmail ana.lopez@example.com"),
             "\u{1b}[3mtext\u{1b}[0m\u{1b}[2m=\u{1b}[0mmail [redacted]"
+        );
+    }
+
+    #[test]
+    fn the_projects_own_secrets_are_redacted_in_every_form() {
+        let r = Redactor::default().with_secrets(["k3y w/ spaces+1", "short", "zebra-quartz-7741"]);
+        for (input, want) in [
+            (
+                "GET /x?api_key=k3y+w%2F+spaces%2B1&n=1 and k3y w/ spaces+1",
+                "GET /x?api_key=[redacted]&n=1 and [redacted]",
+            ),
+            ("key=zebra-quartz-7741", "key=[redacted]"),
+            // Too short to be told from ordinary words: left alone.
+            ("a short note", "a short note"),
+        ] {
+            assert_eq!(r.text(input), want, "{input}");
+        }
+        // Inside JSON, as values: the serialised text is never edited.
+        let mut v = json!({"request": "http://h/p?k=zebra-quartz-7741", "path": "/p"});
+        r.json(&mut v);
+        assert_eq!(
+            v,
+            json!({"request": "http://h/p?k=[redacted]", "path": "/p"})
+        );
+        // A stored detail: words, then a JSON excerpt that still parses after redaction.
+        let d = r.detail(
+            r#"upstream answered 500 (unavailable): {"path":"/p","request":"http://h/p?api_key=zebra-quartz-7741"}"#,
+        );
+        assert_eq!(
+            d,
+            r#"upstream answered 500 (unavailable): {"path":"/p","request":"http://h/p?api_key=[redacted]"}"#
+        );
+        // Text whose JSON cannot parse keeps its quotes: a key's bare value ends at a quote.
+        assert_eq!(
+            Redactor::default().text(r#"{"u":"http://h/?api_key=abc","path":"/p"#),
+            r#"{"u":"http://h/?api_key=[redacted]","path":"/p"#
         );
     }
 

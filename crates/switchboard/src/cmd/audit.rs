@@ -92,7 +92,7 @@ async fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
         bail!("--since must be before --until");
     }
     let (project, store) = open(&a.project, &a.run).await?;
-    let redactor = Redactor::from_settings(&project.telemetry.redact);
+    let redactor = Redactor::from_project(&project);
     let mut out: Box<dyn Write> = match &a.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
@@ -110,7 +110,7 @@ async fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
     loop {
         let rows = store.query(&q).await?;
         for mut r in rows.iter().cloned() {
-            r.detail = r.detail.map(|d| redactor.text(&d).into_owned());
+            r.detail = r.detail.map(|d| redactor.detail(&d));
             serde_json::to_writer(&mut out, &r)?;
             out.write_all(b"\n")?;
             n += 1;

@@ -3,8 +3,8 @@
 //! Retried: unavailable (5xx but 501), timeouts (408, 504, no answer in time), broken
 //! connections, 425, and 429/503 whose `Retry-After` fits the deadline. Never: other 4xx
 //! (the same request would fail again), an open circuit or a full rate-limit queue (our own
-//! refusals), a request that is not safe to repeat, or a wait that would end past the
-//! deadline. Each retry takes room from the connector's budget.
+//! refusals, a `Retry-After` hold included), a request that is not safe to repeat, or a
+//! wait that would end past the deadline. Each retry takes room from the connector's budget.
 
 use super::budget::RetryBudget;
 use crate::pipeline::classify;
@@ -79,6 +79,10 @@ impl tower::retry::Policy<Attempt, RawResponse, TransportError> for RetryDecider
         let mut wait = backoff(policy, req.number);
         if let Some(ra) = retry_after {
             wait = wait.max(ra);
+        }
+        // A hold in force (set by this answer or another caller's) ends before the retry.
+        if let Some(held) = req.policy.hold.current() {
+            wait = wait.max(held.remaining());
         }
         // The next attempt needs time to run, not just to start.
         if Instant::now() + wait >= req.deadline {

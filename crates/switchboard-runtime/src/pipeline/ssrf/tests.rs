@@ -151,6 +151,7 @@ fn attempt(url: &str) -> Attempt {
             retry: Default::default(),
             breaker: None,
             limiter: None,
+            hold: crate::pipeline::hold::Hold::new("test".into()),
         }),
         user_id: None,
         untrusted_user: false,

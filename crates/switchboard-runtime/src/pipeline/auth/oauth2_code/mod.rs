@@ -14,6 +14,7 @@ use super::oauth2::{TokenClient, TokenResponse};
 use crate::storage::accounts::{Account, AccountStatus, AccountStore, Sealer};
 use chrono::Utc;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use switchboard_config::model::{AuthorizationCode as Settings, Connector};
@@ -48,6 +49,9 @@ struct Slot {
     refused: Mutex<Option<Arc<str>>>,
     /// Held by the one task refreshing this user's token.
     refresh: tokio::sync::Mutex<()>,
+    /// Which connection of this user the cache may serve answers of (see
+    /// [`AuthorizationCode::generation`]).
+    generation: AtomicU64,
 }
 
 /// The `oauth2_authorization_code` scheme of one connector.
@@ -57,6 +61,8 @@ pub struct AuthorizationCode {
     client: TokenClient,
     accounts: OnceLock<Accounts>,
     users: Mutex<HashMap<String, Arc<Slot>>>,
+    /// Connections made in this process; a user's generation takes the next value.
+    connections: AtomicU64,
 }
 
 impl std::fmt::Debug for AuthorizationCode {
@@ -76,6 +82,7 @@ impl AuthorizationCode {
             client: TokenClient::for_code(connector, settings)?,
             accounts: OnceLock::new(),
             users: Mutex::new(HashMap::new()),
+            connections: AtomicU64::new(0),
         })
     }
 
@@ -100,7 +107,24 @@ impl AuthorizationCode {
             // Forget users with no call in flight: their next call reads the store again.
             users.retain(|_, slot| Arc::strong_count(slot) > 1);
         }
-        users.entry(user.to_string()).or_default().clone()
+        users
+            .entry(user.to_string())
+            .or_insert_with(|| {
+                // A forgotten user comes back at the latest generation, never an older one,
+                // so answers cached before a connection made meanwhile stay unreachable.
+                Arc::new(Slot {
+                    generation: AtomicU64::new(self.connections.load(Ordering::SeqCst)),
+                    ..Slot::default()
+                })
+            })
+            .clone()
+    }
+
+    /// The generation of `user`'s connection: it changes whenever the user connects (again),
+    /// and per-user cache keys carry it, so answers cached for the account the user had
+    /// before are never served for the new one.
+    pub fn generation(&self, user: &str) -> u64 {
+        self.slot(user).generation.load(Ordering::SeqCst)
     }
 
     /// Exchanges an authorization code (and its PKCE verifier) and saves the account.
@@ -126,6 +150,8 @@ impl AuthorizationCode {
         let slot = self.slot(user);
         *slot.current.lock().unwrap_or_else(|e| e.into_inner()) = None;
         *slot.refused.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let generation = self.connections.fetch_add(1, Ordering::SeqCst) + 1;
+        slot.generation.store(generation, Ordering::SeqCst);
         Ok(())
     }
 
