@@ -49,6 +49,7 @@ pub async fn engine(
         project.storage = storage_from_url(url);
     }
     let project = Arc::new(project);
+    storage::files::private_dir(data_dir)?;
     let (templates, pipeline) = pipeline(project.clone())?;
     let store = storage::open(&project.storage, data_dir).await?;
     crate::telemetry::start(&project, &pipeline, data_dir).await?;
@@ -64,7 +65,9 @@ pub async fn engine(
     let engine = Arc::new(Engine::new(project.clone(), templates, pipeline, store)?);
     if !project.webhooks.is_empty() || !project.pollers.is_empty() {
         let inbox = storage::inbox::open(&project.storage, data_dir).await?;
-        let webhooks = crate::webhooks::Webhooks::new(&engine, inbox);
+        let instance = storage::instance::load_or_create(data_dir)?;
+        let holder = storage::inbox::Holder::new_run(instance);
+        let webhooks = crate::webhooks::Webhooks::new(&engine, inbox, holder);
         webhooks.start();
         engine.attach_webhooks(webhooks);
     }

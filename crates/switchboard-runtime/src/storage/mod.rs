@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub(crate) mod files;
 pub mod inbox;
+pub mod instance;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -62,6 +64,7 @@ pub async fn open(
 ) -> Result<Arc<dyn ConversationStore>, StoreError> {
     Ok(match settings {
         StorageSettings::Sqlite { path } => {
+            files::private_dir(data_dir)?;
             Arc::new(SqliteStore::open(&data_dir.join(path)).await?)
         }
         StorageSettings::Postgres { url } => Arc::new(PostgresStore::connect(url.expose()).await?),

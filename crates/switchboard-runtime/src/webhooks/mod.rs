@@ -15,7 +15,7 @@ mod worker;
 use crate::engine::Engine;
 use crate::pipeline::Pipeline;
 use crate::server::AppState;
-use crate::storage::inbox::InboxStore;
+use crate::storage::inbox::{Holder, InboxStore};
 use crate::template::Templates;
 use axum::Router;
 use axum::routing::get;
@@ -36,6 +36,8 @@ pub struct Webhooks {
     templates: Arc<Templates>,
     pipeline: Arc<Pipeline>,
     inbox: Arc<dyn InboxStore>,
+    /// This instance and run, recorded with each claim.
+    holder: Holder,
     /// Wakes the worker when an event is stored.
     wake: Notify,
     /// The latest stream position published by this instance (streams wake on it).
@@ -51,14 +53,15 @@ impl std::fmt::Debug for Webhooks {
 }
 
 impl Webhooks {
-    /// Wires the machinery to an engine and the inbox.
-    pub fn new(engine: &Arc<Engine>, inbox: Arc<dyn InboxStore>) -> Arc<Webhooks> {
+    /// Wires the machinery to an engine and the inbox; `holder` names this instance's claims.
+    pub fn new(engine: &Arc<Engine>, inbox: Arc<dyn InboxStore>, holder: Holder) -> Arc<Webhooks> {
         Arc::new(Webhooks {
             engine: Arc::downgrade(engine),
             project: engine.project().clone(),
             templates: engine.templates().clone(),
             pipeline: engine.pipeline().clone(),
             inbox,
+            holder,
             wake: Notify::new(),
             published: watch::Sender::new(0),
         })
@@ -67,6 +70,11 @@ impl Webhooks {
     /// The inbox.
     pub fn inbox(&self) -> &Arc<dyn InboxStore> {
         &self.inbox
+    }
+
+    /// Who this instance's claims are recorded as.
+    pub fn holder(&self) -> &Holder {
+        &self.holder
     }
 
     /// The project.

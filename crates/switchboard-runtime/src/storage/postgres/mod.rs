@@ -25,6 +25,11 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         "webhooks",
         include_str!("migrations/0101_webhooks.sql"),
     ),
+    (
+        102,
+        "webhook leases",
+        include_str!("migrations/0102_webhook_leases.sql"),
+    ),
     (201, "audit", include_str!("migrations/0201_audit.sql")),
     (
         301,

@@ -22,6 +22,11 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         "webhooks",
         include_str!("migrations/0101_webhooks.sql"),
     ),
+    (
+        102,
+        "webhook leases",
+        include_str!("migrations/0102_webhook_leases.sql"),
+    ),
     (201, "audit", include_str!("migrations/0201_audit.sql")),
     (
         301,
@@ -61,11 +66,7 @@ impl SqliteStore {
     /// process crashes in WAL mode and only risks the last commits on power loss, which is the
     /// usual trade for an embedded store.
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            tokio::fs::create_dir_all(parent).await.map_err(|error| {
-                StoreError::Unavailable(format!("cannot create {}: {error}", parent.display()))
-            })?;
-        }
+        super::files::private_database(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -84,6 +85,8 @@ impl SqliteStore {
             .map_err(|error| {
                 StoreError::Unavailable(format!("cannot migrate {}: {error}", path.display()))
             })?;
+        // The WAL and SHM files exist now; ones left by an older version may be readable.
+        super::files::tighten_database(path);
         Ok(SqliteStore {
             pool,
             path: path.to_owned(),
