@@ -52,6 +52,7 @@ pub async fn engine(
     storage::files::private_dir(data_dir)?;
     let (templates, pipeline) = pipeline(project.clone())?;
     let store = storage::open(&project.storage, data_dir).await?;
+    storage::retention::spawn(&store, project.conversation_retention);
     crate::telemetry::start(&project, &pipeline, data_dir).await?;
     if let Some(key) = &project.bot.accounts_key
         && let Some(bytes) = hex::decode(key.expose())

@@ -25,8 +25,8 @@ pub use inbound::{
     InboundKey, InboundLimit, InboundLimits, InboundSettings, JwksSource, JwtVerification, Scope,
 };
 pub use intent::{
-    BUILTIN_ENTITIES, BotSettings, Entity, EntityKind, Intent, LookupValue, OnError, Reply,
-    ReplyVariant, Slot, Step, StorageSettings,
+    BUILTIN_ENTITIES, BotSettings, DEFAULT_CONVERSATION_RETENTION, Entity, EntityKind, Intent,
+    LookupValue, OnError, Reply, ReplyVariant, Slot, Step, StorageSettings,
 };
 pub use operation::{
     Extract, Input, InputError, InputType, Method, Operation, OperationRef, PathPart, PathTemplate,
@@ -64,6 +64,8 @@ pub struct Project {
     pub bot: BotSettings,
     /// Where conversations are kept.
     pub storage: StorageSettings,
+    /// How long a conversation is kept after its last update (`storage.conversation_retention`).
+    pub conversation_retention: std::time::Duration,
     /// The Rasa custom action server, when configured.
     pub rasa: Option<RasaSettings>,
     /// Dialogflow fulfillment webhooks, when configured.

@@ -6,6 +6,7 @@ pub mod audit;
 pub(crate) mod files;
 pub mod inbox;
 pub mod instance;
+pub(crate) mod retention;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -14,6 +15,7 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::conversation::Conversation;
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use std::path::Path;
 use std::sync::Arc;
@@ -53,6 +55,9 @@ pub trait ConversationStore: Send + Sync + 'static {
 
     /// Whether the store answers (for `/readyz`).
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// Deletes conversations last updated before `before` (the retention); returns how many.
+    fn purge_idle(&self, before: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>>;
 }
 
 /// Opens the store a project asks for. A relative SQLite path is under `data_dir`.

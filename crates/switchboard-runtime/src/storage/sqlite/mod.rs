@@ -3,6 +3,7 @@
 use super::sql::{self, Embedded};
 use super::{ConversationStore, StoreError};
 use crate::conversation::Conversation;
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -159,6 +160,31 @@ impl SqliteStore {
         Ok(())
     }
 
+    async fn purge_idle(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let before = sql::timestamp(&before);
+        let mut purged = 0;
+        loop {
+            let done = sqlx::query(
+                "DELETE FROM conversations WHERE rowid IN \
+                 (SELECT rowid FROM conversations WHERE updated_at < ?1 LIMIT ?2)",
+            )
+            .bind(&before)
+            .bind(sql::PURGE_BATCH)
+            .execute(&self.pool)
+            .await
+            .map_err(|error| unavailable(&self.path, "cannot purge conversations in", &error))?;
+            purged += done.rows_affected();
+            if done.rows_affected() < sql::PURGE_BATCH as u64 {
+                break;
+            }
+        }
+        if purged > 0 {
+            // A purged conversation must not come back from memory.
+            self.recent.invalidate_all();
+        }
+        Ok(purged)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -182,6 +208,10 @@ impl ConversationStore for SqliteStore {
 
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(SqliteStore::ping(self))
+    }
+
+    fn purge_idle(&self, before: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(SqliteStore::purge_idle(self, before))
     }
 }
 
