@@ -60,6 +60,9 @@ async fn events(
             "the id must be 1 to 200 printable characters",
         ));
     }
+    if let Kind::User = kind {
+        crate::user_id::check(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    }
     let w = state
         .engine
         .webhooks()

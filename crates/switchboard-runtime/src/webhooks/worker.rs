@@ -213,8 +213,8 @@ async fn route(
             )));
         }
     };
-    if user.chars().count() > 200 || user.chars().any(char::is_control) {
-        return Err(RouteError::Poison("the user id is malformed".into()));
+    if let Err(e) = crate::user_id::check(&user) {
+        return Err(RouteError::Poison(format!("the user id is malformed: {e}")));
     }
     let hour_ago = now_ms() - 3_600_000;
     if w.inbox.sent_since(&e.source, &user, hour_ago).await? >= src.user_hourly_limit {

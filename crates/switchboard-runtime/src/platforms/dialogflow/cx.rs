@@ -80,7 +80,7 @@ pub async fn webhook(
         .unwrap_or_else(|| "dialogflow-cx".into());
     let done = fulfill(&state.engine, &intent, &session, slots, settings.deadline)
         .await
-        .map_err(|e| DialogflowError::Internal(e.to_string()))?;
+        ?;
     let mut params = done.slots.clone();
     if let Fulfilled::InvalidSlot { slot } = &done.status {
         params.insert(slot.clone(), Value::Null);
