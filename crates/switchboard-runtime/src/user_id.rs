@@ -56,14 +56,20 @@ mod tests {
     #[test]
     fn rules() {
         assert_eq!(check("  ada "), Ok("ada"));
-        assert_eq!(check("مريم-42"), Ok("مريم-42"), "right-to-left letters are fine");
+        assert_eq!(
+            check("مريم-42"),
+            Ok("مريم-42"),
+            "right-to-left letters are fine"
+        );
         assert_eq!(check(""), Err(UserIdError::Length));
         assert_eq!(check(&"x".repeat(201)), Err(UserIdError::Length));
         assert_eq!(check(&"é".repeat(200)).map(str::len), Ok(400));
         for bad in ["a\nb", "a\u{7f}", "a\u{85}b", "a\u{2028}b"] {
             assert_eq!(check(bad), Err(UserIdError::Control), "{bad:?}");
         }
-        for c in ['\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200F}', '\u{061C}'] {
+        for c in [
+            '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200F}', '\u{061C}',
+        ] {
             assert_eq!(
                 check(&format!("alice{c}nimda")),
                 Err(UserIdError::Bidi),

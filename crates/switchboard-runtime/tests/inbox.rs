@@ -129,9 +129,17 @@ async fn claims_are_leased_and_delivery_is_recorded_once(b: &Backend) {
     );
     let second = s.claim(&holder(), 5000, 65_000, 10).await.unwrap();
     assert_eq!(second.len(), 1, "leased events are not handed out again");
-    assert!(s.claim(&holder(), 6000, 66_000, 10).await.unwrap().is_empty());
+    assert!(
+        s.claim(&holder(), 6000, 66_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The lease runs out: a worker that died leaves them to another.
-    assert_eq!(s.claim(&holder(), 70_000, 130_000, 10).await.unwrap().len(), 3);
+    assert_eq!(
+        s.claim(&holder(), 70_000, 130_000, 10).await.unwrap().len(),
+        3
+    );
 
     let m = message("e0", "ada", 7000);
     let seq = s.deliver("payments", "e0", &m).await.unwrap();
@@ -192,7 +200,12 @@ async fn failures_retry_then_dead_letter(b: &Backend) {
         s.status("payments", "poison").await.unwrap(),
         Some(EventStatus::Dead)
     );
-    assert!(s.claim(&holder(), 100_000, 160_000, 10).await.unwrap().is_empty());
+    assert!(
+        s.claim(&holder(), 100_000, 160_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let dead = s.dead_letters(10).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(
@@ -210,7 +223,12 @@ async fn stale_and_settled_events_are_kept_but_not_claimed(b: &Backend) {
     s.settle("payments", "x", EventStatus::Ignored)
         .await
         .unwrap();
-    assert!(s.claim(&holder(), 5000, 65_000, 10).await.unwrap().is_empty());
+    assert!(
+        s.claim(&holder(), 5000, 65_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         s.status("payments", "old").await.unwrap(),
         Some(EventStatus::Stale)

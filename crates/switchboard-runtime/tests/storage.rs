@@ -360,10 +360,17 @@ async fn conversations_idle_past_the_retention_are_purged(backend: &Backend) {
         .expect("purge");
     assert_eq!(purged, 1);
     assert!(
-        store.load("idle-since-spring").await.expect("load").is_none(),
+        store
+            .load("idle-since-spring")
+            .await
+            .expect("load")
+            .is_none(),
         "gone, also from any cache"
     );
-    assert_eq!(loaded(&*store, "talked-yesterday").await, recent_saved(recent));
+    assert_eq!(
+        loaded(&*store, "talked-yesterday").await,
+        recent_saved(recent)
+    );
     // The user comes back: a new conversation under the same id starts afresh.
     let mut again = Conversation::new("idle-since-spring".into(), "user-1".into());
     store.save(&mut again).await.expect("a fresh start saves");

@@ -83,7 +83,12 @@ impl Upstream {
     }
 
     fn calls_for(&self, id: &str) -> usize {
-        self.calls.lock().unwrap().iter().filter(|c| *c == id).count()
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| *c == id)
+            .count()
     }
 }
 
@@ -182,7 +187,10 @@ async fn killed_mid_route() -> (Upstream, Vec<String>, common::PgSchema, tempfil
         .await
         .unwrap();
     for (i, id) in ids.iter().enumerate() {
-        inbox.insert(&payment(id, &format!("u{}", i % 3))).await.unwrap();
+        inbox
+            .insert(&payment(id, &format!("u{}", i % 3)))
+            .await
+            .unwrap();
     }
     let (rt, first) = engine_on_own_runtime(&dir, &pg.url());
     // Eight routes (the worker's concurrency) are waiting on the upstream: all are claimed.

@@ -102,10 +102,7 @@ pub(crate) fn storage(ctx: &mut Ctx, raw: Option<&Spanned<RawStorage>>) -> Stora
 }
 
 /// Compiles `storage.conversation_retention`, or 90 days when absent.
-pub(crate) fn conversation_retention(
-    ctx: &mut Ctx,
-    raw: Option<&Spanned<RawStorage>>,
-) -> Duration {
+pub(crate) fn conversation_retention(ctx: &mut Ctx, raw: Option<&Spanned<RawStorage>>) -> Duration {
     let retention = raw.and_then(|r| match &r.value {
         RawStorage::Sqlite {
             conversation_retention,
@@ -116,8 +113,7 @@ pub(crate) fn conversation_retention(
             ..
         } => conversation_retention.as_ref(),
     });
-    duration(ctx, retention, "conversation_retention")
-        .unwrap_or(DEFAULT_CONVERSATION_RETENTION)
+    duration(ctx, retention, "conversation_retention").unwrap_or(DEFAULT_CONVERSATION_RETENTION)
 }
 
 /// Whether a URL's authority holds `user:password@`.

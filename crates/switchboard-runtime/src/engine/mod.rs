@@ -230,8 +230,8 @@ impl Engine {
     /// Takes one turn.
     pub async fn turn(&self, req: TurnRequest) -> Result<TurnResponse, TurnError> {
         let started = Instant::now();
-        let user_id = crate::user_id::check(&req.user_id)
-            .map_err(|e| TurnError::Invalid(e.to_string()))?;
+        let user_id =
+            crate::user_id::check(&req.user_id).map_err(|e| TurnError::Invalid(e.to_string()))?;
         if req.text.chars().count() > MAX_MESSAGE_CHARS {
             return Err(TurnError::Invalid(format!(
                 "text is too long: at most {MAX_MESSAGE_CHARS} characters"

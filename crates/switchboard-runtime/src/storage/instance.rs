@@ -22,8 +22,7 @@ pub fn load_or_create(data_dir: &Path) -> Result<String, StoreError> {
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             let id = text.trim();
-            if id.is_empty() || id.chars().count() > MAX_CHARS || id.chars().any(char::is_control)
-            {
+            if id.is_empty() || id.chars().count() > MAX_CHARS || id.chars().any(char::is_control) {
                 return Err(StoreError::Unavailable(format!(
                     "{} must hold 1 to {MAX_CHARS} printable characters (delete it to get a new random identity)",
                     path.display()

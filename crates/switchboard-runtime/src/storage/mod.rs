@@ -6,8 +6,8 @@ pub mod audit;
 pub(crate) mod files;
 pub mod inbox;
 pub mod instance;
-pub(crate) mod retention;
 mod postgres;
+pub(crate) mod retention;
 mod sql;
 mod sqlite;
 

@@ -78,9 +78,7 @@ pub async fn webhook(
         .session
         .clone()
         .unwrap_or_else(|| "dialogflow-cx".into());
-    let done = fulfill(&state.engine, &intent, &session, slots, settings.deadline)
-        .await
-        ?;
+    let done = fulfill(&state.engine, &intent, &session, slots, settings.deadline).await?;
     let mut params = done.slots.clone();
     if let Fulfilled::InvalidSlot { slot } = &done.status {
         params.insert(slot.clone(), Value::Null);

@@ -96,8 +96,7 @@ pub async fn webhook(
         slots,
         settings.deadline,
     )
-    .await
-    ?;
+    .await?;
     let mut params = done.slots.clone();
     if let Fulfilled::InvalidSlot { slot } = &done.status {
         params.insert(slot.clone(), Value::Null);

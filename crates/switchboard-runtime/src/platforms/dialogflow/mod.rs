@@ -46,7 +46,9 @@ impl From<crate::engine::fulfill::FulfillError> for DialogflowError {
     fn from(e: crate::engine::fulfill::FulfillError) -> DialogflowError {
         use crate::engine::fulfill::FulfillError;
         match e {
-            FulfillError::InvalidUser(rule) => DialogflowError::Malformed(format!("session: {rule}")),
+            FulfillError::InvalidUser(rule) => {
+                DialogflowError::Malformed(format!("session: {rule}"))
+            }
             FulfillError::UnknownIntent(_) => DialogflowError::Internal(e.to_string()),
         }
     }
