@@ -1,7 +1,7 @@
 //! One case per kind of mistake: the exact `file:line:col: message` a user sees.
 
 mod common;
-use common::{check, check_files};
+use common::{check, check_files, project};
 
 /// A small valid project, for cases that add one mistake to it.
 fn api(extra: &str) -> String {
@@ -402,6 +402,20 @@ fn default_bot_settings_and_storage_errors() {
         r#"
             switchboard.yaml:2:25: confidence_threshold must be between 0 and 1, found 1.5
             switchboard.yaml:5:8: literal credential; use ${env:NAME} or ${file:PATH}
+        "#,
+    );
+}
+
+#[test]
+fn conversation_retention_defaults_to_90_days_and_must_be_positive() {
+    let day = std::time::Duration::from_secs(86_400);
+    assert_eq!(project("{}").conversation_retention, day * 90);
+    let p = project("storage: { type: sqlite, conversation_retention: 7d }\n");
+    assert_eq!(p.conversation_retention, day * 7);
+    check(
+        "storage: { type: sqlite, conversation_retention: 0s }\n",
+        r#"
+            switchboard.yaml:1:50: conversation_retention must be more than 0
         "#,
     );
 }

@@ -52,8 +52,10 @@ pub async fn engine(
         project.storage = storage_from_url(url);
     }
     let project = Arc::new(project);
+    storage::files::private_dir(data_dir)?;
     let (templates, pipeline) = pipeline(project.clone())?;
     let store = storage::open(&project.storage, data_dir).await?;
+    storage::retention::spawn(&store, project.conversation_retention);
     crate::telemetry::start(&project, &pipeline, data_dir).await?;
     if let Some(key) = &project.bot.accounts_key
         && let Some(bytes) = hex::decode(key.expose())
@@ -68,7 +70,9 @@ pub async fn engine(
     if !project.webhooks.is_empty() || !project.pollers.is_empty() {
         let inbox = storage::inbox::open(&project.storage, data_dir).await?;
         let feed = storage::inbox::feed::open(&project.storage).await?;
-        let webhooks = crate::webhooks::Webhooks::new(&engine, inbox, feed);
+        let instance = storage::instance::load_or_create(data_dir)?;
+        let holder = storage::inbox::Holder::new_run(instance);
+        let webhooks = crate::webhooks::Webhooks::new(&engine, inbox, feed, holder);
         webhooks.start();
         engine.attach_webhooks(webhooks);
     }

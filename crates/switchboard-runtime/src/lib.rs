@@ -9,4 +9,5 @@ pub mod server;
 pub mod storage;
 pub mod telemetry;
 pub mod template;
+pub mod user_id;
 pub mod webhooks;

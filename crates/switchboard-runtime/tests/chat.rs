@@ -331,6 +331,37 @@ async fn bad_requests_get_json_errors() {
 }
 
 #[tokio::test]
+async fn user_ids_with_bidi_or_control_characters_are_refused_with_a_clear_400() {
+    let bot = demo_bot().await;
+    let cases = [
+        ("alice\u{202E}nimda", "bidirectional formatting characters"),
+        ("\u{2066}bob\u{2069}", "bidirectional formatting characters"),
+        ("eve\u{200F}", "bidirectional formatting characters"),
+        ("mal\u{0085}lory", "control characters"),
+        ("tr\u{2028}ent", "control characters"),
+    ];
+    for (user, rule) in cases {
+        let body = Body::from(json!({"user_id": user, "text": "hi"}).to_string());
+        let (status, v) = post(&bot.engine, body, "application/json").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{user:?}: {v}");
+        assert_eq!(v["error"]["code"], "bad_request", "{v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("user_id must not contain") && message.contains(rule),
+            "{user:?}: {message}"
+        );
+    }
+    // Right-to-left letters themselves are fine.
+    let body = Body::from(json!({"user_id": "مريم", "text": "hi"}).to_string());
+    let (status, v) = post(&bot.engine, body, "application/json").await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    // The event stream of such a user id is refused too.
+    let (status, body) = get(&bot.engine, "/v1/users/alice%E2%80%AEnimda/events").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("bidirectional"), "{body}");
+}
+
+#[tokio::test]
 async fn control_characters_and_emoji_get_a_sensible_reply() {
     let bot = demo_bot().await;
     let res = say(

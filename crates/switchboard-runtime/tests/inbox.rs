@@ -9,7 +9,7 @@ use std::sync::Arc;
 use switchboard_config::Secret;
 use switchboard_config::model::StorageSettings;
 use switchboard_runtime::storage::inbox::{
-    self, Audience, EventStatus, InboxStore, Inserted, NewEvent, NewMessage,
+    self, Audience, EventStatus, Holder, InboxStore, Inserted, NewEvent, NewMessage,
 };
 
 enum Backend {
@@ -50,6 +50,14 @@ impl Backend {
         if let Backend::Postgres(pg) = self {
             pg.drop().await;
         }
+    }
+}
+
+/// The claimer of most cases: one run of one instance.
+fn holder() -> Holder {
+    Holder {
+        instance: "instance-a".into(),
+        run: "run-1".into(),
     }
 }
 
@@ -110,7 +118,7 @@ async fn claims_are_leased_and_delivery_is_recorded_once(b: &Backend) {
     for i in 0..3 {
         s.insert(&event(&format!("e{i}"), 1000 + i)).await.unwrap();
     }
-    let first = s.claim(5000, 65_000, 2).await.unwrap();
+    let first = s.claim(&holder(), 5000, 65_000, 2).await.unwrap();
     assert_eq!(
         first
             .iter()
@@ -119,11 +127,19 @@ async fn claims_are_leased_and_delivery_is_recorded_once(b: &Backend) {
         ["e0", "e1"],
         "oldest first"
     );
-    let second = s.claim(5000, 65_000, 10).await.unwrap();
+    let second = s.claim(&holder(), 5000, 65_000, 10).await.unwrap();
     assert_eq!(second.len(), 1, "leased events are not handed out again");
-    assert!(s.claim(6000, 66_000, 10).await.unwrap().is_empty());
+    assert!(
+        s.claim(&holder(), 6000, 66_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The lease runs out: a worker that died leaves them to another.
-    assert_eq!(s.claim(70_000, 130_000, 10).await.unwrap().len(), 3);
+    assert_eq!(
+        s.claim(&holder(), 70_000, 130_000, 10).await.unwrap().len(),
+        3
+    );
 
     let m = message("e0", "ada", 7000);
     let seq = s.deliver("payments", "e0", &m).await.unwrap();
@@ -170,11 +186,11 @@ async fn claims_are_leased_and_delivery_is_recorded_once(b: &Backend) {
 async fn failures_retry_then_dead_letter(b: &Backend) {
     let s = b.open().await;
     s.insert(&event("poison", 1000)).await.unwrap();
-    s.claim(1000, 61_000, 10).await.unwrap();
+    s.claim(&holder(), 1000, 61_000, 10).await.unwrap();
     s.fail("payments", "poison", "template failed", Some(2000))
         .await
         .unwrap();
-    let again = s.claim(2000, 62_000, 10).await.unwrap();
+    let again = s.claim(&holder(), 2000, 62_000, 10).await.unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].attempts, 1);
     s.fail("payments", "poison", "template failed again", None)
@@ -184,7 +200,12 @@ async fn failures_retry_then_dead_letter(b: &Backend) {
         s.status("payments", "poison").await.unwrap(),
         Some(EventStatus::Dead)
     );
-    assert!(s.claim(100_000, 160_000, 10).await.unwrap().is_empty());
+    assert!(
+        s.claim(&holder(), 100_000, 160_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let dead = s.dead_letters(10).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(
@@ -202,7 +223,12 @@ async fn stale_and_settled_events_are_kept_but_not_claimed(b: &Backend) {
     s.settle("payments", "x", EventStatus::Ignored)
         .await
         .unwrap();
-    assert!(s.claim(5000, 65_000, 10).await.unwrap().is_empty());
+    assert!(
+        s.claim(&holder(), 5000, 65_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         s.status("payments", "old").await.unwrap(),
         Some(EventStatus::Stale)
@@ -241,22 +267,50 @@ async fn purge_keeps_recent_and_pending_events(b: &Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_releases_leases_at_start_up_and_postgres_waits_them_out() {
-    for b in [Backend::sqlite().await, Backend::postgres().await] {
-        released_leases(&b).await;
-        b.finish().await;
+async fn a_restarted_instance_releases_its_previous_runs_leases(b: &Backend) {
+    let s = b.open().await;
+    let shared = matches!(b, Backend::Postgres(_));
+    let other = Holder {
+        instance: "instance-b".into(),
+        run: "run-1".into(),
+    };
+    s.insert(&event("mine", 1000)).await.unwrap();
+    assert_eq!(s.claim(&holder(), 1000, 61_000, 10).await.unwrap().len(), 1);
+    s.insert(&event("theirs", 1001)).await.unwrap();
+    assert_eq!(s.claim(&other, 1001, 61_000, 10).await.unwrap().len(), 1);
+
+    // This run's own leases are not released (it is alive).
+    assert_eq!(s.release_leases(&holder(), 2000).await.unwrap(), 0);
+    // Instance a starts again: what its previous run held is claimable at once; on PostgreSQL
+    // instance b's lease is b's (alive or not, it runs out), on SQLite the file is one process's.
+    let restarted = Holder::new_run("instance-a");
+    let released = s.release_leases(&restarted, 2000).await.unwrap();
+    let again = s.claim(&restarted, 2000, 7000, 10).await.unwrap();
+    let ids: Vec<&str> = again.iter().map(|e| e.event_id.as_str()).collect();
+    if shared {
+        assert_eq!((released, ids), (1, vec!["mine"]));
+    } else {
+        assert_eq!((released, ids), (2, vec!["mine", "theirs"]));
     }
 }
 
-async fn released_leases(b: &Backend) {
+async fn renewed_leases_hold_and_finished_events_are_not_renewed(b: &Backend) {
     let s = b.open().await;
-    let shared = matches!(b, Backend::Postgres(_));
-    s.insert(&event("e", 1000)).await.unwrap();
-    assert_eq!(s.claim(1000, 61_000, 10).await.unwrap().len(), 1);
-    s.release_leases(2000).await.unwrap();
-    let expected = if shared { 0 } else { 1 };
-    assert_eq!(s.claim(2000, 62_000, 10).await.unwrap().len(), expected);
+    for id in ["slow", "done"] {
+        s.insert(&event(id, 1000)).await.unwrap();
+    }
+    assert_eq!(s.claim(&holder(), 1000, 6000, 10).await.unwrap().len(), 2);
+    s.settle("payments", "done", EventStatus::Ignored)
+        .await
+        .unwrap();
+    // Renewed before it runs out: another claimer past the first lease finds nothing.
+    assert_eq!(s.renew(&holder(), 11_000).await.unwrap(), 1);
+    let other = Holder::new_run("instance-b");
+    assert!(s.claim(&other, 7000, 12_000, 10).await.unwrap().is_empty());
+    // Another run's renewal extends nothing of this run's.
+    assert_eq!(s.renew(&other, 20_000).await.unwrap(), 0);
+    // Not renewed any more (the holder died): it is taken once the lease runs out.
+    assert_eq!(s.claim(&other, 11_000, 16_000, 10).await.unwrap().len(), 1);
 }
 
 async fn concurrent_inserts_of_one_id_store_it_once(b: &Backend) {
@@ -279,9 +333,9 @@ async fn concurrent_inserts_of_one_id_store_it_once(b: &Backend) {
 async fn postponed_events_come_back_without_an_attempt(b: &Backend) {
     let s = b.open().await;
     s.insert(&event("e", 1000)).await.unwrap();
-    assert_eq!(s.claim(1000, 61_000, 10).await.unwrap().len(), 1);
+    assert_eq!(s.claim(&holder(), 1000, 61_000, 10).await.unwrap().len(), 1);
     s.postpone("payments", "e", 2000).await.unwrap();
-    let again = s.claim(2000, 62_000, 10).await.unwrap();
+    let again = s.claim(&holder(), 2000, 62_000, 10).await.unwrap();
     assert_eq!((again.len(), again[0].attempts), (1, 0));
 }
 
@@ -300,7 +354,7 @@ async fn polls_record_state_and_events_together(b: &Backend) {
         .unwrap();
     let state = s.poll_state("orders").await.unwrap();
     assert_eq!(state["1"], ("h1".to_string(), 1));
-    assert_eq!(s.claim(5000, 65_000, 10).await.unwrap().len(), 1);
+    assert_eq!(s.claim(&holder(), 5000, 65_000, 10).await.unwrap().len(), 1);
     s.record_poll("orders", &[("1".into(), "h2".into(), 2)], &[], 2000)
         .await
         .unwrap();
@@ -341,4 +395,6 @@ on_both_backends!(
     concurrent_inserts_of_one_id_store_it_once,
     polls_record_state_and_events_together,
     postponed_events_come_back_without_an_attempt,
+    a_restarted_instance_releases_its_previous_runs_leases,
+    renewed_leases_hold_and_finished_events_are_not_renewed,
 );

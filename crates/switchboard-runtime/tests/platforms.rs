@@ -238,6 +238,35 @@ async fn rasa_malformed_bodies_are_400_with_a_reason() {
 }
 
 #[tokio::test]
+async fn platform_sender_ids_with_bidi_characters_are_refused() {
+    let bot = bot().await;
+    let mut call = fixture("rasa/action_order_status.json");
+    call["sender_id"] = json!("alice\u{202E}nimda");
+    call["tracker"]["sender_id"] = json!("alice\u{202E}nimda");
+    let (status, body) = bot.post("/webhook", &call).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(
+        error.contains("sender_id: user_id must not contain bidirectional"),
+        "{error}"
+    );
+
+    let mut req = fixture("dialogflow/es_order_status.json");
+    req["session"] = json!("projects/store-agent/agent/sessions/\u{202E}42");
+    let (status, body) = bot.post("/dialogflow/es", &req).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("session: user_id must not contain bidirectional"),
+        "{message}"
+    );
+    assert!(
+        bot.backend.requests().is_empty(),
+        "nothing ran for a refused sender"
+    );
+}
+
+#[tokio::test]
 async fn rasa_health_and_action_list_answer_like_rasa_sdk() {
     let bot = bot().await;
     assert_eq!(

@@ -146,6 +146,7 @@ on_both_backends!(
     a_users_default_conversation_is_found_by_its_owner_and_unique,
     concurrent_first_defaults_of_one_user_let_exactly_one_win,
     a_save_never_changes_the_owner,
+    conversations_idle_past_the_retention_are_purged,
 );
 
 /// A conversation with every field in use.
@@ -344,6 +345,51 @@ async fn a_hundred_kilobytes_of_slots_round_trip(backend: &Backend) {
 
     store.save(&mut conversation).await.expect("save");
     assert_eq!(loaded(&*store, "c1").await, conversation);
+}
+
+async fn conversations_idle_past_the_retention_are_purged(backend: &Backend) {
+    let store = backend.open().await;
+    let now = Utc::now();
+    let mut idle = sample("idle-since-spring");
+    idle.updated_at = now - chrono::Duration::days(100);
+    store.save(&mut idle).await.expect("save");
+    let mut recent = sample("talked-yesterday");
+    recent.updated_at = now - chrono::Duration::days(1);
+    store.save(&mut recent).await.expect("save");
+
+    let purged = store
+        .purge_idle(now - chrono::Duration::days(90))
+        .await
+        .expect("purge");
+    assert_eq!(purged, 1);
+    assert!(
+        store
+            .load("idle-since-spring")
+            .await
+            .expect("load")
+            .is_none(),
+        "gone, also from any cache"
+    );
+    assert_eq!(
+        loaded(&*store, "talked-yesterday").await,
+        recent_saved(recent)
+    );
+    // The user comes back: a new conversation under the same id starts afresh.
+    let mut again = Conversation::new("idle-since-spring".into(), "user-1".into());
+    store.save(&mut again).await.expect("a fresh start saves");
+    assert_eq!(
+        store
+            .purge_idle(now - chrono::Duration::days(90))
+            .await
+            .expect("purge"),
+        0
+    );
+}
+
+/// A conversation as it loads after one save.
+fn recent_saved(mut c: Conversation) -> Conversation {
+    c.version = 1;
+    c
 }
 
 async fn ping_answers(backend: &Backend) {

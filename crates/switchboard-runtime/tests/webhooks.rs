@@ -360,6 +360,59 @@ async fn bad_deliveries_are_refused_with_json_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_beyond_f64_is_accepted_and_kept_as_its_digits() {
+    let b = bot("", None).await;
+    // Valid JSON that f64 cannot hold: refused with a 400 before, so the sender retried it
+    // for days.
+    let body = format!(
+        r#"{{"id":"evt_huge","type":"order.shipped","created":{},"data":{{"object":{{"order":1e1000,"metadata":{{"user_id":"huge-number-user"}}}}}}}}"#,
+        chrono::Utc::now().timestamp()
+    );
+    assert_eq!(
+        b.deliver(&body).await,
+        json!({"status": "accepted", "event_id": "evt_huge"})
+    );
+    b.statuses_settled(&["evt_huge".to_string()], Duration::from_secs(10))
+        .await;
+    let inbox = b.engine.webhooks().unwrap().inbox().clone();
+    let texts: Vec<String> = inbox
+        .messages_after(Audience::User("huge-number-user"), 0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(texts, ["Order 1e1000 shipped."]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_routed_user_id_with_a_bidi_override_is_dead_lettered_not_shown() {
+    let b = bot("", None).await;
+    b.deliver(&payment("evt_bidi", "alice\u{202E}nimda", json!(100)))
+        .await;
+    b.statuses_settled(&["evt_bidi".to_string()], Duration::from_secs(10))
+        .await;
+    let inbox = b.engine.webhooks().unwrap().inbox().clone();
+    assert_eq!(
+        inbox.status("payments", "evt_bidi").await.unwrap(),
+        Some(EventStatus::Dead)
+    );
+    let dead = inbox.dead_letters(10).await.unwrap();
+    let reason = dead[0].last_error.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("bidirectional formatting characters"),
+        "{reason}"
+    );
+    assert!(
+        inbox
+            .messages_after(Audience::User("alice\u{202E}nimda"), 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_events_are_stored_but_not_pushed() {
     let b = bot("", None).await;
     let mut body: Value = serde_json::from_str(&payment("evt_old", "ada", json!(1))).unwrap();

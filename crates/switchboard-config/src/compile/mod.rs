@@ -164,6 +164,8 @@ pub(crate) fn load(
     };
     let bot = settings::bot(&mut ctx, merged.bot.as_ref(), main_pos, &known.all_slots);
     let storage = settings::storage(&mut ctx, merged.storage.as_ref());
+    let conversation_retention =
+        settings::conversation_retention(&mut ctx, merged.storage.as_ref());
     let rasa = merged
         .rasa
         .as_ref()
@@ -196,6 +198,7 @@ pub(crate) fn load(
         intents,
         bot,
         storage,
+        conversation_retention,
         rasa,
         dialogflow,
         inbound,

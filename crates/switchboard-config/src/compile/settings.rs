@@ -4,7 +4,7 @@ use super::Ctx;
 use super::connector::duration;
 use super::secrets::{self, LITERAL_CREDENTIAL};
 use super::templates::{self, Scope, Slots};
-use crate::model::{BotSettings, StorageSettings};
+use crate::model::{BotSettings, DEFAULT_CONVERSATION_RETENTION, StorageSettings};
 use crate::raw::{Pos, RawBot, RawStorage, Spanned};
 use std::time::Duration;
 
@@ -77,8 +77,8 @@ pub(crate) fn storage(ctx: &mut Ctx, raw: Option<&Spanned<RawStorage>>) -> Stora
         path: "switchboard.db".into(),
     };
     match raw.map(|r| &r.value) {
-        None | Some(RawStorage::Sqlite { path: None }) => default(),
-        Some(RawStorage::Sqlite { path: Some(p) }) => {
+        None | Some(RawStorage::Sqlite { path: None, .. }) => default(),
+        Some(RawStorage::Sqlite { path: Some(p), .. }) => {
             if p.value.trim().is_empty() {
                 ctx.error(p.pos, "path must not be empty");
             }
@@ -86,7 +86,7 @@ pub(crate) fn storage(ctx: &mut Ctx, raw: Option<&Spanned<RawStorage>>) -> Stora
                 path: p.value.clone(),
             }
         }
-        Some(RawStorage::Postgres { url }) => {
+        Some(RawStorage::Postgres { url, .. }) => {
             let Some(secret) = secrets::resolve(ctx, url, false) else {
                 return default();
             };
@@ -99,6 +99,21 @@ pub(crate) fn storage(ctx: &mut Ctx, raw: Option<&Spanned<RawStorage>>) -> Stora
             StorageSettings::Postgres { url: secret }
         }
     }
+}
+
+/// Compiles `storage.conversation_retention`, or 90 days when absent.
+pub(crate) fn conversation_retention(ctx: &mut Ctx, raw: Option<&Spanned<RawStorage>>) -> Duration {
+    let retention = raw.and_then(|r| match &r.value {
+        RawStorage::Sqlite {
+            conversation_retention,
+            ..
+        }
+        | RawStorage::Postgres {
+            conversation_retention,
+            ..
+        } => conversation_retention.as_ref(),
+    });
+    duration(ctx, retention, "conversation_retention").unwrap_or(DEFAULT_CONVERSATION_RETENTION)
 }
 
 /// Whether a URL's authority holds `user:password@`.

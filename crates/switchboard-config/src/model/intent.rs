@@ -169,6 +169,10 @@ pub struct BotSettings {
     pub accounts_key: Option<Secret>,
 }
 
+/// Default conversation retention: 90 days without an update.
+pub const DEFAULT_CONVERSATION_RETENTION: std::time::Duration =
+    std::time::Duration::from_secs(90 * 24 * 3600);
+
 /// Where conversations are stored.
 #[derive(Debug, Clone)]
 pub enum StorageSettings {

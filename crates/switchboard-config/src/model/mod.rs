@@ -26,8 +26,8 @@ pub use inbound::{
     JwtVerification, Scope, StreamLimits,
 };
 pub use intent::{
-    BUILTIN_ENTITIES, BotSettings, Entity, EntityKind, Intent, LookupValue, OnError, Reply,
-    ReplyVariant, Slot, Step, StorageSettings,
+    BUILTIN_ENTITIES, BotSettings, DEFAULT_CONVERSATION_RETENTION, Entity, EntityKind, Intent,
+    LookupValue, OnError, Reply, ReplyVariant, Slot, Step, StorageSettings,
 };
 pub use operation::{
     Extract, Input, InputError, InputType, Method, Operation, OperationRef, PathPart, PathTemplate,
@@ -65,6 +65,8 @@ pub struct Project {
     pub bot: BotSettings,
     /// Where conversations are kept.
     pub storage: StorageSettings,
+    /// How long a conversation is kept after its last update (`storage.conversation_retention`).
+    pub conversation_retention: std::time::Duration,
     /// The Rasa custom action server, when configured.
     pub rasa: Option<RasaSettings>,
     /// Dialogflow fulfillment webhooks, when configured.

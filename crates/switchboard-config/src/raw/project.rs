@@ -121,6 +121,9 @@ pub enum RawStorage {
         /// The database file; relative paths are under the data directory.
         /// Default: `switchboard.db`.
         path: Option<Spanned<String>>,
+        /// Conversations not updated for this long are deleted (checked hourly), with their
+        /// history and slots; the user starts afresh. Default: `90d`.
+        conversation_retention: Option<Spanned<RawDuration>>,
     },
     /// PostgreSQL, for several instances behind a load balancer.
     Postgres {
@@ -128,5 +131,8 @@ pub enum RawStorage {
         /// not hold a password. Required.
         #[schemars(with = "SecretDoc")]
         url: Spanned<String>,
+        /// Conversations not updated for this long are deleted (checked hourly by every
+        /// instance), with their history and slots; the user starts afresh. Default: `90d`.
+        conversation_retention: Option<Spanned<RawDuration>>,
     },
 }

@@ -78,8 +78,9 @@ pub const STORAGE: &str = r##"
 storage:
   type: postgres
   url: "${env:DATABASE_URL}"
+  conversation_retention: 30d
 # or, the default:
-# storage: { type: sqlite, path: switchboard.db }
+# storage: { type: sqlite, path: switchboard.db, conversation_retention: 90d }
 "##;
 
 pub const CONNECTORS_INTRO: &str = r##"

@@ -67,6 +67,9 @@ pub enum FulfillError {
     /// The project has no such intent.
     #[error("unknown intent {0}")]
     UnknownIntent(String),
+    /// The platform's user or session id breaks the user id rules (a 400 for the caller).
+    #[error(transparent)]
+    InvalidUser(#[from] crate::user_id::UserIdError),
 }
 
 impl Engine {
@@ -74,6 +77,7 @@ impl Engine {
     /// Confirmation questions are the platform's business and are not asked here.
     pub async fn fulfill(&self, req: FulfillRequest) -> Result<FulfillResponse, FulfillError> {
         let started = Instant::now();
+        crate::user_id::check(&req.user_id)?;
         let intent = self
             .project
             .intents
@@ -179,6 +183,7 @@ impl Engine {
         user_id: &str,
         given: &Map<String, Value>,
     ) -> Result<Vec<SlotCheck>, FulfillError> {
+        crate::user_id::check(user_id)?;
         let intent = self
             .project
             .intents

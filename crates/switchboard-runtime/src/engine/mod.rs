@@ -267,15 +267,8 @@ impl Engine {
         reach: &Reach,
     ) -> Result<TurnResponse, TurnError> {
         let started = Instant::now();
-        let user_id = req.user_id.trim();
-        if user_id.is_empty()
-            || user_id.chars().count() > 200
-            || user_id.chars().any(char::is_control)
-        {
-            return Err(TurnError::Invalid(
-                "user_id must be 1 to 200 printable characters".into(),
-            ));
-        }
+        let user_id =
+            crate::user_id::check(&req.user_id).map_err(|e| TurnError::Invalid(e.to_string()))?;
         if let Reach::User(subject) = reach
             && subject != user_id
         {

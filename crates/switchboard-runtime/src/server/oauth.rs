@@ -79,6 +79,7 @@ pub async fn start(
             "user_id is required (1 to 256 characters, no control characters)",
         ));
     }
+    crate::user_id::check(&user).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let minted = q.link.as_deref().is_some_and(|t| {
         crate::engine::connect::link_is_valid(&accounts.sealer, &connector, &user, t)
     });

@@ -3,8 +3,11 @@
 
 pub mod accounts;
 pub mod audit;
+pub(crate) mod files;
 pub mod inbox;
+pub mod instance;
 mod postgres;
+pub(crate) mod retention;
 mod sql;
 mod sqlite;
 
@@ -12,6 +15,7 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::conversation::Conversation;
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use std::path::Path;
 use std::sync::Arc;
@@ -60,6 +64,9 @@ pub trait ConversationStore: Send + Sync + 'static {
 
     /// Whether the store answers (for `/readyz`).
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// Deletes conversations last updated before `before` (the retention); returns how many.
+    fn purge_idle(&self, before: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>>;
 }
 
 /// Opens the store a project asks for. A relative SQLite path is under `data_dir`.
@@ -71,6 +78,7 @@ pub async fn open(
 ) -> Result<Arc<dyn ConversationStore>, StoreError> {
     Ok(match settings {
         StorageSettings::Sqlite { path } => {
+            files::private_dir(data_dir)?;
             Arc::new(SqliteStore::open(&data_dir.join(path)).await?)
         }
         StorageSettings::Postgres { url } => Arc::new(PostgresStore::connect(url.expose()).await?),

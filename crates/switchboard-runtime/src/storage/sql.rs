@@ -76,9 +76,7 @@ pub(super) fn encode(conversation: &mut Conversation) -> Result<Row, StoreError>
         id,
         reason: format!("cannot be serialized: {error}"),
     })?;
-    let updated_at = conversation
-        .updated_at
-        .to_rfc3339_opts(SecondsFormat::Micros, true);
+    let updated_at = timestamp(&conversation.updated_at);
     Ok(Row {
         expected,
         next,
@@ -116,4 +114,13 @@ pub(super) fn decode(
         u64::try_from(version).map_err(|_| corrupt(format!("version {version} is negative")))?;
     conversation.default = is_default;
     Ok(conversation)
+}
+
+/// How many conversations one purge statement deletes, so the write lock is never held long
+/// (turns wait for it) however many conversations fell out of the retention at once.
+pub(super) const PURGE_BATCH: i64 = 5_000;
+
+/// A time as the `updated_at` text SQLite stores (and PostgreSQL casts).
+pub(super) fn timestamp(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }

@@ -36,14 +36,69 @@ pub fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, EventError>
         }
         return Ok(Value::Object(map));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        EventError::Body(format!(
-            "{:?} error at line {} column {}",
-            e.classify(),
-            e.line(),
-            e.column()
-        ))
-    })
+    let error = match serde_json::from_slice(body) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    // A number beyond f64 (`1e1000`) is valid JSON that serde_json refuses; answering 400 would
+    // make the sender retry for days. Such numbers are kept as strings of their exact digits.
+    if error.to_string().starts_with("number out of range")
+        && let Ok(text) = std::str::from_utf8(body)
+        && let Ok(v) = serde_json::from_str(&widen_numbers(text))
+    {
+        return Ok(v);
+    }
+    Err(EventError::Body(format!(
+        "{:?} error at line {} column {}",
+        error.classify(),
+        error.line(),
+        error.column()
+    )))
+}
+
+/// JSON text with every number that f64 cannot hold (infinite when parsed) written as a
+/// string of its digits; everything else, strings included, is copied unchanged.
+fn widen_numbers(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 8);
+    let (mut i, mut start) = (0, 0);
+    let mut in_string = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if b == b'-' || b.is_ascii_digit() {
+            let end = bytes[i..]
+                .iter()
+                .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                .map_or(bytes.len(), |n| i + n);
+            let token = &text[i..end];
+            if token.parse::<f64>().is_ok_and(f64::is_infinite) {
+                out.push_str(&text[start..i]);
+                out.push('"');
+                out.push_str(token);
+                out.push('"');
+                start = end;
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&text[start..]);
+    out
 }
 
 /// Decoded `name=value` pairs of a form body, in order.
@@ -127,6 +182,20 @@ mod tests {
         );
         assert!(matches!(
             parse_body(&HeaderMap::new(), b"{nope"),
+            Err(EventError::Body(_))
+        ));
+    }
+
+    #[test]
+    fn numbers_beyond_f64_are_kept_as_their_digits() {
+        let body = br#"{"a": 1e1000, "b": [-2E+999, 1.5], "c": "1e1000 \" 9e999", "d": 12}"#;
+        assert_eq!(
+            parse_body(&HeaderMap::new(), body).unwrap(),
+            serde_json::json!({"a": "1e1000", "b": ["-2E+999", 1.5], "c": "1e1000 \" 9e999", "d": 12})
+        );
+        // Still JSON or nothing: a broken body stays a 400.
+        assert!(matches!(
+            parse_body(&HeaderMap::new(), br#"{"a": 1e1000,"#),
             Err(EventError::Body(_))
         ));
     }

@@ -16,8 +16,8 @@ mod worker;
 use crate::engine::Engine;
 use crate::pipeline::Pipeline;
 use crate::server::AppState;
-use crate::storage::inbox::InboxStore;
 use crate::storage::inbox::feed::PgFeed;
+use crate::storage::inbox::{Holder, InboxStore};
 use crate::template::Templates;
 use axum::Router;
 use axum::routing::get;
@@ -38,6 +38,8 @@ pub struct Webhooks {
     templates: Arc<Templates>,
     pipeline: Arc<Pipeline>,
     inbox: Arc<dyn InboxStore>,
+    /// This instance and run, recorded with each claim.
+    holder: Holder,
     /// Wakes the worker when an event is stored.
     wake: Notify,
     /// Open event streams: their wake-ups and caps.
@@ -56,11 +58,12 @@ impl std::fmt::Debug for Webhooks {
 }
 
 impl Webhooks {
-    /// Wires the machinery to an engine and the inbox.
+    /// Wires the machinery to an engine and the inbox; `holder` names this instance's claims.
     pub fn new(
         engine: &Arc<Engine>,
         inbox: Arc<dyn InboxStore>,
         feed: Option<Arc<PgFeed>>,
+        holder: Holder,
     ) -> Arc<Webhooks> {
         let inbound = &engine.project().inbound;
         let max_connections = inbound
@@ -75,6 +78,7 @@ impl Webhooks {
             templates: engine.templates().clone(),
             pipeline: engine.pipeline().clone(),
             inbox,
+            holder,
             wake: Notify::new(),
             hub: Arc::new(hub::Hub::new(&inbound.streams, max_connections)),
             feed,
@@ -84,6 +88,11 @@ impl Webhooks {
     /// The inbox.
     pub fn inbox(&self) -> &Arc<dyn InboxStore> {
         &self.inbox
+    }
+
+    /// Who this instance's claims are recorded as.
+    pub fn holder(&self) -> &Holder {
+        &self.holder
     }
 
     /// The project.

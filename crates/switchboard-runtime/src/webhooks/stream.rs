@@ -78,6 +78,9 @@ async fn events(
             "the id must be 1 to 200 printable characters",
         ));
     }
+    if let Kind::User = kind {
+        crate::user_id::check(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    }
     match kind {
         Kind::User if reach == Reach::Started => {
             return Err(ApiError::new(

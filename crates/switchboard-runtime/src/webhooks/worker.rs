@@ -22,9 +22,13 @@ use switchboard_config::model::WebhookRoute;
 const BATCH: u32 = 64;
 /// Events routed at once.
 const CONCURRENCY: usize = 8;
-/// A claimed event is hidden from other workers this long; a worker that died mid-way leaves
-/// it to be retried after this.
-const LEASE: Duration = Duration::from_secs(60);
+/// A claimed event is hidden from other workers this long, and the lease is renewed every
+/// [`RENEW`] while the event is worked on; an instance killed mid-way leaves it to another
+/// after this (or releases it at once when it starts again). Short, so a crash delays
+/// delivery by seconds, not a minute; a slow route keeps its events through renewals.
+pub(crate) const LEASE: Duration = Duration::from_secs(5);
+/// How often the leases of events being worked on are extended (three tries per lease).
+const RENEW: Duration = Duration::from_millis(1500);
 /// How often the queue is checked without a wake-up (retries that came due, other instances).
 const POLL: Duration = Duration::from_millis(500);
 /// When an event whose routing the store cut short is tried again.
@@ -43,15 +47,21 @@ enum RouteError {
 
 /// Runs until the runtime stops.
 pub(super) async fn run(w: Arc<Webhooks>) {
-    if let Err(e) = w.inbox.release_leases(now_ms()).await {
-        tracing::warn!(target: "switchboard::webhooks", error = %e, "cannot release leases");
+    match w.inbox.release_leases(&w.holder, now_ms()).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(target: "switchboard::webhooks", events = n, "released the leases of this instance's previous run")
+        }
+        Err(e) => {
+            tracing::warn!(target: "switchboard::webhooks", error = %e, "cannot release leases")
+        }
     }
     // Ends with its engine (tests build many; a server has one for its lifetime).
     while w.engine.strong_count() > 0 {
         let now = now_ms();
         let claimed = match w
             .inbox
-            .claim(now, now + LEASE.as_millis() as i64, BATCH)
+            .claim(&w.holder, now, now + LEASE.as_millis() as i64, BATCH)
             .await
         {
             Ok(c) => c,
@@ -65,12 +75,33 @@ pub(super) async fn run(w: Arc<Webhooks>) {
             let _ = tokio::time::timeout(POLL, w.wake.notified()).await;
             continue;
         }
-        futures::stream::iter(claimed)
-            .for_each_concurrent(CONCURRENCY, |e| {
-                let w = w.clone();
-                async move { process(&w, e).await }
-            })
-            .await;
+        let work = futures::stream::iter(claimed).for_each_concurrent(CONCURRENCY, |e| {
+            let w = w.clone();
+            async move { process(&w, e).await }
+        });
+        renewing(&w, work).await;
+    }
+}
+
+/// Runs a claimed batch while renewing the leases of its unfinished events, so a slow route
+/// never lets another instance take (and deliver again) an event still being worked on.
+async fn renewing(w: &Webhooks, work: impl std::future::Future<Output = ()>) {
+    let renew = async {
+        let mut tick = tokio::time::interval(RENEW);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let until = now_ms() + LEASE.as_millis() as i64;
+            if let Err(e) = w.inbox.renew(&w.holder, until).await {
+                tracing::warn!(target: "switchboard::webhooks", error = %e, "cannot renew webhook leases");
+            }
+        }
+    };
+    // The renewals run beside the work (never pausing it) and end with it.
+    tokio::select! {
+        () = work => {}
+        () = renew => {}
     }
 }
 
@@ -182,8 +213,8 @@ async fn route(
             )));
         }
     };
-    if user.chars().count() > 200 || user.chars().any(char::is_control) {
-        return Err(RouteError::Poison("the user id is malformed".into()));
+    if let Err(e) = crate::user_id::check(&user) {
+        return Err(RouteError::Poison(format!("the user id is malformed: {e}")));
     }
     let hour_ago = now_ms() - 3_600_000;
     if w.inbox.sent_since(&e.source, &user, hour_ago).await? >= src.user_hourly_limit {

@@ -86,8 +86,7 @@ pub async fn webhook(
         slots,
         settings.deadline,
     )
-    .await
-    .map_err(|e| DialogflowError::Internal(e.to_string()))?;
+    .await?;
     let mut params = done.slots.clone();
     if let Fulfilled::InvalidSlot { slot } = &done.status {
         params.insert(slot.clone(), Value::Null);

@@ -45,6 +45,18 @@ pub enum DialogflowError {
     Internal(String),
 }
 
+impl From<crate::engine::fulfill::FulfillError> for DialogflowError {
+    fn from(e: crate::engine::fulfill::FulfillError) -> DialogflowError {
+        use crate::engine::fulfill::FulfillError;
+        match e {
+            FulfillError::InvalidUser(rule) => {
+                DialogflowError::Malformed(format!("session: {rule}"))
+            }
+            FulfillError::UnknownIntent(_) => DialogflowError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for DialogflowError {
     fn into_response(self) -> Response {
         match self {

@@ -35,6 +35,16 @@ pub enum RasaError {
     Internal(String),
 }
 
+impl From<FulfillError> for RasaError {
+    fn from(e: FulfillError) -> RasaError {
+        match e {
+            FulfillError::InvalidUser(rule) => RasaError::Malformed(format!("sender_id: {rule}")),
+            // A mapped intent always exists (checked at load time), so this error is ours.
+            FulfillError::UnknownIntent(_) => RasaError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for RasaError {
     fn into_response(self) -> Response {
         let (status, body) = match &self {
@@ -106,10 +116,7 @@ pub async fn webhook(
         .actions
         .get(&call.next_action)
         .ok_or_else(|| RasaError::UnknownAction(call.next_action.clone()))?;
-    // A mapped intent always exists (checked at load time), so this error is ours.
-    let result = run(&state.engine, &settings, action, &call)
-        .await
-        .map_err(|e| RasaError::Internal(e.to_string()))?;
+    let result = run(&state.engine, &settings, action, &call).await?;
     Ok(Json(result))
 }
 

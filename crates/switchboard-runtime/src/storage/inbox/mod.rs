@@ -79,6 +79,29 @@ pub enum Inserted {
     Duplicate,
 }
 
+/// Who holds claimed events: an instance, stable across its restarts, and one run of it.
+///
+/// Claims record both, so a live run renews only what it holds, and an instance that starts
+/// again releases at once what its previous run held (that run is gone) instead of waiting
+/// for the leases to run out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// The instance (the data directory's `instance-id`).
+    pub instance: String,
+    /// This run of it (random per start).
+    pub run: String,
+}
+
+impl Holder {
+    /// A new run of `instance`.
+    pub fn new_run(instance: impl Into<String>) -> Holder {
+        Holder {
+            instance: instance.into(),
+            run: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
+}
+
 /// A pending event handed to the worker.
 #[derive(Debug, Clone)]
 pub struct ClaimedEvent {
@@ -161,14 +184,24 @@ pub trait InboxStore: Send + Sync + 'static {
     /// Commits an event durably; a known (source, event id) is `Duplicate` and changes nothing.
     fn insert<'a>(&'a self, event: &'a NewEvent) -> BoxFuture<'a, Result<Inserted, StoreError>>;
 
-    /// Takes up to `limit` pending events due at `now`, oldest first, and hides them from other
-    /// claimers until `lease_until` (a worker that dies mid-way leaves them to be retried).
-    fn claim(
-        &self,
+    /// Takes up to `limit` pending events due at `now`, oldest first, for `holder`, and hides
+    /// them from other claimers until `lease_until` (a worker that dies mid-way leaves them to
+    /// be retried once the lease runs out, or at once when its instance starts again).
+    fn claim<'a>(
+        &'a self,
+        holder: &'a Holder,
         now: i64,
         lease_until: i64,
         limit: u32,
-    ) -> BoxFuture<'_, Result<Vec<ClaimedEvent>, StoreError>>;
+    ) -> BoxFuture<'a, Result<Vec<ClaimedEvent>, StoreError>>;
+
+    /// Extends to `lease_until` the lease of every pending event `holder` (this run) holds;
+    /// returns how many. Settling, failing or postponing an event ends its lease.
+    fn renew<'a>(
+        &'a self,
+        holder: &'a Holder,
+        lease_until: i64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>>;
 
     /// Records the message (if its id is new) and marks the event delivered, in one
     /// transaction. Returns the message's stream position when it was new.
@@ -251,10 +284,15 @@ pub trait InboxStore: Send + Sync + 'static {
     /// Deletes settled events and messages older than `before`; pending ones are kept.
     fn purge(&self, before: i64) -> BoxFuture<'_, Result<u64, StoreError>>;
 
-    /// Makes every pending event claimable at `now`, at start-up, where the store belongs to
-    /// one process (SQLite): leases of a killed worker need not be waited out. PostgreSQL,
-    /// shared by instances, leaves leases to run out.
-    fn release_leases(&self, now: i64) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// At start-up: makes claimable at `now` every pending event held by an earlier run of
+    /// `holder.instance` (that run was killed), so its events need not wait out their leases;
+    /// returns how many. SQLite, whose file belongs to one process, releases every earlier
+    /// run's leases; PostgreSQL, shared by instances, only this instance's.
+    fn release_leases<'a>(
+        &'a self,
+        holder: &'a Holder,
+        now: i64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>>;
 }
 
 /// Opens the inbox in the project's store (the schema is brought up to date as the

@@ -2,8 +2,8 @@
 //! holds (`FOR UPDATE SKIP LOCKED`), so each pending event is worked on by one at a time.
 
 use super::{
-    Audience, ClaimedEvent, DeadLetter, EventStatus, InboxStore, Inserted, Message, NewEvent,
-    NewMessage, parse_status,
+    Audience, ClaimedEvent, DeadLetter, EventStatus, Holder, InboxStore, Inserted, Message,
+    NewEvent, NewMessage, parse_status,
 };
 use crate::storage::StoreError;
 use crate::storage::postgres::Redactor;
@@ -104,15 +104,17 @@ impl InboxStore for PostgresInbox {
         })
     }
 
-    fn claim(
-        &self,
+    fn claim<'a>(
+        &'a self,
+        holder: &'a Holder,
         now: i64,
         lease_until: i64,
         limit: u32,
-    ) -> BoxFuture<'_, Result<Vec<ClaimedEvent>, StoreError>> {
+    ) -> BoxFuture<'a, Result<Vec<ClaimedEvent>, StoreError>> {
         Box::pin(async move {
             let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
-                "UPDATE webhook_events SET next_attempt_at = $1 WHERE (source, event_id) IN \
+                "UPDATE webhook_events SET next_attempt_at = $1, claimed_by = $4, claim_run = $5 \
+                 WHERE (source, event_id) IN \
                  (SELECT source, event_id FROM webhook_events WHERE status = 'pending' AND next_attempt_at <= $2 \
                   ORDER BY received_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
                  RETURNING source, event_id, event_type, payload, attempts",
@@ -120,6 +122,8 @@ impl InboxStore for PostgresInbox {
             .bind(lease_until)
             .bind(now)
             .bind(i64::from(limit))
+            .bind(&holder.instance)
+            .bind(&holder.run)
             .fetch_all(&self.pool)
             .await
             .map_err(self.err("cannot claim webhook events in"))?;
@@ -135,6 +139,26 @@ impl InboxStore for PostgresInbox {
                     },
                 )
                 .collect())
+        })
+    }
+
+    fn renew<'a>(
+        &'a self,
+        holder: &'a Holder,
+        lease_until: i64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "UPDATE webhook_events SET next_attempt_at = $3 \
+                 WHERE claimed_by = $1 AND claim_run = $2 AND status = 'pending' AND next_attempt_at < $3",
+            )
+            .bind(&holder.instance)
+            .bind(&holder.run)
+            .bind(lease_until)
+            .execute(&self.pool)
+            .await
+            .map_err(self.err("cannot renew webhook leases in"))?;
+            Ok(done.rows_affected())
         })
     }
 
@@ -161,8 +185,8 @@ impl InboxStore for PostgresInbox {
             .await
             .map_err(&err)?;
             sqlx::query(
-                "UPDATE webhook_events SET status = 'delivered', last_error = NULL \
-                 WHERE source = $1 AND event_id = $2",
+                "UPDATE webhook_events SET status = 'delivered', last_error = NULL, claimed_by = NULL, \
+                 claim_run = NULL WHERE source = $1 AND event_id = $2",
             )
             .bind(source)
             .bind(event_id)
@@ -182,7 +206,8 @@ impl InboxStore for PostgresInbox {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             sqlx::query(
-                "UPDATE webhook_events SET status = $3 WHERE source = $1 AND event_id = $2",
+                "UPDATE webhook_events SET status = $3, claimed_by = NULL, claim_run = NULL \
+                 WHERE source = $1 AND event_id = $2",
             )
             .bind(source)
             .bind(event_id)
@@ -209,7 +234,8 @@ impl InboxStore for PostgresInbox {
             };
             sqlx::query(
                 "UPDATE webhook_events SET attempts = attempts + 1, last_error = $3, status = $4, \
-                 next_attempt_at = COALESCE($5::bigint, next_attempt_at) WHERE source = $1 AND event_id = $2",
+                 next_attempt_at = COALESCE($5::bigint, next_attempt_at), claimed_by = NULL, claim_run = NULL \
+                 WHERE source = $1 AND event_id = $2",
             )
             .bind(source)
             .bind(event_id)
@@ -231,7 +257,7 @@ impl InboxStore for PostgresInbox {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             sqlx::query(
-                "UPDATE webhook_events SET next_attempt_at = $3 \
+                "UPDATE webhook_events SET next_attempt_at = $3, claimed_by = NULL, claim_run = NULL \
                  WHERE source = $1 AND event_id = $2 AND status = 'pending'",
             )
             .bind(source)
@@ -410,9 +436,25 @@ impl InboxStore for PostgresInbox {
         })
     }
 
-    fn release_leases(&self, _now: i64) -> BoxFuture<'_, Result<(), StoreError>> {
-        // Several instances share the database: a lease may belong to a live instance, so
-        // leases are left to run out instead.
-        Box::pin(async { Ok(()) })
+    fn release_leases<'a>(
+        &'a self,
+        holder: &'a Holder,
+        now: i64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        // Several instances share the database: only this instance's earlier runs are known to
+        // be gone; other instances' leases are theirs to renew or to let run out.
+        Box::pin(async move {
+            let done = sqlx::query(
+                "UPDATE webhook_events SET next_attempt_at = $3, claimed_by = NULL, claim_run = NULL \
+                 WHERE claimed_by = $1 AND claim_run <> $2 AND status = 'pending'",
+            )
+            .bind(&holder.instance)
+            .bind(&holder.run)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(self.err("cannot release webhook leases in"))?;
+            Ok(done.rows_affected())
+        })
     }
 }

@@ -2,8 +2,8 @@
 //! event survives a power cut, not only a crash.
 
 use super::{
-    Audience, ClaimedEvent, DeadLetter, EventStatus, InboxStore, Inserted, Message, NewEvent,
-    NewMessage, parse_status,
+    Audience, ClaimedEvent, DeadLetter, EventStatus, Holder, InboxStore, Inserted, Message,
+    NewEvent, NewMessage, parse_status,
 };
 use crate::storage::StoreError;
 use crate::storage::sql;
@@ -29,11 +29,7 @@ type MessageRow = (i64, String, String, String, String, String, i64);
 impl SqliteInbox {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<SqliteInbox, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            tokio::fs::create_dir_all(parent).await.map_err(|error| {
-                StoreError::Unavailable(format!("cannot create {}: {error}", parent.display()))
-            })?;
-        }
+        crate::storage::files::private_database(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -107,15 +103,17 @@ impl InboxStore for SqliteInbox {
         })
     }
 
-    fn claim(
-        &self,
+    fn claim<'a>(
+        &'a self,
+        holder: &'a Holder,
         now: i64,
         lease_until: i64,
         limit: u32,
-    ) -> BoxFuture<'_, Result<Vec<ClaimedEvent>, StoreError>> {
+    ) -> BoxFuture<'a, Result<Vec<ClaimedEvent>, StoreError>> {
         Box::pin(async move {
             let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
-                "UPDATE webhook_events SET next_attempt_at = ?1 WHERE rowid IN \
+                "UPDATE webhook_events SET next_attempt_at = ?1, claimed_by = ?4, claim_run = ?5 \
+                 WHERE rowid IN \
                  (SELECT rowid FROM webhook_events WHERE status = 'pending' AND next_attempt_at <= ?2 \
                   ORDER BY received_at LIMIT ?3) \
                  RETURNING source, event_id, event_type, payload, attempts",
@@ -123,6 +121,8 @@ impl InboxStore for SqliteInbox {
             .bind(lease_until)
             .bind(now)
             .bind(i64::from(limit))
+            .bind(&holder.instance)
+            .bind(&holder.run)
             .fetch_all(&self.pool)
             .await
             .map_err(self.err("cannot claim webhook events in"))?;
@@ -138,6 +138,26 @@ impl InboxStore for SqliteInbox {
                     },
                 )
                 .collect())
+        })
+    }
+
+    fn renew<'a>(
+        &'a self,
+        holder: &'a Holder,
+        lease_until: i64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "UPDATE webhook_events SET next_attempt_at = ?3 \
+                 WHERE claimed_by = ?1 AND claim_run = ?2 AND status = 'pending' AND next_attempt_at < ?3",
+            )
+            .bind(&holder.instance)
+            .bind(&holder.run)
+            .bind(lease_until)
+            .execute(&self.pool)
+            .await
+            .map_err(self.err("cannot renew webhook leases in"))?;
+            Ok(done.rows_affected())
         })
     }
 
@@ -164,8 +184,8 @@ impl InboxStore for SqliteInbox {
             .await
             .map_err(&err)?;
             sqlx::query(
-                "UPDATE webhook_events SET status = 'delivered', last_error = NULL \
-                 WHERE source = ?1 AND event_id = ?2",
+                "UPDATE webhook_events SET status = 'delivered', last_error = NULL, claimed_by = NULL, \
+                 claim_run = NULL WHERE source = ?1 AND event_id = ?2",
             )
             .bind(source)
             .bind(event_id)
@@ -185,7 +205,8 @@ impl InboxStore for SqliteInbox {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             sqlx::query(
-                "UPDATE webhook_events SET status = ?3 WHERE source = ?1 AND event_id = ?2",
+                "UPDATE webhook_events SET status = ?3, claimed_by = NULL, claim_run = NULL \
+                 WHERE source = ?1 AND event_id = ?2",
             )
             .bind(source)
             .bind(event_id)
@@ -212,7 +233,8 @@ impl InboxStore for SqliteInbox {
             };
             sqlx::query(
                 "UPDATE webhook_events SET attempts = attempts + 1, last_error = ?3, status = ?4, \
-                 next_attempt_at = COALESCE(?5, next_attempt_at) WHERE source = ?1 AND event_id = ?2",
+                 next_attempt_at = COALESCE(?5, next_attempt_at), claimed_by = NULL, claim_run = NULL \
+                 WHERE source = ?1 AND event_id = ?2",
             )
             .bind(source)
             .bind(event_id)
@@ -234,7 +256,7 @@ impl InboxStore for SqliteInbox {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             sqlx::query(
-                "UPDATE webhook_events SET next_attempt_at = ?3 \
+                "UPDATE webhook_events SET next_attempt_at = ?3, claimed_by = NULL, claim_run = NULL \
                  WHERE source = ?1 AND event_id = ?2 AND status = 'pending'",
             )
             .bind(source)
@@ -413,16 +435,23 @@ impl InboxStore for SqliteInbox {
         })
     }
 
-    fn release_leases(&self, now: i64) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn release_leases<'a>(
+        &'a self,
+        holder: &'a Holder,
+        now: i64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        // The file belongs to one process: whatever an earlier run held, that run is gone.
         Box::pin(async move {
-            sqlx::query(
-                "UPDATE webhook_events SET next_attempt_at = ?1 WHERE status = 'pending' AND next_attempt_at > ?1",
+            let done = sqlx::query(
+                "UPDATE webhook_events SET next_attempt_at = ?1, claimed_by = NULL, claim_run = NULL \
+                 WHERE claimed_by IS NOT NULL AND claim_run <> ?2 AND status = 'pending'",
             )
             .bind(now)
+            .bind(&holder.run)
             .execute(&self.pool)
             .await
             .map_err(self.err("cannot release webhook leases in"))?;
-            Ok(())
+            Ok(done.rows_affected())
         })
     }
 }

@@ -5,6 +5,7 @@ mod redact;
 use super::sql::{self, Embedded};
 use super::{ConversationStore, StoreError};
 use crate::conversation::Conversation;
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 pub(super) use redact::Redactor;
 use sqlx::PgPool;
@@ -29,6 +30,11 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         101,
         "webhooks",
         include_str!("migrations/0101_webhooks.sql"),
+    ),
+    (
+        102,
+        "webhook leases",
+        include_str!("migrations/0102_webhook_leases.sql"),
     ),
     (201, "audit", include_str!("migrations/0201_audit.sql")),
     (
@@ -159,6 +165,29 @@ impl PostgresStore {
         Ok(())
     }
 
+    async fn purge_idle(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let before = sql::timestamp(&before);
+        let mut purged = 0;
+        loop {
+            // `SKIP LOCKED`: a conversation a turn is saving right now is left for next time.
+            let done = sqlx::query(
+                "DELETE FROM conversations WHERE id IN \
+                 (SELECT id FROM conversations WHERE updated_at < $1::timestamptz LIMIT $2 \
+                  FOR UPDATE SKIP LOCKED)",
+            )
+            .bind(&before)
+            .bind(sql::PURGE_BATCH)
+            .execute(&self.pool)
+            .await
+            .map_err(|error| self.unavailable("cannot purge conversations", &error))?;
+            purged += done.rows_affected();
+            if done.rows_affected() < sql::PURGE_BATCH as u64 {
+                break;
+            }
+        }
+        Ok(purged)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -193,6 +222,10 @@ impl ConversationStore for PostgresStore {
 
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(PostgresStore::ping(self))
+    }
+
+    fn purge_idle(&self, before: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(PostgresStore::purge_idle(self, before))
     }
 }
 

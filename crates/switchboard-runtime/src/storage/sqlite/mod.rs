@@ -3,6 +3,7 @@
 use super::sql::{self, Embedded};
 use super::{ConversationStore, StoreError};
 use crate::conversation::Conversation;
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -26,6 +27,11 @@ pub(super) const MIGRATIONS: &[Embedded] = &[
         101,
         "webhooks",
         include_str!("migrations/0101_webhooks.sql"),
+    ),
+    (
+        102,
+        "webhook leases",
+        include_str!("migrations/0102_webhook_leases.sql"),
     ),
     (201, "audit", include_str!("migrations/0201_audit.sql")),
     (
@@ -74,11 +80,7 @@ impl SqliteStore {
     /// process crashes in WAL mode and only risks the last commits on power loss, which is the
     /// usual trade for an embedded store.
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            tokio::fs::create_dir_all(parent).await.map_err(|error| {
-                StoreError::Unavailable(format!("cannot create {}: {error}", parent.display()))
-            })?;
-        }
+        super::files::private_database(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -97,6 +99,8 @@ impl SqliteStore {
             .map_err(|error| {
                 StoreError::Unavailable(format!("cannot migrate {}: {error}", path.display()))
             })?;
+        // The WAL and SHM files exist now; ones left by an older version may be readable.
+        super::files::tighten_database(path);
         Ok(SqliteStore {
             pool,
             path: path.to_owned(),
@@ -198,6 +202,32 @@ impl SqliteStore {
         Ok(())
     }
 
+    async fn purge_idle(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let before = sql::timestamp(&before);
+        let mut purged = 0;
+        loop {
+            let done = sqlx::query(
+                "DELETE FROM conversations WHERE rowid IN \
+                 (SELECT rowid FROM conversations WHERE updated_at < ?1 LIMIT ?2)",
+            )
+            .bind(&before)
+            .bind(sql::PURGE_BATCH)
+            .execute(&self.pool)
+            .await
+            .map_err(|error| unavailable(&self.path, "cannot purge conversations in", &error))?;
+            purged += done.rows_affected();
+            if done.rows_affected() < sql::PURGE_BATCH as u64 {
+                break;
+            }
+        }
+        if purged > 0 {
+            // A purged conversation must not come back from memory.
+            self.recent.invalidate_all();
+            self.defaults.invalidate_all();
+        }
+        Ok(purged)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -228,6 +258,10 @@ impl ConversationStore for SqliteStore {
 
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(SqliteStore::ping(self))
+    }
+
+    fn purge_idle(&self, before: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(SqliteStore::purge_idle(self, before))
     }
 }
 

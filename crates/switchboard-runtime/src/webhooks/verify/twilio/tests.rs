@@ -69,3 +69,33 @@ fn refusals() {
         Err(VerifyError::MissingHeader("x-twilio-signature"))
     );
 }
+
+/// Vectors computed once with twilio-python's `RequestValidator("12345").compute_signature`
+/// (sorted names, each name's distinct values sorted), for forms that repeat a pair.
+#[test]
+fn repeated_pairs_verify_as_twilios_validator_computes_them() {
+    let repeated = b"To=%2B18005551212&Media=a&From=%2B14158675310&Media=a&MessageSid=SM1";
+    assert_eq!(
+        check(&["12345"], Some("Qk40AwYXH5Ey6ZOAti/rqlwpzHg="), repeated),
+        Ok(())
+    );
+    // A signer that kept the repeat (every pair, sorted) is accepted as before.
+    assert_eq!(
+        check(&["12345"], Some("R1t0iq5DVaN9fnI3mfftWkeG3Yc="), repeated),
+        Ok(())
+    );
+    let unordered = b"Media=b&Body=hi&Media=a&Media=b";
+    assert_eq!(
+        check(&["12345"], Some("DwuH2q4JzIa7f1ucy5eqQvKj3b0="), unordered),
+        Ok(())
+    );
+    // The same signature does not cover a form with another value.
+    assert_eq!(
+        check(
+            &["12345"],
+            Some("DwuH2q4JzIa7f1ucy5eqQvKj3b0="),
+            b"Media=b&Body=hi&Media=a&Media=c"
+        ),
+        Err(VerifyError::Mismatch)
+    );
+}
