@@ -136,7 +136,7 @@ pub fn text_field(
             Value::Number(n) => Some(n.to_string()),
             _ => None,
         },
-        FieldRef::BodyHash => Some(crate::webhooks::verify::to_hex(&Sha256::digest(body))),
+        FieldRef::BodyHash => Some(hex::encode(Sha256::digest(body))),
     }
 }
 

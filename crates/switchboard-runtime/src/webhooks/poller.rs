@@ -9,7 +9,6 @@
 use super::{Webhooks, now_ms};
 use crate::pipeline::CallContext;
 use crate::storage::inbox::NewEvent;
-use crate::webhooks::verify::to_hex;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -70,7 +69,7 @@ pub(crate) async fn poll(w: &Webhooks, p: &Poller) -> Result<usize, String> {
             continue;
         }
         // serde_json's maps are ordered by key, so equal content hashes equally.
-        let hash = to_hex(&Sha256::digest(item.to_string().as_bytes()));
+        let hash = hex::encode(Sha256::digest(item.to_string().as_bytes()));
         let version = match known.get(&key) {
             Some((h, _)) if *h == hash => continue,
             Some((_, v)) => v + 1,

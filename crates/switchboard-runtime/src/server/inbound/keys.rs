@@ -2,6 +2,7 @@
 //! a timing side channel gives nothing away.
 
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use switchboard_config::model::InboundKey;
 
 /// The entry whose hash matches `presented`.
@@ -10,12 +11,8 @@ pub fn find<'a>(keys: &'a [InboundKey], presented: &str) -> Option<&'a InboundKe
     let mut found = None;
     // Every entry is compared, matching or not.
     for k in keys {
-        let diff = k
-            .sha256
-            .iter()
-            .zip(digest.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        if diff == 0 && found.is_none() {
+        let same: bool = k.sha256[..].ct_eq(&digest[..]).into();
+        if same && found.is_none() {
             found = Some(k);
         }
     }

@@ -134,25 +134,9 @@ pub(crate) fn any_matches<M: Mac + Clone>(
     }
 }
 
-/// Lower- or upper-case hex to bytes.
+/// Lower- or upper-case hex to bytes, ignoring surrounding whitespace.
 pub(crate) fn from_hex(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim();
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-/// Lower-case hex of bytes.
-pub fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    hex::decode(s.trim()).ok()
 }
 
 /// Standard base64 to bytes.

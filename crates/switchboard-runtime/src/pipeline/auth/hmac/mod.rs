@@ -86,7 +86,7 @@ impl HmacSigner {
             }
         };
         match self.encoding {
-            HmacEncoding::Hex => raw.iter().map(|b| format!("{b:02x}")).collect(),
+            HmacEncoding::Hex => hex::encode(raw),
             HmacEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(raw),
         }
     }

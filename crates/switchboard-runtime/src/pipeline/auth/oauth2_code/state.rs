@@ -12,6 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// How long a connect link's state stays valid.
 pub const STATE_TTL_SECS: i64 = 600;
@@ -73,11 +74,7 @@ impl PendingLogin {
     /// Whether `cookie` is the one the login was started with (constant time).
     pub fn same_browser(&self, cookie: &str) -> bool {
         let (a, b) = (browser_hash(cookie), &self.browser);
-        a.len() == b.len()
-            && a.bytes()
-                .zip(b.bytes())
-                .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-                == 0
+        a.as_bytes().ct_eq(b.as_bytes()).into()
     }
 
     /// The S256 code challenge: base64url(SHA-256(verifier)).

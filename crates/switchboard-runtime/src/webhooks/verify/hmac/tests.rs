@@ -3,7 +3,7 @@
 //! variant.
 
 use super::super::testing::{delivery, flipped, headers, secrets};
-use super::super::{VerifyError, hmac_sha256, to_hex, verify};
+use super::super::{VerifyError, hmac_sha256, verify};
 use hmac::Mac;
 use std::time::Duration;
 use switchboard_config::model::{HmacAlgorithm, HmacSpec, SignatureEncoding, Verify};
@@ -66,7 +66,7 @@ fn rfc_4231_sha512() {
 #[test]
 fn timestamped_signatures() {
     let v = spec(&["k"], HmacAlgorithm::Sha256, "", true);
-    let sig = to_hex(
+    let sig = hex::encode(
         &hmac_sha256(b"k", &[b"1000.", b"{}"])
             .finalize()
             .into_bytes(),

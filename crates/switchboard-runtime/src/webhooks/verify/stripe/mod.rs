@@ -5,7 +5,7 @@
 #[cfg(test)]
 mod tests;
 
-use super::{Delivery, Verified, VerifyError, any_matches, from_hex, header, hmac_sha256, to_hex};
+use super::{Delivery, Verified, VerifyError, any_matches, from_hex, header, hmac_sha256};
 use hmac::Mac;
 use std::time::Duration;
 use switchboard_config::Secret;
@@ -45,5 +45,5 @@ pub(super) fn verify(
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
     let ts = timestamp.to_string();
     let mac = hmac_sha256(secret.as_bytes(), &[ts.as_bytes(), b".", body]);
-    format!("t={ts},v1={}", to_hex(&mac.finalize().into_bytes()))
+    format!("t={ts},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
