@@ -2,9 +2,12 @@
 //! when one alert (and later one recovery notice) is due. Sending is a normal operation
 //! call through the pipeline, made in the background so no user waits for it.
 
+use super::{CallContext, Pipeline};
+use serde_json::{Map, Value};
 use std::collections::VecDeque;
-use std::sync::Mutex;
-use switchboard_config::model::{AlertPolicy, OutcomeKind};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use switchboard_config::model::{AlertPolicy, OperationRef, OutcomeKind};
 use tokio::time::Instant;
 
 /// An alert to send.
@@ -80,6 +83,76 @@ impl AlertState {
             }
             _ => None,
         }
+    }
+}
+
+/// Time allowed for sending one alert.
+const ALERT_BUDGET: Duration = Duration::from_secs(10);
+
+impl Pipeline {
+    /// Lets the pipeline send connector alerts in the background (it needs a handle on
+    /// itself for that); without it, due alerts are only logged.
+    pub fn enable_alerts(self: &Arc<Self>) {
+        let _ = self.this.set(Arc::downgrade(self));
+    }
+
+    /// Sends an alert in the background, through this pipeline like any operation call.
+    pub(super) fn send_alert(&self, connector: &str, call: &OperationRef, alert: Alert) {
+        let (text, state) = match &alert {
+            Alert::Failing { failures, outcome } => (
+                format!(
+                    "Switchboard: connector \"{connector}\" is failing: {failures} failed calls recently (last: {outcome})."
+                ),
+                "failing",
+            ),
+            Alert::Recovered => (
+                format!("Switchboard: connector \"{connector}\" has recovered."),
+                "recovered",
+            ),
+        };
+        tracing::warn!(target: "switchboard::alert", connector, state, "connector alert");
+        self.notify(connector, call, text, state);
+    }
+
+    /// Sends an alert about a connector through its `alerts` operation, in the background;
+    /// without one, the alert is only logged.
+    pub(crate) fn alert(&self, connector: &str, text: String, state: &str) {
+        if let Some(a) = self.alerts.get(connector) {
+            self.notify(connector, &a.policy.call, text, state);
+        }
+    }
+
+    /// Sends an alert's text through the alert operation, in the background.
+    pub(super) fn notify(&self, connector: &str, call: &OperationRef, text: String, state: &str) {
+        let Some(op) = self.project.operation(call) else {
+            return;
+        };
+        let mut args = Map::new();
+        for (name, value) in [
+            ("text", text),
+            ("connector", connector.to_string()),
+            ("state", state.to_string()),
+        ] {
+            if op.inputs.contains_key(name) {
+                args.insert(name.to_string(), Value::String(value));
+            }
+        }
+        let Some(pipeline) = self.this.get().and_then(std::sync::Weak::upgrade) else {
+            return;
+        };
+        let call = call.clone();
+        tokio::spawn(async move {
+            let ctx = CallContext::with_budget(ALERT_BUDGET);
+            match pipeline.call(&call, &args, &ctx).await {
+                Ok(r) if r.is_ok() => {}
+                Ok(r) => {
+                    tracing::warn!(target: "switchboard::alert", outcome = %r.outcome, "the alert could not be sent")
+                }
+                Err(e) => {
+                    tracing::warn!(target: "switchboard::alert", error = %e, "the alert could not be sent")
+                }
+            }
+        });
     }
 }
 
