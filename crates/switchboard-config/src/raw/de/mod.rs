@@ -5,6 +5,21 @@
 //! Scalars are strings in YAML; an unquoted scalar read as "any value" becomes null, a boolean
 //! or a number when it spells one (YAML 1.2 core schema), a quoted one always stays a string.
 //! A mapping read as an enum is internally tagged by its `type` key.
+//!
+//! Why this exists rather than `#[serde(tag = "type")]` over marked-yaml's own deserializer:
+//! serde_derive reads an internally tagged (or untagged, or flattened) value by first buffering
+//! it into its private `Content` tree and then replaying that tree through its own
+//! `ContentDeserializer`. The replay no longer knows any YAML node, so every error inside such
+//! a variant (an unknown key, a wrong type) would lose its file:line:col, and no
+//! [`Spanned`](super::Spanned) field in it could learn where it was written (the
+//! [`SPANNED_NAME`] request never reaches a deserializer that has a position). The project
+//! file's "kind of thing" values (connector auth, webhook verification, platform auth,
+//! storage) are such enums, so the raw types derive plain serde enums, declare the tag only to
+//! the schema (`#[schemars(tag = "type")]`), and this deserializer reads a mapping's `type` key
+//! as the variant itself (`access::Tagged`), handing the other keys to the variant as struct
+//! fields through the same positioned deserializer. Do not put `#[serde(tag)]`,
+//! `#[serde(untagged)]` or `#[serde(flatten)]` on raw types: their diagnostics would silently
+//! lose their positions.
 
 mod access;
 mod error;
