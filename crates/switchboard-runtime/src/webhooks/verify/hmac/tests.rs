@@ -67,7 +67,7 @@ fn rfc_4231_sha512() {
 fn timestamped_signatures() {
     let v = spec(&["k"], HmacAlgorithm::Sha256, "", true);
     let sig = hex::encode(
-        &hmac_sha256(b"k", &[b"1000.", b"{}"])
+        hmac_sha256(b"k", &[b"1000.", b"{}"])
             .finalize()
             .into_bytes(),
     );
