@@ -567,6 +567,17 @@ async fn every_route_declares_its_scope() {
     // Walk the real application: every `chat` and `admin` route asks a caller without a
     // credential for one, every `public` and `signed` route does not.
     let walk = table.table().rows();
+    // The Host check's exemptions (for an open server) never reach a `chat` or `admin` route.
+    let open = switchboard_runtime::server::inbound::host::HostCheck::new(&project);
+    for (method, path, scope) in &walk {
+        if scope.credential().is_some() {
+            let uri = path.replace("{id}", "u1");
+            assert!(
+                !open.allows(&uri, Some("attacker.example")),
+                "{method} {path} ({scope}) is exempt from the host check"
+            );
+        }
+    }
     let (engine, _dir) = common::engine(project).await;
     let app = switchboard_runtime::server::app(AppState { engine }, inbound, table);
     for (method, path, scope) in walk {
@@ -585,10 +596,10 @@ async fn every_route_declares_its_scope() {
         let bytes = axum::body::to_bytes(r.into_body(), 1 << 20)
             .await
             .unwrap_or_default();
-        let message = serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null)["error"]
-            ["message"]
-            .as_str()
-            .map(str::to_string);
+        let message =
+            serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null)["error"]["message"]
+                .as_str()
+                .map(str::to_string);
         // The guard's own refusal (a signed route may refuse with its own 401).
         let asked = status == 401
             && message.as_deref() == Some("this route needs an API key or a bearer token");
@@ -620,9 +631,8 @@ async fn a_route_without_a_declared_scope_is_refused() {
             &project.inbound,
         ));
         // Mounted as a new route slipped in with a bare `route`, stating nothing.
-        let routes = switchboard_runtime::server::routes(&project, &inbound).map_router(|r| {
-            r.route("/v1/mcp", axum::routing::any(|| async { MARKER }))
-        });
+        let routes = switchboard_runtime::server::routes(&project, &inbound)
+            .map_router(|r| r.route("/v1/mcp", axum::routing::any(|| async { MARKER })));
         let (engine, _dir) = common::engine(project).await;
         let app = switchboard_runtime::server::app(AppState { engine }, inbound, routes);
         for method in ["GET", "POST"] {

@@ -17,10 +17,10 @@ pub mod scope;
 pub mod web;
 
 use crate::engine::Engine;
-pub use scope::{RouteScope, Routes};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
+pub use scope::{RouteScope, Routes};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;

@@ -265,8 +265,16 @@ mod tests {
             vec![
                 ("GET", "/healthz".to_string(), RouteScope::Public),
                 ("GET", "/v1/admin/audit".to_string(), RouteScope::Admin),
-                ("GET", "/v1/webhooks/{source}".to_string(), RouteScope::Signed),
-                ("POST", "/v1/webhooks/{source}".to_string(), RouteScope::Signed),
+                (
+                    "GET",
+                    "/v1/webhooks/{source}".to_string(),
+                    RouteScope::Signed
+                ),
+                (
+                    "POST",
+                    "/v1/webhooks/{source}".to_string(),
+                    RouteScope::Signed
+                ),
             ]
         );
         assert_eq!(routes.table().scope_of("/v1/admin"), None);

@@ -177,5 +177,9 @@ pub fn routes() -> Routes {
             "/v1/conversations/{id}/events",
             stream::conversation_events,
         )
-        .get(Admin, "/v1/admin/webhooks/dead-letters", receive::dead_letters)
+        .get(
+            Admin,
+            "/v1/admin/webhooks/dead-letters",
+            receive::dead_letters,
+        )
 }
