@@ -502,3 +502,156 @@ async fn with_inbound_auth_the_host_is_not_checked() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+// Route scopes: every mounted route declares what it needs, and one that declares nothing is
+// refused.
+
+/// The demo project (Rasa and Dialogflow on) behind the test keys, and its inbound state.
+async fn scoped_project() -> (
+    switchboard_config::Project,
+    Arc<switchboard_runtime::server::inbound::Inbound>,
+) {
+    let (backend, _b) = common::backend().await;
+    std::mem::forget(_b);
+    let mut project = common::store_project(backend);
+    project.inbound = settings(InboundLimits::default());
+    let inbound = Arc::new(switchboard_runtime::server::inbound::Inbound::new(
+        &project.inbound,
+    ));
+    (project, inbound)
+}
+
+#[tokio::test]
+async fn every_route_declares_its_scope() {
+    use switchboard_runtime::server::{RouteScope, routes};
+    let (project, inbound) = scoped_project().await;
+    let table = routes(&project, &inbound);
+    let rows: Vec<(&str, String, &str)> = table
+        .table()
+        .rows()
+        .into_iter()
+        .map(|(m, p, s)| (m, p, s.name()))
+        .collect();
+    // The exact table (also in docs/http.md). A route added without a scope is not here and
+    // answers 404; one added with a scope must be added here.
+    let expected: Vec<(&str, String, &str)> = [
+        ("GET", "/", "public"),
+        ("POST", "/dialogflow/cx", "signed"),
+        ("POST", "/dialogflow/es", "signed"),
+        ("GET", "/actions", "public"),
+        ("GET", "/dashboard", "public"),
+        ("GET", "/health", "public"),
+        ("GET", "/healthz", "public"),
+        ("GET", "/metrics", "public"),
+        ("GET", "/readyz", "public"),
+        ("GET", "/v1/admin/audit", "admin"),
+        ("GET", "/v1/admin/dashboard", "admin"),
+        ("GET", "/v1/admin/webhooks/dead-letters", "admin"),
+        ("POST", "/v1/chat", "chat"),
+        ("GET", "/v1/conversations/{id}", "chat"),
+        ("GET", "/v1/conversations/{id}/events", "chat"),
+        ("GET", "/v1/oauth/{connector}/callback", "signed"),
+        ("GET", "/v1/oauth/{connector}/start", "signed"),
+        ("GET", "/v1/users/{id}/events", "chat"),
+        ("GET", "/v1/webhooks/{source}", "signed"),
+        ("POST", "/v1/webhooks/{source}", "signed"),
+        ("POST", "/webhook", "signed"),
+    ]
+    .into_iter()
+    .map(|(m, p, s)| (m, p.to_string(), s))
+    .collect();
+    let mut sorted = expected.clone();
+    sorted.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(rows, sorted);
+
+    // Walk the real application: every `chat` and `admin` route asks a caller without a
+    // credential for one, every `public` and `signed` route does not.
+    let walk = table.table().rows();
+    // The Host check's exemptions (for an open server) never reach a `chat` or `admin` route.
+    let open = switchboard_runtime::server::inbound::host::HostCheck::new(&project);
+    for (method, path, scope) in &walk {
+        if scope.credential().is_some() {
+            let uri = path.replace("{id}", "u1");
+            assert!(
+                !open.allows(&uri, Some("attacker.example")),
+                "{method} {path} ({scope}) is exempt from the host check"
+            );
+        }
+    }
+    let (engine, _dir) = common::engine(project).await;
+    let app = switchboard_runtime::server::app(AppState { engine }, inbound, table);
+    for (method, path, scope) in walk {
+        let uri = path
+            .replace("{id}", "u1")
+            .replace("{connector}", "crm")
+            .replace("{source}", "stripe");
+        let req = axum::http::Request::builder()
+            .method(method)
+            .uri(&uri)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from("{}"))
+            .unwrap();
+        let r = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
+        let status = r.status().as_u16();
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        let message =
+            serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null)["error"]["message"]
+                .as_str()
+                .map(str::to_string);
+        // The guard's own refusal (a signed route may refuse with its own 401).
+        let asked = status == 401
+            && message.as_deref() == Some("this route needs an API key or a bearer token");
+        match scope {
+            RouteScope::Chat | RouteScope::Admin => {
+                assert!(asked, "{method} {path} ({scope}): {status} {message:?}")
+            }
+            RouteScope::Public | RouteScope::Signed => {
+                assert!(!asked, "{method} {path} ({scope}): {status} {message:?}");
+                assert_ne!(
+                    message.as_deref(),
+                    Some("no such route"),
+                    "{method} {path} ({scope})"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_route_without_a_declared_scope_is_refused() {
+    const MARKER: &str = "undeclared-route-reached-5c1e9a7d";
+    for with_auth in [true, false] {
+        let (mut project, _) = scoped_project().await;
+        if !with_auth {
+            project.inbound = InboundSettings::default();
+        }
+        let inbound = Arc::new(switchboard_runtime::server::inbound::Inbound::new(
+            &project.inbound,
+        ));
+        // Mounted as a new route slipped in with a bare `route`, stating nothing.
+        let routes = switchboard_runtime::server::routes(&project, &inbound)
+            .map_router(|r| r.route("/v1/mcp", axum::routing::any(|| async { MARKER })));
+        let (engine, _dir) = common::engine(project).await;
+        let app = switchboard_runtime::server::app(AppState { engine }, inbound, routes);
+        for method in ["GET", "POST"] {
+            let mut req = axum::http::Request::builder()
+                .method(method)
+                .uri("/v1/mcp")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            if with_auth {
+                req.headers_mut()
+                    .insert("x-api-key", ADMIN_KEY.parse().unwrap());
+            }
+            let r = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
+            assert_eq!(r.status(), 404, "{method}, auth {with_auth}");
+            let bytes = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains(MARKER), "{text}");
+            let body: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(body["error"]["code"], "not_found");
+        }
+    }
+}

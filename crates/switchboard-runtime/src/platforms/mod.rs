@@ -12,8 +12,7 @@ pub mod rasa;
 use crate::engine::Engine;
 use crate::engine::fulfill::{FulfillError, FulfillRequest, FulfillResponse, Fulfilled};
 use crate::engine::respond::GENERIC_ERROR;
-use crate::server::AppState;
-use axum::Router;
+use crate::server::scope::Routes;
 use serde_json::{Map, Value};
 use std::time::Duration;
 use switchboard_config::Project;
@@ -25,8 +24,8 @@ use switchboard_config::model::OutcomeKind;
 const DEADLINE_GUARD: Duration = Duration::from_millis(150);
 
 /// The routes of every platform the project configures (none when it configures none).
-pub fn routes(project: &Project) -> Router<AppState> {
-    let mut router = Router::new();
+pub fn routes(project: &Project) -> Routes {
+    let mut router = Routes::new();
     if let Some(settings) = &project.rasa {
         router = router.merge(rasa::routes(settings));
     }

@@ -1,15 +1,14 @@
 //! The admin routes under `/v1/admin/`: the audit trail (paged) and the dashboard's data.
-//! All of them are mounted by [`admin_routes`], so one auth layer can cover the whole prefix;
+//! All of them are mounted by [`admin_routes`], each declaring the `admin` scope;
 //! everything they return has been through the redaction policy.
 
 use super::AppState;
 use super::error::ApiError;
+use super::scope::{RouteScope::Admin, Routes};
 use crate::storage::audit::{AuditQuery, AuditRow};
 use axum::Json;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -17,10 +16,10 @@ use serde::{Deserialize, Serialize};
 pub const MAX_PAGE: u32 = 1000;
 
 /// The admin router, to be nested under `/v1/admin`.
-pub fn admin_routes() -> Router<AppState> {
-    Router::new()
-        .route("/audit", get(audit))
-        .route("/dashboard", get(super::dashboard::data))
+pub fn admin_routes() -> Routes {
+    Routes::new()
+        .get(Admin, "/audit", audit)
+        .get(Admin, "/dashboard", super::dashboard::data)
 }
 
 /// Query of `GET /v1/admin/audit`.

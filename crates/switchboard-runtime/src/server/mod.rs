@@ -13,13 +13,14 @@ pub mod health;
 pub mod inbound;
 pub mod metrics;
 pub mod oauth;
+pub mod scope;
 pub mod web;
 
 use crate::engine::Engine;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
-use axum::routing::{get, post};
+pub use scope::{RouteScope, Routes};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,45 +41,63 @@ pub struct AppState {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    let inbound = Arc::new(inbound::Inbound::new(&state.engine.project().inbound));
+    inbound.prefetch();
+    let routes = routes(state.engine.project(), &inbound);
+    app(state, inbound, routes)
+}
+
+/// Every route of a project, each with its declared scope (listed in `docs/http.md`).
+/// `inbound` supplies the per-address limit of the platform routes.
+pub fn routes(project: &switchboard_config::Project, inbound: &Arc<inbound::Inbound>) -> Routes {
+    use RouteScope::{Chat, Public, Signed};
+    // Platform routes: their own auth, but the per-address limit of every other caller.
+    let mut platforms = crate::platforms::routes(project);
+    if (project.rasa.is_some() || project.dialogflow.is_some())
+        && inbound::platform::limited(inbound)
+    {
+        let inbound = inbound.clone();
+        platforms = platforms.map_router(|r| {
+            r.route_layer(axum::middleware::from_fn_with_state(
+                inbound,
+                inbound::platform::middleware,
+            ))
+        });
+    }
+    Routes::new()
+        .get(Public, "/", web::index)
+        .post(Chat, "/v1/chat", chat::chat)
+        .get(Chat, "/v1/conversations/{id}", chat::conversation)
+        .get(Public, "/healthz", health::healthz)
+        .get(Public, "/readyz", health::readyz)
+        .get(Public, "/metrics", metrics::metrics)
+        // The page shell only; its data is `GET /v1/admin/dashboard`.
+        .get(Public, "/dashboard", dashboard::page)
+        // Followed by a browser: `start` needs a link the bot minted, the callback a sealed
+        // state and the browser's cookie.
+        .get(Signed, "/v1/oauth/{connector}/start", oauth::start)
+        .get(Signed, "/v1/oauth/{connector}/callback", oauth::callback)
+        .nest("/v1/admin", admin::admin_routes())
+        .merge(platforms)
+        .merge(crate::webhooks::routes())
+}
+
+/// The application over `routes`: the scope gate (auth by `inbound`), the host check and
+/// the common layers. A route in `routes` without a declared scope answers 404.
+pub fn app(state: AppState, inbound: Arc<inbound::Inbound>, routes: Routes) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     // A request's own budget: the turn deadline plus time to load and save.
     let request_timeout = state.engine.project().bot.turn_deadline + Duration::from_secs(5);
     let project = state.engine.project().clone();
-    let inbound = Arc::new(inbound::Inbound::new(&project.inbound));
-    inbound.prefetch();
-    // Platform routes: their own auth, but the per-address limit of every other caller.
-    let mut platforms = crate::platforms::routes(&project);
-    if (project.rasa.is_some() || project.dialogflow.is_some())
-        && inbound::platform::limited(&inbound)
-    {
-        platforms = platforms.route_layer(axum::middleware::from_fn_with_state(
-            inbound.clone(),
-            inbound::platform::middleware,
-        ));
-    }
-    let router = Router::new()
-        .route("/", get(web::index))
-        .route("/v1/chat", post(chat::chat))
-        .route("/v1/conversations/{id}", get(chat::conversation))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::metrics))
-        .route("/dashboard", get(dashboard::page))
-        .route("/v1/oauth/{connector}/start", get(oauth::start))
-        .route("/v1/oauth/{connector}/callback", get(oauth::callback))
-        .nest("/v1/admin", admin::admin_routes())
-        .merge(platforms)
-        .merge(crate::webhooks::routes())
-        .fallback(|| async { error::ApiError::not_found("no such route") });
-    // Auth sees every route (it decides by path which need a credential), before the rest.
-    let router = if inbound.active() {
-        router.layer(axum::middleware::from_fn_with_state(
-            inbound,
-            inbound::middleware,
-        ))
-    } else {
-        router
-    };
+    let (router, table) = routes.into_parts();
+    let router = router.fallback(|| async { error::ApiError::not_found("no such route") });
+    // The gate sees every route, before the rest: it reads the matched route's declared
+    // scope and runs auth for `chat` and `admin`, refusing routes that declare none.
+    let gate = scope::Gate::new(table, inbound.active().then_some(inbound));
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        Arc::new(gate),
+        scope::middleware,
+    ));
     // Without inbound auth, only requests naming this machine or a configured host (DNS
     // rebinding), checked before auth and the routes.
     let router = if project.inbound.requires_auth() {

@@ -15,12 +15,10 @@ mod worker;
 
 use crate::engine::Engine;
 use crate::pipeline::Pipeline;
-use crate::server::AppState;
+use crate::server::scope::{RouteScope, Routes};
 use crate::storage::inbox::feed::PgFeed;
 use crate::storage::inbox::{Holder, InboxStore};
 use crate::template::Templates;
-use axum::Router;
-use axum::routing::get;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use switchboard_config::Project;
@@ -166,20 +164,22 @@ pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// The webhook routes: receiving, event streams and the dead-letter list.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/webhooks/{source}",
-            get(receive::handshake).post(receive::receive),
-        )
-        .route("/v1/users/{id}/events", get(stream::user_events))
-        .route(
+/// The webhook routes: receiving (`signed`: each source verifies its own signature), the
+/// event streams (`chat`) and the dead-letter list (`admin`).
+pub fn routes() -> Routes {
+    use RouteScope::{Admin, Chat, Signed};
+    Routes::new()
+        .get(Signed, "/v1/webhooks/{source}", receive::handshake)
+        .post(Signed, "/v1/webhooks/{source}", receive::receive)
+        .get(Chat, "/v1/users/{id}/events", stream::user_events)
+        .get(
+            Chat,
             "/v1/conversations/{id}/events",
-            get(stream::conversation_events),
+            stream::conversation_events,
         )
-        .route(
+        .get(
+            Admin,
             "/v1/admin/webhooks/dead-letters",
-            get(receive::dead_letters),
+            receive::dead_letters,
         )
 }

@@ -11,18 +11,17 @@ mod tests;
 use crate::platforms::auth::{self, AuthError};
 use crate::server::AppState;
 use crate::server::error::ApiError;
-use axum::Router;
+use crate::server::scope::{RouteScope::Signed, Routes};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use serde_json::{Map, Value};
 use switchboard_config::model::DialogflowSettings;
 
-/// `POST {es_path}` and `POST {cx_path}`.
-pub fn routes(settings: &DialogflowSettings) -> Router<AppState> {
-    Router::new()
-        .route(&settings.es_path, post(es::webhook))
-        .route(&settings.cx_path, post(cx::webhook))
+/// `POST {es_path}` and `POST {cx_path}`: `signed`, checked by the platform's own `auth`.
+pub fn routes(settings: &DialogflowSettings) -> Routes {
+    Routes::new()
+        .post(Signed, &settings.es_path, es::webhook)
+        .post(Signed, &settings.cx_path, cx::webhook)
 }
 
 /// Why a webhook call was not served; answered as the house JSON error.

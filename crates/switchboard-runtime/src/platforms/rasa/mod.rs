@@ -11,15 +11,14 @@ pub mod protocol;
 #[cfg(test)]
 mod tests;
 
-use crate::server::AppState;
-use axum::Router;
-use axum::routing::{get, post};
+use crate::server::scope::{RouteScope, Routes};
 use switchboard_config::model::RasaSettings;
 
-/// `POST {path}`, `GET /health` and `GET /actions`.
-pub fn routes(settings: &RasaSettings) -> Router<AppState> {
-    Router::new()
-        .route(&settings.path, post(handler::webhook))
-        .route("/health", get(handler::health))
-        .route("/actions", get(handler::actions))
+/// `POST {path}` (`signed`: checked by the platform's own `auth`), and `GET /health` and
+/// `GET /actions` (`public`, as rasa-sdk serves them: Rasa calls them without credentials).
+pub fn routes(settings: &RasaSettings) -> Routes {
+    Routes::new()
+        .post(RouteScope::Signed, &settings.path, handler::webhook)
+        .get(RouteScope::Public, "/health", handler::health)
+        .get(RouteScope::Public, "/actions", handler::actions)
 }

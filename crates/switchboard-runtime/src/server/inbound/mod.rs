@@ -1,11 +1,10 @@
-//! Inbound auth and limits for the HTTP API, as one middleware in front of every route.
+//! Inbound auth and limits for the HTTP API: the [`guard`] the scope gate
+//! (`server::scope`) runs for every route that declares the `chat` or `admin` scope.
 //!
-//! The route decides the scope: everything under `/v1/admin/` needs `admin`; `/v1/chat`,
-//! `/v1/conversations/...` and `/v1/users/...` need `chat`; the rest (health, the web page,
-//! platform routes with their own auth, signed webhooks) is open. Deciding by path prefix in
-//! one place means routes added later under those prefixes are covered without each handler
-//! remembering to ask. Credentials: API keys (compared by SHA-256) or JWTs (verified against
-//! a JWKS). Then the per-user and per-address rate limits, and a JSON depth limit. The
+//! Each route states its scope where it is mounted; a path no route matches is guarded by
+//! the prefix it is under ([`fallback_scope`]), so an unknown path answers 401/403 before 404
+//! and probing does not reveal which routes exist. Credentials: API keys (compared by
+//! SHA-256) or JWTs (verified against a JWKS). Then the per-user and per-address rate limits, and a JSON depth limit. The
 //! authenticated [`Principal`] is left in the request for the handlers, which act within its
 //! [`reach`]: a JWT its subject's conversations, a `trusted_backend` key everyone's, any other
 //! key only the conversations started for it.
@@ -22,7 +21,7 @@ pub use limits::Limits;
 use super::error::ApiError;
 use crate::engine::Reach;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -73,8 +72,9 @@ pub struct Inbound {
     limits: Limits,
 }
 
-/// The scope a path needs, if any.
-pub fn required_scope(path: &str) -> Option<Scope> {
+/// The scope guarding a path no route matched: `admin` under `/v1/admin/`, `chat` under
+/// `/v1/chat`, `/v1/conversations/` and `/v1/users/`. Matched routes use their declaration.
+pub fn fallback_scope(path: &str) -> Option<Scope> {
     if path == "/v1/admin" || path.starts_with("/v1/admin/") {
         Some(Scope::Admin)
     } else if path == "/v1/chat"
@@ -159,11 +159,8 @@ fn unauthorized(message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
 }
 
-/// The middleware.
-pub async fn middleware(State(inbound): State<Arc<Inbound>>, req: Request, next: Next) -> Response {
-    let Some(scope) = required_scope(req.uri().path()) else {
-        return next.run(req).await;
-    };
+/// Auth, scope and limits for a request to a route that needs `scope`.
+pub async fn guard(inbound: &Inbound, scope: Scope, req: Request, next: Next) -> Response {
     let principal = if inbound.settings.requires_auth() {
         match inbound.authenticate(req.headers()).await {
             Ok(p) => Some(p),
@@ -302,12 +299,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scopes_by_path() {
-        assert_eq!(required_scope("/v1/admin/dead-letters"), Some(Scope::Admin));
-        assert_eq!(required_scope("/v1/admin"), Some(Scope::Admin));
-        assert_eq!(required_scope("/v1/chat"), Some(Scope::Chat));
-        assert_eq!(required_scope("/v1/conversations/abc"), Some(Scope::Chat));
-        assert_eq!(required_scope("/v1/users/u1/accounts"), Some(Scope::Chat));
+    fn fallback_scopes_by_path() {
+        assert_eq!(fallback_scope("/v1/admin/dead-letters"), Some(Scope::Admin));
+        assert_eq!(fallback_scope("/v1/admin"), Some(Scope::Admin));
+        assert_eq!(fallback_scope("/v1/chat"), Some(Scope::Chat));
+        assert_eq!(fallback_scope("/v1/conversations/abc"), Some(Scope::Chat));
+        assert_eq!(fallback_scope("/v1/users/u1/accounts"), Some(Scope::Chat));
         for open in [
             "/",
             "/healthz",
@@ -316,7 +313,7 @@ mod tests {
             "/rasa/webhook",
             "/v1/administrator",
         ] {
-            assert_eq!(required_scope(open), None, "{open}");
+            assert_eq!(fallback_scope(open), None, "{open}");
         }
     }
 
