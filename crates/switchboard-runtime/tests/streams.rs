@@ -297,6 +297,30 @@ async fn streams_are_capped_per_user_by_replacing_the_oldest_and_per_instance_wi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_last_event_id_is_refused_without_replacing_the_open_stream() {
+    let b = bot("inbound:\n  streams: { per_user: 1, max: 3 }\n", None).await;
+    let mut open = b.follow("ada").await;
+    let bad = b
+        .http
+        .get(format!("{}/v1/users/ada/events", b.url))
+        .header("last-event-id", "not-a-number")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    // The open stream was not replaced: it still gets ada's next message.
+    b.pay("kept_ada", "ada").await;
+    let got = open.next(Duration::from_secs(10)).await.expect("open");
+    assert_eq!(got.event, "message");
+    assert_eq!(got.data["text"], "Payment kept_ada received.");
+    b.metrics_until(&[
+        "switchboard_event_streams_open 1",
+        "switchboard_event_streams_closed_total{reason=\"replaced\"} 0",
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_ends_open_streams_instead_of_waiting_for_them() {
     let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
     let (project, dir) = common::inline_project(&project_yaml(""), addr);
