@@ -2,7 +2,8 @@
 //! never show their protocol (silent, or part of the HTTP/2 preface) are closed after the
 //! handshake timeout, idle keep-alive connections after the idle timeout, and more idle
 //! sockets than the cap cannot keep clients with requests out: the oldest idle ones are
-//! closed to make room.
+//! closed to make room. The server's `/metrics` counts each of them (open connections by
+//! state, closings by reason).
 
 mod common;
 
@@ -24,10 +25,12 @@ async fn server(limits: ConnectionLimits) -> (SocketAddr, Keep) {
     let (engine, dir) = common::engine(common::store_project(addr)).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server_addr = listener.local_addr().unwrap();
+    let telemetry = engine.pipeline().telemetry().clone();
     tokio::spawn(serve_with(
         listener,
         router(AppState { engine }),
         Limits::new(&limits, HEADER_READ_TIMEOUT),
+        Some(telemetry),
         std::future::pending(),
     ));
     (server_addr, (dir, backend))
@@ -60,6 +63,51 @@ async fn healthz_with(client: &reqwest::Client, addr: SocketAddr) -> u16 {
         .expect("a legitimate request is answered")
         .status()
         .as_u16()
+}
+
+/// The value of one series in the server's `/metrics` (0 when absent).
+fn value(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(series)?
+                .strip_prefix(' ')?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}
+
+/// Reads `/metrics` through `client` until every `(series, value)` holds, at most 5 s (the
+/// server removes a closed connection just after its socket closes); returns the last text.
+async fn metrics_until(client: &reqwest::Client, addr: SocketAddr, want: &[(&str, f64)]) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = client
+            .get(format!("http://{addr}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if want.iter().all(|(series, v)| value(&text, series) == *v) {
+            return text;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let got: Vec<_> = want.iter().map(|(s, _)| (s, value(&text, s))).collect();
+            panic!("metrics never reached {want:?}; last {got:?}\n{text}");
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+const OPEN_HANDSHAKE: &str = "switchboard_http_connections_open{state=\"handshake\"}";
+const OPEN_IDLE: &str = "switchboard_http_connections_open{state=\"idle\"}";
+const OPEN_BUSY: &str = "switchboard_http_connections_open{state=\"busy\"}";
+
+fn closed(reason: &str) -> String {
+    format!("switchboard_http_connections_closed_total{{reason=\"{reason}\"}}")
 }
 
 #[tokio::test]
@@ -103,6 +151,36 @@ async fn more_idle_sockets_than_the_cap_still_leave_room_for_requests() {
         newest.iter().all(still_open),
         "a newer idle socket was closed before the older ones"
     );
+
+    // Counted: every closing past the cap as shed, the sockets left as still in their
+    // handshake, the clients' kept-alive connections as idle, and the one reading /metrics
+    // (a connection the last client already has, so nothing more is shed) as busy.
+    let (closed_shed, closed_client) = (closed("shed"), closed("client"));
+    let reader = clients.pop().unwrap();
+    let text = metrics_until(
+        &reader,
+        addr,
+        &[
+            (&closed_shed, shed as f64),
+            (OPEN_HANDSHAKE, (100 - shed) as f64),
+            (OPEN_IDLE, (requests - 1) as f64),
+            (OPEN_BUSY, 1.0),
+        ],
+    )
+    .await;
+    assert_eq!(value(&text, &closed("handshake_timeout")), 0.0, "{text}");
+    // A client that goes away is counted as such, and leaves the idle ones.
+    drop(clients.pop());
+    metrics_until(
+        &reader,
+        addr,
+        &[
+            (&closed_client, 1.0),
+            (OPEN_IDLE, (requests - 2) as f64),
+            (&closed_shed, shed as f64),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -131,6 +209,19 @@ async fn sockets_that_never_show_their_protocol_are_closed_after_the_handshake_t
     );
     // A client that shows its protocol in time is served as before.
     assert_eq!(healthz(addr).await, 200);
+    // Both closings counted as handshake timeouts; none is left in its handshake (the
+    // socket reading /metrics showed its protocol).
+    let closed_handshake = closed("handshake_timeout");
+    metrics_until(
+        &reqwest::Client::new(),
+        addr,
+        &[
+            (&closed_handshake, 2.0),
+            (OPEN_HANDSHAKE, 0.0),
+            (OPEN_BUSY, 1.0),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -167,6 +258,14 @@ async fn idle_keep_alive_connections_are_closed_on_http1_and_http2() {
     assert!(read.is_ok(), "an idle HTTP/2 connection was held open");
     // The server said goodbye properly: a GOAWAY frame (type 7) among what it sent.
     assert!(frame_types(&frames).contains(&7), "no GOAWAY in {frames:?}");
+    // Both counted as idle timeouts, and nothing else closed.
+    let (closed_idle, closed_shed) = (closed("idle_timeout"), closed("shed"));
+    metrics_until(
+        &reqwest::Client::new(),
+        addr,
+        &[(&closed_idle, 2.0), (&closed_shed, 0.0), (OPEN_IDLE, 0.0)],
+    )
+    .await;
 }
 
 /// The frame types in a run of HTTP/2 frames.

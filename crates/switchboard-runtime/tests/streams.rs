@@ -92,6 +92,33 @@ impl Bot {
             .unwrap()
     }
 
+    async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Reads `/metrics` until it has every line, at most 5 s.
+    async fn metrics_until(&self, lines: &[&str]) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let text = self.metrics().await;
+            if lines.iter().all(|l| text.lines().any(|t| t == *l)) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{lines:?} never all in\n{text}"
+            );
+            tokio::task::yield_now().await;
+        }
+    }
+
     async fn follow(&self, user: &str) -> Sse {
         let res = self.open(user).await;
         assert_eq!(res.status(), 200);
@@ -249,6 +276,48 @@ async fn streams_are_capped_per_user_by_replacing_the_oldest_and_per_instance_wi
     assert_eq!(got.data["text"], "Payment cap_bob received.");
 
     assert_eq!(b.engine.webhooks().unwrap().open_streams(), 3);
+
+    // Counted in /metrics: one replaced, one refused for the full instance, three open.
+    let text = b.metrics().await;
+    for line in [
+        "switchboard_event_streams_open 3",
+        "switchboard_event_streams_closed_total{reason=\"replaced\"} 1",
+        "switchboard_event_streams_closed_total{reason=\"client\"} 0",
+        "switchboard_event_streams_refused_total{reason=\"full\"} 1",
+    ] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+    // A client that hangs up frees its place, counted as such.
+    drop(bob);
+    b.metrics_until(&[
+        "switchboard_event_streams_open 2",
+        "switchboard_event_streams_closed_total{reason=\"client\"} 1",
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_last_event_id_is_refused_without_replacing_the_open_stream() {
+    let b = bot("inbound:\n  streams: { per_user: 1, max: 3 }\n", None).await;
+    let mut open = b.follow("ada").await;
+    let bad = b
+        .http
+        .get(format!("{}/v1/users/ada/events", b.url))
+        .header("last-event-id", "not-a-number")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    // The open stream was not replaced: it still gets ada's next message.
+    b.pay("kept_ada", "ada").await;
+    let got = open.next(Duration::from_secs(10)).await.expect("open");
+    assert_eq!(got.event, "message");
+    assert_eq!(got.data["text"], "Payment kept_ada received.");
+    b.metrics_until(&[
+        "switchboard_event_streams_open 1",
+        "switchboard_event_streams_closed_total{reason=\"replaced\"} 0",
+    ])
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,7 +330,10 @@ async fn shutdown_ends_open_streams_instead_of_waiting_for_them() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve(listener, AppState { engine }, async move {
+    let state = AppState {
+        engine: engine.clone(),
+    };
+    let server = tokio::spawn(server::serve(listener, state, async move {
         let _ = stop_rx.await;
     }));
     let res = reqwest::get(format!("{url}/v1/users/ada/events"))
@@ -281,4 +353,15 @@ async fn shutdown_ends_open_streams_instead_of_waiting_for_them() {
         .expect("the server stops although a stream was open")
         .unwrap()
         .unwrap();
+    let text = engine.pipeline().render_metrics();
+    for line in [
+        "switchboard_event_streams_open 0",
+        "switchboard_event_streams_closed_total{reason=\"shutdown\"} 1",
+        "switchboard_http_connections_closed_total{reason=\"shutdown\"} 1",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line} missing from\n{text}"
+        );
+    }
 }

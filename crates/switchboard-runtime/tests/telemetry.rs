@@ -31,6 +31,13 @@ const EXPECTED_METRICS: &str = r#"switchboard_audit_rows_written_total 11
 switchboard_breaker_state{breaker="store"} 0
 switchboard_cache_lookups_total{connector="store",operation="list_slots",result="hit"} 1
 switchboard_cache_lookups_total{connector="store",operation="list_slots",result="miss"} 1
+switchboard_event_streams_closed_total{reason="client"} 0
+switchboard_event_streams_closed_total{reason="error"} 0
+switchboard_event_streams_closed_total{reason="replaced"} 0
+switchboard_event_streams_closed_total{reason="shutdown"} 0
+switchboard_event_streams_open 0
+switchboard_event_streams_refused_total{reason="full"} 0
+switchboard_event_streams_refused_total{reason="shutting_down"} 0
 switchboard_rate_limit_queue_depth{limiter="store"} 0
 switchboard_rate_limit_refused_total{limiter="store"} 0
 switchboard_rate_limit_wait_milliseconds_total{limiter="store"} 0

@@ -2,8 +2,13 @@
 //! yet shown, idle, busy) and closed when it stays silent past the handshake timeout or idle
 //! past the idle timeout; at the cap (or when the process runs out of file descriptors) the
 //! connection idle longest is closed to make room, so idle sockets can never crowd out
-//! clients with requests.
+//! clients with requests. With the application's telemetry, each connection's state moves
+//! the open gauge and each closing counts its reason (`telemetry::connections`).
 
+pub(crate) use crate::telemetry::connections::{AcceptError, ConnClose};
+use crate::telemetry::connections::{
+    AcceptFailed, ConnState, ConnectionClosed, ConnectionMetrics, ConnectionMoved,
+};
 use hyper::body::{Body, Frame, SizeHint};
 use hyper_util::server::graceful::GracefulConnection;
 use std::collections::HashMap;
@@ -71,15 +76,6 @@ pub fn default_max() -> usize {
     FALLBACK_MAX
 }
 
-/// Why a connection was closed by the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reason {
-    Handshake,
-    Idle,
-    Shed,
-    Shutdown,
-}
-
 /// One open connection.
 #[derive(Debug)]
 pub(crate) struct Conn {
@@ -96,6 +92,9 @@ pub(crate) struct Conn {
     close: Notify,
     /// Woken when the protocol shows, so the handshake timer gives way to the idle one.
     detected_now: Notify,
+    /// The state the open gauge counts it in; `None` once it is gone.
+    counted: Mutex<Option<ConnState>>,
+    metrics: Option<Arc<ConnectionMetrics>>,
 }
 
 /// Every open connection.
@@ -106,6 +105,7 @@ pub(crate) struct Registry {
     open: watch::Sender<usize>,
     /// Set when the server stops accepting.
     shutting_down: AtomicBool,
+    metrics: Option<Arc<ConnectionMetrics>>,
 }
 
 #[derive(Debug, Default)]
@@ -117,13 +117,32 @@ struct Inner {
 }
 
 impl Registry {
-    pub(crate) fn new() -> Arc<Registry> {
+    pub(crate) fn new(metrics: Option<ConnectionMetrics>) -> Arc<Registry> {
         Arc::new(Registry {
             start: Instant::now(),
             inner: Mutex::new(Inner::default()),
             open: watch::Sender::new(0),
             shutting_down: AtomicBool::new(false),
+            metrics: metrics.map(Arc::new),
         })
+    }
+
+    /// Counts a failed accept.
+    pub(crate) fn accept_failed(&self, reason: AcceptError) {
+        if let Some(m) = &self.metrics {
+            AcceptFailed { reason }.emit(m);
+        }
+    }
+
+    /// Counts a connection closed at once, before it was registered.
+    pub(crate) fn refused(&self) {
+        self.count_closed(ConnClose::Refused);
+    }
+
+    fn count_closed(&self, reason: ConnClose) {
+        if let Some(m) = &self.metrics {
+            ConnectionClosed { reason }.emit(m);
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -156,13 +175,23 @@ impl Registry {
             closing: AtomicBool::new(false),
             close: Notify::new(),
             detected_now: Notify::new(),
+            counted: Mutex::new(Some(ConnState::Handshake)),
+            metrics: self.metrics.clone(),
         });
+        if let Some(m) = &self.metrics {
+            ConnectionMoved {
+                from: None,
+                to: Some(ConnState::Handshake),
+            }
+            .emit(m);
+        }
         inner.conns.insert(conn.id, conn.clone());
         self.open.send_replace(inner.conns.len());
         conn
     }
 
     fn remove(&self, conn: &Conn) {
+        conn.uncount();
         let mut inner = self.lock();
         if inner.conns.remove(&conn.id).is_some() && conn.closing.load(Ordering::Acquire) {
             inner.closing -= 1;
@@ -170,14 +199,15 @@ impl Registry {
         self.open.send_replace(inner.conns.len());
     }
 
-    /// Marks a connection closing; false when it already was.
-    fn mark_closing(&self, inner: &mut Inner, conn: &Conn) -> bool {
+    /// Marks a connection closing and counts why; false when it already was.
+    fn mark_closing(&self, inner: &mut Inner, conn: &Conn, reason: ConnClose) -> bool {
         if conn.closing.swap(true, Ordering::AcqRel) {
             return false;
         }
         if inner.conns.contains_key(&conn.id) {
             inner.closing += 1;
         }
+        self.count_closed(reason);
         true
     }
 
@@ -195,7 +225,7 @@ impl Registry {
         let Some(conn) = oldest else {
             return false;
         };
-        if self.mark_closing(&mut inner, &conn) {
+        if self.mark_closing(&mut inner, &conn, ConnClose::Shed) {
             conn.close.notify_one();
         }
         true
@@ -207,7 +237,7 @@ impl Registry {
         let mut inner = self.lock();
         let all: Vec<Arc<Conn>> = inner.conns.values().cloned().collect();
         for conn in all {
-            if self.mark_closing(&mut inner, &conn) {
+            if self.mark_closing(&mut inner, &conn, ConnClose::Shutdown) {
                 conn.close.notify_one();
             }
         }
@@ -233,15 +263,16 @@ impl Registry {
     }
 
     /// Why the connection must close now, if it must.
-    fn expired(&self, conn: &Conn, limits: &Limits) -> Option<Reason> {
+    fn expired(&self, conn: &Conn, limits: &Limits) -> Option<ConnClose> {
         let now = Instant::now();
         if !conn.detected.load(Ordering::Acquire) {
-            return (now >= conn.accepted + limits.handshake_timeout).then_some(Reason::Handshake);
+            return (now >= conn.accepted + limits.handshake_timeout)
+                .then_some(ConnClose::HandshakeTimeout);
         }
         if conn.in_flight.load(Ordering::Acquire) > 0 {
             return None;
         }
-        (now >= self.deadline(conn, limits)).then_some(Reason::Idle)
+        (now >= self.deadline(conn, limits)).then_some(ConnClose::IdleTimeout)
     }
 
     /// Drives one connection to its end: closed by the client, by a timer, when shed, or at
@@ -251,31 +282,37 @@ impl Registry {
         C: GracefulConnection,
         C::Error: std::fmt::Display,
     {
-        tokio::pin!(connection);
-        let reason = loop {
+        // Boxed so it can be dropped (the socket closed) before the connection is removed:
+        // once no connection is registered, every socket is closed.
+        let mut connection = Box::pin(connection);
+        loop {
             let deadline = self.deadline(&conn, &limits);
             tokio::select! {
                 result = connection.as_mut() => {
-                    if let Err(e) = result {
-                        tracing::debug!(target: "switchboard::http", error = %e, "connection ended with an error");
-                    }
+                    let reason = match result {
+                        Ok(()) => ConnClose::Client,
+                        Err(e) => {
+                            tracing::debug!(target: "switchboard::http", error = %e, "connection ended with an error");
+                            ConnClose::Error
+                        }
+                    };
+                    // Unless the server had already decided to close it (and counted why).
+                    self.mark_closing(&mut self.lock(), &conn, reason);
+                    drop(connection);
                     self.remove(&conn);
                     return;
                 }
-                () = conn.close.notified() => {
-                    break if self.shutting_down.load(Ordering::Acquire) { Reason::Shutdown } else { Reason::Shed };
-                }
+                // Shed or shutdown: counted by whoever decided.
+                () = conn.close.notified() => break,
                 () = conn.detected_now.notified() => {}
                 () = tokio::time::sleep_until(deadline) => {
                     if let Some(reason) = self.expired(&conn, &limits) {
-                        let mut inner = self.lock();
-                        self.mark_closing(&mut inner, &conn);
-                        break reason;
+                        self.mark_closing(&mut self.lock(), &conn, reason);
+                        break;
                     }
                 }
             }
-        };
-        tracing::debug!(target: "switchboard::http", reason = ?reason, "closing a connection");
+        }
         // A socket that never showed its protocol has nothing to finish.
         if conn.detected.load(Ordering::Acquire) {
             connection.as_mut().graceful_shutdown();
@@ -290,14 +327,60 @@ impl Registry {
                 }
             }
         }
+        drop(connection);
         self.remove(&conn);
     }
 }
 
 impl Conn {
+    /// Its state now, from its flags.
+    fn state(&self) -> ConnState {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            ConnState::Busy
+        } else if self.detected.load(Ordering::Acquire) {
+            ConnState::Idle
+        } else {
+            ConnState::Handshake
+        }
+    }
+
+    /// Moves it in the open gauge to the state its flags say now. Under its own lock, reading
+    /// the flags there, so concurrent changes settle on the last one.
+    fn recount(&self) {
+        let Some(m) = &self.metrics else { return };
+        let mut counted = self
+            .counted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(from) = *counted else { return };
+        let to = self.state();
+        if from != to {
+            ConnectionMoved {
+                from: Some(from),
+                to: Some(to),
+            }
+            .emit(m);
+            *counted = Some(to);
+        }
+    }
+
+    /// Takes it out of the open gauge (once).
+    fn uncount(&self) {
+        let Some(m) = &self.metrics else { return };
+        let from = self
+            .counted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if from.is_some() {
+            ConnectionMoved { from, to: None }.emit(m);
+        }
+    }
+
     /// Marks a request begun; the guard marks it done when dropped.
     pub(crate) fn begin(self: &Arc<Self>, registry: &Arc<Registry>) -> Busy {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.recount();
         Busy {
             conn: self.clone(),
             registry: registry.clone(),
@@ -318,6 +401,7 @@ impl Drop for Busy {
             .idle_since
             .store(self.registry.now_ms(), Ordering::Release);
         self.conn.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.conn.recount();
     }
 }
 
@@ -383,6 +467,7 @@ impl<S> Watched<S> {
         if matched == PREFACE.len() {
             self.matched = None;
             self.conn.detected.store(true, Ordering::Release);
+            self.conn.recount();
             self.conn.detected_now.notify_one();
         } else {
             self.matched = Some(matched);

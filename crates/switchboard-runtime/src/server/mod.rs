@@ -17,6 +17,8 @@ pub mod scope;
 pub mod web;
 
 use crate::engine::Engine;
+use crate::telemetry::Telemetry;
+use crate::telemetry::connections::ConnectionMetrics;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
@@ -148,6 +150,7 @@ pub async fn serve(
         &state.engine.project().inbound.connections,
         HEADER_READ_TIMEOUT,
     );
+    let telemetry = Some(state.engine.pipeline().telemetry().clone());
     // Event streams never end on their own: end them, so shutdown does not wait forever.
     let webhooks = state.engine.webhooks().cloned();
     let shutdown = async move {
@@ -156,7 +159,7 @@ pub async fn serve(
             w.close_streams();
         }
     };
-    serve_with(listener, router(state), limits, shutdown).await
+    serve_with(listener, router(state), limits, telemetry, shutdown).await
 }
 
 /// [`serve_with`] with the default connection limits and the given header read timeout.
@@ -170,16 +173,19 @@ pub async fn serve_app(
         &switchboard_config::model::ConnectionLimits::default(),
         header_read_timeout,
     );
-    serve_with(listener, app, limits, shutdown).await
+    serve_with(listener, app, limits, None, shutdown).await
 }
 
 /// The accept loop: HTTP/1 and HTTP/2 on hyper, every connection registered (`conn.rs`) so
 /// that silent, idle and surplus connections are closed, and a graceful shutdown that stops
-/// accepting, then waits for open connections to finish their requests.
+/// accepting, then waits for open connections to finish their requests. With `telemetry`
+/// (the application's recorder), connections are counted in its metrics; without (a bare
+/// router), nothing is counted.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     app: Router,
     limits: Limits,
+    telemetry: Option<Arc<Telemetry>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -198,7 +204,7 @@ pub async fn serve_with(
         .timer(TokioTimer::new())
         .keep_alive_interval(Some(H2_PING_INTERVAL))
         .keep_alive_timeout(H2_PING_TIMEOUT);
-    let registry = conn::Registry::new();
+    let registry = conn::Registry::new(telemetry.as_deref().map(ConnectionMetrics::new));
     let mut backoff = ACCEPT_BACKOFF_MIN;
     let mut failures: u64 = 0;
     tokio::pin!(shutdown);
@@ -212,7 +218,10 @@ pub async fn serve_with(
                         // longest; whatever the cause, back off instead of spinning, and say
                         // so once per run of failures.
                         if conn::out_of_descriptors(&e) {
+                            registry.accept_failed(conn::AcceptError::Descriptors);
                             registry.shed_oldest_idle();
+                        } else {
+                            registry.accept_failed(conn::AcceptError::Other);
                         }
                         if failures == 0 {
                             tracing::warn!(target: "switchboard::http", error = %e, "accept failed; backing off");
@@ -233,6 +242,7 @@ pub async fn serve_with(
                 if registry.active() >= limits.max_connections && !registry.shed_oldest_idle() {
                     tracing::debug!(target: "switchboard::http", "connection refused: every connection is busy");
                     drop(stream);
+                    registry.refused();
                     continue;
                 }
                 let _ = stream.set_nodelay(true);

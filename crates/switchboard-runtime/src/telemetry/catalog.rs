@@ -76,6 +76,12 @@ pub mod names {
     pub const WEBHOOKS_DUPLICATED: &str = "switchboard_webhooks_duplicated_total";
     pub const WEBHOOKS_DELIVERED: &str = "switchboard_webhooks_delivered_total";
     pub const WEBHOOKS_DEAD_LETTERED: &str = "switchboard_webhooks_dead_lettered_total";
+    pub const HTTP_CONNECTIONS_OPEN: &str = "switchboard_http_connections_open";
+    pub const HTTP_CONNECTIONS_CLOSED: &str = "switchboard_http_connections_closed_total";
+    pub const HTTP_ACCEPT_ERRORS: &str = "switchboard_http_accept_errors_total";
+    pub const EVENT_STREAMS_OPEN: &str = "switchboard_event_streams_open";
+    pub const EVENT_STREAMS_CLOSED: &str = "switchboard_event_streams_closed_total";
+    pub const EVENT_STREAMS_REFUSED: &str = "switchboard_event_streams_refused_total";
 }
 
 use Kind::{Counter, Gauge, Histogram};
@@ -299,6 +305,48 @@ pub const DESCRIPTIONS: &[Description] = &[
         None,
         "source",
         "Webhook events given up on after their retries.",
+    ),
+    d(
+        HTTP_CONNECTIONS_OPEN,
+        Gauge,
+        None,
+        "state",
+        "Open HTTP connections by state: handshake (protocol not shown yet), idle, or busy (a request or event stream in flight).",
+    ),
+    d(
+        HTTP_CONNECTIONS_CLOSED,
+        Counter,
+        None,
+        "reason",
+        "HTTP connections ended: client, error, handshake_timeout, idle_timeout, shed (idle longest when room was needed), refused (at the cap with every connection busy) or shutdown.",
+    ),
+    d(
+        HTTP_ACCEPT_ERRORS,
+        Counter,
+        None,
+        "reason",
+        "Failed accepts of the listener: descriptors (out of file descriptors; the idle longest connection is shed) or other.",
+    ),
+    d(
+        EVENT_STREAMS_OPEN,
+        Gauge,
+        None,
+        "",
+        "Event streams holding a place under the stream caps now.",
+    ),
+    d(
+        EVENT_STREAMS_CLOSED,
+        Counter,
+        None,
+        "reason",
+        "Event streams ended: replaced (by a newer stream at the per-user cap), shutdown, client (went away) or error (could not start).",
+    ),
+    d(
+        EVENT_STREAMS_REFUSED,
+        Counter,
+        None,
+        "reason",
+        "Event streams refused: full (the instance cap, 503 too_many_streams) or shutting_down.",
     ),
 ];
 

@@ -6,6 +6,7 @@
 //! `GET /metrics` renders it. Log events go through `tracing` with fixed targets.
 
 pub mod catalog;
+pub mod connections;
 pub mod events;
 pub mod health;
 pub mod metrics;

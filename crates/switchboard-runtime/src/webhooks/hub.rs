@@ -1,8 +1,13 @@
 //! Who follows which event stream: a wake-up per user and per conversation when a message
 //! for them is recorded (by this instance, or by another one through the store's
 //! notifications), and the caps on open streams. A stream wakes only for its own messages,
-//! so thousands of idle streams cost no store reads.
+//! so thousands of idle streams cost no store reads. Open, closed and refused streams are
+//! counted in the application's metrics (`telemetry::connections`).
 
+use crate::telemetry::Telemetry;
+use crate::telemetry::connections::{
+    StreamClose, StreamClosed, StreamMetrics, StreamRefusal, StreamRefused, StreamsOpen,
+};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 use switchboard_config::model::StreamLimits;
@@ -25,6 +30,8 @@ pub(crate) fn conversation_key(conversation: &str) -> Key {
 pub(crate) const REPLACED: &str = "replaced";
 /// The server is shutting down.
 pub(crate) const SHUTDOWN: &str = "shutdown";
+/// The stream could not start (never sent to a client).
+pub(crate) const FAILED: &str = "error";
 
 /// Why a stream could not open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +48,7 @@ pub(crate) struct Hub {
     per_key: usize,
     max: usize,
     inner: Mutex<Inner>,
+    metrics: StreamMetrics,
 }
 
 #[derive(Debug, Default)]
@@ -71,6 +79,17 @@ impl Closer {
         self.notify.notify_one();
     }
 
+    /// Why the stream ends when it leaves the hub: the reason it was closed with, or its
+    /// client went away.
+    fn ending(&self) -> StreamClose {
+        match self.reason.get().copied() {
+            Some(SHUTDOWN) => StreamClose::Shutdown,
+            Some(REPLACED) => StreamClose::Replaced,
+            Some(FAILED) => StreamClose::Error,
+            _ => StreamClose::Client,
+        }
+    }
+
     /// Waits until the stream is closed; returns the reason.
     pub(crate) async fn closed(&self) -> &'static str {
         self.notify.notified().await;
@@ -90,15 +109,23 @@ pub(crate) struct Lease {
     pub(crate) closer: Arc<Closer>,
 }
 
+impl Lease {
+    /// Marks the stream as one that could not start, for its count when it is dropped.
+    pub(crate) fn failed(&self) {
+        let _ = self.closer.reason.set(FAILED);
+    }
+}
+
 impl Drop for Lease {
     fn drop(&mut self) {
-        self.hub.leave(&self.key, self.id);
+        self.hub.leave(&self.key, self.id, self.closer.ending());
     }
 }
 
 impl Hub {
-    /// A hub with the project's caps; `max_connections` bounds the default total.
-    pub(crate) fn new(limits: &StreamLimits, max_connections: usize) -> Hub {
+    /// A hub with the project's caps; `max_connections` bounds the default total. Streams
+    /// are counted in `telemetry`.
+    pub(crate) fn new(limits: &StreamLimits, max_connections: usize, telemetry: &Telemetry) -> Hub {
         Hub {
             per_key: usize::try_from(limits.per_user)
                 .unwrap_or(usize::MAX)
@@ -107,6 +134,15 @@ impl Hub {
                 usize::try_from(m).unwrap_or(usize::MAX)
             }),
             inner: Mutex::new(Inner::default()),
+            metrics: StreamMetrics::new(telemetry),
+        }
+    }
+
+    fn refuse(&self, reason: StreamRefusal) -> Refused {
+        StreamRefused { reason }.emit(&self.metrics);
+        match reason {
+            StreamRefusal::Full => Refused::Full,
+            StreamRefusal::ShuttingDown => Refused::ShuttingDown,
         }
     }
 
@@ -122,14 +158,14 @@ impl Hub {
     pub(crate) fn open(self: &Arc<Self>, key: Key) -> Result<Lease, Refused> {
         let mut inner = self.lock();
         if inner.shutting_down {
-            return Err(Refused::ShuttingDown);
+            return Err(self.refuse(StreamRefusal::ShuttingDown));
         }
         let at_key_cap = inner
             .keys
             .get(&key)
             .is_some_and(|f| f.streams.len() >= self.per_key);
         if !at_key_cap && inner.total >= self.max {
-            return Err(Refused::Full);
+            return Err(self.refuse(StreamRefusal::Full));
         }
         inner.next_id += 1;
         let id = inner.next_id;
@@ -142,12 +178,17 @@ impl Hub {
         while followed.streams.len() >= self.per_key {
             if let Some((_, oldest)) = followed.streams.pop_front() {
                 oldest.close(REPLACED);
+                StreamClosed {
+                    reason: StreamClose::Replaced,
+                }
+                .emit(&self.metrics);
                 shed += 1;
             }
         }
         followed.streams.push_back((id, closer.clone()));
         let wake = followed.wake.subscribe();
         inner.total = inner.total + 1 - shed;
+        StreamsOpen(inner.total).emit(&self.metrics);
         Ok(Lease {
             hub: self.clone(),
             key,
@@ -157,7 +198,8 @@ impl Hub {
         })
     }
 
-    fn leave(&self, key: &str, id: u64) {
+    /// A stream ended; `reason` is counted unless it already left (replaced).
+    fn leave(&self, key: &str, id: u64, reason: StreamClose) {
         let mut inner = self.lock();
         let Some(followed) = inner.keys.get_mut(key) else {
             return;
@@ -169,6 +211,10 @@ impl Hub {
             inner.keys.remove(key);
         }
         inner.total -= removed;
+        if removed > 0 {
+            StreamClosed { reason }.emit(&self.metrics);
+            StreamsOpen(inner.total).emit(&self.metrics);
+        }
     }
 
     /// Wakes the streams of a user and of a conversation (a message for them was recorded).
@@ -218,6 +264,7 @@ mod tests {
                 max: Some(max),
             },
             100,
+            &Telemetry::new(),
         ))
     }
 

@@ -78,7 +78,11 @@ impl Webhooks {
             inbox,
             holder,
             wake: Notify::new(),
-            hub: Arc::new(hub::Hub::new(&inbound.streams, max_connections)),
+            hub: Arc::new(hub::Hub::new(
+                &inbound.streams,
+                max_connections,
+                engine.pipeline().telemetry(),
+            )),
             feed,
         })
     }

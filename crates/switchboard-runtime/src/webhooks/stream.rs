@@ -106,6 +106,20 @@ async fn events(
         .webhooks()
         .cloned()
         .ok_or_else(|| ApiError::not_found("this project has no webhook sources"))?;
+    // A bad Last-Event-ID is refused before taking a place (it would replace the user's
+    // oldest stream for nothing).
+    let resume = match headers.get("last-event-id") {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    ApiError::bad_request("Last-Event-ID must be a number this stream sent")
+                })?,
+        ),
+        None => None,
+    };
     // Take a place (and its wake-up) before reading the position, so nothing published in
     // between is missed.
     let key = match kind {
@@ -126,20 +140,12 @@ async fn events(
         )
         .with_retry_after("1"),
     })?;
-    let after = match headers.get("last-event-id") {
-        Some(v) => v
-            .to_str()
-            .ok()
-            .and_then(|s| s.trim().parse::<i64>().ok())
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| {
-                ApiError::bad_request("Last-Event-ID must be a number this stream sent")
-            })?,
-        None => w
-            .inbox()
-            .latest_seq()
-            .await
-            .map_err(|e| ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, &e))?,
+    let after = match resume {
+        Some(n) => n,
+        None => w.inbox().latest_seq().await.map_err(|e| {
+            lease.failed();
+            ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, &e)
+        })?,
     };
     let cursor = Cursor {
         w,
