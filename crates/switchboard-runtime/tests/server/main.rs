@@ -1,5 +1,5 @@
 //! Integration tests through the router and the engine: routes, connections, inbound auth,
-//! ownership, admin, dashboard, streams, chat, platforms, webhooks, pollers and telemetry.
+//! ownership, admin, dashboard, streams, chat, platforms, webhooks and pollers.
 //!
 //! One test binary per area rather than one per file: every binary is a separate link of the
 //! crate's whole dependency tree, and those links dominated rebuilding the tests. Each former
@@ -23,5 +23,4 @@ mod pollers;
 mod server;
 mod steps;
 mod streams;
-mod telemetry;
 mod webhooks;
