@@ -2,6 +2,10 @@
 //! 2.0 client secret and the tokens it gets, JWT and HMAC keys, inbound API keys), with every
 //! log line captured at TRACE; then every byte the server wrote (logs, responses, the SQLite
 //! files) is searched for each secret. Zero matches.
+//!
+//! A test binary of its own, unlike the grouped suites (`pipeline/`, `storage/`, `server/`): it
+//! installs the process-wide tracing subscriber at TRACE, which would capture and slow every
+//! other test sharing its process.
 
 mod common;
 

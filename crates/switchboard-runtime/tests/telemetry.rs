@@ -2,6 +2,11 @@
 //! a fault with retries, a cache hit, a chat turn carrying personal data), then exact
 //! assertions on the metrics text and on the audit rows, and a search of every log line and
 //! audit row for the scenario's personal data and secrets.
+//!
+//! A test binary of its own, unlike the grouped suites: it captures log lines through a
+//! thread-scoped tracing subscriber, and tracing caches each call site's interest process-wide,
+//! so tests registering the same call sites on other threads of a shared process make it miss
+//! lines (seen as a missing `conversation_id` line when grouped with the server suites).
 
 mod common;
 

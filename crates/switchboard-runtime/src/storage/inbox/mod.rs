@@ -1,7 +1,7 @@
 //! The webhook inbox and the proactive-message outbox: events committed before they are
 //! acknowledged (unique by source and event id), a queue the routing worker claims from, the
 //! dead-letter list, and the messages the event streams replay. SQLite and PostgreSQL pass
-//! the same suite (tests/inbox.rs).
+//! the same suite (tests/storage/inbox.rs).
 
 pub mod feed;
 mod postgres;

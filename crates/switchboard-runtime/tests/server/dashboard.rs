@@ -1,0 +1,185 @@
+//! The dashboard in a real headless browser (Debian's `chromium`): the page loads, shows the
+//! demo's connectors, refreshes itself, and a fault switched on in the demo backend shows as
+//! failing. Skips, loudly, only when chromium is not installed (CI installs it).
+//! `DASHBOARD_SCREENSHOT=docs/dashboard.png` also writes the README's screenshot.
+
+use crate::common;
+
+use serde_json::{Map, json};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use switchboard_config::model::OperationRef;
+use switchboard_runtime::engine::Engine;
+use switchboard_runtime::pipeline::CallContext;
+use switchboard_runtime::server::{self, AppState};
+use switchboard_runtime::telemetry::health;
+
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser"].into_iter().find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Runs chromium headless on `url`; returns the DOM after `budget_ms` of virtual time.
+async fn dump_dom(
+    browser: &'static str,
+    url: String,
+    budget_ms: u32,
+    screenshot: Option<&Path>,
+) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut cmd = tokio::process::Command::new(browser);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+    ])
+    .arg(format!("--user-data-dir={}", profile.path().display()))
+    .arg(format!("--virtual-time-budget={budget_ms}"));
+    match screenshot {
+        Some(path) => {
+            cmd.arg(format!("--screenshot={}", path.display()))
+                .arg("--window-size=1280,900");
+        }
+        None => {
+            cmd.arg("--dump-dom");
+        }
+    }
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        cmd.arg(url).kill_on_drop(true).output(),
+    )
+    .await
+    .expect("chromium finishes within 60 s")
+    .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Serves the app on a free port, counting dashboard data requests.
+async fn serve(engine: Arc<Engine>) -> (SocketAddr, Arc<AtomicUsize>) {
+    let polls = Arc::new(AtomicUsize::new(0));
+    let counter = polls.clone();
+    let app = server::router(AppState { engine }).layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            if req.uri().path() == "/v1/admin/dashboard" {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+            next.run(req)
+        },
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server::serve_app(
+        listener,
+        app,
+        server::HEADER_READ_TIMEOUT,
+        std::future::pending(),
+    ));
+    (addr, polls)
+}
+
+/// The card of a connector, as the page rendered it.
+fn card_status(dom: &str, connector: &str) -> Option<String> {
+    let at = dom.find(&format!("data-connector=\"{connector}\""))?;
+    let rest = &dom[at..];
+    let s = rest.find("data-status=\"")? + "data-status=\"".len();
+    Some(rest[s..s + rest[s..].find('"')?].to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_connectors_and_a_fault() {
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "\n\n!!!!! SKIPPED: the dashboard browser test needs Debian's `chromium` \
+             (apt-get install -y chromium); .ci/run installs it. !!!!!\n\n"
+        );
+        return;
+    };
+    let (backend_addr, backend) = common::backend().await;
+    let (engine, _dir) = common::engine(common::store_project(backend_addr)).await;
+    let pipeline = engine.pipeline().clone();
+    let ctx = CallContext::with_budget(Duration::from_secs(5));
+    let order = OperationRef::parse("store.get_order").unwrap();
+    for id in ["1001", "1002", "9999"] {
+        let args: Map<_, _> = json!({ "order_id": id }).as_object().unwrap().clone();
+        pipeline.call(&order, &args, &ctx).await.unwrap();
+    }
+    let check = pipeline.project().telemetry.connectors["store"]
+        .health_check
+        .clone()
+        .expect("the demo has a health check");
+    assert!(health::check_once(&pipeline, &check).await);
+    let (addr, polls) = serve(engine.clone()).await;
+    let url = format!("http://{addr}/dashboard?refresh=1");
+
+    let dom = dump_dom(browser, url.clone(), 3_500, None).await;
+    assert_eq!(card_status(&dom, "store").as_deref(), Some("ok"), "{dom}");
+    assert!(dom.contains("100 %"), "uptime from the health check: {dom}");
+    assert!(
+        polls.load(Ordering::SeqCst) >= 2,
+        "the page refreshed itself: {} data requests",
+        polls.load(Ordering::SeqCst)
+    );
+
+    // A fault in the demo backend: the next health check and calls fail.
+    backend.set_fault("rates=503".parse().unwrap());
+    backend.set_fault("orders=503".parse().unwrap());
+    assert!(!health::check_once(&pipeline, &check).await);
+    let args: Map<_, _> = json!({ "order_id": "1001" }).as_object().unwrap().clone();
+    let r = pipeline.call(&order, &args, &ctx).await.unwrap();
+    assert_eq!(r.outcome.as_str(), "unavailable");
+    let dom = dump_dom(browser, url.clone(), 1_500, None).await;
+    assert_eq!(
+        card_status(&dom, "store").as_deref(),
+        Some("failing"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("store.get_order"),
+        "recent failures list it: {dom}"
+    );
+    assert!(
+        dom.contains("50 %"),
+        "uptime after one failed check of two: {dom}"
+    );
+
+    if let Ok(path) = std::env::var("DASHBOARD_SCREENSHOT") {
+        backend.clear_faults();
+        let app = server::router(AppState {
+            engine: engine.clone(),
+        });
+        for text in [
+            "where is my order 1001?",
+            "track order 1002",
+            "asdf qwerty",
+            "what's the weather in Paris?",
+        ] {
+            let body = json!({ "user_id": "screenshot", "text": text });
+            let req = http::Request::post("/v1/chat")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap();
+            tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
+        }
+        let path = common::repo_root().join(path);
+        dump_dom(browser, url, 1_500, Some(&path)).await;
+        eprintln!("screenshot written to {}", path.display());
+    }
+}
