@@ -4,6 +4,35 @@
 //! load conversation -> understand -> decide (fill slots, confirm, or run steps)
 //!     -> execute (step graph through the pipeline) -> respond -> save conversation
 //! ```
+//!
+//! # How it works
+//!
+//! ```text
+//! server/chat.rs POST /v1/chat (caller's Reach from inbound::reach)
+//!   Engine::turn_as (validate request; no conversation_id:      engine/mod.rs
+//!                    default_conversation, found by owner
+//!                    (load_default), made with a v4 id on
+//!                    first use; per-conversation lock)
+//!     store.load; owner and Reach checked, else NotFound        storage/, engine/reach.rs
+//!     Understanding::understand (classifier + entities)         engine/understand.rs
+//!     dialogue::Turn::run: cancel / confirm / slot answer /     engine/dialogue.rs, words.rs
+//!                          new intent / carry-over / fallback
+//!     respond::run_intent                                       engine/respond.rs
+//!       execute::run: step graph, each step starts when its     engine/execute.rs
+//!                     dependencies finish; every call goes
+//!                     through Pipeline::call
+//!       reply rendered (on_error by the failing outcome; an     template.rs
+//!       `{escalate: INTENT}` entry runs that intent instead)
+//!     store.save (optimistic version check)
+//! ```
+//!
+//! Platform protocols join this path at "execute": `Engine::fulfill` (`engine/fulfill.rs`) takes
+//! slot values the platform collected, validates them, asks for what is missing, and runs
+//! `respond::run_intent`; it keeps no conversation state of its own.
+//!
+//! `template.rs` registers every template of the project once (minijinja, fuel-limited); a
+//! string that is exactly `{{ expr }}` keeps its JSON type, which is how request bodies stay valid
+//! JSON.
 
 pub mod connect;
 mod dialogue;

@@ -13,6 +13,56 @@
 //! `record` (what a call is given and gives back), `build` (construction of the stacks),
 //! `inputs` (argument checks), `interpret` (the answer into a record), `alerts` and
 //! `observe` (what a call tells afterwards).
+//!
+//! # How it works
+//!
+//! ```text
+//! Pipeline::call
+//!   validate_inputs (types, patterns, defaults)        inputs.rs
+//!   request::build (path segments encoded, query,      request.rs, encode.rs
+//!                   headers checked, JSON body by value)
+//!   OpCache::get_or_load (moka, coalesced misses,      cache/
+//!                         per-user keys, stale copy)
+//!   tower stack per connector:
+//!     Retry (tower) + RetryDecider, RetryBudget        retry/{mod,policy,budget}.rs
+//!     HoldLayer (fail fast while a 429/503             hold.rs
+//!                Retry-After holds; sets the hold)
+//!     BreakerLayer (fail fast when open)               breaker/{mod,state}.rs
+//!     RateLimitLayer (GCRA + concurrency, max_wait)    rate_limit/{mod,limiter}.rs
+//!     AuthLayer (credentials attached last; a 401      auth/{mod,api_key,bearer,basic}.rs,
+//!                refreshes an OAuth token and      auth/{oauth2,jwt,hmac}/
+//!                repeats once)
+//!     GuardLayer (IP-literal hosts checked)            ssrf/{mod,address,resolver}.rs
+//!     HttpTransport (pooled reqwest client,            transport.rs
+//!                    guarded DNS resolver,
+//!                    per-try timeout within deadline,
+//!                    size limit, counts attempts)
+//!   interpret: classify status -> outcome,             interpret.rs, classify.rs
+//!              parse JSON, schema, extract             response.rs
+//!   invalidate the caches the operation names
+//!   -> CallRecord {outcome, status, latency, attempts, cached, stale, reason, data}
+//! ```
+//!
+//! `mod.rs` keeps the `Pipeline` and the call path; construction is `build.rs`, the call's
+//! records and errors `record.rs`, alerts `alerts.rs`.
+//! Upstream failures are outcomes (`OutcomeKind`), not errors; `CallError` means nothing was sent.
+//! The stack is built once per connector; what differs per operation (retry settings, which
+//! breaker and limiter: the connector's shared one or the operation's own) travels in each
+//! `Attempt` as an `Arc<AttemptPolicy>`, and a logical call's attempts share the attempt counter
+//! and the idempotency key through the cloned `Attempt`. The cache sits outside the tower stack
+//! because it stores interpreted `CallRecord`s. Our own refusals (open circuit, full rate-limit
+//! queue, a `Retry-After` hold) are `TransportError` variants that are never retried and never
+//! reach the network.
+//!
+//! A `429` or `503` carrying `Retry-After` sets a `hold::Hold` (until then, at most
+//! `retry.max_hold`): one per connector, shared by every caller in the process, except that an
+//! operation with its own `rate_limit` or an operation-scoped breaker gets its own (the project
+//! said its quota or health is its own at the upstream). `HoldLayer` sits just inside the retry
+//! layer so every attempt, retries included, is checked, and the retry decider waits out a hold
+//! in force when the deadline allows. The outcome of a held call is its status's class
+//! (`rate_limited` / `unavailable`, reason `retry_after_hold`), likewise a `Retry-After` past the
+//! deadline (reason `retry_after_too_long`). Holds render as gauges in `render_metrics` and on
+//! the dashboard's connector card.
 
 pub mod alerts;
 pub mod auth;

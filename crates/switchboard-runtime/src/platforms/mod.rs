@@ -4,6 +4,21 @@
 //! Each platform keeps its own conversation and understanding; these adapters only translate
 //! its wire format into [`Engine::fulfill`] (the chat turn joined at "execute") and back. They
 //! make no HTTP calls of their own and store nothing.
+//!
+//! # How it works
+//!
+//! Adapters that join the chat turn at "execute" through `Engine::fulfill` (and
+//! `Engine::validate_slots` for Rasa form validation): they translate a platform's wire format,
+//! store nothing, and make no HTTP of their own. `mod.rs` mounts the routes the project
+//! configures (merged into `server::router`), requires a JSON content type (415 otherwise, so a
+//! cross-site `text/plain` POST runs nothing) and cuts every call at the platform deadline;
+//! `auth.rs` checks basic auth or a header secret in constant time. The platform's `sender_id` /
+//! `session` is the user id; it may use per-user credentials only with `trust_user_ids` (which
+//! needs `auth`; `check` warns about a platform without `auth`). `rasa/` is the custom action
+//! server (`protocol.rs` the rasa-sdk wire types, `handler.rs` the routes; errors in rasa-sdk's
+//! `{"error"}` shape); `dialogflow/` answers ES (`es.rs`) and CX (`cx.rs`) webhooks with the
+//! house `ApiError`. Config: `rasa:` and `dialogflow:` (`raw/platforms.rs` →
+//! `compile/platforms.rs` → `model/platforms.rs`).
 
 pub mod auth;
 pub mod dialogflow;

@@ -3,6 +3,25 @@
 //! Every route answers JSON errors through [`error::ApiError`]; bodies are size-limited,
 //! every request gets an `x-request-id` that appears on its log lines, a panic becomes a
 //! 500, and shutdown lets turns in flight finish.
+//!
+//! # How it works
+//!
+//! axum: `chat.rs` (chat and conversations), `health.rs`, `web.rs` (+ `web/index.html`, the
+//! embedded chat page), `error.rs` (the one `ApiError`: JSON body, fitting status, internals
+//! logged not sent). Layers: request id, trace span per request, panic -> 500, body limit,
+//! request timeout; graceful shutdown.
+//!
+//! The accept loop (`mod.rs` `serve_with`, hyper-util's auto builder for HTTP/1 and HTTP/2) puts
+//! every connection in a registry (`conn.rs`): `Watched` wraps the socket and marks the
+//! connection detected once its first bytes leave the HTTP/2 preface or complete it; a request
+//! holds the connection busy until its response body is sent or dropped (`Busy` in the service,
+//! `Tracked` around the body, so an event stream is busy). Each connection's task closes it when
+//! it is still undetected after `handshake_timeout` (dropped) or idle past `idle_timeout`
+//! (hyper's graceful shutdown, cut after 1 s if still idle); at `inbound.connections.max` a new
+//! connection makes the registry close the connection idle longest (refused only when all are
+//! busy), and an accept that fails with EMFILE/ENFILE does the same, then backs off. Shutdown
+//! stops accepting, asks every connection to finish (and `serve` ends the event streams first),
+//! and waits for the registry to empty.
 
 pub mod admin;
 pub mod chat;

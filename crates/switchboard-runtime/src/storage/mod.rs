@@ -1,5 +1,23 @@
 //! Where conversations live: a small trait with an embedded SQLite default and PostgreSQL for
 //! several instances. Both pass the same test suite.
+//!
+//! # How it works
+//!
+//! Four small traits, each with a SQLite and a PostgreSQL implementation and one test suite
+//! run against both (PostgreSQL cases each in a schema of their own, `tests/common::PgSchema`;
+//! the suites are modules of the `tests/storage/` test binary):
+//! `ConversationStore` (load, load_default by owner, save with a version check that never
+//! changes the owner, ping; `sqlite/` is the embedded default, WAL, under `--data-dir`), `inbox::InboxStore` (webhook events, outbox, poll state),
+//! `audit::AuditStore` (append-only rows) and `accounts::AccountStore` (sealed per-user tokens).
+//! They share one database and one migration list (`MIGRATIONS` in `sqlite/mod.rs` and
+//! `postgres/mod.rs`: 0001 conversations, 0002 default conversations (`is_default`, unique per
+//! user), 0101 webhooks, 0102 webhook leases, 0201 audit, 0301 accounts, 0302 OAuth login
+//! nonces). `files.rs` makes the data directory 0700 and the SQLite file 0600 before SQLite
+//! opens it (SQLite gives its WAL and SHM the file's mode), tightening looser modes it finds
+//! with a warning. `retention.rs` deletes conversations not updated within
+//! `storage.conversation_retention` (default 90 days; `ConversationStore::purge_idle`, batches of
+//! 5,000) at start and hourly, on every instance. `instance.rs` reads or makes the data
+//! directory's `instance-id`, the name webhook leases are held under.
 
 pub mod accounts;
 pub mod audit;

@@ -4,6 +4,50 @@
 //! Metrics go to a Prometheus recorder owned by this [`Telemetry`] value (not the process-wide
 //! `metrics` recorder), so several servers in one process (tests) each count their own calls;
 //! `GET /metrics` renders it. Log events go through `tracing` with fixed targets.
+//!
+//! # How it works
+//!
+//! Every metric and log event is a named type with an `emit()`: `telemetry/metrics.rs` (names,
+//! kinds and help lines in `catalog.rs`, which docs/telemetry.md must match), `events.rs` (log lines), `webhook.rs`
+//! (webhook life-cycle events), `health.rs` (health checks, objectives, burn-rate alerts).
+//! Metrics go to a Prometheus recorder owned by the pipeline (`Pipeline::telemetry`), not the
+//! process-wide one, so servers in one test process count apart; each operation's handles are
+//! registered when the pipeline is built (`OpMetrics`), so a call bumps atomics only. Breaker
+//! and limiter state is copied into gauges when `/metrics` renders. `connections.rs` counts the
+//! accept loop's connections (by state, closing reason, accept errors; `server/conn.rs`) and the
+//! event streams (`webhooks/hub.rs`): `server::serve` hands the pipeline's recorder to
+//! `serve_with`, the hub takes it from the pipeline; `serve_with(.., None, ..)` (a bare router,
+//! `serve_app`) counts nothing, so no recorder is global.
+//!
+//! ```text
+//! Pipeline::call -> InFlight guard; observe_call: UpstreamCall.emit, Recent
+//!                   (dashboard memory, recent.rs), audit row for a cache answer
+//! Pipeline::send -> traceparent header (the turn's trace), per-attempt log
+//!                   (AttemptLog in transport.rs); observe_send: api_changes
+//!                   (Deprecation/Sunset, schema path), attempt_rows -> AuditSink,
+//!                   the log line                                        pipeline/observe.rs
+//! AuditSink (bounded mpsc, try_send) -> writer task -> AuditStore       storage/audit/writer.rs
+//!   (batches of 256 per transaction, hourly retention purge; full queue drops and counts)
+//! AuditStore: SQLite and PostgreSQL, table `audit` (migration 0201,      storage/audit/
+//!   append-only trigger), on the conversation store's database
+//! ```
+//!
+//! The binary's log writer (`crates/switchboard/src/logging.rs`) escapes control characters
+//! (CR/LF, ESC, C1, bidi overrides) in every field and message of the text format, with its own
+//! field visitor so the formatter's colour codes stay; JSON lines get the characters serde leaves
+//! (DEL, C1, bidi) as `\uXXXX`; then every line is redacted.
+//!
+//! `telemetry::start` (called by `app::engine`) opens the audit store, loads or makes the
+//! pseudonym key (`pseudonym.rs`, HMAC-SHA256), spawns health checks, the objective evaluator and
+//! histogram upkeep. `redact.rs` is the one redaction policy (the project's loaded secret
+//! values as literals, from `Project::secrets`, which the config crate fills wherever a
+//! `${env:}`/`${file:}` reference resolves; built-in patterns; configured keys and JSONPaths)
+//! used by the binary's log writer, audit details (before they are queued), admin routes and
+//! export. JSON is redacted as a `serde_json::Value` (strings inside it), and error body
+//! excerpts are shortened inside the value, so a detail's JSON part always parses.
+//! Server side: `server/metrics.rs` (`GET /metrics`), `server/admin.rs` (`admin_routes()` under
+//! `/v1/admin/`: audit pages, dashboard data), `server/dashboard.rs` + `dashboard/index.html`.
+//! Config: `telemetry:` (`raw/telemetry.rs` -> `compile/telemetry.rs` -> `model/telemetry.rs`).
 
 pub mod catalog;
 pub mod connections;

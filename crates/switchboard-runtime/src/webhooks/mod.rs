@@ -3,6 +3,52 @@
 //! and a dead-letter list (`worker.rs`), and streamed to clients as server-sent events that
 //! resume from `Last-Event-ID` (`stream.rs`). Pollers feed the same inbox for APIs without
 //! webhooks (`poller.rs`).
+//!
+//! # How it works
+//!
+//! ```text
+//! POST /v1/webhooks/{source}                                   receive.rs
+//!   body limit (max_body_bytes, before anything else)
+//!   verify::verify (raw body; one folder per scheme,           verify/{stripe,standard_webhooks,
+//!                   listed in config's closed Verify enum;            github,shopify,slack,twilio,
+//!                   constant-time, every secret tried)                meta,hmac}/
+//!   event: parse (JSON or form), id/type/time by FieldRef      event.rs
+//!   InboxStore::insert (unique source+event_id; 5 s budget)    storage/inbox/{sqlite,postgres}.rs
+//!   -> 200 accepted | duplicate | stale;  503 + Retry-After
+//! worker (one task per instance)                               worker.rs
+//!   release this instance's earlier runs' leases (at start)
+//!   claim (lease 5 s, SKIP LOCKED on PostgreSQL;
+//!          claimed_by = instance-id, claim_run = this run)
+//!   renew the batch's leases every 1.5 s while it runs
+//!   route: user JSONPath, hourly cap, steps via engine::execute::run,
+//!          message via Templates::reply (route compiled as an Intent)
+//!   Engine::add_proactive (engine/proactive.rs): the user's default conversation, found by
+//!          its owner (never a computed id), under the chat turn's per-conversation lock;
+//!          HistoryEntry.id: skip if present
+//!   deliver: outbox row (unique message_id) + event delivered, one transaction
+//!   route failure: retry with backoff, dead after max_attempts; store failure: due again in 1 s
+//!   (settling, failing or postponing an event clears its holder, so only work in flight is
+//!    renewed; an instance killed mid-route is taken over after 5 s, or at once by its restart)
+//! poller (one task per `pollers:` entry)                       poller.rs
+//!   Pipeline::call every interval; items by JSONPath, key + SHA-256 of content vs poll_state;
+//!   the n-th change of an item is event KEY:n (instances polling together queue it once);
+//!   new hashes and events committed together, then routed by the same worker
+//! GET /v1/{users,conversations}/{id}/events                    stream.rs
+//!   SSE from the outbox: Last-Event-ID = outbox seq; takes a place in the hub       hub.rs
+//!   (per-user cap: the oldest is closed with `event: closed`; instance cap: 503),
+//!   wakes on its key's watch channel (this instance's deliveries; other instances'
+//!   through PostgreSQL LISTEN/NOTIFY, storage/inbox/feed.rs), safety poll every 30 s
+//! ```
+//!
+//! Config: `webhooks:` (`raw/webhooks.rs` → `compile/webhooks.rs` → `model/webhooks.rs`) and
+//! `pollers:` (`raw/pollers.rs` → `compile/pollers.rs` → `model/pollers.rs`); a
+//! route's steps go through the intent step compiler with a `Webhook` template scope (`event`,
+//! `source`, `user`, `steps`). The inbox shares the conversation store's database and migrator
+//! (migration 0101); SQLite's inbox pool is `synchronous=FULL` so an acknowledged event survives
+//! power loss. `app::engine` opens the inbox and starts the worker when the project has sources
+//! (`Engine::webhooks`). `observe.rs` reports each delivery and each routed or dead event to
+//! telemetry: the `telemetry::webhook` metrics (configured source names only as labels) and an
+//! audit row (path template `/v1/webhooks/{source}`, event type as the operation).
 
 pub mod event;
 pub(crate) mod hub;

@@ -4,6 +4,55 @@
 //! the request, so they never appear in either. Each scheme lives in its own module and the
 //! closed [`Scheme`] enum lists them all; schemes that hold tokens (OAuth 2.0) are told when
 //! the upstream answers `401`, and the attempt is repeated once with a fresh token.
+//!
+//! # How it works
+//!
+//! `auth::Scheme` is the closed list of outbound schemes, one module each: `api_key`, `bearer`,
+//! `basic` (static, header computed once), `oauth2` (client credentials: `TokenClient` posts the
+//! form, `ClientCredentials` caches the token until expiry minus the skew; refresh is
+//! single-flight through one async mutex plus a finished-fetch counter, so calls that waited share
+//! the result, good or bad), `jwt` (claims rendered with minijinja from `user.id`, signed with
+//! jsonwebtoken, cached per distinct claim set in moka), `hmac` (the chosen request parts joined
+//! and signed, written into a header template). The user reaches the auth layer as
+//! `Attempt::user_id`. A scheme that holds tokens is told of a `401` and the attempt repeats once;
+//! the stale token is dropped only if it is still the current one, so 50 refusals cause one
+//! refresh. A failure to get credentials is `TransportError::Auth` (outcome `unavailable`, reason
+//! `auth_failed`, nothing sent, never retried).
+//!
+//! `oauth2_code/` is the authorization code scheme (per-user connected accounts). The tokens live
+//! in `storage/accounts/` (`AccountStore`, SQLite and PostgreSQL, migration 0301): one row per
+//! (user, connector) whose tokens and expiry are sealed with XChaCha20-Poly1305 under
+//! `bot.accounts_key` (random nonce per write, user and connector as associated data); only the
+//! owner and the status (`connected` / `needs_reconsent`) are readable. The scheme keeps each
+//! user's access token in memory for at most a minute (until expiry minus the skew); a miss takes
+//! that user's async mutex, reads the store again and refreshes only if the stored token is still
+//! stale (or is the one a `401` refused), so 50 concurrent calls make one refresh; across
+//! instances, `AccountStore::lock` (a transaction-scoped PostgreSQL advisory lock; nothing on
+//! SQLite) is taken and the store read once more before refreshing, so two instances never spend
+//! the same refresh token. A rotated
+//! refresh token is saved before the new access token is used; `invalid_grant` marks the account
+//! `needs_reconsent` (no retry); a missing account or user is `TransportError::Account`
+//! (outcome `unauthorized`, reason `not_connected` / `needs_reconsent`, nothing sent), which
+//! `engine/connect.rs` turns into a reply with `{bot.public_url}/v1/oauth/{connector}/start?user_id=`
+//! unless the intent has an explicit `unauthorized` `on_error` (which can use `error.connect_url`).
+//! Per-user cache keys of a connected-account connector carry the user's connection
+//! generation (`AuthorizationCode::generation`, bumped by `connect`), so a re-linked account
+//! never gets answers cached for the account before it (in this process).
+//! `server/oauth.rs` serves `start` (302 to the provider with PKCE S256 and a state sealed with the
+//! same key that carries user, connector, expiry, verifier, a nonce and the SHA-256 of a random
+//! `switchboard_oauth` cookie it sets: HttpOnly, SameSite=Lax, scoped to the callback path) and
+//! `callback` (state opened, the cookie compared, the nonce consumed by one `DELETE` in
+//! `AccountStore::finish_login` so a state works once on any instance, code exchanged, account
+//! saved). The nonces live in `oauth_logins` (migration 0302), purged as they expire. Both routes
+//! are outside inbound auth: browsers follow them. `start` needs the link's
+//! `link` token (its expiry sealed for that connector and user by `connect::link`, checked by
+//! `connect::link_is_valid`), so only the bot can start a login for a user; the cookie makes a
+//! forwarded or planted state useless in another browser. A link is minted only for a user the
+//! asking route authenticated: `CallContext::untrusted_user` (set by `Engine::fulfill` for a
+//! platform whose `trust_user_ids` is off) makes `AuthLayer` refuse per-user schemes
+//! (`oauth2_authorization_code`, `jwt` whose claims use `user`) with reason `untrusted_user`
+//! before anything is sent, keys per-user cache entries apart, and `respond::run_intent` answers
+//! without a link. `Pipeline::enable_accounts` attaches the store once `app::engine` opened it.
 
 mod api_key;
 mod basic;

@@ -9,6 +9,18 @@
 //! resolver. A connector whose configured host *is* such an address (`http://127.0.0.1:8081`,
 //! `http://localhost:8081`) or that says `allow_private_network: true` is trusted by
 //! configuration.
+//!
+//! # How it works
+//!
+//! `ssrf/` decides where a connection may go. Every pipeline client (and the token and JWKS
+//! clients) is built by `ssrf::client_builder`: `GuardedResolver` resolves names and hands reqwest
+//! only allowed addresses (so the address checked is the one connected to), redirects are off or
+//! same-origin only, and `GuardLayer` checks IP-literal hosts, which never reach a resolver.
+//! Loopback, private, link-local, metadata, CGNAT, multicast, reserved and IPv4-mapped/-compatible
+//! IPv6 addresses are refused unless the connector's configured host is that address (or
+//! `localhost`) or it sets `allow_private_network`. Config: `raw/auth.rs` → `compile/auth.rs`
+//! (also the `http://` rule: error off loopback unless `allow_insecure_http`, then a warning) →
+//! `model/auth.rs`.
 
 mod address;
 mod resolver;

@@ -8,6 +8,34 @@
 //! authenticated [`Principal`] is left in the request for the handlers, which act within its
 //! [`reach`]: a JWT its subject's conversations, a `trusted_backend` key everyone's, any other
 //! key only the conversations started for it.
+//!
+//! # How it works
+//!
+//! Every route states its scope where it is mounted: `server/scope.rs`'s `Routes` builder
+//! (`.get(RouteScope::Chat, path, handler)`, `.nest`, `.merge`) records each path's scope
+//! (`public`, `signed` for routes that verify their own caller, `chat`, `admin`) next to the axum
+//! route; `server::routes` lists them all, `server::app` puts the gate in front of every route. The
+//! gate reads the matched route's declaration (`MatchedPath`): `chat`/`admin` run
+//! `inbound::guard`, `public`/`signed` pass, and a route mounted without a declaration answers
+//! 404 (deny by default). Unmatched paths are guarded by their prefix (`inbound::fallback_scope`)
+//! before the 404. The table is in `docs/http.md`, and `tests/inbound.rs`
+//! (`every_route_declares_its_scope`) compares it exactly. `keys.rs` matches API keys by SHA-256 in constant time;
+//! `jwks.rs` verifies JWTs against a JWKS file or URL (asymmetric keys only, `alg` must equal the
+//! key's, `iss`/`aud`/`exp`/`nbf` checked, `jku`/`x5u` never followed; a JWT caller may only send
+//! its own `sub` as `user_id`); `limits.rs` holds governor keyed limiters per user (JWT subject or
+//! the chat body's `user_id`) and per client address (put in the request by the accept loop), 429
+//! with `Retry-After`; `platform.rs` applies the per-address limiter to the Rasa and Dialogflow
+//! routes as a route layer. Bodies deeper than 32 levels are refused. `host.rs` guards a server
+//! without inbound auth against DNS rebinding: only a loopback `Host`, `bot.public_url`'s host or
+//! `inbound.allowed_hosts` is answered (403 `host_not_allowed`), health checks, signed webhooks
+//! and authenticated platform routes exempt. The authenticated `Principal`
+//! goes into the request's extensions; `inbound::reach` turns it into an `engine::Reach` (JWT:
+//! its subject's conversations; a `trusted_backend` key: everyone's; another key: only
+//! conversations started for it, no user stream; no `inbound:`: everyone's), which `chat.rs` and
+//! `webhooks/stream.rs` apply, answering 404 for anything out of reach. Config: `inbound:`
+//! (`raw/inbound.rs` → `compile/inbound.rs` → `model/inbound.rs`). `serve` refuses a non-loopback
+//! address without inbound auth, or with a `rasa`/`dialogflow` section without `auth`, unless
+//! `--insecure-no-auth`; `demo` refuses a non-loopback address the same way.
 
 pub mod host;
 mod jwks;
