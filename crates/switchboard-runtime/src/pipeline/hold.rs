@@ -5,9 +5,7 @@
 //! process, so a day-long `Retry-After` costs the upstream one request, not one per turn.
 
 use super::classify;
-use super::transport::{Attempt, RawResponse, TransportError};
-use std::future::Future;
-use std::pin::Pin;
+use super::transport::{Attempt, AttemptFuture, RawResponse, TransportError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -149,8 +147,6 @@ pub struct HoldService<S> {
     inner: S,
 }
 
-type BoxFuture = Pin<Box<dyn Future<Output = Result<RawResponse, TransportError>> + Send>>;
-
 impl<S> Service<Attempt> for HoldService<S>
 where
     S: Service<Attempt, Response = RawResponse, Error = TransportError>,
@@ -158,7 +154,7 @@ where
 {
     type Response = RawResponse;
     type Error = TransportError;
-    type Future = BoxFuture;
+    type Future = AttemptFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)

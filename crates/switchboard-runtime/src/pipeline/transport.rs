@@ -13,6 +13,11 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// The future every layer of the per-connector stack returns for one attempt.
+pub(crate) type AttemptFuture = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<RawResponse, TransportError>> + Send>,
+>;
+
 /// What came back, before any interpretation.
 #[derive(Debug, Clone)]
 pub struct RawResponse {

@@ -5,9 +5,7 @@ mod state;
 
 pub use state::{Breaker, BreakerState, Permit};
 
-use super::transport::{Attempt, RawResponse, TransportError};
-use std::future::Future;
-use std::pin::Pin;
+use super::transport::{Attempt, AttemptFuture, RawResponse, TransportError};
 use std::task::{Context, Poll};
 use tower::{Layer, Service};
 
@@ -38,8 +36,6 @@ pub struct BreakerService<S> {
     inner: S,
 }
 
-type BoxFuture = Pin<Box<dyn Future<Output = Result<RawResponse, TransportError>> + Send>>;
-
 impl<S> Service<Attempt> for BreakerService<S>
 where
     S: Service<Attempt, Response = RawResponse, Error = TransportError>,
@@ -47,7 +43,7 @@ where
 {
     type Response = RawResponse;
     type Error = TransportError;
-    type Future = BoxFuture;
+    type Future = AttemptFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)

@@ -6,9 +6,7 @@ mod limiter;
 
 pub use limiter::{Limiter, LimiterStats};
 
-use super::transport::{Attempt, RawResponse, TransportError};
-use std::future::Future;
-use std::pin::Pin;
+use super::transport::{Attempt, AttemptFuture, RawResponse, TransportError};
 use std::task::{Context, Poll};
 use tower::{Layer, Service, ServiceExt};
 
@@ -29,8 +27,6 @@ pub struct RateLimitService<S> {
     inner: S,
 }
 
-type BoxFuture = Pin<Box<dyn Future<Output = Result<RawResponse, TransportError>> + Send>>;
-
 impl<S> Service<Attempt> for RateLimitService<S>
 where
     S: Service<Attempt, Response = RawResponse, Error = TransportError> + Clone + Send + 'static,
@@ -38,7 +34,7 @@ where
 {
     type Response = RawResponse;
     type Error = TransportError;
-    type Future = BoxFuture;
+    type Future = AttemptFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
