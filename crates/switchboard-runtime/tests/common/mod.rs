@@ -10,6 +10,7 @@ use switchboard_config::{LoadOptions, Project};
 use switchboard_demo_backend::DemoBackend;
 use switchboard_runtime::engine::Engine;
 use switchboard_runtime::pipeline::Pipeline;
+use switchboard_runtime::server::{self, AppState};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -73,6 +74,36 @@ pub async fn engine(p: Project) -> (Arc<Engine>, tempfile::TempDir) {
         .await
         .expect("engine builds");
     (engine, dir)
+}
+
+/// An engine served over HTTP on a free loopback port, with a client to call it.
+pub struct Bot {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    pub engine: Arc<Engine>,
+    pub http: reqwest::Client,
+    /// The engine's data directory, kept as long as the bot.
+    pub _dir: tempfile::TempDir,
+}
+
+/// Builds the engine of `project` with its data in `dir` (on `database_url` when given) and
+/// serves it on 127.0.0.1:0 until the test ends.
+pub async fn serve(project: Project, dir: tempfile::TempDir, database_url: Option<&str>) -> Bot {
+    let engine = switchboard_runtime::app::engine(project, dir.path(), database_url)
+        .await
+        .expect("engine builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState {
+        engine: engine.clone(),
+    };
+    tokio::spawn(server::serve(listener, state, std::future::pending()));
+    Bot {
+        url,
+        engine,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
 }
 
 /// The PostgreSQL every session and CI machine runs (trust auth, database `test`).

@@ -5,19 +5,16 @@
 //! only in their owner's conversation; conversation ids are random; a trusted backend key acts
 //! for any user, a key that is not trusted only in the conversations started for it.
 
-use crate::common;
+use crate::common::{self, Bot};
 
 use futures::StreamExt;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchboard_config::model::{InboundKey, InboundSettings, JwksSource, JwtVerification, Scope};
 use switchboard_runtime::conversation::Conversation;
-use switchboard_runtime::engine::Engine;
-use switchboard_runtime::server::{self, AppState};
 use switchboard_runtime::webhooks::verify::stripe_sign;
 
 /// The `${file:secrets/key}` the project signs webhooks with.
@@ -104,35 +101,25 @@ enum As<'a> {
     Nobody,
 }
 
-struct Bot {
-    url: String,
-    engine: Arc<Engine>,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
 async fn bot(database_url: Option<&str>, inbound: InboundSettings) -> Bot {
     let addr = "127.0.0.1:9".parse().unwrap();
     let (mut project, dir) = common::inline_project(PROJECT, addr);
     project.inbound = inbound;
-    let engine = switchboard_runtime::app::engine(project, dir.path(), database_url)
-        .await
-        .expect("engine builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState {
-        engine: engine.clone(),
-    };
-    tokio::spawn(server::serve(listener, state, std::future::pending()));
-    Bot {
-        url,
-        engine,
-        http: reqwest::Client::new(),
-        _dir: dir,
-    }
+    common::serve(project, dir, database_url).await
 }
 
-impl Bot {
+/// What the ownership tests do with a served bot.
+trait OwnershipBot {
+    fn authed(&self, req: reqwest::RequestBuilder, who: As<'_>) -> reqwest::RequestBuilder;
+    async fn chat(&self, who: As<'_>, user: &str, conversation: Option<&str>) -> (u16, Value);
+    async fn turn(&self, who: As<'_>, user: &str, conversation: Option<&str>) -> String;
+    async fn get(&self, who: As<'_>, path: &str) -> reqwest::Response;
+    async fn status(&self, who: As<'_>, path: &str) -> u16;
+    async fn conversation(&self, who: As<'_>, id: &str) -> Value;
+    async fn pay(&self, event_id: &str, user: &str);
+}
+
+impl OwnershipBot for Bot {
     fn authed(&self, req: reqwest::RequestBuilder, who: As<'_>) -> reqwest::RequestBuilder {
         match who {
             As::User(sub) => req.bearer_auth(token(sub)),

@@ -3,15 +3,13 @@
 //! across two instances sharing one PostgreSQL database (LISTEN/NOTIFY); open streams are
 //! capped per user (the oldest is replaced) and per instance (503 `too_many_streams`).
 
-use crate::common;
+use crate::common::{self, Bot};
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
-use switchboard_runtime::engine::Engine;
 use switchboard_runtime::server::{self, AppState};
 use switchboard_runtime::webhooks::verify::stripe_sign;
 
@@ -34,34 +32,22 @@ fn project_yaml(inbound: &str) -> String {
     )
 }
 
-struct Bot {
-    url: String,
-    engine: Arc<Engine>,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
 async fn bot(inbound: &str, database_url: Option<&str>) -> Bot {
     let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
     let (project, dir) = common::inline_project(&project_yaml(inbound), addr);
-    let engine = switchboard_runtime::app::engine(project, dir.path(), database_url)
-        .await
-        .expect("engine builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState {
-        engine: engine.clone(),
-    };
-    tokio::spawn(server::serve(listener, state, std::future::pending()));
-    Bot {
-        url,
-        engine,
-        http: reqwest::Client::new(),
-        _dir: dir,
-    }
+    common::serve(project, dir, database_url).await
 }
 
-impl Bot {
+/// What the stream tests do with a served bot.
+trait StreamsBot {
+    async fn pay(&self, id: &str, user: &str);
+    async fn open(&self, user: &str) -> reqwest::Response;
+    async fn metrics(&self) -> String;
+    async fn metrics_until(&self, lines: &[&str]);
+    async fn follow(&self, user: &str) -> Sse;
+}
+
+impl StreamsBot for Bot {
     /// Posts a signed payment event for `user` until it is accepted.
     async fn pay(&self, id: &str, user: &str) {
         let body = json!({

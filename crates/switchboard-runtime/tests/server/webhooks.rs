@@ -3,7 +3,7 @@
 //! out-of-order and duplicated lifecycle events shown once each; a poison event among 1,000
 //! dead-lettered while the others are delivered; a store outage answered 503, nothing lost.
 
-use crate::common;
+use crate::common::{self, Bot};
 
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -11,8 +11,6 @@ use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard_runtime::engine::Engine;
-use switchboard_runtime::server::{self, AppState};
 use switchboard_runtime::storage::inbox::{Audience, EventStatus};
 use switchboard_runtime::webhooks::verify::stripe_sign;
 
@@ -46,31 +44,10 @@ fn project_yaml(extra: &str) -> String {
     )
 }
 
-struct Bot {
-    url: String,
-    engine: Arc<Engine>,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
-
 async fn bot(extra: &str, database_url: Option<&str>) -> Bot {
     let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
     let (project, dir) = common::inline_project(&project_yaml(extra), addr);
-    let engine = switchboard_runtime::app::engine(project, dir.path(), database_url)
-        .await
-        .expect("engine builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState {
-        engine: engine.clone(),
-    };
-    tokio::spawn(server::serve(listener, state, std::future::pending()));
-    Bot {
-        url,
-        engine,
-        http: reqwest::Client::new(),
-        _dir: dir,
-    }
+    common::serve(project, dir, database_url).await
 }
 
 fn payment(id: &str, user: &str, amount: Value) -> String {
@@ -93,7 +70,19 @@ fn lifecycle(id: &str, kind: &str, user: &str, order: u32) -> String {
     .to_string()
 }
 
-impl Bot {
+/// What the webhook tests do with a served bot.
+trait WebhooksBot {
+    async fn post(
+        &self,
+        source: &str,
+        body: &str,
+        signature: Option<String>,
+    ) -> (u16, Value, Option<String>);
+    async fn deliver(&self, body: &str) -> Value;
+    async fn statuses_settled(&self, ids: &[String], timeout: Duration);
+}
+
+impl WebhooksBot for Bot {
     async fn post(
         &self,
         source: &str,
