@@ -1,10 +1,20 @@
-//! Assembling a runnable application from a compiled project: templates, the pipeline, the
-//! store and the engine. Every entry point (serve, chat, demo, tests) builds through here.
+//! Assembling a runnable application from a compiled project. Every entry point (serve, chat,
+//! call, demo, tests) builds through here, and this is the one place that knows every floor:
+//! each service is made whole, in dependency order (recorder, stores, pipeline, engine,
+//! webhooks), from the ones made before it, so nothing is attached or enabled afterwards.
 
 use crate::engine::Engine;
-use crate::pipeline::Pipeline;
+use crate::pipeline::auth::oauth2_code::Accounts;
+use crate::pipeline::observe::AuditHooks;
+use crate::pipeline::{self, Pipeline};
+use crate::server::AppState;
 use crate::storage;
+use crate::storage::audit::writer::AuditSink;
+use crate::telemetry::Telemetry;
+use crate::telemetry::pseudonym::Pseudonymizer;
+use crate::telemetry::redact::Redactor;
 use crate::template::Templates;
+use crate::webhooks::{self, Webhooks};
 use std::path::Path;
 use std::sync::Arc;
 use switchboard_config::Project;
@@ -30,53 +40,180 @@ pub enum AppError {
     Pseudonym(#[from] crate::telemetry::pseudonym::PseudonymError),
 }
 
-/// Compiles templates and builds the pipeline (enough for `switchboard call`).
-pub fn pipeline(project: Arc<Project>) -> Result<(Arc<Templates>, Arc<Pipeline>), AppError> {
-    // Log lines from here on (`call` and `chat` too, not only `serve`) hide the project's
-    // own secret values; the first project loaded in the process sets the policy.
-    crate::telemetry::redact::install(crate::telemetry::redact::Redactor::from_project(&project));
-    let templates = Arc::new(Templates::compile(&project)?);
-    let pipeline = Arc::new(Pipeline::new(project, templates.clone())?);
-    pipeline.enable_alerts();
-    Ok((templates, pipeline))
+/// What `call` needs: the pipeline with its recorder and audit trail.
+pub struct Calls {
+    /// The compiled templates.
+    pub templates: Arc<Templates>,
+    /// The operation pipeline.
+    pub pipeline: Arc<Pipeline>,
 }
 
-/// Builds the whole engine. `database_url`, when given, overrides the project's `storage`.
-pub async fn engine(
+impl Calls {
+    /// Waits until every audit row queued so far is written. A short-lived command calls this
+    /// before it exits, or the rows of its last calls are lost with the process.
+    pub async fn flush_audit(&self) {
+        if let Some(hooks) = self.pipeline.audit() {
+            hooks.sink.flush().await;
+        }
+    }
+}
+
+/// One running application: every service, made in order.
+#[derive(Clone, Debug)]
+pub struct Services {
+    /// The chat engine (and through it the project, the pipeline and the store).
+    pub engine: Arc<Engine>,
+    /// The webhook machinery, when the project has webhook sources or pollers. Its tasks end
+    /// when the last clone of it is dropped.
+    pub webhooks: Option<Arc<Webhooks>>,
+}
+
+impl Services {
+    /// The project.
+    pub fn project(&self) -> &Arc<Project> {
+        self.engine.project()
+    }
+
+    /// The operation pipeline.
+    pub fn pipeline(&self) -> &Arc<Pipeline> {
+        self.engine.pipeline()
+    }
+
+    /// The HTTP server's state.
+    pub fn state(&self) -> AppState {
+        AppState {
+            engine: self.engine.clone(),
+            webhooks: self.webhooks.clone(),
+        }
+    }
+
+    /// Waits until every audit row queued so far is written (see [`Calls::flush_audit`]).
+    pub async fn flush_audit(&self) {
+        if let Some(hooks) = self.pipeline().audit() {
+            hooks.sink.flush().await;
+        }
+    }
+}
+
+/// Builds the pipeline over its recorder, the audit trail (when enabled) and the account store
+/// (when the project has an accounts key), and starts the health checks and objectives.
+pub async fn calls(project: Arc<Project>, data_dir: &Path) -> Result<Calls, AppError> {
+    storage::files::private_dir(data_dir)?;
+    let templates = Arc::new(Templates::compile(&project)?);
+    let telemetry = Arc::new(Telemetry::new());
+    crate::telemetry::spawn_upkeep(&telemetry);
+    let audit = audit(&project, data_dir, &telemetry).await?;
+    let accounts = accounts(&project, data_dir).await?;
+    let pipeline = Pipeline::new(
+        project,
+        templates.clone(),
+        pipeline::Parts {
+            telemetry,
+            audit,
+            accounts,
+        },
+    )?;
+    crate::health::start(&pipeline);
+    Ok(Calls {
+        templates,
+        pipeline,
+    })
+}
+
+/// Builds the whole application. `database_url`, when given, overrides the project's
+/// `storage`.
+pub async fn build(
     project: Project,
     data_dir: &Path,
     database_url: Option<&str>,
-) -> Result<Arc<Engine>, AppError> {
+) -> Result<Services, AppError> {
     let mut project = project;
     if let Some(url) = database_url {
         project.storage = storage_from_url(url);
     }
     let project = Arc::new(project);
-    storage::files::private_dir(data_dir)?;
-    let (templates, pipeline) = pipeline(project.clone())?;
+    let Calls {
+        templates,
+        pipeline,
+    } = calls(project.clone(), data_dir).await?;
     let store = storage::open(&project.storage, data_dir).await?;
     storage::retention::spawn(&store, project.conversation_retention);
-    crate::telemetry::start(&project, &pipeline, data_dir).await?;
-    if let Some(key) = &project.bot.accounts_key
-        && let Some(bytes) = hex::decode(key.expose())
-            .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-    {
-        let sealer = storage::accounts::Sealer::new(&bytes);
-        let store = storage::accounts::open(&project.storage, data_dir, sealer.clone()).await?;
-        pipeline.enable_accounts(&crate::pipeline::auth::oauth2_code::Accounts { store, sealer });
-    }
-    let engine = Arc::new(Engine::new(project.clone(), templates, pipeline, store)?);
-    if !project.webhooks.is_empty() || !project.pollers.is_empty() {
-        let inbox = storage::inbox::open(&project.storage, data_dir).await?;
-        let feed = storage::inbox::feed::open(&project.storage).await?;
+    let engine = Arc::new(Engine::new(
+        project.clone(),
+        templates.clone(),
+        pipeline.clone(),
+        store,
+    )?);
+    let webhooks = if project.webhooks.is_empty() && project.pollers.is_empty() {
+        None
+    } else {
         let instance = storage::instance::load_or_create(data_dir)?;
-        let holder = storage::inbox::Holder::new_run(instance);
-        let webhooks = crate::webhooks::Webhooks::new(&engine, inbox, feed, holder);
+        let max_streams = project
+            .inbound
+            .connections
+            .max
+            .map_or_else(crate::server::default_max_connections, |m| {
+                usize::try_from(m).unwrap_or(usize::MAX)
+            });
+        let webhooks = Webhooks::new(webhooks::Parts {
+            project: project.clone(),
+            templates,
+            pipeline,
+            proactive: engine.clone(),
+            inbox: storage::inbox::open(&project.storage, data_dir).await?,
+            feed: storage::inbox::feed::open(&project.storage).await?,
+            holder: storage::inbox::Holder::new_run(instance),
+            max_streams,
+        });
         webhooks.start();
-        engine.attach_webhooks(webhooks);
+        Some(webhooks)
+    };
+    Ok(Services { engine, webhooks })
+}
+
+/// The audit trail's hooks, when the project enables it: the store, the writer task, the
+/// pseudonym key and the project's redaction policy.
+async fn audit(
+    project: &Project,
+    data_dir: &Path,
+    telemetry: &Arc<Telemetry>,
+) -> Result<Option<AuditHooks>, AppError> {
+    let settings = &project.telemetry.audit;
+    if !settings.enabled {
+        return Ok(None);
     }
-    Ok(engine)
+    let store = storage::audit::open(&project.storage, data_dir).await?;
+    let pseudonyms = Pseudonymizer::from_config_or_dir(
+        settings.pseudonym_key.as_ref().map(|k| k.expose()),
+        data_dir,
+    )?;
+    let sink = AuditSink::spawn(
+        store,
+        telemetry.clone(),
+        settings.queue,
+        Some(settings.retention),
+    );
+    Ok(Some(AuditHooks {
+        sink,
+        pseudonyms,
+        redactor: Arc::new(Redactor::from_project(project)),
+    }))
+}
+
+/// The account store, when the project has a valid `bot.accounts_key` (64 hex digits).
+async fn accounts(project: &Project, data_dir: &Path) -> Result<Option<Accounts>, AppError> {
+    let Some(bytes) = project
+        .bot
+        .accounts_key
+        .as_ref()
+        .and_then(|key| hex::decode(key.expose()).ok())
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+    else {
+        return Ok(None);
+    };
+    let sealer = storage::accounts::Sealer::new(&bytes);
+    let store = storage::accounts::open(&project.storage, data_dir, sealer.clone()).await?;
+    Ok(Some(Accounts { store, sealer }))
 }
 
 /// `postgres://...` selects PostgreSQL; `sqlite://PATH` or a plain path selects SQLite.

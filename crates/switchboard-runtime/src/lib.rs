@@ -1,8 +1,28 @@
 //! The Switchboard runtime: the operation pipeline, the chat engine, storage and the server.
+//!
+//! The modules stand on floors, and every import goes down a floor (checked by the tidy test
+//! in `floors.rs`; a new module gets a floor there):
+//!
+//! ```text
+//! 9  app                     builds the services in order; the only place that knows all
+//! 8  server                  accept loop, gate and inbound auth, chat/admin/health routes
+//! 7  webhooks, platforms     wings (later channels, tools): Routes<S> over their own state
+//! 6  http                    ApiError, Routes with declared scopes, Principal and reach
+//! 5  engine                  the chat turn; Proactive, the service webhooks append through
+//! 4  health                  health checks and objectives (they call the pipeline)
+//! 3  pipeline                operation calls and their policies
+//! 2  storage                 conversations, inbox, audit, accounts
+//! 1  telemetry               recorder, metrics, log events, redaction, health board
+//! 0  conversation, template, user_id
+//! ```
 
 pub mod app;
 pub mod conversation;
 pub mod engine;
+#[cfg(test)]
+mod floors;
+pub mod health;
+pub mod http;
 pub mod pipeline;
 pub mod platforms;
 pub mod server;

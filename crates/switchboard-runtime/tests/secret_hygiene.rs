@@ -158,7 +158,14 @@ async fn no_secret_reaches_logs_responses_or_the_store() {
     let (engine, data_dir) = common::engine(project).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(listener, AppState { engine }, std::future::pending()));
+    tokio::spawn(serve(
+        listener,
+        AppState {
+            engine,
+            webhooks: None,
+        },
+        std::future::pending(),
+    ));
     let c = reqwest::Client::new();
     let mut seen = Seen::default();
     // The key is not a trusted backend: its first turn starts a conversation, the others

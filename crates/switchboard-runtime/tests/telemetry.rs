@@ -152,6 +152,7 @@ async fn scenario_metrics_audit_and_no_personal_data() {
     // A chat turn whose text carries an email and a phone number.
     let app = server::router(AppState {
         engine: engine.clone(),
+        webhooks: None,
     });
     let body = json!({
         "user_id": USER,

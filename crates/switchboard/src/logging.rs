@@ -1,6 +1,8 @@
 //! Log set-up: text or JSON lines on stderr, filtered by `SWITCHBOARD_LOG` (or `RUST_LOG`).
-//! Every line passes through the redaction policy (the built-in patterns and keys, plus the
-//! project's `telemetry.redact.keys` once it is loaded) before it is written.
+//! Every line passes through the redaction policy (the built-in patterns and keys; once the
+//! project is loaded, its own: its secret values and `telemetry.redact.keys`) before it is
+//! written. The policy is the loaded project's, held by the writer; the runtime keeps none
+//! of its own in a global.
 //!
 //! Request text reaches log lines (a Rasa action name, an error quoting a body): in the text
 //! format every field and message has its control characters escaped (`\n`, `\x1b`, bidi
@@ -13,9 +15,10 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::io::Write;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use switchboard_config::Project;
 use switchboard_config::model::LogFormat;
-use switchboard_runtime::telemetry::redact::redact_log;
+use switchboard_runtime::telemetry::redact::Redactor;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::format::Writer;
@@ -27,19 +30,30 @@ use tracing_subscriber::{EnvFilter, Layer, Registry, reload};
 type Inner = tracing_subscriber::layer::Layered<EnvFilter, Registry>;
 type Formatter = Box<dyn Layer<Inner> + Send + Sync>;
 
-/// Swaps the formatter when the project chooses the format (`None`: the command line did).
-static RELOAD: OnceLock<reload::Handle<Formatter, Inner>> = OnceLock::new();
+/// The subscriber's formatter, swapped when the project is loaded (its redaction policy, and
+/// its format unless the command line chose one). The subscriber itself is process-wide
+/// (`tracing`'s), so its handle is too.
+static RELOAD: OnceLock<Reload> = OnceLock::new();
 
-fn formatter(format: LogFormat) -> Formatter {
+struct Reload {
+    handle: reload::Handle<Formatter, Inner>,
+    /// The command line's format, which the project's does not override.
+    chosen: Option<LogFormat>,
+}
+
+fn formatter(format: LogFormat, policy: Arc<Redactor>) -> Formatter {
     let layer = tracing_subscriber::fmt::layer();
     match format {
         LogFormat::Json => layer
             .json()
-            .with_writer(RedactingStderr { json: true })
+            .with_writer(RedactingStderr { json: true, policy })
             .boxed(),
         LogFormat::Text => layer
             .fmt_fields(EscapedFields)
-            .with_writer(RedactingStderr { json: false })
+            .with_writer(RedactingStderr {
+                json: false,
+                policy,
+            })
             .boxed(),
     }
 }
@@ -54,36 +68,47 @@ pub fn init(format: Option<&str>, quiet: bool) {
         .ok()
         .and_then(|f| EnvFilter::try_new(f).ok())
         .unwrap_or_else(|| EnvFilter::new(default));
-    let chosen = match format {
-        Some("json") => LogFormat::Json,
+    let chosen = format.map(|f| match f {
+        "json" => LogFormat::Json,
         _ => LogFormat::Text,
-    };
-    let (layer, handle) = reload::Layer::new(formatter(chosen));
-    if format.is_none() {
-        let _ = RELOAD.set(handle);
-    }
+    });
+    let (layer, handle) = reload::Layer::new(formatter(
+        chosen.unwrap_or(LogFormat::Text),
+        Arc::new(Redactor::default()),
+    ));
+    let _ = RELOAD.set(Reload { handle, chosen });
     tracing_subscriber::registry()
         .with(filter)
         .with(layer)
         .init();
 }
 
-/// Applies a project's `telemetry.log_format`, unless the command line chose one.
-pub fn apply_project_format(format: Option<LogFormat>) {
-    if let (Some(format), Some(handle)) = (format, RELOAD.get()) {
-        let _ = handle.reload(formatter(format));
+/// Applies a loaded project: its redaction policy, and its `telemetry.log_format` unless the
+/// command line chose one.
+pub fn apply_project(project: &Project) {
+    if let Some(r) = RELOAD.get() {
+        let format = r
+            .chosen
+            .or(project.telemetry.log_format)
+            .unwrap_or(LogFormat::Text);
+        let policy = Arc::new(Redactor::from_project(project));
+        let _ = r.handle.reload(formatter(format, policy));
     }
 }
 
 /// Makes a [`Redacting`] writer per event.
 struct RedactingStderr {
     json: bool,
+    policy: Arc<Redactor>,
 }
 
 impl<'a> MakeWriter<'a> for RedactingStderr {
     type Writer = Redacting;
     fn make_writer(&'a self) -> Redacting {
-        Redacting { json: self.json }
+        Redacting {
+            json: self.json,
+            policy: self.policy.clone(),
+        }
     }
 }
 
@@ -92,6 +117,7 @@ struct Redacting {
     /// JSON lines: serde escaped the C0 controls; DEL, C1 and bidi controls are escaped here
     /// (they only occur inside JSON strings, where `\uXXXX` means the same character).
     json: bool,
+    policy: Arc<Redactor>,
 }
 
 impl Write for Redacting {
@@ -102,7 +128,7 @@ impl Write for Redacting {
         } else {
             text
         };
-        std::io::stderr().write_all(redact_log(&text).as_bytes())?;
+        std::io::stderr().write_all(self.policy.log_line(&text).as_bytes())?;
         Ok(buf.len())
     }
 

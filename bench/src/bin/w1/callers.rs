@@ -78,7 +78,16 @@ impl Caller {
         }
         Ok(match mode {
             Mode::Pipeline | Mode::Cached | Mode::Coalesce => {
-                let (_templates, pipeline) = switchboard_runtime::app::pipeline(Arc::new(project))?;
+                // The pipeline alone, as before the services were assembled in `app`: W1
+                // measures calls, not the audit writer.
+                let project = Arc::new(project);
+                let templates =
+                    Arc::new(switchboard_runtime::template::Templates::compile(&project)?);
+                let pipeline = switchboard_runtime::pipeline::Pipeline::new(
+                    project,
+                    templates,
+                    switchboard_runtime::pipeline::Parts::default(),
+                )?;
                 let op = OperationRef::parse("store.get_order").context("operation reference")?;
                 let mut args = Map::new();
                 args.insert("order_id".into(), Value::String("1001".into()));

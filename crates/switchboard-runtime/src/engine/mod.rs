@@ -38,7 +38,7 @@ pub mod connect;
 mod dialogue;
 pub mod execute;
 pub mod fulfill;
-mod proactive;
+pub mod proactive;
 mod reach;
 pub mod respond;
 pub mod understand;
@@ -183,8 +183,6 @@ pub struct Engine {
     /// conversation are taken in order within this instance (across instances, the store's
     /// version check refuses the second).
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Webhook sources and proactive messages, when the project has any.
-    webhooks: std::sync::OnceLock<Arc<crate::webhooks::Webhooks>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -211,7 +209,6 @@ impl Engine {
             understanding,
             store,
             locks: Mutex::new(HashMap::new()),
-            webhooks: std::sync::OnceLock::new(),
         })
     }
 
@@ -233,16 +230,6 @@ impl Engine {
     /// The compiled templates.
     pub fn templates(&self) -> &Arc<Templates> {
         &self.templates
-    }
-
-    /// The webhook machinery, when attached.
-    pub fn webhooks(&self) -> Option<&Arc<crate::webhooks::Webhooks>> {
-        self.webhooks.get()
-    }
-
-    /// Attaches the webhook machinery (once; later calls are ignored).
-    pub fn attach_webhooks(&self, webhooks: Arc<crate::webhooks::Webhooks>) {
-        let _ = self.webhooks.set(webhooks);
     }
 
     /// The conversation store.

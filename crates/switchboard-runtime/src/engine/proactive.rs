@@ -5,6 +5,32 @@
 use super::Engine;
 use crate::conversation::{Conversation, HistoryEntry, Role};
 use crate::storage::StoreError;
+use futures::future::BoxFuture;
+
+/// The one thing the webhook worker needs of the chat side: adding a message to a user's
+/// default conversation. The worker holds this service, not the engine, so neither holds the
+/// other (the engine knows nothing of webhooks).
+pub trait Proactive: Send + Sync {
+    /// Adds `text` to the user's default conversation unless a message with `message_id` is
+    /// there already (a redelivered event). Returns the conversation's id.
+    fn append<'a>(
+        &'a self,
+        user_id: &'a str,
+        message_id: &'a str,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<String, StoreError>>;
+}
+
+impl Proactive for Engine {
+    fn append<'a>(
+        &'a self,
+        user_id: &'a str,
+        message_id: &'a str,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<String, StoreError>> {
+        Box::pin(self.add_proactive(user_id, message_id, text))
+    }
+}
 
 /// Saves retried when another instance changed the conversation (the version check); each
 /// retry reloads it first.

@@ -5,7 +5,7 @@
 use super::{CallContext, Pipeline};
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 use switchboard_config::model::{AlertPolicy, OperationRef, OutcomeKind};
 use tokio::time::Instant;
@@ -90,12 +90,6 @@ impl AlertState {
 const ALERT_BUDGET: Duration = Duration::from_secs(10);
 
 impl Pipeline {
-    /// Lets the pipeline send connector alerts in the background (it needs a handle on
-    /// itself for that); without it, due alerts are only logged.
-    pub fn enable_alerts(self: &Arc<Self>) {
-        let _ = self.this.set(Arc::downgrade(self));
-    }
-
     /// Sends an alert in the background, through this pipeline like any operation call.
     pub(super) fn send_alert(&self, connector: &str, call: &OperationRef, alert: Alert) {
         let (text, state) = match &alert {
@@ -137,7 +131,7 @@ impl Pipeline {
                 args.insert(name.to_string(), Value::String(value));
             }
         }
-        let Some(pipeline) = self.this.get().and_then(std::sync::Weak::upgrade) else {
+        let Some(pipeline) = self.this.upgrade() else {
             return;
         };
         let call = call.clone();

@@ -2,6 +2,7 @@
 //! operation's handles (breaker, limiter, `Retry-After` hold, cache), shared with its connector
 //! unless the operation has its own.
 
+use super::observe::AuditHooks;
 use super::response::CompiledResponse;
 use super::transport::{Attempt, HttpTransport, RawResponse, TransportError};
 use super::{Pipeline, alerts, auth, breaker, cache, hold, observe, rate_limit, retry, ssrf};
@@ -63,13 +64,30 @@ pub enum PipelineError {
     },
 }
 
+/// What a pipeline is built over, made before it by the application (`app::build`), so the
+/// pipeline is whole when it is made and nothing is attached afterwards.
+#[derive(Default)]
+pub struct Parts {
+    /// The instance's metrics recorder.
+    pub telemetry: Arc<Telemetry>,
+    /// The audit trail, when the project enables it.
+    pub audit: Option<AuditHooks>,
+    /// The account store, when the project has `bot.accounts_key`.
+    pub accounts: Option<auth::oauth2_code::Accounts>,
+}
+
 impl Pipeline {
     /// Builds one client and service stack per connector.
     pub fn new(
         project: Arc<Project>,
         templates: Arc<Templates>,
-    ) -> Result<Pipeline, PipelineError> {
-        let telemetry = Arc::new(Telemetry::new());
+        parts: Parts,
+    ) -> Result<Arc<Pipeline>, PipelineError> {
+        let Parts {
+            telemetry,
+            audit,
+            accounts,
+        } = parts;
         let mut connectors = HashMap::new();
         let mut limiters = Vec::new();
         let mut holds = Vec::new();
@@ -108,9 +126,11 @@ impl Pipeline {
                 .layer(breaker::BreakerLayer)
                 .layer(rate_limit::RateLimitLayer)
                 .layer(auth::AuthLayer::new({
-                    let scheme = auth::Scheme::new(c).map_err(|e| PipelineError::Client {
-                        connector: name.clone(),
-                        reason: e.to_string(),
+                    let scheme = auth::Scheme::new(c, accounts.as_ref()).map_err(|e| {
+                        PipelineError::Client {
+                            connector: name.clone(),
+                            reason: e.to_string(),
+                        }
                     })?;
                     if let auth::Scheme::AuthorizationCode(a) = &scheme {
                         account_schemes.insert(name.clone(), a.clone());
@@ -166,27 +186,20 @@ impl Pipeline {
                 Some((name.clone(), alerts::AlertState::new(policy)))
             })
             .collect();
-        Ok(Pipeline {
+        Ok(Arc::new_cyclic(|this| Pipeline {
             project,
             templates,
             connectors,
             alerts,
-            this: std::sync::OnceLock::new(),
+            this: this.clone(),
             telemetry,
-            audit: std::sync::OnceLock::new(),
+            audit,
             limiters,
             holds,
             deprecations: std::sync::Mutex::new(std::collections::HashSet::new()),
             recent: observe::Recent::default(),
             account_schemes,
-        })
-    }
-
-    /// Gives the connected-account connectors their store and sealer.
-    pub fn enable_accounts(&self, accounts: &auth::oauth2_code::Accounts) {
-        for scheme in self.account_schemes.values() {
-            scheme.attach(accounts.clone());
-        }
+        }))
     }
 
     /// The connected-account scheme of a connector, if it has one.

@@ -84,7 +84,7 @@ pub mod retry;
 pub mod ssrf;
 pub mod transport;
 
-pub use build::{AttemptPolicy, PipelineError};
+pub use build::{AttemptPolicy, Parts, PipelineError};
 pub use record::{CallContext, CallError, CallRecord};
 
 use crate::telemetry::Telemetry;
@@ -108,12 +108,12 @@ pub struct Pipeline {
     connectors: HashMap<String, ConnectorRuntime>,
     /// Alert state of the connectors that have `alerts`.
     alerts: HashMap<String, alerts::AlertState>,
-    /// The pipeline itself, for alerts sent in the background (set by [`Pipeline::enable_alerts`]).
-    this: std::sync::OnceLock<std::sync::Weak<Pipeline>>,
+    /// The pipeline itself, for alerts sent in the background.
+    this: std::sync::Weak<Pipeline>,
     /// Metrics of this pipeline's calls.
     telemetry: Arc<Telemetry>,
-    /// The audit trail, when enabled (set by [`Pipeline::enable_audit`]).
-    audit: std::sync::OnceLock<observe::AuditHooks>,
+    /// The audit trail, when enabled.
+    audit: Option<observe::AuditHooks>,
     /// Every distinct limiter with its name (connector, or `connector.operation`).
     limiters: Vec<(String, Arc<rate_limit::Limiter>)>,
     /// Every distinct `Retry-After` hold (connector, or `connector.operation`).

@@ -400,7 +400,7 @@ impl Pipeline {
         .emit(&op_rt.metrics);
         self.recent.note(connector, record);
         if record.cached
-            && let Some(hooks) = self.audit.get()
+            && let Some(hooks) = self.audit.as_ref()
         {
             cached_row(hooks, op, record, ctx.user_id.as_deref());
         }
@@ -408,7 +408,9 @@ impl Pipeline {
 
     /// Where the attempts of a call note their results, when the audit trail is on.
     pub(super) fn attempt_log(&self) -> Option<Arc<Mutex<Vec<AttemptLog>>>> {
-        self.audit.get().map(|_| Arc::new(Mutex::new(Vec::new())))
+        self.audit
+            .as_ref()
+            .map(|_| Arc::new(Mutex::new(Vec::new())))
     }
 
     /// What a sent call tells: API change warnings (and their one alert), an audit row per
@@ -427,7 +429,7 @@ impl Pipeline {
         {
             self.notify(&op.connector, &state.policy.call, text, "deprecated");
         }
-        if let (Some(hooks), Some(log)) = (self.audit.get(), log) {
+        if let (Some(hooks), Some(log)) = (self.audit.as_ref(), log) {
             let attempts = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
             attempt_rows(
                 hooks,
@@ -457,14 +459,9 @@ impl Pipeline {
         &self.telemetry
     }
 
-    /// Starts writing an audit row for every attempt. Once only; later calls are ignored.
-    pub fn enable_audit(&self, hooks: AuditHooks) {
-        let _ = self.audit.set(hooks);
-    }
-
     /// The audit trail's hooks, when enabled.
     pub fn audit(&self) -> Option<&AuditHooks> {
-        self.audit.get()
+        self.audit.as_ref()
     }
 
     /// The last hour of calls and the last failures, for the dashboard.

@@ -27,8 +27,10 @@ pub mod rasa;
 use crate::engine::Engine;
 use crate::engine::fulfill::{FulfillError, FulfillRequest, FulfillResponse, Fulfilled};
 use crate::engine::respond::GENERIC_ERROR;
-use crate::server::scope::Routes;
+use crate::http::Routes;
+use axum::extract::FromRef;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use std::time::Duration;
 use switchboard_config::Project;
 use switchboard_config::model::OutcomeKind;
@@ -39,7 +41,11 @@ use switchboard_config::model::OutcomeKind;
 const DEADLINE_GUARD: Duration = Duration::from_millis(150);
 
 /// The routes of every platform the project configures (none when it configures none).
-pub fn routes(project: &Project) -> Routes {
+pub fn routes<S>(project: &Project) -> Routes<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<Engine>: FromRef<S>,
+{
     let mut router = Routes::new();
     if let Some(settings) = &project.rasa {
         router = router.merge(rasa::routes(settings));

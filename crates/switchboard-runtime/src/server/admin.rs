@@ -3,8 +3,7 @@
 //! everything they return has been through the redaction policy.
 
 use super::AppState;
-use super::error::ApiError;
-use super::scope::{RouteScope::Admin, Routes};
+use crate::http::{ApiError, RouteScope::Admin, Routes};
 use crate::storage::audit::{AuditQuery, AuditRow};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -16,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_PAGE: u32 = 1000;
 
 /// The admin router, to be nested under `/v1/admin`.
-pub fn admin_routes() -> Routes {
+pub fn admin_routes() -> Routes<AppState> {
     Routes::new()
         .get(Admin, "/audit", audit)
         .get(Admin, "/dashboard", super::dashboard::data)

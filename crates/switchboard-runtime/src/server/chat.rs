@@ -1,10 +1,10 @@
 //! `POST /v1/chat` and `GET /v1/conversations/{id}`: the chat API of DESIGN.md. Both act
-//! within the caller's reach (`inbound::reach`): a conversation out of reach is a 404.
+//! within the caller's reach (`http::principal::reach`): a conversation out of reach is a 404.
 
 use super::AppState;
-use super::error::ApiError;
-use super::inbound::{Principal, reach};
 use crate::engine::{TurnRequest, TurnResponse};
+use crate::http::ApiError;
+use crate::http::principal::{Principal, reach};
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::{Extension, Json};

@@ -1,14 +1,15 @@
 //! The HTTP server: the chat API, health, and the web chat page.
 //!
-//! Every route answers JSON errors through [`error::ApiError`]; bodies are size-limited,
+//! Every route answers JSON errors through [`ApiError`]; bodies are size-limited,
 //! every request gets an `x-request-id` that appears on its log lines, a panic becomes a
 //! 500, and shutdown lets turns in flight finish.
 //!
 //! # How it works
 //!
 //! axum: `chat.rs` (chat and conversations), `health.rs`, `web.rs` (+ `web/index.html`, the
-//! embedded chat page), `error.rs` (the one `ApiError`: JSON body, fitting status, internals
-//! logged not sent). Layers: request id, trace span per request, panic -> 500, body limit,
+//! embedded chat page), `gate.rs` (the scope gate); the one `ApiError` (JSON body, fitting
+//! status, internals logged not sent) and the `Routes` builder are `crate::http`'s, a floor
+//! below, shared with the wings whose routes are merged here. Layers: request id, trace span per request, panic -> 500, body limit,
 //! request timeout; graceful shutdown.
 //!
 //! The accept loop (`mod.rs` `serve_with`, hyper-util's auto builder for HTTP/1 and HTTP/2) puts
@@ -27,21 +28,21 @@ pub mod admin;
 pub mod chat;
 mod conn;
 pub mod dashboard;
-pub mod error;
+pub mod gate;
 pub mod health;
 pub mod inbound;
 pub mod metrics;
 pub mod oauth;
-pub mod scope;
 pub mod web;
 
 use crate::engine::Engine;
+use crate::http::{ApiError, RouteScope, Routes};
 use crate::telemetry::Telemetry;
 use crate::telemetry::connections::ConnectionMetrics;
+use crate::webhooks::Webhooks;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderName, Request, StatusCode};
-pub use scope::{RouteScope, Routes};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,11 +54,26 @@ use tower_http::trace::TraceLayer;
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// What every handler can reach.
+/// The server's state. Handlers take the part they need (`State<Arc<Engine>>`,
+/// `State<Option<Arc<Webhooks>>>`) through `FromRef`, so the wings never name this type.
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// The chat engine (and through it the pipeline and the store).
     pub engine: Arc<Engine>,
+    /// The webhook machinery, when the project has sources or pollers.
+    pub webhooks: Option<Arc<Webhooks>>,
+}
+
+impl FromRef<AppState> for Arc<Engine> {
+    fn from_ref(state: &AppState) -> Arc<Engine> {
+        state.engine.clone()
+    }
+}
+
+impl FromRef<AppState> for Option<Arc<Webhooks>> {
+    fn from_ref(state: &AppState) -> Option<Arc<Webhooks>> {
+        state.webhooks.clone()
+    }
 }
 
 /// The whole application.
@@ -70,7 +86,10 @@ pub fn router(state: AppState) -> Router {
 
 /// Every route of a project, each with its declared scope (listed in `docs/http.md`).
 /// `inbound` supplies the per-address limit of the platform routes.
-pub fn routes(project: &switchboard_config::Project, inbound: &Arc<inbound::Inbound>) -> Routes {
+pub fn routes(
+    project: &switchboard_config::Project,
+    inbound: &Arc<inbound::Inbound>,
+) -> Routes<AppState> {
     use RouteScope::{Chat, Public, Signed};
     // Platform routes: their own auth, but the per-address limit of every other caller.
     let mut platforms = crate::platforms::routes(project);
@@ -105,19 +124,19 @@ pub fn routes(project: &switchboard_config::Project, inbound: &Arc<inbound::Inbo
 
 /// The application over `routes`: the scope gate (auth by `inbound`), the host check and
 /// the common layers. A route in `routes` without a declared scope answers 404.
-pub fn app(state: AppState, inbound: Arc<inbound::Inbound>, routes: Routes) -> Router {
+pub fn app(state: AppState, inbound: Arc<inbound::Inbound>, routes: Routes<AppState>) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     // A request's own budget: the turn deadline plus time to load and save.
     let request_timeout = state.engine.project().bot.turn_deadline + Duration::from_secs(5);
     let project = state.engine.project().clone();
     let (router, table) = routes.into_parts();
-    let router = router.fallback(|| async { error::ApiError::not_found("no such route") });
+    let router = router.fallback(|| async { ApiError::not_found("no such route") });
     // The gate sees every route, before the rest: it reads the matched route's declared
     // scope and runs auth for `chat` and `admin`, refusing routes that declare none.
-    let gate = scope::Gate::new(table, inbound.active().then_some(inbound));
+    let gate = gate::Gate::new(table, inbound.active().then_some(inbound));
     let router = router.layer(axum::middleware::from_fn_with_state(
         Arc::new(gate),
-        scope::middleware,
+        gate::middleware,
     ));
     // Without inbound auth, only requests naming this machine or a configured host (DNS
     // rebinding), checked before auth and the routes.
@@ -133,7 +152,7 @@ pub fn app(state: AppState, inbound: Arc<inbound::Inbound>, routes: Routes) -> R
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         .layer(CatchPanicLayer::custom(|_| {
-            axum::response::IntoResponse::into_response(error::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error"))
+            axum::response::IntoResponse::into_response(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error"))
         }))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -171,7 +190,7 @@ pub async fn serve(
     );
     let telemetry = Some(state.engine.pipeline().telemetry().clone());
     // Event streams never end on their own: end them, so shutdown does not wait forever.
-    let webhooks = state.engine.webhooks().cloned();
+    let webhooks = state.webhooks.clone();
     let shutdown = async move {
         shutdown.await;
         if let Some(w) = webhooks {

@@ -9,7 +9,7 @@
 //! or planted state can bind someone's provider account to another user id.
 
 use super::AppState;
-use super::error::ApiError;
+use crate::http::ApiError;
 use crate::pipeline::auth::AuthError;
 use crate::pipeline::auth::oauth2_code::{
     AuthorizationCode, PendingLogin, STATE_TTL_SECS, StateError,

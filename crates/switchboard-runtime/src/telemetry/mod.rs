@@ -9,9 +9,10 @@
 //!
 //! Every metric and log event is a named type with an `emit()`: `telemetry/metrics.rs` (names,
 //! kinds and help lines in `catalog.rs`, which docs/telemetry.md must match), `events.rs` (log lines), `webhook.rs`
-//! (webhook life-cycle events), `health.rs` (health checks, objectives, burn-rate alerts).
-//! Metrics go to a Prometheus recorder owned by the pipeline (`Pipeline::telemetry`), not the
-//! process-wide one, so servers in one test process count apart; each operation's handles are
+//! (webhook life-cycle events), `health.rs` (the health board; the checks and objectives that
+//! fill it are `crate::health`, above the pipeline).
+//! Metrics go to a Prometheus recorder the application makes first and hands to the pipeline
+//! (`Pipeline::telemetry`), not the process-wide one, so servers in one test process count apart; each operation's handles are
 //! registered when the pipeline is built (`OpMetrics`), so a call bumps atomics only. Breaker
 //! and limiter state is copied into gauges when `/metrics` renders. `connections.rs` counts the
 //! accept loop's connections (by state, closing reason, accept errors; `server/conn.rs`) and the
@@ -37,12 +38,15 @@
 //! field visitor so the formatter's colour codes stay; JSON lines get the characters serde leaves
 //! (DEL, C1, bidi) as `\uXXXX`; then every line is redacted.
 //!
-//! `telemetry::start` (called by `app::engine`) opens the audit store, loads or makes the
-//! pseudonym key (`pseudonym.rs`, HMAC-SHA256), spawns health checks, the objective evaluator and
-//! histogram upkeep. `redact.rs` is the one redaction policy (the project's loaded secret
+//! `app::build` makes the recorder, opens the audit store, loads or makes the pseudonym key
+//! (`pseudonym.rs`, HMAC-SHA256) and hands both to the pipeline it builds; then it starts the
+//! health checks and the objective evaluator (`crate::health`) and the histogram upkeep
+//! ([`spawn_upkeep`]). Nothing here reaches up: this floor records, the floors above decide.
+//! `redact.rs` is the one redaction policy (the project's loaded secret
 //! values as literals, from `Project::secrets`, which the config crate fills wherever a
 //! `${env:}`/`${file:}` reference resolves; built-in patterns; configured keys and JSONPaths)
-//! used by the binary's log writer, audit details (before they are queued), admin routes and
+//! owned by the instance (no process global): the binary's log writer holds the loaded
+//! project's policy, the pipeline's audit hooks theirs; it is used for audit details (before they are queued), admin routes and
 //! export. JSON is redacted as a `serde_json::Value` (strings inside it), and error body
 //! excerpts are shortened inside the value, so a detail's JSON part always parses.
 //! Server side: `server/metrics.rs` (`GET /metrics`), `server/admin.rs` (`admin_routes()` under
@@ -150,56 +154,18 @@ impl Telemetry {
     }
 }
 
-/// Starts what runs beside the pipeline: the audit writer (when enabled) and the histogram
-/// upkeep timer. Called once per application by [`crate::app::engine`].
-pub async fn start(
-    project: &switchboard_config::Project,
-    pipeline: &std::sync::Arc<crate::pipeline::Pipeline>,
-    data_dir: &std::path::Path,
-) -> Result<(), crate::app::AppError> {
-    let settings = &project.telemetry;
-    let redactor = redact::Redactor::from_project(project);
-    redact::install(redactor.clone());
-    if settings.audit.enabled {
-        let store = crate::storage::audit::open(&project.storage, data_dir).await?;
-        let pseudonyms = pseudonym::Pseudonymizer::from_config_or_dir(
-            settings.audit.pseudonym_key.as_ref().map(|k| k.expose()),
-            data_dir,
-        )?;
-        let sink = crate::storage::audit::writer::AuditSink::spawn(
-            store,
-            pipeline.telemetry().clone(),
-            settings.audit.queue,
-            Some(settings.audit.retention),
-        );
-        pipeline.enable_audit(crate::pipeline::observe::AuditHooks {
-            sink,
-            pseudonyms,
-            redactor: std::sync::Arc::new(redactor),
-        });
-    }
-    let weak = std::sync::Arc::downgrade(pipeline);
-    for c in settings.connectors.values() {
-        if let Some(check) = &c.health_check {
-            health::spawn_check(weak.clone(), check.clone());
-        }
-    }
-    if settings
-        .connectors
-        .values()
-        .any(|c| c.objectives.availability.is_some() || c.objectives.p95_latency.is_some())
-    {
-        health::spawn_objectives(weak.clone());
-    }
+/// Folds histogram samples into their buckets every [`UPKEEP_EVERY`] until `telemetry` is
+/// dropped (a recorder nobody scrapes would otherwise grow).
+pub fn spawn_upkeep(telemetry: &std::sync::Arc<Telemetry>) {
+    let weak = std::sync::Arc::downgrade(telemetry);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(UPKEEP_EVERY);
         loop {
             tick.tick().await;
-            let Some(p) = weak.upgrade() else { break };
-            p.telemetry().upkeep();
+            let Some(t) = weak.upgrade() else { break };
+            t.upkeep();
         }
     });
-    Ok(())
 }
 
 /// A label whose value is one of ours (an enum's name).

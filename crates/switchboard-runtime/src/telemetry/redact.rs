@@ -126,37 +126,6 @@ impl Default for Redactor {
     }
 }
 
-static GLOBAL: std::sync::OnceLock<Redactor> = std::sync::OnceLock::new();
-
-/// Makes `policy` the one log lines go through (the first project loaded in the process
-/// sets it; before that, log lines get the built-in patterns and keys).
-pub fn install(policy: Redactor) {
-    let _ = GLOBAL.set(policy);
-}
-
-/// A log line, redacted with the installed policy.
-pub fn redact_log(text: &str) -> Cow<'_, str> {
-    static BUILTIN: LazyLock<Redactor> = LazyLock::new(Redactor::default);
-    // Terminal colour codes end in letters and glue onto the value that follows
-    // ("\x1b[0m0b7e…"), which would make a request id look like an opaque key: redact the
-    // text between them, never across them.
-    static ANSI: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\x1b\[[0-9;]*m").ok());
-    let r = GLOBAL.get().unwrap_or(&BUILTIN);
-    let ansi = match ANSI.as_ref() {
-        Some(re) if text.contains('\x1b') => re,
-        _ => return r.text(text),
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for m in ansi.find_iter(text) {
-        out.push_str(&r.text(&text[last..m.start()]));
-        out.push_str(m.as_str());
-        last = m.end();
-    }
-    out.push_str(&r.text(&text[last..]));
-    Cow::Owned(out)
-}
-
 fn key_text_pattern(extra: &[String]) -> Option<Regex> {
     let spellings: Vec<String> = BUILTIN_KEY_SPELLINGS
         .iter()
@@ -251,6 +220,26 @@ impl Redactor {
             .filter_map(|p| JsonPath::parse(p).ok())
             .collect();
         Redactor::new(&settings.keys, paths)
+    }
+
+    /// A log line: [`Redactor::text`] between terminal colour codes, never across them. The
+    /// codes end in letters and glue onto the value that follows ("\x1b[0m0b7e…"), which
+    /// would make a request id look like an opaque key.
+    pub fn log_line<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        static ANSI: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\x1b\[[0-9;]*m").ok());
+        let ansi = match ANSI.as_ref() {
+            Some(re) if text.contains('\x1b') => re,
+            _ => return self.text(text),
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for m in ansi.find_iter(text) {
+            out.push_str(&self.text(&text[last..m.start()]));
+            out.push_str(m.as_str());
+            last = m.end();
+        }
+        out.push_str(&self.text(&text[last..]));
+        Cow::Owned(out)
     }
 
     /// `text` with emails, card numbers, phone numbers and tokens replaced, and the values
@@ -389,11 +378,12 @@ mod tests {
             "\u{1b}[1mrequest\u{1b}[0m\u{1b}[1m{\u{1b}[0m\u{1b}[3mrequest_id\u{1b}[0m\u{1b}[2m=\u{1b}[0m0b7e6a52-3c1d-4e8f-9a20-5d6c7b8e9f01\u{1b}[1m}\u{1b}[0m",
             r#"{"span":{"request_id":"0b7e6a52-3c1d-4e8f-9a20-5d6c7b8e9f01","conversation_id":"d171d404-3886-5459-8bf8-59496f733e3b"}}"#,
         ] {
-            assert_eq!(redact_log(line), line);
+            assert_eq!(Redactor::default().log_line(line), line);
         }
         // Secrets are still found between colour codes.
         assert_eq!(
-            redact_log("\u{1b}[3mtext\u{1b}[0m\u{1b}[2m=\u{1b}[0mmail ana.lopez@example.com"),
+            Redactor::default()
+                .log_line("\u{1b}[3mtext\u{1b}[0m\u{1b}[2m=\u{1b}[0mmail ana.lopez@example.com"),
             "\u{1b}[3mtext\u{1b}[0m\u{1b}[2m=\u{1b}[0mmail [redacted]"
         );
     }

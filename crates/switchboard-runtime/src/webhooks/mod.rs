@@ -22,7 +22,7 @@
 //!   renew the batch's leases every 1.5 s while it runs
 //!   route: user JSONPath, hourly cap, steps via engine::execute::run,
 //!          message via Templates::reply (route compiled as an Intent)
-//!   Engine::add_proactive (engine/proactive.rs): the user's default conversation, found by
+//!   Proactive::append (engine/proactive.rs): the user's default conversation, found by
 //!          its owner (never a computed id), under the chat turn's per-conversation lock;
 //!          HistoryEntry.id: skip if present
 //!   deliver: outbox row (unique message_id) + event delivered, one transaction
@@ -45,8 +45,9 @@
 //! route's steps go through the intent step compiler with a `Webhook` template scope (`event`,
 //! `source`, `user`, `steps`). The inbox shares the conversation store's database and migrator
 //! (migration 0101); SQLite's inbox pool is `synchronous=FULL` so an acknowledged event survives
-//! power loss. `app::engine` opens the inbox and starts the worker when the project has sources
-//! (`Engine::webhooks`). `observe.rs` reports each delivery and each routed or dead event to
+//! power loss. `app::build` opens the inbox, builds the machinery over the engine's
+//! `Proactive` service and starts the worker when the project has sources; the server's state
+//! holds it, and its tasks end when it is dropped. `observe.rs` reports each delivery and each routed or dead event to
 //! telemetry: the `telemetry::webhook` metrics (configured source names only as labels) and an
 //! audit row (path template `/v1/webhooks/{source}`, event type as the operation).
 
@@ -60,12 +61,14 @@ pub mod verify;
 mod worker;
 
 use crate::engine::Engine;
+use crate::engine::proactive::Proactive;
+use crate::http::{RouteScope, Routes};
 use crate::pipeline::Pipeline;
-use crate::server::scope::{RouteScope, Routes};
 use crate::storage::inbox::feed::PgFeed;
 use crate::storage::inbox::{Holder, InboxStore};
 use crate::template::Templates;
-use std::sync::{Arc, Weak};
+use axum::extract::FromRef;
+use std::sync::Arc;
 use std::time::Duration;
 use switchboard_config::Project;
 use tokio::sync::Notify;
@@ -75,9 +78,9 @@ pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The webhook machinery of one instance.
 pub struct Webhooks {
-    /// The engine, for adding messages to conversations under its locks (weak: the engine
-    /// holds this machinery).
-    engine: Weak<Engine>,
+    /// Where routed messages go: the user's default conversation (the engine's, behind a
+    /// narrow service, so the machinery and the engine do not hold each other).
+    proactive: Arc<dyn Proactive>,
     project: Arc<Project>,
     templates: Arc<Templates>,
     pipeline: Arc<Pipeline>,
@@ -101,35 +104,44 @@ impl std::fmt::Debug for Webhooks {
     }
 }
 
+/// What the machinery is built from.
+pub struct Parts {
+    /// The project.
+    pub project: Arc<Project>,
+    /// Its compiled templates (routes' messages).
+    pub templates: Arc<Templates>,
+    /// Routes' steps and pollers' calls go through it.
+    pub pipeline: Arc<Pipeline>,
+    /// Where routed messages go.
+    pub proactive: Arc<dyn Proactive>,
+    /// The inbox.
+    pub inbox: Arc<dyn InboxStore>,
+    /// Other instances' messages (PostgreSQL).
+    pub feed: Option<Arc<PgFeed>>,
+    /// This instance's claims.
+    pub holder: Holder,
+    /// Event streams this instance may hold at once (the connection limit).
+    pub max_streams: usize,
+}
+
 impl Webhooks {
-    /// Wires the machinery to an engine and the inbox; `holder` names this instance's claims.
-    pub fn new(
-        engine: &Arc<Engine>,
-        inbox: Arc<dyn InboxStore>,
-        feed: Option<Arc<PgFeed>>,
-        holder: Holder,
-    ) -> Arc<Webhooks> {
-        let inbound = &engine.project().inbound;
-        let max_connections = inbound
-            .connections
-            .max
-            .map_or_else(crate::server::default_max_connections, |m| {
-                usize::try_from(m).unwrap_or(usize::MAX)
-            });
+    /// Builds the machinery; [`Webhooks::start`] starts its tasks.
+    pub fn new(parts: Parts) -> Arc<Webhooks> {
+        let hub = hub::Hub::new(
+            &parts.project.inbound.streams,
+            parts.max_streams,
+            parts.pipeline.telemetry(),
+        );
         Arc::new(Webhooks {
-            engine: Arc::downgrade(engine),
-            project: engine.project().clone(),
-            templates: engine.templates().clone(),
-            pipeline: engine.pipeline().clone(),
-            inbox,
-            holder,
+            proactive: parts.proactive,
+            project: parts.project,
+            templates: parts.templates,
+            pipeline: parts.pipeline,
+            inbox: parts.inbox,
+            holder: parts.holder,
             wake: Notify::new(),
-            hub: Arc::new(hub::Hub::new(
-                &inbound.streams,
-                max_connections,
-                engine.pipeline().telemetry(),
-            )),
-            feed,
+            hub: Arc::new(hub),
+            feed: parts.feed,
         })
     }
 
@@ -148,12 +160,13 @@ impl Webhooks {
         &self.project
     }
 
-    /// Starts the routing worker and the daily purge; they run until the runtime stops.
+    /// Starts the routing worker, the purge and the pollers; they hold the machinery weakly
+    /// and end once it is dropped.
     pub fn start(self: &Arc<Self>) {
-        tokio::spawn(worker::run(self.clone()));
-        tokio::spawn(worker::purge(self.clone()));
-        for name in self.project.pollers.keys() {
-            tokio::spawn(poller::run(self.clone(), name.clone()));
+        tokio::spawn(worker::run(Arc::downgrade(self)));
+        tokio::spawn(worker::purge(Arc::downgrade(self)));
+        for poller in self.project.pollers.values() {
+            tokio::spawn(poller::run(Arc::downgrade(self), poller.clone()));
         }
         if let Some(feed) = &self.feed {
             let hub = self.hub.clone();
@@ -216,7 +229,12 @@ pub(crate) fn now_ms() -> i64 {
 
 /// The webhook routes: receiving (`signed`: each source verifies its own signature), the
 /// event streams (`chat`) and the dead-letter list (`admin`).
-pub fn routes() -> Routes {
+pub fn routes<S>() -> Routes<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<Engine>: FromRef<S>,
+    Option<Arc<Webhooks>>: FromRef<S>,
+{
     use RouteScope::{Admin, Chat, Signed};
     Routes::new()
         .get(Signed, "/v1/webhooks/{source}", receive::handshake)

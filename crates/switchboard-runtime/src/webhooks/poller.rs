@@ -12,19 +12,17 @@ use crate::storage::inbox::NewEvent;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::Weak;
 use switchboard_config::model::Poller;
 
-/// Runs one poller until the runtime stops.
-pub(super) async fn run(w: Arc<Webhooks>, name: String) {
-    let Some(poller) = w.project.pollers.get(&name) else {
-        return;
-    };
+/// Runs one poller until the machinery is dropped.
+pub(super) async fn run(machinery: Weak<Webhooks>, poller: Poller) {
     let mut tick = tokio::time::interval(poller.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    while w.engine.strong_count() > 0 {
+    loop {
         tick.tick().await;
-        if let Err(reason) = poll(&w, poller).await {
+        let Some(w) = machinery.upgrade() else { break };
+        if let Err(reason) = poll(&w, &poller).await {
             tracing::warn!(target: "switchboard::webhooks", poller = %poller.name, %reason, "poll failed");
         }
     }

@@ -6,8 +6,7 @@ use super::event::{self, EventError};
 use super::observe;
 use super::verify::{self, Delivery, VerifyError};
 use super::{Webhooks, now_ms};
-use crate::server::AppState;
-use crate::server::error::ApiError;
+use crate::http::ApiError;
 use crate::storage::inbox::{EventStatus, Inserted, NewEvent};
 use crate::telemetry::webhook::RejectReason;
 use axum::Json;
@@ -29,11 +28,8 @@ pub const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Sent with every 503: when to try again, in seconds.
 const RETRY_AFTER_SECS: &str = "5";
 
-fn machinery(state: &AppState) -> Result<&Arc<Webhooks>, ApiError> {
-    state
-        .engine
-        .webhooks()
-        .ok_or_else(|| ApiError::not_found("this project has no webhook sources"))
+fn machinery(webhooks: Option<&Arc<Webhooks>>) -> Result<&Arc<Webhooks>, ApiError> {
+    webhooks.ok_or_else(|| ApiError::not_found("this project has no webhook sources"))
 }
 
 fn source<'a>(w: &'a Webhooks, name: &str) -> Result<&'a WebhookSource, ApiError> {
@@ -45,13 +41,13 @@ fn source<'a>(w: &'a Webhooks, name: &str) -> Result<&'a WebhookSource, ApiError
 
 /// Receives one delivery.
 pub async fn receive(
-    State(state): State<AppState>,
+    State(webhooks): State<Option<Arc<Webhooks>>>,
     name: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let Path(name) = name?;
-    let w = machinery(&state)?;
+    let w = machinery(webhooks.as_ref())?;
     let src = source(w, &name)?;
     let seen = observe::Delivery::received(w, &name);
     let too_large = || {
@@ -171,12 +167,12 @@ fn unavailable(detail: &dyn std::fmt::Display) -> ApiError {
 /// `GET /v1/webhooks/{source}`: echoes `hub.challenge` for a `meta` source whose verify
 /// token matches.
 pub async fn handshake(
-    State(state): State<AppState>,
+    State(webhooks): State<Option<Arc<Webhooks>>>,
     name: Result<Path<String>, PathRejection>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let Path(name) = name?;
-    let w = machinery(&state)?;
+    let w = machinery(webhooks.as_ref())?;
     let src = source(w, &name)?;
     let Verify::Meta { verify_token, .. } = &src.verify else {
         return Err(ApiError::new(
@@ -203,10 +199,10 @@ pub async fn handshake(
 
 /// `GET /v1/admin/webhooks/dead-letters?limit=N`.
 pub async fn dead_letters(
-    State(state): State<AppState>,
+    State(webhooks): State<Option<Arc<Webhooks>>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let w = machinery(&state)?;
+    let w = machinery(webhooks.as_ref())?;
     let limit = match q.get("limit") {
         None => 100,
         Some(l) => l

@@ -15,10 +15,9 @@
 
 use super::Webhooks;
 use super::hub::{self, Lease, Refused};
-use crate::engine::Reach;
-use crate::server::AppState;
-use crate::server::error::ApiError;
-use crate::server::inbound::{Principal, reach};
+use crate::engine::{Engine, Reach};
+use crate::http::ApiError;
+use crate::http::principal::{Principal, reach};
 use crate::storage::inbox::{Audience, Message};
 use axum::Extension;
 use axum::extract::rejection::PathRejection;
@@ -45,28 +44,31 @@ enum Kind {
 
 /// Streams a user's proactive messages.
 pub async fn user_events(
-    State(state): State<AppState>,
+    State(engine): State<Arc<Engine>>,
+    State(webhooks): State<Option<Arc<Webhooks>>>,
     principal: Option<Extension<Principal>>,
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let reach = reach(principal.as_deref());
-    events(state, id, headers, Kind::User, reach).await
+    events(engine, webhooks, id, headers, Kind::User, reach).await
 }
 
 /// Streams the proactive messages added to a conversation.
 pub async fn conversation_events(
-    State(state): State<AppState>,
+    State(engine): State<Arc<Engine>>,
+    State(webhooks): State<Option<Arc<Webhooks>>>,
     principal: Option<Extension<Principal>>,
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let reach = reach(principal.as_deref());
-    events(state, id, headers, Kind::Conversation, reach).await
+    events(engine, webhooks, id, headers, Kind::Conversation, reach).await
 }
 
 async fn events(
-    state: AppState,
+    engine: Arc<Engine>,
+    webhooks: Option<Arc<Webhooks>>,
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     kind: Kind,
@@ -95,17 +97,13 @@ async fn events(
         // Open to everyone: any id may be followed, even before its conversation exists.
         Kind::Conversation if reach == Reach::Any => {}
         Kind::Conversation => {
-            if state.engine.conversation(&id, &reach).await?.is_none() {
+            if engine.conversation(&id, &reach).await?.is_none() {
                 return Err(ApiError::not_found(format!("conversation {id} not found")));
             }
         }
         Kind::User => {}
     }
-    let w = state
-        .engine
-        .webhooks()
-        .cloned()
-        .ok_or_else(|| ApiError::not_found("this project has no webhook sources"))?;
+    let w = webhooks.ok_or_else(|| ApiError::not_found("this project has no webhook sources"))?;
     // A bad Last-Event-ID is refused before taking a place (it would replace the user's
     // oldest stream for nothing).
     let resume = match headers.get("last-event-id") {

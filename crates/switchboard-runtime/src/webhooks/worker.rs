@@ -13,7 +13,7 @@ use crate::template::context;
 use futures::StreamExt;
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
-use std::sync::Arc;
+use std::sync::Weak;
 use std::time::Duration;
 use switchboard_config::Project;
 use switchboard_config::model::WebhookRoute;
@@ -45,8 +45,9 @@ enum RouteError {
     Store(#[from] StoreError),
 }
 
-/// Runs until the runtime stops.
-pub(super) async fn run(w: Arc<Webhooks>) {
+/// Runs until the machinery is dropped (tests build many; a server has one for its lifetime).
+pub(super) async fn run(machinery: Weak<Webhooks>) {
+    let Some(w) = machinery.upgrade() else { return };
     match w.inbox.release_leases(&w.holder, now_ms()).await {
         Ok(0) => {}
         Ok(n) => {
@@ -56,8 +57,9 @@ pub(super) async fn run(w: Arc<Webhooks>) {
             tracing::warn!(target: "switchboard::webhooks", error = %e, "cannot release leases")
         }
     }
-    // Ends with its engine (tests build many; a server has one for its lifetime).
-    while w.engine.strong_count() > 0 {
+    drop(w);
+    // Each round holds the machinery only while it works or waits at most `POLL`.
+    while let Some(w) = machinery.upgrade() {
         let now = now_ms();
         let claimed = match w
             .inbox
@@ -106,8 +108,8 @@ async fn renewing(w: &Webhooks, work: impl std::future::Future<Output = ()>) {
 }
 
 /// Deletes settled events and old messages past the retention, once an hour.
-pub(super) async fn purge(w: Arc<Webhooks>) {
-    while w.engine.strong_count() > 0 {
+pub(super) async fn purge(machinery: Weak<Webhooks>) {
+    while let Some(w) = machinery.upgrade() {
         let before = now_ms() - RETENTION.as_millis() as i64;
         match w.inbox.purge(before).await {
             Ok(n) if n > 0 => {
@@ -116,6 +118,7 @@ pub(super) async fn purge(w: Arc<Webhooks>) {
             Ok(_) => {}
             Err(e) => tracing::warn!(target: "switchboard::webhooks", error = %e, "purge failed"),
         }
+        drop(w);
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
 }
@@ -246,12 +249,7 @@ async fn route(
     };
 
     let message_id = format!("{}:{}", e.source, e.event_id);
-    let Some(engine) = w.engine.upgrade() else {
-        return Err(RouteError::Store(StoreError::Unavailable(
-            "the engine is shutting down".into(),
-        )));
-    };
-    let conversation_id = engine.add_proactive(&user, &message_id, &text).await?;
+    let conversation_id = w.proactive.append(&user, &message_id, &text).await?;
     let message = NewMessage {
         message_id,
         source: e.source.clone(),

@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use switchboard_config::{LoadOptions, Project};
 use switchboard_demo_backend::DemoBackend;
+use switchboard_runtime::app::Services;
 use switchboard_runtime::engine::Engine;
-use switchboard_runtime::pipeline::Pipeline;
-use switchboard_runtime::server::{self, AppState};
+use switchboard_runtime::pipeline::{self as pipeline_mod, Pipeline};
+use switchboard_runtime::server;
+use switchboard_runtime::template::Templates;
+use switchboard_runtime::webhooks::Webhooks;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -60,20 +63,27 @@ pub fn point_at(p: &mut Project, addr: SocketAddr) {
     }
 }
 
-/// The pipeline of a project.
+/// The pipeline of a project, on a recorder of its own, without an audit trail.
 pub fn pipeline(p: Project) -> Arc<Pipeline> {
-    switchboard_runtime::app::pipeline(Arc::new(p))
-        .expect("pipeline builds")
-        .1
+    let p = Arc::new(p);
+    let templates = Arc::new(Templates::compile(&p).expect("templates compile"));
+    Pipeline::new(p, templates, pipeline_mod::Parts::default()).expect("pipeline builds")
 }
 
-/// An engine on an SQLite store in a temporary directory.
-pub async fn engine(p: Project) -> (Arc<Engine>, tempfile::TempDir) {
+/// The services of a project on an SQLite store in a temporary directory.
+pub async fn services(p: Project) -> (Services, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let engine = switchboard_runtime::app::engine(p, dir.path(), None)
+    let services = switchboard_runtime::app::build(p, dir.path(), None)
         .await
-        .expect("engine builds");
-    (engine, dir)
+        .expect("services build");
+    (services, dir)
+}
+
+/// An engine on an SQLite store in a temporary directory (a project without webhooks: its
+/// machinery would end with the services).
+pub async fn engine(p: Project) -> (Arc<Engine>, tempfile::TempDir) {
+    let (services, dir) = services(p).await;
+    (services.engine, dir)
 }
 
 /// An engine served over HTTP on a free loopback port, with a client to call it.
@@ -81,6 +91,8 @@ pub struct Bot {
     /// `http://127.0.0.1:<port>`.
     pub url: String,
     pub engine: Arc<Engine>,
+    /// Every service of the bot (the webhook machinery lives as long as they do).
+    pub services: Services,
     pub http: reqwest::Client,
     /// The engine's data directory, kept as long as the bot.
     pub _dir: tempfile::TempDir,
@@ -89,20 +101,32 @@ pub struct Bot {
 /// Builds the engine of `project` with its data in `dir` (on `database_url` when given) and
 /// serves it on 127.0.0.1:0 until the test ends.
 pub async fn serve(project: Project, dir: tempfile::TempDir, database_url: Option<&str>) -> Bot {
-    let engine = switchboard_runtime::app::engine(project, dir.path(), database_url)
+    let services = switchboard_runtime::app::build(project, dir.path(), database_url)
         .await
-        .expect("engine builds");
+        .expect("services build");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState {
-        engine: engine.clone(),
-    };
-    tokio::spawn(server::serve(listener, state, std::future::pending()));
+    tokio::spawn(server::serve(
+        listener,
+        services.state(),
+        std::future::pending(),
+    ));
     Bot {
         url,
-        engine,
+        engine: services.engine.clone(),
+        services,
         http: reqwest::Client::new(),
         _dir: dir,
+    }
+}
+
+impl Bot {
+    /// The webhook machinery (the project must have webhook sources or pollers).
+    pub fn webhooks(&self) -> &Arc<Webhooks> {
+        self.services
+            .webhooks
+            .as_ref()
+            .expect("the project has webhook sources or pollers")
     }
 }
 

@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_config::model::OperationRef;
+use switchboard_runtime::health;
 use switchboard_runtime::pipeline::{CallContext, Pipeline};
-use switchboard_runtime::telemetry::health;
 use tokio::sync::mpsc;
 
 const PROJECT: &str = r#"

@@ -176,7 +176,10 @@ async fn a_query_key_echoed_by_an_upstream_is_redacted_before_it_is_written() {
     )));
     hooks.sink.flush().await;
 
-    let app = server::router(AppState { engine });
+    let app = server::router(AppState {
+        engine: engine.clone(),
+        webhooks: None,
+    });
     let (text, page) = audit_page(&app).await;
     assert!(!text.contains(KEY), "{text}");
     let rows = page["rows"].as_array().unwrap();
@@ -204,9 +207,11 @@ async fn a_query_key_echoed_by_an_upstream_is_redacted_before_it_is_written() {
         "{cut}"
     );
 
-    // Log lines go through the same policy (installed when the project was loaded).
+    // Log lines go through the same policy (the one the binary's log writer holds for the
+    // loaded project).
     let line = format!("GET http://127.0.0.1/v1/thing?api_key={KEY} failed");
-    let logged = switchboard_runtime::telemetry::redact::redact_log(&line);
+    let logged = switchboard_runtime::telemetry::redact::Redactor::from_project(engine.project())
+        .log_line(&line);
     assert_eq!(
         logged,
         "GET http://127.0.0.1/v1/thing?api_key=[redacted] failed"

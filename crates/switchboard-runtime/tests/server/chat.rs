@@ -30,6 +30,7 @@ async fn demo_bot() -> Bot {
 async fn post(engine: &Arc<Engine>, body: Body, content_type: &str) -> (StatusCode, Value) {
     let app = router(AppState {
         engine: engine.clone(),
+        webhooks: None,
     });
     let req = Request::post("/v1/chat")
         .header("content-type", content_type)
@@ -49,6 +50,7 @@ async fn post(engine: &Arc<Engine>, body: Body, content_type: &str) -> (StatusCo
 async fn get(engine: &Arc<Engine>, path: &str) -> (StatusCode, String) {
     let app = router(AppState {
         engine: engine.clone(),
+        webhooks: None,
     });
     let res = app
         .oneshot(Request::get(path).body(Body::empty()).unwrap())

@@ -28,7 +28,10 @@ async fn server(limits: ConnectionLimits) -> (SocketAddr, Keep) {
     let telemetry = engine.pipeline().telemetry().clone();
     tokio::spawn(serve_with(
         listener,
-        router(AppState { engine }),
+        router(AppState {
+            engine,
+            webhooks: None,
+        }),
         Limits::new(&limits, HEADER_READ_TIMEOUT),
         Some(telemetry),
         std::future::pending(),

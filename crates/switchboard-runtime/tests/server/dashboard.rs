@@ -14,9 +14,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use switchboard_config::model::OperationRef;
 use switchboard_runtime::engine::Engine;
+use switchboard_runtime::health;
 use switchboard_runtime::pipeline::CallContext;
 use switchboard_runtime::server::{self, AppState};
-use switchboard_runtime::telemetry::health;
 
 fn chromium() -> Option<&'static str> {
     ["chromium", "chromium-browser"].into_iter().find(|c| {
@@ -76,7 +76,11 @@ async fn dump_dom(
 async fn serve(engine: Arc<Engine>) -> (SocketAddr, Arc<AtomicUsize>) {
     let polls = Arc::new(AtomicUsize::new(0));
     let counter = polls.clone();
-    let app = server::router(AppState { engine }).layer(axum::middleware::from_fn(
+    let app = server::router(AppState {
+        engine,
+        webhooks: None,
+    })
+    .layer(axum::middleware::from_fn(
         move |req: axum::extract::Request, next: axum::middleware::Next| {
             if req.uri().path() == "/v1/admin/dashboard" {
                 counter.fetch_add(1, Ordering::SeqCst);
@@ -164,6 +168,7 @@ async fn the_dashboard_shows_connectors_and_a_fault() {
         backend.clear_faults();
         let app = server::router(AppState {
             engine: engine.clone(),
+            webhooks: None,
         });
         for text in [
             "where is my order 1001?",

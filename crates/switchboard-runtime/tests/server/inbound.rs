@@ -63,7 +63,14 @@ async fn start(inbound: InboundSettings) -> (SocketAddr, tempfile::TempDir) {
     let (engine, dir) = common::engine(project).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(listener, AppState { engine }, std::future::pending()));
+    tokio::spawn(serve(
+        listener,
+        AppState {
+            engine,
+            webhooks: None,
+        },
+        std::future::pending(),
+    ));
     (addr, dir)
 }
 
@@ -523,7 +530,8 @@ async fn scoped_project() -> (
 
 #[tokio::test]
 async fn every_route_declares_its_scope() {
-    use switchboard_runtime::server::{RouteScope, routes};
+    use switchboard_runtime::http::RouteScope;
+    use switchboard_runtime::server::routes;
     let (project, inbound) = scoped_project().await;
     let table = routes(&project, &inbound);
     let rows: Vec<(&str, String, &str)> = table
@@ -579,7 +587,14 @@ async fn every_route_declares_its_scope() {
         }
     }
     let (engine, _dir) = common::engine(project).await;
-    let app = switchboard_runtime::server::app(AppState { engine }, inbound, table);
+    let app = switchboard_runtime::server::app(
+        AppState {
+            engine,
+            webhooks: None,
+        },
+        inbound,
+        table,
+    );
     for (method, path, scope) in walk {
         let uri = path
             .replace("{id}", "u1")
@@ -634,7 +649,14 @@ async fn a_route_without_a_declared_scope_is_refused() {
         let routes = switchboard_runtime::server::routes(&project, &inbound)
             .map_router(|r| r.route("/v1/mcp", axum::routing::any(|| async { MARKER })));
         let (engine, _dir) = common::engine(project).await;
-        let app = switchboard_runtime::server::app(AppState { engine }, inbound, routes);
+        let app = switchboard_runtime::server::app(
+            AppState {
+                engine,
+                webhooks: None,
+            },
+            inbound,
+            routes,
+        );
         for method in ["GET", "POST"] {
             let mut req = axum::http::Request::builder()
                 .method(method)

@@ -388,6 +388,7 @@ async fn connected_accounts_end_to_end() {
     let (engine, _data) = common::engine(project).await;
     let app = router(AppState {
         engine: engine.clone(),
+        webhooks: None,
     });
 
     // Not connected: a connect link, nothing sent.
@@ -538,6 +539,7 @@ async fn a_relinked_account_never_gets_the_old_accounts_cached_answers() {
     let (engine, _data) = common::engine(project).await;
     let app = router(AppState {
         engine: engine.clone(),
+        webhooks: None,
     });
     p.expires_in.store(3600, Ordering::SeqCst);
     let profile = OperationRef::parse("crm.profile").unwrap();
@@ -600,14 +602,16 @@ async fn two_instances_refresh_once() {
     let mut dirs = Vec::new();
     for _ in 0..2 {
         let (project, dir) = project(addr);
-        let engine = switchboard_runtime::app::engine(project, dir.path(), Some(&schema.url()))
+        let engine = switchboard_runtime::app::build(project, dir.path(), Some(&schema.url()))
             .await
-            .expect("engine builds");
+            .expect("services build")
+            .engine;
         engines.push(engine);
         dirs.push(dir);
     }
     let app = router(AppState {
         engine: engines[0].clone(),
+        webhooks: None,
     });
     p.expires_in.store(1, Ordering::SeqCst);
     connect(&app, &engines[0], &p, "alice", "Alice", "code-a").await;
@@ -678,11 +682,13 @@ async fn a_platform_call_uses_a_users_account_only_when_trusted_for_user_ids() {
     let mut trusting = project.clone();
     trusting.rasa.as_mut().unwrap().trust_user_ids = true;
     let data = tempfile::tempdir().unwrap();
-    let engine = switchboard_runtime::app::engine(project, data.path(), None)
+    let engine = switchboard_runtime::app::build(project, data.path(), None)
         .await
-        .unwrap();
+        .unwrap()
+        .engine;
     let app = router(AppState {
         engine: engine.clone(),
+        webhooks: None,
     });
     // alice connects her own account from the chat.
     connect(&app, &engine, &p, "alice", "Alice", "code-a").await;
@@ -710,11 +716,13 @@ async fn a_platform_call_uses_a_users_account_only_when_trusted_for_user_ids() {
     assert_eq!(p.api_requests.load(Ordering::SeqCst), api_requests);
 
     // A project that trusts Rasa's sender ids (Rasa is authenticated) acts for the user.
-    let trusted_engine = switchboard_runtime::app::engine(trusting, data.path(), None)
+    let trusted_engine = switchboard_runtime::app::build(trusting, data.path(), None)
         .await
-        .unwrap();
+        .unwrap()
+        .engine;
     let trusted = router(AppState {
         engine: trusted_engine,
+        webhooks: None,
     });
     let (status, text) = rasa(&trusted, "action_whoami", "alice").await;
     assert_eq!((status, text.as_str()), (StatusCode::OK, "You are Alice."));

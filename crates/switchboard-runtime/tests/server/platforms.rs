@@ -37,7 +37,10 @@ async fn bot_with(edit: impl FnOnce(&mut Project)) -> Bot {
     edit(&mut project);
     let (engine, dir) = common::engine(project).await;
     Bot {
-        app: router(AppState { engine }),
+        app: router(AppState {
+            engine,
+            webhooks: None,
+        }),
         backend,
         _dir: dir,
     }
@@ -568,7 +571,10 @@ async fn the_per_address_limit_covers_platform_routes() {
     let server = listener.local_addr().unwrap();
     tokio::spawn(switchboard_runtime::server::serve(
         listener,
-        AppState { engine },
+        AppState {
+            engine,
+            webhooks: None,
+        },
         std::future::pending(),
     ));
     let c = reqwest::Client::new();

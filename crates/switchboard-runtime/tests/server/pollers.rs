@@ -56,13 +56,13 @@ async fn changed_items_become_messages_once() {
     ]})));
     let addr = upstream(orders.clone()).await;
     let (project, dir) = common::inline_project(PROJECT, addr);
-    let engine = switchboard_runtime::app::engine(project, dir.path(), None)
+    let services = switchboard_runtime::app::build(project, dir.path(), None)
         .await
         .unwrap();
-    let w = engine
-        .webhooks()
-        .expect("pollers attach the machinery")
-        .clone();
+    let w = services
+        .webhooks
+        .clone()
+        .expect("pollers build the machinery");
     let set =
         |i: usize, status: &str| orders.lock().unwrap()["orders"][i]["status"] = json!(status);
     let messages = |user: &'static str| {

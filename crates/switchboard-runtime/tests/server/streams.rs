@@ -10,7 +10,7 @@ use futures::stream::BoxStream;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::time::Duration;
-use switchboard_runtime::server::{self, AppState};
+use switchboard_runtime::server;
 use switchboard_runtime::webhooks::verify::stripe_sign;
 
 /// Far below the 30 s safety poll (and below the 2 s poll streams used before): a message
@@ -261,7 +261,7 @@ async fn streams_are_capped_per_user_by_replacing_the_oldest_and_per_instance_wi
     let got = bob.next(Duration::from_secs(10)).await.expect("open");
     assert_eq!(got.data["text"], "Payment cap_bob received.");
 
-    assert_eq!(b.engine.webhooks().unwrap().open_streams(), 3);
+    assert_eq!(b.webhooks().open_streams(), 3);
 
     // Counted in /metrics: one replaced, one refused for the full instance, three open.
     let text = b.metrics().await;
@@ -310,16 +310,13 @@ async fn a_malformed_last_event_id_is_refused_without_replacing_the_open_stream(
 async fn shutdown_ends_open_streams_instead_of_waiting_for_them() {
     let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
     let (project, dir) = common::inline_project(&project_yaml(""), addr);
-    let engine = switchboard_runtime::app::engine(project, dir.path(), None)
+    let services = switchboard_runtime::app::build(project, dir.path(), None)
         .await
-        .expect("engine builds");
+        .expect("services build");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState {
-        engine: engine.clone(),
-    };
-    let server = tokio::spawn(server::serve(listener, state, async move {
+    let server = tokio::spawn(server::serve(listener, services.state(), async move {
         let _ = stop_rx.await;
     }));
     let res = reqwest::get(format!("{url}/v1/users/ada/events"))
@@ -339,7 +336,7 @@ async fn shutdown_ends_open_streams_instead_of_waiting_for_them() {
         .expect("the server stops although a stream was open")
         .unwrap()
         .unwrap();
-    let text = engine.pipeline().render_metrics();
+    let text = services.pipeline().render_metrics();
     for line in [
         "switchboard_event_streams_open 0",
         "switchboard_event_streams_closed_total{reason=\"shutdown\"} 1",

@@ -122,7 +122,7 @@ impl WebhooksBot for Bot {
     }
 
     async fn statuses_settled(&self, ids: &[String], timeout: Duration) {
-        let inbox = self.engine.webhooks().unwrap().inbox().clone();
+        let inbox = self.webhooks().inbox().clone();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let mut pending = 0;
@@ -344,7 +344,7 @@ async fn bad_deliveries_are_refused_with_json_errors() {
         (400, Some("no event id in the delivery"))
     );
     // None of these was stored.
-    let inbox = b.engine.webhooks().unwrap().inbox().clone();
+    let inbox = b.webhooks().inbox().clone();
     assert_eq!(inbox.status("payments", "evt_x").await.unwrap(), None);
 }
 
@@ -363,7 +363,7 @@ async fn a_number_beyond_f64_is_accepted_and_kept_as_its_digits() {
     );
     b.statuses_settled(&["evt_huge".to_string()], Duration::from_secs(10))
         .await;
-    let inbox = b.engine.webhooks().unwrap().inbox().clone();
+    let inbox = b.webhooks().inbox().clone();
     let texts: Vec<String> = inbox
         .messages_after(Audience::User("huge-number-user"), 0, 10)
         .await
@@ -381,7 +381,7 @@ async fn a_routed_user_id_with_a_bidi_override_is_dead_lettered_not_shown() {
         .await;
     b.statuses_settled(&["evt_bidi".to_string()], Duration::from_secs(10))
         .await;
-    let inbox = b.engine.webhooks().unwrap().inbox().clone();
+    let inbox = b.webhooks().inbox().clone();
     assert_eq!(
         inbox.status("payments", "evt_bidi").await.unwrap(),
         Some(EventStatus::Dead)
@@ -408,7 +408,7 @@ async fn stale_events_are_stored_but_not_pushed() {
     body["created"] = json!(chrono::Utc::now().timestamp() - 7200);
     let body = body.to_string();
     assert_eq!(b.deliver(&body).await["status"], "stale");
-    let inbox = b.engine.webhooks().unwrap().inbox().clone();
+    let inbox = b.webhooks().inbox().clone();
     assert_eq!(
         inbox.status("payments", "evt_old").await.unwrap(),
         Some(EventStatus::Stale)
@@ -488,7 +488,7 @@ async fn a_thousand_out_of_order_duplicated_lifecycle_events_are_each_shown_once
     );
     b.statuses_settled(&ids, Duration::from_secs(60)).await;
 
-    let inbox = b.engine.webhooks().unwrap().inbox().clone();
+    let inbox = b.webhooks().inbox().clone();
     let mut seen = HashSet::new();
     let mut per_user: HashMap<String, usize> = HashMap::new();
     for u in 0..4 {
@@ -548,7 +548,7 @@ async fn a_poison_event_is_dead_lettered_and_the_others_are_delivered() {
         .collect::<Vec<_>>()
         .await;
     b.statuses_settled(&ids, Duration::from_secs(60)).await;
-    let inbox = b.engine.webhooks().unwrap().inbox().clone();
+    let inbox = b.webhooks().inbox().clone();
     for id in &ids[..999] {
         assert_eq!(
             inbox.status("payments", id).await.unwrap(),
@@ -623,7 +623,7 @@ async fn a_store_outage_is_answered_503_and_nothing_is_lost() {
         .chain(["evt_outage".into()])
         .collect();
     b.statuses_settled(&ids, Duration::from_secs(30)).await;
-    let inbox = b.engine.webhooks().unwrap().inbox().clone();
+    let inbox = b.webhooks().inbox().clone();
     let msgs = inbox
         .messages_after(Audience::User("ada"), 0, 100)
         .await
@@ -688,7 +688,7 @@ async fn two_instances_on_postgresql_show_each_event_once() {
         .collect::<Vec<_>>()
         .await;
     a.statuses_settled(&ids, Duration::from_secs(60)).await;
-    let inbox = a.engine.webhooks().unwrap().inbox().clone();
+    let inbox = a.webhooks().inbox().clone();
     let mut seen = HashSet::new();
     for u in 0..5 {
         let user = format!("u{u}");

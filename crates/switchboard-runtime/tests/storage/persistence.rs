@@ -14,21 +14,20 @@ async fn survives_restart(database_url: Option<&str>) {
         conversation_id: None,
     };
     let first = {
-        let engine = switchboard_runtime::app::engine(
-            common::store_project(addr),
-            data.path(),
-            database_url,
-        )
-        .await
-        .unwrap();
+        let engine =
+            switchboard_runtime::app::build(common::store_project(addr), data.path(), database_url)
+                .await
+                .unwrap()
+                .engine;
         let res = engine.turn(turn("where is my order?")).await.unwrap();
         assert_eq!(res.replies[0].text, "What's your order number?");
         res.conversation_id
     };
     let engine =
-        switchboard_runtime::app::engine(common::store_project(addr), data.path(), database_url)
+        switchboard_runtime::app::build(common::store_project(addr), data.path(), database_url)
             .await
-            .unwrap();
+            .unwrap()
+            .engine;
     let res = engine.turn(turn("1001")).await.unwrap();
     assert_eq!(res.conversation_id, first);
     assert!(

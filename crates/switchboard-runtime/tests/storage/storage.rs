@@ -17,7 +17,7 @@ use std::sync::Arc;
 use switchboard_config::Secret;
 use switchboard_config::model::StorageSettings;
 use switchboard_runtime::conversation::{Conversation, HistoryEntry, Pending, Role};
-use switchboard_runtime::storage::{self, ConversationStore, PostgresStore, StoreError};
+use switchboard_runtime::storage::{self, ConversationStore, SqlConversations, StoreError};
 
 /// The SQLite file, relative to the data directory (so `storage::open` must join and create it).
 const SQLITE_PATH: &str = "state/conversations.sqlite3";
@@ -457,7 +457,7 @@ async fn postgres_errors_never_contain_the_password() {
         "postgres://bot:hunter2-pw@127.0.0.1:port/test",
     ];
     // Refused connections are retried until the pool's timeout: try them all at once.
-    let errors = futures::future::join_all(urls.map(PostgresStore::connect)).await;
+    let errors = futures::future::join_all(urls.map(SqlConversations::connect_postgres)).await;
     for (url, result) in urls.iter().zip(errors) {
         let error = result.expect_err("connecting must fail");
         let shown = format!("{error} {error:?}");

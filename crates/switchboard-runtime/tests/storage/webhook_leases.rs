@@ -14,8 +14,9 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use switchboard_runtime::engine::Engine;
+use switchboard_runtime::app::Services;
 use switchboard_runtime::storage::inbox::{Audience, EventStatus, InboxStore, NewEvent};
+use switchboard_runtime::webhooks::Webhooks;
 
 const PROJECT: &str = r#"
 bot:
@@ -113,18 +114,20 @@ fn load(dir: &tempfile::TempDir) -> switchboard_config::Project {
     common::load(&dir.path().join("switchboard.yaml"))
 }
 
-async fn engine(dir: &tempfile::TempDir, url: &str) -> Arc<Engine> {
-    switchboard_runtime::app::engine(load(dir), &dir.path().join("data"), Some(url))
+async fn instance(dir: &tempfile::TempDir, url: &str) -> Arc<Webhooks> {
+    switchboard_runtime::app::build(load(dir), &dir.path().join("data"), Some(url))
         .await
-        .expect("engine builds")
+        .expect("services build")
+        .webhooks
+        .expect("the project has a webhook source")
 }
 
-/// An engine on a runtime of its own, so that shutting the runtime down stops everything it
+/// An instance on a runtime of its own, so that shutting the runtime down stops everything it
 /// runs at once, mid-call, as `kill -9` would.
-fn engine_on_own_runtime(
+fn instance_on_own_runtime(
     dir: &tempfile::TempDir,
     url: &str,
-) -> (tokio::runtime::Runtime, Arc<Engine>) {
+) -> (tokio::runtime::Runtime, Services) {
     let project = load(dir);
     let data = dir.path().join("data");
     let url = url.to_string();
@@ -134,10 +137,10 @@ fn engine_on_own_runtime(
             .enable_all()
             .build()
             .unwrap();
-        let engine = rt
-            .block_on(switchboard_runtime::app::engine(project, &data, Some(&url)))
-            .expect("engine builds");
-        (rt, engine)
+        let services = rt
+            .block_on(switchboard_runtime::app::build(project, &data, Some(&url)))
+            .expect("services build");
+        (rt, services)
     })
     .join()
     .unwrap()
@@ -192,7 +195,7 @@ async fn killed_mid_route() -> (Upstream, Vec<String>, common::PgSchema, tempfil
             .await
             .unwrap();
     }
-    let (rt, first) = engine_on_own_runtime(&dir, &pg.url());
+    let (rt, first) = instance_on_own_runtime(&dir, &pg.url());
     // Eight routes (the worker's concurrency) are waiting on the upstream: all are claimed.
     upstream.wait_for_calls(8).await;
     rt.shutdown_background();
@@ -219,8 +222,8 @@ async fn a_restarted_instance_delivers_what_its_killed_run_had_claimed_within_se
         21,
         "every event is pending and held by the killed run: nothing was lost"
     );
-    let again = engine(&dir, &pg.url()).await;
-    let inbox = again.webhooks().unwrap().inbox().clone();
+    let again = instance(&dir, &pg.url()).await;
+    let inbox = again.inbox().clone();
     all_delivered(&inbox, &ids, Duration::from_secs(10)).await;
     let mut shown = 0;
     for u in 0..3 {
@@ -247,8 +250,8 @@ async fn another_instance_takes_over_a_killed_instances_events_after_the_short_l
     )
     .unwrap();
     let started = Instant::now();
-    let other = engine(&other_dir, &pg.url()).await;
-    let inbox = other.webhooks().unwrap().inbox().clone();
+    let other = instance(&other_dir, &pg.url()).await;
+    let inbox = other.inbox().clone();
     all_delivered(&inbox, &ids, Duration::from_secs(10)).await;
     let took = started.elapsed();
     assert!(took < Duration::from_secs(9), "took {took:?}");
@@ -264,14 +267,14 @@ async fn a_route_slower_than_the_lease_keeps_its_event_and_is_delivered_once() {
     upstream.delay_ms.store(8_000, Ordering::SeqCst);
     let addr = upstream.clone().start().await;
     let (a_dir, b_dir) = (project_dir(addr), project_dir(addr));
-    let a = engine(&a_dir, &pg.url()).await;
-    let inbox = a.webhooks().unwrap().inbox().clone();
+    let a = instance(&a_dir, &pg.url()).await;
+    let inbox = a.inbox().clone();
     inbox.insert(&payment("evt_slow", "ada")).await.unwrap();
     upstream.wait_for_calls(1).await;
-    let b = engine(&b_dir, &pg.url()).await;
+    let b = instance(&b_dir, &pg.url()).await;
     assert_ne!(
-        a.webhooks().unwrap().holder().instance,
-        b.webhooks().unwrap().holder().instance,
+        a.holder().instance,
+        b.holder().instance,
         "two data directories, two instances"
     );
     all_delivered(&inbox, &["evt_slow".to_string()], Duration::from_secs(20)).await;

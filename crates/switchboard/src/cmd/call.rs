@@ -21,6 +21,8 @@ pub struct Args {
     inputs: Vec<String>,
     #[command(flatten)]
     project: ProjectArg,
+    #[command(flatten)]
+    run: super::RunArgs,
     /// Include the response body.
     #[arg(long)]
     raw: bool,
@@ -46,10 +48,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         inputs.insert(name.to_string(), Value::String(value.to_string()));
     }
-    let project = Arc::new(super::load_project(
-        &args.project.config,
-        &LoadOptions::default(),
-    )?);
+    let mut project = super::load_project(&args.project.config, &LoadOptions::default())?;
+    if let Some(url) = &args.run.database_url {
+        project.storage = switchboard_runtime::app::storage_from_url(url);
+    }
+    let project = Arc::new(project);
     if project.operation(&op_ref).is_none() {
         let known: Vec<String> = project
             .connectors
@@ -62,11 +65,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             known.join(", ")
         );
     }
-    let (_, pipeline) = switchboard_runtime::app::pipeline(project)?;
-    match pipeline
+    let calls = switchboard_runtime::app::calls(project, &args.run.data_dir).await?;
+    let result = calls
+        .pipeline
         .call(&op_ref, &inputs, &CallContext::with_budget(args.deadline))
-        .await
-    {
+        .await;
+    // The call's audit rows are queued: write them before the process ends.
+    calls.flush_audit().await;
+    match result {
         Ok(mut record) => {
             if !args.raw {
                 record.body = None;

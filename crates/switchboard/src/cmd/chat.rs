@@ -28,12 +28,13 @@ pub struct Args {
 /// Reads lines until end of input, `/quit` or Ctrl-D.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let project = super::load_project(&args.project.config, &LoadOptions::default())?;
-    let engine = switchboard_runtime::app::engine(
+    let services = switchboard_runtime::app::build(
         project,
         &args.run.data_dir,
         args.run.database_url.as_deref(),
     )
     .await?;
+    let engine = &services.engine;
     // Each session is a conversation of its own: the first turn starts it (with a random id)
     // and the later ones continue it; the user's default conversation is left alone.
     let mut conversation_id: Option<String> = None;
@@ -70,6 +71,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         std::io::stdout().flush()?;
     }
+    // Upstream calls of the session are queued for the audit trail: write them before the
+    // process ends, or the last ones are lost.
+    services.flush_audit().await;
     Ok(exit::OK)
 }
 

@@ -6,7 +6,7 @@ use crate::exit;
 use std::path::Path;
 use std::process::ExitCode;
 use switchboard_demo_backend::{DemoBackend, Options, WebhookTarget};
-use switchboard_runtime::server::{self, AppState};
+use switchboard_runtime::server;
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -49,7 +49,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     for connector in project.connectors.values_mut() {
         connector.base_url = format!("http://{backend_addr}/api/v2");
     }
-    let engine = switchboard_runtime::app::engine(
+    let services = switchboard_runtime::app::build(
         project,
         &args.run.data_dir,
         args.run.database_url.as_deref(),
@@ -80,14 +80,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!(
         "  demo backend:  http://{backend_addr}/api/v2 (X-Api-Key: demo-key), stats at http://{backend_addr}/admin/stats"
     );
-    if let Some(rasa) = &engine.project().rasa {
+    if let Some(rasa) = &services.project().rasa {
         println!(
             "  rasa actions:  http://{addr}{} (action_endpoint in Rasa's endpoints.yml, header X-Platform-Token: {})",
             rasa.path,
             embedded::demo_platform_token()
         );
     }
-    if let Some(df) = &engine.project().dialogflow {
+    if let Some(df) = &services.project().dialogflow {
         println!(
             "  dialogflow:    http://{addr}{} (ES), http://{addr}{} (CX), header X-Platform-Token: {}",
             df.es_path,
@@ -116,7 +116,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("Press Ctrl-C to stop.");
 
     let mut server_stop = stop_rx;
-    let served = server::serve(listener, AppState { engine }, async move {
+    let served = server::serve(listener, services.state(), async move {
         tokio::select! {
             () = super::shutdown_signal() => {}
             _ = server_stop.wait_for(|s| *s) => {}
@@ -125,6 +125,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     .await;
     let _ = stop_tx.send(true);
     let _ = backend_task.await;
+    services.flush_audit().await;
     served?;
     Ok(exit::OK)
 }

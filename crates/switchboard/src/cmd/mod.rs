@@ -19,7 +19,7 @@ pub fn load_project(path: &Path, options: &LoadOptions) -> anyhow::Result<Projec
     match switchboard_config::load(path, options) {
         Ok((project, warnings)) => {
             print_diagnostics(&warnings);
-            crate::logging::apply_project_format(project.telemetry.log_format);
+            crate::logging::apply_project(&project);
             Ok(project)
         }
         Err(diagnostics) => {

@@ -5,7 +5,7 @@ use crate::ProjectArg;
 use crate::exit;
 use std::process::ExitCode;
 use switchboard_config::LoadOptions;
-use switchboard_runtime::server::{self, AppState};
+use switchboard_runtime::server;
 
 /// Arguments of `serve`.
 #[derive(Debug, clap::Args)]
@@ -44,7 +44,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     .into_iter()
     .flatten()
     .collect();
-    let engine = switchboard_runtime::app::engine(
+    let services = switchboard_runtime::app::build(
         project,
         &args.run.data_dir,
         args.run.database_url.as_deref(),
@@ -79,11 +79,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "Switchboard is serving {} on http://{addr}/ (chat API: POST http://{addr}/v1/chat)",
         args.project.config.display()
     );
-    let pipeline = engine.pipeline().clone();
-    server::serve(listener, AppState { engine }, super::shutdown_signal()).await?;
+    server::serve(listener, services.state(), super::shutdown_signal()).await?;
     // Audit rows of the last requests are still queued: write them before exiting.
-    if let Some(audit) = pipeline.audit() {
-        audit.sink.flush().await;
-    }
+    services.flush_audit().await;
     Ok(exit::OK)
 }

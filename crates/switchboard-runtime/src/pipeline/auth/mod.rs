@@ -52,7 +52,8 @@
 //! platform whose `trust_user_ids` is off) makes `AuthLayer` refuse per-user schemes
 //! (`oauth2_authorization_code`, `jwt` whose claims use `user`) with reason `untrusted_user`
 //! before anything is sent, keys per-user cache entries apart, and `respond::run_intent` answers
-//! without a link. `Pipeline::enable_accounts` attaches the store once `app::engine` opened it.
+//! without a link. `app::build` opens the account store before the pipeline and hands it to
+//! `Pipeline::new`.
 
 mod api_key;
 mod basic;
@@ -117,7 +118,11 @@ pub type Used = Option<Arc<str>>;
 
 impl Scheme {
     /// Sets up a connector's scheme: keys parsed, token clients built.
-    pub fn new(connector: &Connector) -> Result<Scheme, AuthError> {
+    /// `accounts`: the account store of the connectors users connect their own accounts to.
+    pub fn new(
+        connector: &Connector,
+        accounts: Option<&oauth2_code::Accounts>,
+    ) -> Result<Scheme, AuthError> {
         Ok(match &connector.auth {
             Auth::None => Scheme::None,
             Auth::ApiKey {
@@ -133,7 +138,7 @@ impl Scheme {
                 Scheme::ClientCredentials(oauth2::ClientCredentials::new(connector, cc)?)
             }
             Auth::AuthorizationCode(a) => Scheme::AuthorizationCode(Arc::new(
-                oauth2_code::AuthorizationCode::new(connector, a)?,
+                oauth2_code::AuthorizationCode::new(connector, a, accounts.cloned())?,
             )),
             Auth::Jwt(j) => Scheme::Jwt(jwt::JwtMinter::new(j)?),
             Auth::Hmac(h) => Scheme::Hmac(hmac::HmacSigner::new(h)),

@@ -4,15 +4,16 @@
 //! parameters (null clears a rejected value).
 
 use super::{DialogflowError, admit, intent_for, no_empty};
+use crate::engine::Engine;
 use crate::engine::fulfill::Fulfilled;
 use crate::platforms::{flat_results, fulfill};
-use crate::server::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 /// The parts of a CX `WebhookRequest` used here.
 #[derive(Debug, Deserialize)]
@@ -56,14 +57,14 @@ pub struct IntentInfo {
 
 /// `POST {cx_path}`.
 pub async fn webhook(
-    State(state): State<AppState>,
+    State(engine): State<Arc<Engine>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DialogflowError> {
-    let settings = admit(&state, &headers)?;
+    let settings = admit(&engine, &headers)?;
     let req: WebhookRequest =
         serde_json::from_slice(&body).map_err(|e| DialogflowError::Malformed(e.to_string()))?;
-    let intent = intent_for(&state, &settings.tags, &req.fulfillment_info.tag)?;
+    let intent = intent_for(&engine, &settings.tags, &req.fulfillment_info.tag)?;
     let mut slots = no_empty(&req.session_info.parameters);
     if let Some(info) = &req.intent_info {
         for (k, p) in &info.parameters {
@@ -79,7 +80,7 @@ pub async fn webhook(
         .clone()
         .unwrap_or_else(|| "dialogflow-cx".into());
     let done = fulfill(
-        &state.engine,
+        &engine,
         &intent,
         &session,
         settings.trust_user_ids && settings.auth.is_some(),

@@ -4,15 +4,16 @@
 //! output context named `switchboard`.
 
 use super::{DialogflowError, admit, intent_for, no_empty};
+use crate::engine::Engine;
 use crate::engine::fulfill::Fulfilled;
 use crate::platforms::{flat_results, fulfill};
-use crate::server::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 /// How many turns the `switchboard` output context lives.
 pub const CONTEXT_LIFESPAN: u32 = 5;
@@ -62,15 +63,15 @@ pub struct Context {
 
 /// `POST {es_path}`.
 pub async fn webhook(
-    State(state): State<AppState>,
+    State(engine): State<Arc<Engine>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, DialogflowError> {
-    let settings = admit(&state, &headers)?;
+    let settings = admit(&engine, &headers)?;
     let req: WebhookRequest =
         serde_json::from_slice(&body).map_err(|e| DialogflowError::Malformed(e.to_string()))?;
     let intent = intent_for(
-        &state,
+        &engine,
         &settings.intents,
         &req.query_result.intent.display_name,
     )?;
@@ -90,7 +91,7 @@ pub async fn webhook(
         }
     }
     let done = fulfill(
-        &state.engine,
+        &engine,
         &intent,
         &req.session,
         settings.trust_user_ids && settings.auth.is_some(),

@@ -8,17 +8,23 @@ pub mod es;
 #[cfg(test)]
 mod tests;
 
+use crate::engine::Engine;
+use crate::http::ApiError;
+use crate::http::{RouteScope::Signed, Routes};
 use crate::platforms::auth::{self, AuthError};
-use crate::server::AppState;
-use crate::server::error::ApiError;
-use crate::server::scope::{RouteScope::Signed, Routes};
+use axum::extract::FromRef;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use switchboard_config::model::DialogflowSettings;
 
 /// `POST {es_path}` and `POST {cx_path}`: `signed`, checked by the platform's own `auth`.
-pub fn routes(settings: &DialogflowSettings) -> Routes {
+pub fn routes<S>(settings: &DialogflowSettings) -> Routes<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<Engine>: FromRef<S>,
+{
     Routes::new()
         .post(Signed, &settings.es_path, es::webhook)
         .post(Signed, &settings.cx_path, cx::webhook)
@@ -78,9 +84,8 @@ impl IntoResponse for DialogflowError {
 }
 
 /// The settings, after checking the caller.
-fn admit(state: &AppState, headers: &HeaderMap) -> Result<DialogflowSettings, DialogflowError> {
-    let settings = state
-        .engine
+fn admit(engine: &Engine, headers: &HeaderMap) -> Result<DialogflowSettings, DialogflowError> {
+    let settings = engine
         .project()
         .dialogflow
         .clone()
@@ -94,14 +99,14 @@ fn admit(state: &AppState, headers: &HeaderMap) -> Result<DialogflowSettings, Di
 
 /// The intent for a display name or tag: the mapping, else an intent of that very name.
 fn intent_for(
-    state: &AppState,
+    engine: &Engine,
     mapping: &indexmap::IndexMap<String, String>,
     key: &str,
 ) -> Result<String, DialogflowError> {
     if let Some(i) = mapping.get(key) {
         return Ok(i.clone());
     }
-    if state.engine.project().intents.contains_key(key) {
+    if engine.project().intents.contains_key(key) {
         return Ok(key.to_string());
     }
     Err(DialogflowError::Unmapped(format!("{key:?}")))

@@ -5,13 +5,13 @@ use super::protocol::{self, ActionCall, ActionResult};
 use crate::engine::Engine;
 use crate::engine::fulfill::{FulfillError, Fulfilled};
 use crate::platforms::auth::{self, AuthError};
-use crate::server::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use switchboard_config::model::{RasaAction, RasaSettings};
 
 /// Why an action call was not served. Bodies follow rasa-sdk's `{"error": ...}` shape, which
@@ -82,9 +82,8 @@ pub async fn health() -> Json<Value> {
 }
 
 /// `GET /actions`: `[{"name": ...}]`, the mapped actions in file order.
-pub async fn actions(State(state): State<AppState>) -> Json<Value> {
-    let names: Vec<Value> = state
-        .engine
+pub async fn actions(State(engine): State<Arc<Engine>>) -> Json<Value> {
+    let names: Vec<Value> = engine
         .project()
         .rasa
         .iter()
@@ -96,12 +95,11 @@ pub async fn actions(State(state): State<AppState>) -> Json<Value> {
 
 /// `POST /webhook`: runs one action.
 pub async fn webhook(
-    State(state): State<AppState>,
+    State(engine): State<Arc<Engine>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ActionResult>, RasaError> {
-    let settings = state
-        .engine
+    let settings = engine
         .project()
         .rasa
         .clone()
@@ -116,7 +114,7 @@ pub async fn webhook(
         .actions
         .get(&call.next_action)
         .ok_or_else(|| RasaError::UnknownAction(call.next_action.clone()))?;
-    let result = run(&state.engine, &settings, action, &call).await?;
+    let result = run(&engine, &settings, action, &call).await?;
     Ok(Json(result))
 }
 

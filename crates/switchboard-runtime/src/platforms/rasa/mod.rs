@@ -11,12 +11,19 @@ pub mod protocol;
 #[cfg(test)]
 mod tests;
 
-use crate::server::scope::{RouteScope, Routes};
+use crate::engine::Engine;
+use crate::http::{RouteScope, Routes};
+use axum::extract::FromRef;
+use std::sync::Arc;
 use switchboard_config::model::RasaSettings;
 
 /// `POST {path}` (`signed`: checked by the platform's own `auth`), and `GET /health` and
 /// `GET /actions` (`public`, as rasa-sdk serves them: Rasa calls them without credentials).
-pub fn routes(settings: &RasaSettings) -> Routes {
+pub fn routes<S>(settings: &RasaSettings) -> Routes<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<Engine>: FromRef<S>,
+{
     Routes::new()
         .post(RouteScope::Signed, &settings.path, handler::webhook)
         .get(RouteScope::Public, "/health", handler::health)

@@ -10,7 +10,7 @@
 //! whatever name its network gives this server, and a page cannot authenticate). A request
 //! with no host at all is let through: every browser sends one.
 
-use crate::server::error::ApiError;
+use crate::http::ApiError;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;

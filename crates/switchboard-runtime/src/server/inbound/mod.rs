@@ -1,5 +1,5 @@
 //! Inbound auth and limits for the HTTP API: the [`guard`] the scope gate
-//! (`server::scope`) runs for every route that declares the `chat` or `admin` scope.
+//! (`server/gate.rs`) runs for every route that declares the `chat` or `admin` scope.
 //!
 //! Each route states its scope where it is mounted; a path no route matches is guarded by
 //! the prefix it is under ([`fallback_scope`]), so an unknown path answers 401/403 before 404
@@ -11,10 +11,10 @@
 //!
 //! # How it works
 //!
-//! Every route states its scope where it is mounted: `server/scope.rs`'s `Routes` builder
+//! Every route states its scope where it is mounted: `http/routes.rs`'s `Routes` builder
 //! (`.get(RouteScope::Chat, path, handler)`, `.nest`, `.merge`) records each path's scope
 //! (`public`, `signed` for routes that verify their own caller, `chat`, `admin`) next to the axum
-//! route; `server::routes` lists them all, `server::app` puts the gate in front of every route. The
+//! route; `server::routes` lists them all, `server::app` puts the gate (`server/gate.rs`) in front of every route. The
 //! gate reads the matched route's declaration (`MatchedPath`): `chat`/`admin` run
 //! `inbound::guard`, `public`/`signed` pass, and a route mounted without a declaration answers
 //! 404 (deny by default). Unmatched paths are guarded by their prefix (`inbound::fallback_scope`)
@@ -29,7 +29,7 @@
 //! without inbound auth against DNS rebinding: only a loopback `Host`, `bot.public_url`'s host or
 //! `inbound.allowed_hosts` is answered (403 `host_not_allowed`), health checks, signed webhooks
 //! and authenticated platform routes exempt. The authenticated `Principal`
-//! goes into the request's extensions; `inbound::reach` turns it into an `engine::Reach` (JWT:
+//! goes into the request's extensions; `http::principal::reach` turns it into an `engine::Reach` (JWT:
 //! its subject's conversations; a `trusted_backend` key: everyone's; another key: only
 //! conversations started for it, no user stream; no `inbound:`: everyone's), which `chat.rs` and
 //! `webhooks/stream.rs` apply, answering 404 for anything out of reach. Config: `inbound:`
@@ -46,8 +46,8 @@ pub mod platform;
 pub use jwks::JwksVerifier;
 pub use limits::Limits;
 
-use super::error::ApiError;
-use crate::engine::Reach;
+use crate::http::ApiError;
+use crate::http::principal::Principal;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -59,38 +59,6 @@ use switchboard_config::model::{InboundSettings, Scope};
 
 /// Deepest JSON nesting accepted in a request body.
 pub const MAX_JSON_DEPTH: usize = 32;
-
-/// Who made a request, once authenticated.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    /// The API key's name, or the JWT's issuer-side subject.
-    pub name: String,
-    /// The JWT subject: the user this request may act for. `None` for API keys.
-    pub subject: Option<String>,
-    /// What it may do.
-    pub scopes: Vec<Scope>,
-    /// An API key the project marks `trusted_backend`: it acts for any user.
-    pub trusted_backend: bool,
-}
-
-impl Principal {
-    /// Which conversations and streams the caller reaches: a JWT its subject's, a trusted
-    /// backend key everyone's, any other key (or a token without a subject) only the
-    /// conversations started for it.
-    pub fn reach(&self) -> Reach {
-        match (&self.subject, self.trusted_backend) {
-            (Some(subject), _) => Reach::User(subject.clone()),
-            (None, true) => Reach::Any,
-            (None, false) => Reach::Started,
-        }
-    }
-}
-
-/// The reach of a request: its principal's, or every conversation when the API is open (no
-/// `inbound:` credentials, loopback only).
-pub fn reach(principal: Option<&Principal>) -> Reach {
-    principal.map_or(Reach::Any, Principal::reach)
-}
 
 /// The state of the inbound middleware.
 #[derive(Debug)]

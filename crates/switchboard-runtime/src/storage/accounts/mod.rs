@@ -1,16 +1,14 @@
 //! Per-user connected accounts: the OAuth tokens each user granted a connector, one row per
 //! (user, connector), sealed with an AEAD before they reach the database so a copy of the
-//! database holds no usable token. SQLite and PostgreSQL implement it on the conversation
-//! store's database (migration 0301); one test suite runs on both. The same store keeps the
+//! database holds no usable token. One implementation (`store.rs`) over SQLite and
+//! PostgreSQL, on the conversations' database (migration 0301); one suite runs on both. The same store keeps the
 //! nonces of connect flows in progress (migration 0302), so each OAuth `state` is used once.
 
-mod postgres;
 mod seal;
-mod sqlite;
+mod store;
 
-pub use postgres::PostgresAccountStore;
 pub use seal::{SealError, Sealer};
-pub use sqlite::SqliteAccountStore;
+pub use store::SqlAccountStore;
 
 use super::StoreError;
 use chrono::{DateTime, Utc};
@@ -168,18 +166,7 @@ pub async fn open(
     data_dir: &Path,
     sealer: Sealer,
 ) -> Result<Arc<dyn AccountStore>, StoreError> {
-    Ok(match settings {
-        StorageSettings::Sqlite { path } => {
-            let store = super::SqliteStore::open(&data_dir.join(path)).await?;
-            Arc::new(SqliteAccountStore::new(store.pool().clone(), sealer))
-        }
-        StorageSettings::Postgres { url } => {
-            let store = super::PostgresStore::connect(url.expose()).await?;
-            Arc::new(PostgresAccountStore::new(store.pool().clone(), sealer))
-        }
-    })
-}
-
-fn unavailable(action: &str, error: &sqlx::Error) -> StoreError {
-    StoreError::Unavailable(format!("accounts: {action}: {error}"))
+    Ok(Arc::new(
+        SqlAccountStore::open(settings, data_dir, sealer).await?,
+    ))
 }

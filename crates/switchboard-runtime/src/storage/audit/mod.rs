@@ -1,15 +1,13 @@
 //! The audit trail's store: append-only rows, one per upstream attempt (or cache answer) and
-//! per webhook, read back by time range and purged past their retention. SQLite and
-//! PostgreSQL implement it on the conversation store's database (migration 0201); one test
-//! suite runs on both. Rows reach it through the batching [`writer::AuditSink`], never from
+//! per webhook, read back by time range and purged past their retention. One implementation
+//! (`store.rs`) over SQLite and PostgreSQL, on the conversations' database (migration 0201);
+//! one test suite runs on both. Rows reach it through the batching [`writer::AuditSink`], never from
 //! the request path directly.
 
-mod postgres;
-mod sqlite;
+mod store;
 pub mod writer;
 
-pub use postgres::PostgresAuditStore;
-pub use sqlite::SqliteAuditStore;
+pub use store::SqlAuditStore;
 
 use super::StoreError;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -140,20 +138,7 @@ pub async fn open(
     settings: &StorageSettings,
     data_dir: &Path,
 ) -> Result<Arc<dyn AuditStore>, StoreError> {
-    Ok(match settings {
-        StorageSettings::Sqlite { path } => {
-            let store = super::SqliteStore::open(&data_dir.join(path)).await?;
-            Arc::new(SqliteAuditStore::new(store.pool().clone()))
-        }
-        StorageSettings::Postgres { url } => {
-            let store = super::PostgresStore::connect(url.expose()).await?;
-            Arc::new(PostgresAuditStore::new(store.pool().clone()))
-        }
-    })
-}
-
-fn unavailable(action: &str, error: &sqlx::Error) -> StoreError {
-    StoreError::Unavailable(format!("audit: {action}: {error}"))
+    Ok(Arc::new(SqlAuditStore::open(settings, data_dir).await?))
 }
 
 fn parse_at(text: &str) -> Result<DateTime<Utc>, StoreError> {

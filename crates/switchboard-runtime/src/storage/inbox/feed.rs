@@ -5,7 +5,7 @@
 //! streams' slow safety poll still finds the message).
 
 use crate::storage::StoreError;
-use crate::storage::postgres::Redactor;
+use crate::storage::redact::Redactor;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;

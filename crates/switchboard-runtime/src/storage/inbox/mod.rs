@@ -1,14 +1,12 @@
 //! The webhook inbox and the proactive-message outbox: events committed before they are
 //! acknowledged (unique by source and event id), a queue the routing worker claims from, the
-//! dead-letter list, and the messages the event streams replay. SQLite and PostgreSQL pass
-//! the same suite (tests/storage/inbox.rs).
+//! dead-letter list, and the messages the event streams replay. One implementation over SQLite
+//! and PostgreSQL (`store.rs`); one suite runs on both (tests/storage/inbox.rs).
 
 pub mod feed;
-mod postgres;
-mod sqlite;
+mod store;
 
-pub use postgres::PostgresInbox;
-pub use sqlite::SqliteInbox;
+pub use store::SqlInbox;
 
 use super::StoreError;
 use futures::future::BoxFuture;
@@ -301,12 +299,7 @@ pub async fn open(
     settings: &StorageSettings,
     data_dir: &Path,
 ) -> Result<Arc<dyn InboxStore>, StoreError> {
-    Ok(match settings {
-        StorageSettings::Sqlite { path } => {
-            Arc::new(SqliteInbox::open(&data_dir.join(path)).await?)
-        }
-        StorageSettings::Postgres { url } => Arc::new(PostgresInbox::connect(url.expose()).await?),
-    })
+    Ok(Arc::new(SqlInbox::open(settings, data_dir).await?))
 }
 
 pub(crate) fn parse_status(s: &str) -> Option<EventStatus> {

@@ -15,7 +15,7 @@ use crate::storage::accounts::{Account, AccountStatus, AccountStore, Sealer};
 use chrono::Utc;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard_config::model::{AuthorizationCode as Settings, Connector};
 use tokio::time::Instant;
@@ -31,7 +31,7 @@ const MEMORY_CAP: Duration = Duration::from_secs(60);
 /// Users whose access token is kept in memory before idle ones are forgotten.
 const MAX_SLOTS: usize = 10_000;
 
-/// Where accounts are kept and how they are sealed, attached once the store is open.
+/// Where accounts are kept and how they are sealed (given when the pipeline is built).
 #[derive(Clone)]
 pub struct Accounts {
     /// The store.
@@ -59,7 +59,8 @@ pub struct AuthorizationCode {
     connector: String,
     settings: Settings,
     client: TokenClient,
-    accounts: OnceLock<Accounts>,
+    /// `None` without `bot.accounts_key`: no user can connect an account.
+    accounts: Option<Accounts>,
     users: Mutex<HashMap<String, Arc<Slot>>>,
     /// Connections made in this process; a user's generation takes the next value.
     connections: AtomicU64,
@@ -74,21 +75,20 @@ impl std::fmt::Debug for AuthorizationCode {
 }
 
 impl AuthorizationCode {
-    /// Sets up the token client for a connector.
-    pub fn new(connector: &Connector, settings: &Settings) -> Result<AuthorizationCode, AuthError> {
+    /// Sets up the token client for a connector, over the account store when there is one.
+    pub fn new(
+        connector: &Connector,
+        settings: &Settings,
+        accounts: Option<Accounts>,
+    ) -> Result<AuthorizationCode, AuthError> {
         Ok(AuthorizationCode {
             connector: connector.name.clone(),
             settings: settings.clone(),
             client: TokenClient::for_code(connector, settings)?,
-            accounts: OnceLock::new(),
+            accounts,
             users: Mutex::new(HashMap::new()),
             connections: AtomicU64::new(0),
         })
-    }
-
-    /// Attaches the account store (once; later calls are ignored).
-    pub fn attach(&self, accounts: Accounts) {
-        let _ = self.accounts.set(accounts);
     }
 
     /// The settings, for the connect routes.
@@ -96,9 +96,9 @@ impl AuthorizationCode {
         &self.settings
     }
 
-    /// The store and sealer, once attached.
+    /// The store and sealer, when the project has an accounts key.
     pub fn accounts(&self) -> Option<&Accounts> {
-        self.accounts.get()
+        self.accounts.as_ref()
     }
 
     fn slot(&self, user: &str) -> Arc<Slot> {
@@ -131,7 +131,7 @@ impl AuthorizationCode {
     pub async fn connect(&self, user: &str, code: &str, verifier: &str) -> Result<(), AuthError> {
         let accounts = self
             .accounts
-            .get()
+            .as_ref()
             .ok_or_else(|| AuthError::Setup("no account store".into()))?;
         let form = vec![
             ("grant_type", "authorization_code"),
@@ -160,7 +160,7 @@ impl AuthorizationCode {
         let user = user.ok_or(AuthError::Account(NOT_CONNECTED))?;
         let accounts = self
             .accounts
-            .get()
+            .as_ref()
             .ok_or(AuthError::Account(NOT_CONNECTED))?;
         let slot = self.slot(user);
         if let Some(t) = fresh(&slot) {

@@ -8,7 +8,7 @@ use std::fmt;
 
 /// Replaces the secret parts of one connection URL in text.
 #[derive(Clone)]
-pub(in crate::storage) struct Redactor {
+pub(crate) struct Redactor {
     /// The whole URL and its password, as written and percent-decoded, longest first.
     secrets: Vec<String>,
 }
@@ -18,7 +18,7 @@ const MASK: &str = "[redacted]";
 
 impl Redactor {
     /// Finds the secrets in `url`: the password in its user info and any `password=` parameter.
-    pub(in crate::storage) fn new(url: &str) -> Redactor {
+    pub(crate) fn new(url: &str) -> Redactor {
         let mut found = vec![url];
         if let Some((_, rest)) = url.split_once("://") {
             // The user info ends at the authority's last `@`; a malformed URL may have `/` or
@@ -54,7 +54,7 @@ impl Redactor {
     }
 
     /// `text` with every secret masked.
-    pub(in crate::storage) fn redact(&self, text: &str) -> String {
+    pub(crate) fn redact(&self, text: &str) -> String {
         self.secrets.iter().fold(text.to_owned(), |text, secret| {
             text.replace(secret.as_str(), MASK)
         })

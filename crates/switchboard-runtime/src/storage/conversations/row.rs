@@ -1,49 +1,12 @@
-//! What the SQL stores share: embedded migrations and the encoding of the `state` column.
+//! A conversation as a row: the `state` column's JSON, the version it is saved with, and the
+//! `updated_at` text both backends order by.
 
-use super::StoreError;
 use crate::conversation::Conversation;
+use crate::storage::StoreError;
 use chrono::SecondsFormat;
-use sqlx::SqlSafeStr;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
-
-/// A migration compiled into the binary: version, description and SQL.
-pub(super) type Embedded = (i64, &'static str, &'static str);
-
-/// Builds a migrator from migrations embedded with `include_str!`.
-///
-/// sqlx's `migrate!` macro needs sqlx's `macros` feature, which the workspace leaves off; this is
-/// the same thing without it: the files are read at compile time and applied in version order.
-///
-/// What ran is recorded in `switchboard_migrations` rather than sqlx's default table, so a
-/// PostgreSQL database shared with another sqlx application does not mix the two histories.
-pub(super) fn migrator(embedded: &[Embedded]) -> Migrator {
-    let migrations = embedded
-        .iter()
-        .map(|&(version, description, sql)| {
-            Migration::new(
-                version,
-                description.into(),
-                MigrationType::Simple,
-                sql.into_sql_str(),
-                false,
-            )
-        })
-        .collect();
-    let mut migrator = Migrator::with_migrations(migrations);
-    migrator.dangerous_set_table_name("switchboard_migrations");
-    migrator
-}
-
-/// Whether a write failed on a unique index: another save made the same user's default
-/// conversation first. The caller's view is stale, as with a version conflict.
-pub(super) fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(sqlx::error::DatabaseError::is_unique_violation)
-}
 
 /// A conversation ready to be written.
-pub(super) struct Row {
+pub(crate) struct Row {
     /// The version the stored row must have for the save to proceed (0: it must not exist).
     pub expected: i64,
     /// The version the row gets.
@@ -58,7 +21,7 @@ pub(super) struct Row {
 ///
 /// The stored JSON carries the version the save will give it, so the document and the
 /// `version` column agree; `conversation` itself keeps its version until the save succeeds.
-pub(super) fn encode(conversation: &mut Conversation) -> Result<Row, StoreError> {
+pub(crate) fn encode(conversation: &mut Conversation) -> Result<Row, StoreError> {
     let id = conversation.id.clone();
     // No stored row can hold a version beyond i64, so a save claiming one is stale by definition.
     let expected =
@@ -89,7 +52,7 @@ pub(super) fn encode(conversation: &mut Conversation) -> Result<Row, StoreError>
 ///
 /// Reasons name where the JSON is wrong, never what it contains: a corrupt row's text is a
 /// user's conversation and must not end up in logs.
-pub(super) fn decode(
+pub(crate) fn decode(
     id: &str,
     state: &str,
     version: i64,
@@ -118,9 +81,9 @@ pub(super) fn decode(
 
 /// How many conversations one purge statement deletes, so the write lock is never held long
 /// (turns wait for it) however many conversations fell out of the retention at once.
-pub(super) const PURGE_BATCH: i64 = 5_000;
+pub(crate) const PURGE_BATCH: i64 = 5_000;
 
 /// A time as the `updated_at` text SQLite stores (and PostgreSQL casts).
-pub(super) fn timestamp(at: &chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn timestamp(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }

@@ -3,25 +3,18 @@
 //!
 //! Every route is added through [`Routes`], which records its path, methods and
 //! [`RouteScope`] next to the axum route. The gate in front of every route
-//! ([`middleware`]) looks up the matched route's declaration: `chat` and `admin` routes go
+//! (`server/gate.rs`) looks up the matched route's declaration: `chat` and `admin` routes go
 //! through inbound auth and limits, `public` and `signed` ones are let through, and a route
 //! that was mounted without a declaration (a bare `Router::route` slipped in) answers 404
 //! like a route that does not exist, and logs why. So a new route such as `/v1/mcp` is closed
 //! until someone says what it needs, instead of open until someone remembers a prefix list.
 //! The declared table is what `docs/http.md` lists and what the route-walk test compares.
 
-use super::AppState;
-use super::error::ApiError;
-use super::inbound::{self, Inbound};
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
 use axum::handler::Handler;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 use switchboard_config::model::Scope;
 
 /// What a route needs from its caller.
@@ -107,22 +100,24 @@ impl RouteTable {
     }
 }
 
-/// A router whose every route states its scope.
+/// A router whose every route states its scope. `S` is the state its handlers take their
+/// parts from (`axum::extract::FromRef`): a wing builds `Routes<S>` for any `S` that holds
+/// what it needs, so it never names the server's state.
 #[derive(Debug)]
-pub struct Routes {
-    router: Router<AppState>,
+pub struct Routes<S = ()> {
+    router: Router<S>,
     table: RouteTable,
 }
 
-impl Default for Routes {
+impl<S: Clone + Send + Sync + 'static> Default for Routes<S> {
     fn default() -> Self {
         Routes::new()
     }
 }
 
-impl Routes {
+impl<S: Clone + Send + Sync + 'static> Routes<S> {
     /// No routes.
-    pub fn new() -> Routes {
+    pub fn new() -> Routes<S> {
         Routes {
             router: Router::new(),
             table: RouteTable::default(),
@@ -130,18 +125,18 @@ impl Routes {
     }
 
     /// `GET path` with the given scope.
-    pub fn get<H, T>(self, scope: RouteScope, path: &str, handler: H) -> Routes
+    pub fn get<H, T>(self, scope: RouteScope, path: &str, handler: H) -> Routes<S>
     where
-        H: Handler<T, AppState>,
+        H: Handler<T, S>,
         T: 'static,
     {
         self.on(scope, "GET", MethodFilter::GET, path, handler)
     }
 
     /// `POST path` with the given scope.
-    pub fn post<H, T>(self, scope: RouteScope, path: &str, handler: H) -> Routes
+    pub fn post<H, T>(self, scope: RouteScope, path: &str, handler: H) -> Routes<S>
     where
-        H: Handler<T, AppState>,
+        H: Handler<T, S>,
         T: 'static,
     {
         self.on(scope, "POST", MethodFilter::POST, path, handler)
@@ -154,9 +149,9 @@ impl Routes {
         filter: MethodFilter,
         path: &str,
         handler: H,
-    ) -> Routes
+    ) -> Routes<S>
     where
-        H: Handler<T, AppState>,
+        H: Handler<T, S>,
         T: 'static,
     {
         self.table.declare(path.to_string(), method, scope);
@@ -165,7 +160,7 @@ impl Routes {
     }
 
     /// Adds another set of declared routes.
-    pub fn merge(mut self, other: Routes) -> Routes {
+    pub fn merge(mut self, other: Routes<S>) -> Routes<S> {
         for (path, d) in other.table.0 {
             for m in d.methods {
                 self.table.declare(path.clone(), m, d.scope);
@@ -176,7 +171,7 @@ impl Routes {
     }
 
     /// Mounts another set of declared routes under `prefix`.
-    pub fn nest(mut self, prefix: &str, other: Routes) -> Routes {
+    pub fn nest(mut self, prefix: &str, other: Routes<S>) -> Routes<S> {
         for (path, d) in other.table.0 {
             for m in d.methods {
                 self.table.declare(format!("{prefix}{path}"), m, d.scope);
@@ -188,7 +183,7 @@ impl Routes {
 
     /// Changes the axum router underneath (to add a route layer). A route added here without
     /// a declaration is refused by the gate.
-    pub fn map_router(mut self, f: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Routes {
+    pub fn map_router(mut self, f: impl FnOnce(Router<S>) -> Router<S>) -> Routes<S> {
         self.router = f(self.router);
         self
     }
@@ -199,46 +194,8 @@ impl Routes {
     }
 
     /// The router and its table.
-    pub fn into_parts(self) -> (Router<AppState>, RouteTable) {
+    pub fn into_parts(self) -> (Router<S>, RouteTable) {
         (self.router, self.table)
-    }
-}
-
-/// The gate's state: the declared table, and inbound auth when it has anything to do.
-#[derive(Debug)]
-pub struct Gate {
-    table: RouteTable,
-    inbound: Option<Arc<Inbound>>,
-}
-
-impl Gate {
-    /// A gate over `table`; `inbound` is `None` when the project has no inbound auth or limits.
-    pub fn new(table: RouteTable, inbound: Option<Arc<Inbound>>) -> Gate {
-        Gate { table, inbound }
-    }
-}
-
-/// The middleware in front of every route (and the fallback).
-pub async fn middleware(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
-    let needs = match req.extensions().get::<MatchedPath>() {
-        Some(matched) => match gate.table.scope_of(matched.as_str()) {
-            Some(scope) => scope.credential(),
-            None => {
-                tracing::error!(
-                    target: "switchboard::inbound",
-                    route = matched.as_str(),
-                    "request refused: the route declares no scope"
-                );
-                return ApiError::not_found("no such route").into_response();
-            }
-        },
-        // No route matched: the fallback answers 404, behind the guard of the prefix the
-        // path is under, so probing without a credential does not reveal which routes exist.
-        None => inbound::fallback_scope(req.uri().path()),
-    };
-    match (needs, &gate.inbound) {
-        (Some(scope), Some(inbound)) => inbound::guard(inbound, scope, req, next).await,
-        _ => next.run(req).await,
     }
 }
 
@@ -252,11 +209,11 @@ mod tests {
 
     #[test]
     fn nested_and_merged_routes_keep_their_full_path_and_scope() {
-        let admin = Routes::new().get(RouteScope::Admin, "/audit", ok);
-        let hooks = Routes::new()
+        let admin = Routes::<()>::new().get(RouteScope::Admin, "/audit", ok);
+        let hooks = Routes::<()>::new()
             .get(RouteScope::Signed, "/v1/webhooks/{source}", ok)
             .post(RouteScope::Signed, "/v1/webhooks/{source}", ok);
-        let routes = Routes::new()
+        let routes = Routes::<()>::new()
             .get(RouteScope::Public, "/healthz", ok)
             .nest("/v1/admin", admin)
             .merge(hooks);
@@ -283,7 +240,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "route /v1/things is declared both public and admin")]
     fn one_path_cannot_have_two_scopes() {
-        let _ = Routes::new()
+        let _ = Routes::<()>::new()
             .get(RouteScope::Public, "/v1/things", ok)
             .post(RouteScope::Admin, "/v1/things", ok);
     }

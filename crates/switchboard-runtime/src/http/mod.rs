@@ -1,0 +1,13 @@
+//! What every HTTP-facing wing shares, on a floor below them all: the one error type
+//! ([`error::ApiError`]), routes that declare their scope ([`routes::Routes`]) and the
+//! authenticated caller ([`principal::Principal`]) with its reach. The server mounts the
+//! wings' routes and runs the gate and inbound auth; the wings (webhooks, platforms, later
+//! channels and tools) build `Routes<S>` over any state `S` that holds their parts, so no
+//! wing imports the server.
+
+pub mod error;
+pub mod principal;
+pub mod routes;
+
+pub use error::ApiError;
+pub use routes::{RouteScope, Routes};

@@ -1,0 +1,267 @@
+//! The conversation store over either backend.
+
+use super::ConversationStore;
+use super::row::{self, PURGE_BATCH};
+use crate::conversation::Conversation;
+use crate::storage::StoreError;
+use crate::storage::db::{Db, Dialect, Tuning, is_unique_violation, on_pool};
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use std::path::Path;
+use switchboard_config::model::StorageSettings;
+
+/// How many recently used conversations SQLite keeps in memory.
+const CACHED_CONVERSATIONS: u64 = 10_000;
+
+/// Conversations in SQLite or PostgreSQL.
+///
+/// A SQLite file belongs to one process, so there recently used conversations are also kept
+/// in memory (written through on every save): a turn then costs one database write instead of
+/// a read and a write. Should another process write the same file anyway, the version check
+/// still refuses the stale save, and the entry is dropped so the next turn reads the file
+/// again. PostgreSQL is shared by instances and is always read.
+#[derive(Debug, Clone)]
+pub struct SqlConversations {
+    db: Db,
+    memory: Option<Memory>,
+}
+
+/// What SQLite keeps in memory.
+#[derive(Clone)]
+struct Memory {
+    recent: moka::future::Cache<String, Conversation>,
+    /// Users' default conversation ids, so a turn naming no conversation costs no extra read.
+    /// An entry is only a hint: the conversation it names is checked on every use.
+    defaults: moka::future::Cache<String, String>,
+}
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memory")
+            .field("recent", &self.recent.entry_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqlConversations {
+    /// Opens the project's store and brings its schema up to date.
+    pub async fn open(
+        settings: &StorageSettings,
+        data_dir: &Path,
+    ) -> Result<SqlConversations, StoreError> {
+        Ok(SqlConversations::on(
+            Db::open(settings, data_dir, Tuning::SHARED).await?,
+        ))
+    }
+
+    /// Opens (creating it if needed) the SQLite file at `path`.
+    pub async fn open_sqlite(path: &Path) -> Result<SqlConversations, StoreError> {
+        Ok(SqlConversations::on(
+            Db::open_sqlite(path, Tuning::SHARED).await?,
+        ))
+    }
+
+    /// Connects to PostgreSQL at `url`. Errors never contain the URL's password.
+    pub async fn connect_postgres(url: &str) -> Result<SqlConversations, StoreError> {
+        Ok(SqlConversations::on(
+            Db::connect_postgres(url, Tuning::SHARED).await?,
+        ))
+    }
+
+    fn on(db: Db) -> SqlConversations {
+        let memory = (db.dialect() == Dialect::Sqlite).then(|| Memory {
+            recent: moka::future::Cache::new(CACHED_CONVERSATIONS),
+            defaults: moka::future::Cache::new(CACHED_CONVERSATIONS),
+        });
+        SqlConversations { db, memory }
+    }
+
+    async fn load(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
+        if let Some(memory) = &self.memory
+            && let Some(conversation) = memory.recent.get(id).await
+        {
+            return Ok(Some(conversation));
+        }
+        let sql = self.db.dialect().pick(
+            "SELECT state, version, is_default FROM conversations WHERE id = $1",
+            "SELECT state::text, version, is_default FROM conversations WHERE id = $1",
+        );
+        let row: Option<(String, i64, bool)> = on_pool!(self.db, pool => {
+            sqlx::query_as(sql).bind(id).fetch_optional(pool).await
+        })
+        .map_err(self.db.err("cannot load a conversation from"))?;
+        let conversation = row
+            .map(|(state, version, is_default)| row::decode(id, &state, version, is_default))
+            .transpose()?;
+        if let (Some(memory), Some(c)) = (&self.memory, &conversation) {
+            memory.recent.insert(id.to_string(), c.clone()).await;
+        }
+        Ok(conversation)
+    }
+
+    async fn load_default(&self, user_id: &str) -> Result<Option<Conversation>, StoreError> {
+        if let Some(memory) = &self.memory
+            && let Some(id) = memory.defaults.get(user_id).await
+            && let Some(c) = self.load(&id).await?
+            && c.default
+            && c.user_id == user_id
+        {
+            return Ok(Some(c));
+        }
+        // Each dialect's spelling of the partial unique index's condition, so it is used.
+        let sql = self.db.dialect().pick(
+            "SELECT id, state, version FROM conversations WHERE user_id = $1 AND is_default = 1",
+            "SELECT id, state::text, version FROM conversations WHERE user_id = $1 AND is_default",
+        );
+        let row: Option<(String, String, i64)> = on_pool!(self.db, pool => {
+            sqlx::query_as(sql).bind(user_id).fetch_optional(pool).await
+        })
+        .map_err(self.db.err("cannot load a conversation from"))?;
+        let Some((id, state, version)) = row else {
+            if let Some(memory) = &self.memory {
+                memory.defaults.invalidate(user_id).await;
+            }
+            return Ok(None);
+        };
+        let conversation = row::decode(&id, &state, version, true)?;
+        if let Some(memory) = &self.memory {
+            memory.recent.insert(id.clone(), conversation.clone()).await;
+            memory.defaults.insert(user_id.to_string(), id).await;
+        }
+        Ok(Some(conversation))
+    }
+
+    async fn save(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
+        let row = row::encode(conversation)?;
+        // A new conversation is inserted; `DO NOTHING` turns a concurrent first save of the same
+        // id (or of the same user's default conversation) into zero rows written, that is a
+        // Conflict, never a duplicate or an overwrite. On PostgreSQL an update blocked behind
+        // another re-checks `version` once that one commits, with the same result. The owner
+        // is never changed by an update.
+        let dialect = self.db.dialect();
+        let (statement, guard) = if row.expected == 0 {
+            (
+                dialect.pick(
+                    "INSERT INTO conversations (id, user_id, state, version, updated_at, is_default) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                    "INSERT INTO conversations (id, user_id, state, version, updated_at, is_default) \
+                     VALUES ($1, $2, $3::json, $4, $5::timestamptz, $6) ON CONFLICT DO NOTHING",
+                ),
+                None,
+            )
+        } else {
+            (
+                dialect.pick(
+                    "UPDATE conversations SET state = $3, version = $4, updated_at = $5, \
+                     is_default = $6 WHERE id = $1 AND version = $7 AND user_id = $2",
+                    "UPDATE conversations SET state = $3::json, version = $4, \
+                     updated_at = $5::timestamptz, is_default = $6 \
+                     WHERE id = $1 AND version = $7 AND user_id = $2",
+                ),
+                Some(row.expected),
+            )
+        };
+        let result = on_pool!(self.db, pool => {
+            let mut query = sqlx::query(statement)
+                .bind(&conversation.id)
+                .bind(&conversation.user_id)
+                .bind(&row.state)
+                .bind(row.next)
+                .bind(&row.updated_at)
+                .bind(conversation.default);
+            if let Some(expected) = guard {
+                query = query.bind(expected);
+            }
+            query.execute(pool).await.map(|done| done.rows_affected())
+        });
+        let written = match result {
+            Ok(written) => written,
+            Err(error) if is_unique_violation(&error) => 0,
+            Err(error) => return Err(self.db.unavailable("cannot save a conversation in", &error)),
+        };
+        if written == 0 {
+            if let Some(memory) = &self.memory {
+                memory.recent.invalidate(&conversation.id).await;
+            }
+            return Err(StoreError::Conflict(conversation.id.clone()));
+        }
+        conversation.version += 1;
+        if let Some(memory) = &self.memory {
+            memory
+                .recent
+                .insert(conversation.id.clone(), conversation.clone())
+                .await;
+        }
+        Ok(())
+    }
+
+    async fn purge_idle(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let before = row::timestamp(&before);
+        // On PostgreSQL, `SKIP LOCKED`: a conversation a turn is saving right now is left for
+        // next time.
+        let sql = self.db.dialect().pick(
+            "DELETE FROM conversations WHERE rowid IN \
+             (SELECT rowid FROM conversations WHERE updated_at < $1 LIMIT $2)",
+            "DELETE FROM conversations WHERE id IN \
+             (SELECT id FROM conversations WHERE updated_at < $1::timestamptz LIMIT $2 \
+              FOR UPDATE SKIP LOCKED)",
+        );
+        let mut purged = 0;
+        loop {
+            let done = on_pool!(self.db, pool => {
+                sqlx::query(sql)
+                    .bind(&before)
+                    .bind(PURGE_BATCH)
+                    .execute(pool)
+                    .await
+                    .map(|done| done.rows_affected())
+            })
+            .map_err(self.db.err("cannot purge conversations in"))?;
+            purged += done;
+            if done < PURGE_BATCH as u64 {
+                break;
+            }
+        }
+        if purged > 0
+            && let Some(memory) = &self.memory
+        {
+            // A purged conversation must not come back from memory.
+            memory.recent.invalidate_all();
+            memory.defaults.invalidate_all();
+        }
+        Ok(purged)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self.db, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))
+            .map_err(self.db.err("cannot reach"))
+    }
+}
+
+impl ConversationStore for SqlConversations {
+    fn load<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Conversation>, StoreError>> {
+        Box::pin(SqlConversations::load(self, id))
+    }
+
+    fn save<'a>(
+        &'a self,
+        conversation: &'a mut Conversation,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(SqlConversations::save(self, conversation))
+    }
+
+    fn load_default<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Conversation>, StoreError>> {
+        Box::pin(SqlConversations::load_default(self, user_id))
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(SqlConversations::ping(self))
+    }
+
+    fn purge_idle(&self, before: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(SqlConversations::purge_idle(self, before))
+    }
+}
