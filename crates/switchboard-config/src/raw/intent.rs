@@ -29,7 +29,9 @@ pub struct RawIntent {
     #[serde(default)]
     pub steps: IndexMap<Spanned<String>, Spanned<RawStep>>,
     /// A question to confirm before the steps run, or `false`. Required when a
-    /// step calls an operation that writes (any method but GET and HEAD).
+    /// step calls an operation that writes (any method but GET and HEAD). On the Rasa and
+    /// Dialogflow routes too: the question is the answer until the platform's `confirmed`
+    /// slot or parameter says yes.
     #[schemars(with = "Option<RawConfirmDoc>")]
     pub confirm: Option<Spanned<RawConfirm>>,
     /// The reply when the steps succeeded: a template, or a list of `{when, text}` variants

@@ -133,7 +133,7 @@ impl<'a> Turn<'a> {
                 self.conv.pending = None;
                 self.note_intent(intent_name);
                 self.clear_transient_slots(intent);
-                self.say("OK, I won't go ahead. Anything else I can do?");
+                self.say(super::fulfill::DECLINED);
             }
             None => {
                 if let Some(other) = self.other_intent(intent_name) {

@@ -9,6 +9,9 @@ use std::time::Duration;
 use switchboard_config::model::OutcomeKind;
 use tokio::time::Instant;
 
+/// What is said when the user answers no to a confirmation question.
+pub(crate) const DECLINED: &str = "OK, I won't go ahead. Anything else I can do?";
+
 /// An intent to run with the platform's slot values.
 #[derive(Debug, Clone)]
 pub struct FulfillRequest {
@@ -44,6 +47,26 @@ pub enum Fulfilled {
         /// The slot.
         slot: String,
     },
+    /// The intent has a `confirm:` question and the platform's `confirmed` slot does not say
+    /// yes yet: the question is the reply, and nothing ran.
+    Confirm,
+    /// The platform's `confirmed` slot says no: nothing ran.
+    Declined,
+}
+
+/// The platform slot (Rasa slot, Dialogflow parameter) that carries the user's answer to an
+/// intent's `confirm:` question. It is cleared in every answer to a confirmed intent, so a yes
+/// confirms one run only.
+pub const CONFIRM_SLOT: &str = "confirmed";
+
+/// What a confirmation slot's value says: `true`, `"yes"`, `"sure, go ahead"` are yes;
+/// `false`, `"no"`, `"not now"` are no; anything else (or nothing) is no answer yet.
+fn answer(value: Option<&Value>) -> Option<bool> {
+    match value? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => super::words::yes_no(s),
+        _ => None,
+    }
 }
 
 /// The result of a fulfilment.
@@ -74,7 +97,10 @@ pub enum FulfillError {
 
 impl Engine {
     /// Runs an intent with given slot values. Stateless: the platform keeps the conversation.
-    /// Confirmation questions are the platform's business and are not asked here.
+    ///
+    /// An intent with a `confirm:` question never runs unconfirmed: once its slots are
+    /// complete, the question is the reply ([`Fulfilled::Confirm`]) until the platform calls
+    /// again with [`CONFIRM_SLOT`] saying yes (a no is [`Fulfilled::Declined`]).
     pub async fn fulfill(&self, req: FulfillRequest) -> Result<FulfillResponse, FulfillError> {
         let started = Instant::now();
         crate::user_id::check(&req.user_id)?;
@@ -133,6 +159,24 @@ impl Engine {
                         out.slots = slots;
                         return Ok(out);
                     }
+                }
+            }
+        }
+        if let Some(question) = &intent.confirm {
+            match answer(req.slots.get(CONFIRM_SLOT)) {
+                Some(true) => {}
+                Some(false) => {
+                    out.replies.push(DECLINED.to_string());
+                    out.status = Fulfilled::Declined;
+                    out.slots = slots;
+                    return Ok(out);
+                }
+                None => {
+                    out.replies
+                        .push(respond::render(&self.templates, question, &base(&slots)));
+                    out.status = Fulfilled::Confirm;
+                    out.slots = slots;
+                    return Ok(out);
                 }
             }
         }

@@ -175,13 +175,26 @@ impl PgSchema {
     }
 
     /// Drops the schema and everything in it.
+    ///
+    /// A served bot's background tasks (the webhook worker, the purge) may still be finishing
+    /// a statement in the schema when its test ends; PostgreSQL then picks one side of the
+    /// deadlock to abort, and a drop it aborted is tried again.
     pub async fn drop(self) {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP SCHEMA {} CASCADE",
-            self.name
-        )))
-        .execute(&self.admin)
-        .await
-        .expect("drop the test schema");
+        let statement = format!("DROP SCHEMA {} CASCADE", self.name);
+        let mut tries = 0;
+        loop {
+            let result = sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
+                .execute(&self.admin)
+                .await;
+            match result {
+                Ok(_) => return,
+                Err(sqlx::Error::Database(e))
+                    if e.code().as_deref() == Some("40P01") && tries < 5 =>
+                {
+                    tries += 1;
+                }
+                Err(e) => panic!("drop the test schema: {e:?}"),
+            }
+        }
     }
 }

@@ -605,3 +605,134 @@ async fn the_per_address_limit_covers_platform_routes() {
     let body: Value = last.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");
 }
+
+/// How many refunds the backend was asked to make.
+fn refunds(bot: &Bot) -> usize {
+    bot.backend
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.starts_with("/api/v2/refunds"))
+        .count()
+}
+
+const REFUND_QUESTION: &str = "Refund payment PAY-1001 in full?";
+
+#[tokio::test]
+async fn rasa_write_runs_only_after_the_confirmed_slot_says_yes() {
+    let bot = bot().await;
+    let ask = action(
+        "action_request_refund",
+        json!({"payment_id": "PAY-1001"}),
+        json!([]),
+    );
+    // No answer yet: the question, and nothing sent.
+    let (status, body) = bot.post("/webhook", &ask).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(texts(&body["responses"]), [REFUND_QUESTION]);
+    assert_eq!(refunds(&bot), 0);
+    // Something that is not an answer asks again.
+    let unsure = action(
+        "action_request_refund",
+        json!({"payment_id": "PAY-1001", "confirmed": "maybe later?"}),
+        json!([]),
+    );
+    let (_, body) = bot.post("/webhook", &unsure).await;
+    assert_eq!(texts(&body["responses"]), [REFUND_QUESTION]);
+    assert_eq!(refunds(&bot), 0);
+    // No: nothing sent, and the answer is used up.
+    let no = action(
+        "action_request_refund",
+        json!({"payment_id": "PAY-1001", "confirmed": false}),
+        json!([]),
+    );
+    let (_, body) = bot.post("/webhook", &no).await;
+    assert_eq!(
+        texts(&body["responses"]),
+        ["OK, I won't go ahead. Anything else I can do?"]
+    );
+    assert!(
+        body["events"]
+            .as_array()
+            .unwrap()
+            .contains(&slot("confirmed", Value::Null))
+    );
+    assert_eq!(refunds(&bot), 0);
+    // Yes (as a word, the way a text slot holds it): one refund, and the yes is used up.
+    let yes = action(
+        "action_request_refund",
+        json!({"payment_id": "PAY-1001", "confirmed": "yes please"}),
+        json!([]),
+    );
+    let (_, body) = bot.post("/webhook", &yes).await;
+    let reply = &texts(&body["responses"])[0];
+    assert!(reply.starts_with("Your refund RF-"), "{reply}");
+    assert_eq!(refunds(&bot), 1);
+    assert!(
+        body["events"]
+            .as_array()
+            .unwrap()
+            .contains(&slot("confirmed", Value::Null))
+    );
+}
+
+#[tokio::test]
+async fn dialogflow_writes_wait_for_the_confirmed_parameter() {
+    let bot = bot().await;
+    let es = |params: Value| {
+        json!({
+            "session": "projects/store-agent/agent/sessions/s-1",
+            "queryResult": {"intent": {"displayName": "Request Refund"}, "parameters": params}
+        })
+    };
+    let (status, body) = bot
+        .post("/dialogflow/es", &es(json!({"payment_id": "PAY-1001"})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["fulfillmentText"], REFUND_QUESTION);
+    assert_eq!(refunds(&bot), 0);
+    let (_, body) = bot
+        .post(
+            "/dialogflow/es",
+            &es(json!({"payment_id": "PAY-1001", "confirmed": "yes"})),
+        )
+        .await;
+    assert!(
+        body["fulfillmentText"]
+            .as_str()
+            .unwrap()
+            .starts_with("Your refund RF-"),
+        "{body}"
+    );
+    assert_eq!(
+        body["outputContexts"][0]["parameters"]["confirmed"],
+        Value::Null
+    );
+    assert_eq!(refunds(&bot), 1);
+
+    let cx = |params: Value| {
+        json!({
+            "fulfillmentInfo": {"tag": "request-refund"},
+            "sessionInfo": {"session": "projects/p/locations/global/agents/a/sessions/s-2", "parameters": params}
+        })
+    };
+    let (_, body) = bot
+        .post("/dialogflow/cx", &cx(json!({"payment_id": "PAY-1001"})))
+        .await;
+    assert_eq!(
+        body["fulfillmentResponse"]["messages"][0]["text"]["text"][0],
+        REFUND_QUESTION
+    );
+    let (_, body) = bot
+        .post(
+            "/dialogflow/cx",
+            &cx(json!({"payment_id": "PAY-1001", "confirmed": "no"})),
+        )
+        .await;
+    assert_eq!(
+        body["fulfillmentResponse"]["messages"][0]["text"]["text"][0],
+        "OK, I won't go ahead. Anything else I can do?"
+    );
+    let params = body["sessionInfo"]["parameters"].as_object().unwrap();
+    assert_eq!(params.get("confirmed"), Some(&Value::Null));
+    assert_eq!(refunds(&bot), 1, "the declined request sent nothing");
+}
