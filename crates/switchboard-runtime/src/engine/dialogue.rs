@@ -10,6 +10,12 @@ use std::time::Duration;
 use switchboard_config::model::Intent;
 use tokio::time::Instant;
 
+/// Said when the user answers a slot question with a no ("no wait", "not now").
+const STOPPED: &str = "OK, I've stopped there. What else can I do for you?";
+
+/// Words a starting message must have beyond the intent's examples to fill its free-text slot.
+const FREE_TEXT_WORDS: usize = 2;
+
 /// Time kept back from the turn deadline for rendering and saving.
 const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
 
@@ -160,8 +166,19 @@ impl<'a> Turn<'a> {
             self.conv.pending = None;
             return self.serve(intent_name).await;
         };
+        // "no wait", "not now": the user does not want to go on; never a slot's value.
+        if words::yes_no(self.text) == Some(false) {
+            self.conv.pending = None;
+            self.note_intent(intent_name);
+            self.clear_transient_slots(intent);
+            return self.say(STOPPED);
+        }
         let candidate = match &slot.entity {
-            Some(entity) => self.understood.entity(entity).cloned(),
+            Some(entity) => self
+                .understood
+                .entity(entity)
+                .cloned()
+                .or_else(|| self.in_context(intent_name, slot_name, entity)),
             None => Some(Value::String(self.text.to_string())),
         };
         let Some(candidate) = candidate else {
@@ -188,7 +205,9 @@ impl<'a> Turn<'a> {
             return self.fallback();
         };
         self.note_intent(name);
-        // Entities in this message fill (or replace) the intent's slots.
+        // Entities in this message fill (or replace) the intent's slots. A value the user
+        // gave replaces a carried one, or is asked about again with the reason: a refused
+        // value never leaves the old one in place.
         for (slot_name, found) in assign_entities(intent, self.understood) {
             let Some(slot) = intent.slots.get(&slot_name) else {
                 continue;
@@ -197,9 +216,18 @@ impl<'a> Turn<'a> {
                 Ok(v) => {
                     self.conv.slots.insert(slot_name, v);
                 }
-                Err(reason) => return self.reask(intent, &slot_name, 0, &reason),
+                Err(reason) => {
+                    self.conv.slots.remove(&slot_name);
+                    return self.reask(intent, &slot_name, 0, &reason);
+                }
             }
         }
+        if let Some((slot_name, word)) = self.unrecognized_value(intent) {
+            self.conv.slots.remove(&slot_name);
+            let reason = format!("I couldn't use \"{word}\" as {}.", a_slot(&slot_name));
+            return self.reask(intent, &slot_name, 0, &reason);
+        }
+        self.fill_free_text(intent);
         self.continue_intent(intent).await;
     }
 
@@ -284,6 +312,67 @@ impl<'a> Turn<'a> {
             .map(|a| self.render(a))
             .unwrap_or_default();
         self.say(format!("{reason} {ask}").trim());
+    }
+
+    /// A value this message gives for one of the intent's slots that the slot's entity did
+    /// not recognise ("weather in Tokyo" when the city list has no Tokyo).
+    fn unrecognized_value(&self, intent: &Intent) -> Option<(String, String)> {
+        let cues = self.engine.understanding().cues();
+        // Words another slot of the intent takes are not this slot's; a built-in such as
+        // `number` finding "12" does not make "ticket 12" a ticket.
+        let taken: Vec<_> = self
+            .understood
+            .entities
+            .iter()
+            .filter(|m| {
+                intent
+                    .slots
+                    .values()
+                    .any(|s| s.entity.as_deref() == Some(m.entity.as_str()))
+            })
+            .cloned()
+            .collect();
+        intent.slots.iter().find_map(|(name, slot)| {
+            let entity = slot.entity.as_deref()?;
+            if self.understood.entity(entity).is_some() {
+                return None;
+            }
+            cues.unrecognized(&intent.name, name, self.text, &taken)
+                .map(|word| (name.clone(), word.to_string()))
+        })
+    }
+
+    /// The message that starts an intent with one free-text slot ("my laptop is broken, open
+    /// a ticket") fills that slot when it says more than the intent's examples do.
+    fn fill_free_text(&mut self, intent: &Intent) {
+        let mut free = intent.slots.iter().filter(|(_, s)| s.entity.is_none());
+        let (Some((name, slot)), None) = (free.next(), free.next()) else {
+            return;
+        };
+        if self.conv.slots.get(name).is_some_and(|v| !v.is_null())
+            || self
+                .engine
+                .understanding()
+                .cues()
+                .unfamiliar_words(&intent.name, self.text)
+                < FREE_TEXT_WORDS
+        {
+            return;
+        }
+        if let Ok(value) = respond::check_slot(name, slot, &Value::String(self.text.to_string())) {
+            self.conv.slots.insert(name.clone(), value);
+        }
+    }
+
+    /// A bare answer read after the words that introduce the slot's value in the examples.
+    fn in_context(&self, intent: &str, slot: &str, entity: &str) -> Option<Value> {
+        let understanding = self.engine.understanding();
+        let today = chrono::Utc::now().date_naive();
+        understanding
+            .cues()
+            .in_context(intent, slot, self.text)
+            .iter()
+            .find_map(|reading| understanding.find(entity, reading, today))
     }
 
     /// Another intent the user clearly switched to, while a question was pending.

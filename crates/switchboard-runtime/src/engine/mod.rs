@@ -35,6 +35,7 @@
 //! JSON.
 
 pub mod connect;
+mod cues;
 mod dialogue;
 pub mod execute;
 pub mod fulfill;

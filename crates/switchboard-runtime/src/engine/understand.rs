@@ -3,6 +3,7 @@
 //! The classifier and the entity extractor are trained once when the project loads; this
 //! module only adapts the project's definitions to the NLU crate and cleans the text first.
 
+use super::cues::Cues;
 use serde_json::Value;
 use switchboard_config::Project;
 use switchboard_config::model::EntityKind;
@@ -14,6 +15,7 @@ use switchboard_nlu::{
 pub struct Understanding {
     classifier: Classifier,
     extractor: EntityExtractor,
+    cues: Cues,
     threshold: f32,
 }
 
@@ -84,9 +86,11 @@ impl Understanding {
             .bot
             .confidence_threshold
             .unwrap_or(switchboard_nlu::DEFAULT_THRESHOLD);
+        let cues = Cues::learn(project, &extractor, chrono::Utc::now().date_naive());
         Ok(Understanding {
             classifier,
             extractor,
+            cues,
             threshold,
         })
     }
@@ -103,6 +107,20 @@ impl Understanding {
             intent,
             entities,
         }
+    }
+
+    /// The words that introduce each slot's value (see `cues.rs`).
+    pub(crate) fn cues(&self) -> &Cues {
+        &self.cues
+    }
+
+    /// The first value of `entity` in `text`.
+    pub fn find(&self, entity: &str, text: &str, today: chrono::NaiveDate) -> Option<Value> {
+        self.extractor
+            .extract(text, today)
+            .into_iter()
+            .find(|m| m.entity == entity)
+            .map(|m| m.value)
     }
 
     /// The out-of-scope threshold in force.

@@ -123,6 +123,17 @@ fn p95(v: &mut [f64]) -> Option<f64> {
     Some(v[idx.saturating_sub(1).min(v.len() - 1)])
 }
 
+/// Whether the latest call of some operation failed: a card turns red as soon as a chat's
+/// call fails (without waiting for the next health check), even while the connector's other
+/// operations answer, and turns back when that operation answers again.
+fn latest_failed(calls: &[RecentCall]) -> bool {
+    let mut latest: BTreeMap<&str, &RecentCall> = BTreeMap::new();
+    for c in calls {
+        latest.insert(c.operation.as_str(), c);
+    }
+    latest.values().any(|c| is_failure(c.outcome))
+}
+
 /// `GET /v1/admin/dashboard`.
 pub async fn data(State(state): State<AppState>) -> Json<Summary> {
     let pipeline = state.engine.pipeline();
@@ -153,18 +164,14 @@ pub async fn data(State(state): State<AppState>) -> Json<Summary> {
         let mut lat: Vec<f64> = calls.iter().map(|c| c.latency_ms).collect();
         let health = pipeline.telemetry().health.get(name);
         let last_failure = calls.iter().rev().find(|c| is_failure(c.outcome)).cloned();
-        // "Failing" looks at the last few calls, so a fault shows within a refresh and a
-        // recovery clears it as quickly.
-        let tail: Vec<&RecentCall> = calls.iter().rev().take(5).collect();
-        let tail_failing = !tail.is_empty()
-            && tail.iter().filter(|c| is_failure(c.outcome)).count() * 2 > tail.len();
-        let status = if tail_failing || health.as_ref().and_then(|h| h.last_up) == Some(false) {
-            "failing"
-        } else if calls.is_empty() && health.is_none() {
-            "idle"
-        } else {
-            "ok"
-        };
+        let status =
+            if latest_failed(&calls) || health.as_ref().and_then(|h| h.last_up) == Some(false) {
+                "failing"
+            } else if calls.is_empty() && health.is_none() {
+                "idle"
+            } else {
+                "ok"
+            };
         let mut minutes: BTreeMap<DateTime<Utc>, Vec<&RecentCall>> = BTreeMap::new();
         for c in &calls {
             let m =

@@ -188,3 +188,57 @@ async fn the_dashboard_shows_connectors_and_a_fault() {
         eprintln!("screenshot written to {}", path.display());
     }
 }
+
+/// The store card's status in the dashboard data.
+async fn store_status(addr: SocketAddr) -> String {
+    let data: serde_json::Value = reqwest::get(format!("http://{addr}/v1/admin/dashboard"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cards = data["connectors"].as_array().unwrap();
+    let store = cards.iter().find(|c| c["name"] == "store").unwrap();
+    store["status"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_turns_red_as_soon_as_a_chat_fails_without_a_health_check() {
+    let (backend_addr, backend) = common::backend().await;
+    let (engine, _dir) = common::engine(common::store_project(backend_addr)).await;
+    let (addr, _) = serve(engine.clone()).await;
+    let chat = |text: &'static str| {
+        let engine = engine.clone();
+        async move {
+            engine
+                .turn(switchboard_runtime::engine::TurnRequest {
+                    user_id: "watcher".into(),
+                    text: text.into(),
+                    conversation_id: None,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    chat("where is my order 1001?").await;
+    assert_eq!(store_status(addr).await, "ok");
+
+    // The rates route fails: the chat gets the error reply and the card is red at once,
+    // although no health check ran and most of the connector's calls succeeded.
+    backend.set_fault("rates=503".parse().unwrap());
+    let failed = chat("what's the exchange rate for euros").await;
+    assert_eq!(failed.calls.last().unwrap().outcome.as_str(), "unavailable");
+    assert_eq!(store_status(addr).await, "failing");
+    chat("where is my order 1002?").await;
+    assert_eq!(
+        store_status(addr).await,
+        "failing",
+        "another operation answering does not hide the failing one"
+    );
+
+    // The route answers again: the card turns back.
+    backend.clear_faults();
+    let ok = chat("what's the exchange rate for euros").await;
+    assert_eq!(ok.calls.last().unwrap().outcome.as_str(), "ok");
+    assert_eq!(store_status(addr).await, "ok");
+}

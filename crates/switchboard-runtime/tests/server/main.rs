@@ -14,6 +14,7 @@ mod audit_redaction;
 mod chat;
 mod connections;
 mod dashboard;
+mod dialogue;
 mod fulfill;
 mod inbound;
 mod oauth_accounts;
