@@ -21,7 +21,11 @@ pub struct RawIntent {
     #[serde(default)]
     pub examples: Vec<Spanned<String>>,
     /// Values the intent needs, by name, in the order they are asked for. Slot values carry
-    /// over between intents of a conversation.
+    /// over between intents of a conversation, but a value the user gives replaces a carried
+    /// one: when the slot's entity does not recognise it ("weather in Tokyo" with no Tokyo
+    /// in the list; the word right after one that precedes the entity in the examples, such
+    /// as `in` or `ticket`), the slot is asked again with the reason. A bare answer to a
+    /// slot's question is also read after those words ("12" as "ticket 12").
     #[serde(default)]
     pub slots: IndexMap<Spanned<String>, Spanned<RawSlot>>,
     /// Operation calls, by name. Steps that read other steps (`steps.NAME` in `with` or
@@ -29,7 +33,9 @@ pub struct RawIntent {
     #[serde(default)]
     pub steps: IndexMap<Spanned<String>, Spanned<RawStep>>,
     /// A question to confirm before the steps run, or `false`. Required when a
-    /// step calls an operation that writes (any method but GET and HEAD). On the Rasa and
+    /// step calls an operation that writes (any method but GET and HEAD). Answers are read in
+    /// the words people use: `sure, go ahead`, `ok do it`, `haan`, `تمام` are yes; `no wait`,
+    /// `not now`, `nahi` are no (a no to a slot's question stops the intent too). On the Rasa and
     /// Dialogflow routes too: the question is the answer until the platform's `confirmed`
     /// slot or parameter says yes.
     #[schemars(with = "Option<RawConfirmDoc>")]
@@ -55,7 +61,10 @@ pub struct RawIntent {
 #[schemars(rename = "Slot")]
 pub struct RawSlot {
     /// The entity that fills the slot from a message: a declared entity or a built-in
-    /// (`number`, `amount`, `date`, `email`, `phone`).
+    /// (`number`, `amount`, `date`, `email`, `phone`). Without one the slot takes free text:
+    /// the answer to its question, or, for an intent's only free-text slot, the message that
+    /// starts the intent when it says more than the examples do ("my laptop is broken, open
+    /// a ticket").
     pub entity: Option<Spanned<String>>,
     /// The question asked when the slot is missing. A slot without `ask` is
     /// optional.
