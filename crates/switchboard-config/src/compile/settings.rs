@@ -53,6 +53,11 @@ pub(crate) fn bot(
         }
     });
     BotSettings {
+        name: b
+            .name
+            .as_ref()
+            .map_or_else(|| "Switchboard".to_string(), |n| n.value.clone()),
+        greeting: b.greeting.as_ref().map(|g| g.value.clone()),
         fallback,
         help,
         turn_deadline: duration(ctx, b.turn_deadline.as_ref(), "turn_deadline")

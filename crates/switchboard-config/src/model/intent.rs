@@ -150,6 +150,10 @@ pub const BUILTIN_ENTITIES: [&str; 5] = ["number", "amount", "date", "email", "p
 /// Bot-wide settings.
 #[derive(Debug, Clone)]
 pub struct BotSettings {
+    /// The bot's name (the web chat page's title).
+    pub name: String,
+    /// The web chat page's first message; `None`: a generic hello with example prompts.
+    pub greeting: Option<String>,
     /// Said when no intent is confident enough.
     pub fallback: Template,
     /// Said for the built-in `help`; when absent, help lists the intents' descriptions.

@@ -81,6 +81,11 @@ pub struct RawProject {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Bot")]
 pub struct RawBot {
+    /// The bot's name, the title of the web chat page. Default: `Switchboard`.
+    pub name: Option<Spanned<String>>,
+    /// The web chat page's first message (plain text). Default: `Hello! How can I help?`
+    /// followed by a few of the intents' first examples.
+    pub greeting: Option<Spanned<String>>,
     /// Said when no intent is confident enough.
     /// Default: `Sorry, I didn't understand that. Could you say it another way?`
     #[schemars(with = "Option<TemplateDoc>")]

@@ -3,12 +3,11 @@
 //! failing. Skips, loudly, only when chromium is not installed (CI installs it).
 //! `DASHBOARD_SCREENSHOT=docs/dashboard.png` also writes the README's screenshot.
 
+use crate::browser::{chromium, dump_dom};
 use crate::common;
 
 use serde_json::{Map, json};
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -17,60 +16,6 @@ use switchboard_runtime::engine::Engine;
 use switchboard_runtime::health;
 use switchboard_runtime::pipeline::CallContext;
 use switchboard_runtime::server::{self, AppState};
-
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser"].into_iter().find(|c| {
-        Command::new(c)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-}
-
-/// Runs chromium headless on `url`; returns the DOM after `budget_ms` of virtual time.
-async fn dump_dom(
-    browser: &'static str,
-    url: String,
-    budget_ms: u32,
-    screenshot: Option<&Path>,
-) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let mut cmd = tokio::process::Command::new(browser);
-    cmd.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-    ])
-    .arg(format!("--user-data-dir={}", profile.path().display()))
-    .arg(format!("--virtual-time-budget={budget_ms}"));
-    match screenshot {
-        Some(path) => {
-            cmd.arg(format!("--screenshot={}", path.display()))
-                .arg("--window-size=1280,900");
-        }
-        None => {
-            cmd.arg("--dump-dom");
-        }
-    }
-    let out = tokio::time::timeout(
-        Duration::from_secs(60),
-        cmd.arg(url).kill_on_drop(true).output(),
-    )
-    .await
-    .expect("chromium finishes within 60 s")
-    .expect("chromium runs");
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Serves the app on a free port, counting dashboard data requests.
 async fn serve(engine: Arc<Engine>) -> (SocketAddr, Arc<AtomicUsize>) {

@@ -11,6 +11,7 @@ mod common;
 
 mod admin;
 mod audit_redaction;
+mod browser;
 mod chat;
 mod connections;
 mod dashboard;
@@ -24,4 +25,5 @@ mod pollers;
 mod server;
 mod steps;
 mod streams;
+mod web_page;
 mod webhooks;
