@@ -197,6 +197,32 @@ fn unknown_references_in_templates() {
     );
 }
 
+/// A step whose operation declares `extract` has exactly those keys: a misspelt one in a
+/// reply or in another step's argument is reported where it is read, with the nearest key.
+/// A step without `extract` (the whole body) and `steps.NAME` alone are not checked.
+#[test]
+fn unknown_extract_keys_of_a_step() {
+    let yaml = api(&INTENT.replace(
+        "      order: { call: store.get_order, with: { order_id: \"{{ slots.order_id }}\" } }\n",
+        "      order: { call: store.get_order, with: { order_id: \"{{ slots.order_id }}\" } }
+      again: { call: store.get_order, with: { order_id: \"{{ steps.order.statsu }}\" } }
+      refund: { call: store.refunds, with: { payment_id: \"{{ steps.order }}\" } }
+",
+    )
+    .replace(
+        "{{ steps.order.status }}.\"",
+        "{{ steps.order.stauts }}, {{ steps.again.status }}, {{ steps.refund.anything }}, {{ steps.order.zzz }}.\"\n    confirm: false",
+    ));
+    check(
+        &yaml,
+        r#"
+            switchboard.yaml:24:57: "steps.order.statsu": step "order" of intent "order_status" extracts no "statsu" (did you mean "status"?); it extracts status
+            switchboard.yaml:26:12: "steps.order.stauts": step "order" of intent "order_status" extracts no "stauts" (did you mean "status"?); it extracts status
+            switchboard.yaml:26:12: "steps.order.zzz": step "order" of intent "order_status" extracts no "zzz"; it extracts status
+        "#,
+    );
+}
+
 #[test]
 fn step_cycle() {
     check(
