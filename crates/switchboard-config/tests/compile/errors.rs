@@ -240,6 +240,39 @@ fn step_cycle() {
     );
 }
 
+/// `${env:NAME:-default}`: the variable when it is set and not empty, else the default; a
+/// credential may not have one (it would be a credential written in the file).
+#[test]
+fn env_references_with_a_default() {
+    let yaml = "connectors:
+  set:
+    base_url: https://x
+    headers: { X-Env: \"${env:API_KEY:-unused}\" }
+  unset:
+    base_url: \"${env:STORE_URL:-http://127.0.0.1:8081/api/v2}\"
+  empty_default:
+    base_url: \"${env:STORE_URL:-}\"
+";
+    check(
+        yaml,
+        "switchboard.yaml:8:15: environment variable STORE_URL is not set",
+    );
+    let p = common::project(&yaml.replace(":-}", ":-https://x}"));
+    assert_eq!(p.connectors["set"].headers[0].1.expose(), "env-key");
+    assert_eq!(
+        p.connectors["unset"].base_url,
+        "http://127.0.0.1:8081/api/v2"
+    );
+    check(
+        "connectors:
+  a:
+    base_url: https://x
+    auth: { type: bearer, token: \"${env:TOKEN:-abc123}\" }
+",
+        "switchboard.yaml:4:34: ${env:TOKEN:-...} gives a credential a default written in the file; use ${env:TOKEN} or ${file:PATH}",
+    );
+}
+
 #[test]
 fn missing_env_var_and_file() {
     check(
