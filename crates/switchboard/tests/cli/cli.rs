@@ -239,6 +239,68 @@ fn chat_reads_piped_stdin() {
     assert!(stdout.contains("call: store.get_order ok 200"), "{stdout}");
 }
 
+/// Every upstream call of a `chat` session reaches the audit trail, the last one included: the
+/// session writes the queued rows before the process ends (they were lost with it before).
+#[test]
+fn chat_writes_every_upstream_call_to_the_audit_trail() {
+    let backend = start_backend();
+    let dir = tempfile::tempdir().unwrap();
+    let project = project_for(&backend, dir.path());
+    let data = dir.path().join("data");
+    let mut child = bin()
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .args(["chat", "--verbose", "--data-dir"])
+        .arg(&data)
+        .arg("-c")
+        .arg(&project)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"where is my order 1001?\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut called: Vec<String> = stdout
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("call: "))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    called.sort();
+    assert!(called.len() >= 3, "the order's calls ran: {stdout}");
+
+    let (code, out, err) = run(bin()
+        .args(["audit", "export", "--data-dir"])
+        .arg(&data)
+        .arg("-c")
+        .arg(&project));
+    assert_eq!(code, 0, "{err}");
+    let mut audited: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["kind"] == "upstream")
+        .map(|r| {
+            format!(
+                "{}.{}",
+                r["connector"].as_str().unwrap(),
+                r["operation"].as_str().unwrap()
+            )
+        })
+        .collect();
+    audited.sort();
+    assert_eq!(audited, called, "one audit row per call: {out}");
+}
+
 #[test]
 fn init_scaffolds_a_project_that_checks_and_evaluates() {
     let dir = tempfile::tempdir().unwrap();
