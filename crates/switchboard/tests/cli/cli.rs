@@ -149,6 +149,14 @@ fn call_prints_json_and_exits_by_outcome() {
     assert_eq!(v["attempts"], 1);
     assert_eq!(v["data"]["tracking"], "TRK1001");
     assert!(v.get("body").is_none());
+    // Milliseconds to three decimals: `"latency_ms": 11.379`, not `11.379143`.
+    let latency = out
+        .split("\"latency_ms\": ")
+        .nth(1)
+        .and_then(|rest| rest.split([',', '\n']).next())
+        .expect("latency_ms in the output");
+    let decimals = latency.split_once('.').map_or(0, |(_, d)| d.len());
+    assert!(decimals <= 3, "latency_ms {latency}");
 
     let (code, out, _) = run(bin()
         .args(["call", "store.get_order", "order_id=1001", "--raw", "-c"])
@@ -176,9 +184,13 @@ fn call_prints_json_and_exits_by_outcome() {
     assert_eq!(code, 2);
     assert!(err.contains("input \"order_id\" is required"), "{err}");
 
-    let (code, _, err) = run(bin().args(["call", "store.nope", "-c"]).arg(&project));
-    assert_eq!(code, 1);
-    assert!(err.contains("defines no operation store.nope"), "{err}");
+    // An unknown operation is a usage error (exit 2), with the nearest name.
+    let (code, _, err) = run(bin().args(["call", "store.get_ordr", "-c"]).arg(&project));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("defines no operation store.get_ordr (did you mean \"store.get_order\"?)"),
+        "{err}"
+    );
 }
 
 /// A 503 whose `Retry-After` is longer than the call can wait is the upstream being down, not
