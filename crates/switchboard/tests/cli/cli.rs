@@ -340,6 +340,104 @@ fn init_scaffolds_a_project_that_checks_and_evaluates() {
     assert!(err.contains("already exists"), "{err}");
 }
 
+/// `eval --fail-under PERCENT` exits 1 below the accuracy asked for, 0 at or above it.
+#[test]
+fn eval_fails_under_the_accuracy_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("bot");
+    let (code, _, err) = run(bin().arg("init").arg(&target));
+    assert_eq!(code, 0, "{err}");
+    // One case right and one labelled wrong on purpose: 50 %.
+    let eval = dir.path().join("half.yaml");
+    std::fs::write(
+        &eval,
+        "cases:\n  - { text: \"hello there\", intent: greet }\n  - { text: \"paris weather please\", intent: greet }\n",
+    )
+    .unwrap();
+    let eval_with = |extra: &[&str]| {
+        run(bin()
+            .arg("eval")
+            .arg(&eval)
+            .args(extra)
+            .arg("-c")
+            .arg(target.join("switchboard.yaml")))
+    };
+    let (code, _, err) = eval_with(&["--fail-under", "60"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("accuracy 50.0% is below --fail-under 60%"),
+        "{err}"
+    );
+    let (code, _, err) = eval_with(&["--fail-under", "50"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = eval_with(&["--fail-under", "150"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+/// `check --json`: one JSON object with every diagnostic's place, severity, message and hint.
+#[test]
+fn check_json_gives_editors_every_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("switchboard.yaml");
+    std::fs::write(
+        &path,
+        "connectors:\n  api:\n    base_url: http://127.0.0.1:1/v1\n    operations:\n      get:\n        path: /things/{id}\nintents:\n  x:\n    examples: [a]\n    steps:\n      s: { call: api.gett }\n    reply: hi\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(bin().args(["check", "--json", "-c"]).arg(&path));
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["errors"], 2);
+    let call = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["hint"] == "did you mean \"api.get\"?")
+        .unwrap_or_else(|| panic!("no hint in {out}"));
+    assert_eq!(call["severity"], "error");
+    assert_eq!(
+        (call["line"].as_u64(), call["column"].as_u64()),
+        (Some(11), Some(18))
+    );
+    assert!(call["file"].as_str().unwrap().ends_with("switchboard.yaml"));
+    assert_eq!(
+        call["message"],
+        "intent \"x\" calls operation \"api.gett\", which connector \"api\" does not define"
+    );
+
+    let (code, out, err) = run(bin()
+        .args(["check", "--json", "-c"])
+        .arg(repo().join("examples/store/switchboard.yaml")));
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["diagnostics"], serde_json::json!([]));
+    assert!(
+        v["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 connector, 11 operations, 13 intents"),
+        "{out}"
+    );
+}
+
+/// `completions SHELL` prints a script that completes the subcommands and their options.
+#[test]
+fn completions_print_a_script_per_shell() {
+    let (code, out, err) = run(bin().args(["completions", "bash"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("_switchboard()"), "{out}");
+    for word in ["serve", "check", "--fail-under", "--json"] {
+        assert!(out.contains(word), "{word} missing from the bash script");
+    }
+    let (code, out, _) = run(bin().args(["completions", "zsh"]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("#compdef switchboard"), "{out}");
+    let (code, _, err) = run(bin().args(["completions", "tcsh"]));
+    assert_eq!(code, 2, "{err}");
+}
+
 #[test]
 fn demo_serves_the_bot_on_the_bundled_backend() {
     let dir = tempfile::tempdir().unwrap();
