@@ -20,7 +20,7 @@ pub mod model;
 pub mod raw;
 pub mod reference;
 pub mod secret;
-mod suggest;
+pub mod suggest;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, Span};
 pub use model::Project;

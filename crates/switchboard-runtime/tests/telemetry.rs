@@ -34,6 +34,7 @@ const API_KEY: &str = "demo-key";
 /// Every metric series of the scenario but the histogram buckets and sums (timings).
 const EXPECTED_METRICS: &str = r#"switchboard_audit_rows_written_total 11
 switchboard_breaker_state{breaker="store"} 0
+switchboard_build_info{version="VERSION"} 1
 switchboard_cache_lookups_total{connector="store",operation="list_slots",result="hit"} 1
 switchboard_cache_lookups_total{connector="store",operation="list_slots",result="miss"} 1
 switchboard_event_streams_closed_total{reason="client"} 0
@@ -45,7 +46,7 @@ switchboard_event_streams_refused_total{reason="full"} 0
 switchboard_event_streams_refused_total{reason="shutting_down"} 0
 switchboard_rate_limit_queue_depth{limiter="store"} 0
 switchboard_rate_limit_refused_total{limiter="store"} 0
-switchboard_rate_limit_wait_milliseconds_total{limiter="store"} 0
+switchboard_rate_limit_wait_seconds_total{limiter="store"} 0
 switchboard_rate_limit_waits_total{limiter="store"} 0
 switchboard_retry_after_hold_refused_total{hold="store"} 0
 switchboard_retry_after_hold_seconds{hold="store"} 0
@@ -218,7 +219,16 @@ async fn scenario_metrics_audit_and_no_personal_data() {
         "switchboard_upstream_attempts_total{connector=\"store\",operation=\"create_refund\"} 0"
     ));
     metric_lines.sort_unstable();
-    assert_eq!(metric_lines.join("\n"), EXPECTED_METRICS, "\n{text}");
+    assert_eq!(
+        metric_lines.join("\n"),
+        EXPECTED_METRICS.replace("VERSION", env!("CARGO_PKG_VERSION")),
+        "\n{text}"
+    );
+    // Totals of seconds are counters to Prometheus, though recorded as floats.
+    assert!(
+        text.contains("# TYPE switchboard_rate_limit_wait_seconds_total counter\n"),
+        "{text}"
+    );
 
     // The audit rows, exactly (latency and time aside).
     let rows = hooks

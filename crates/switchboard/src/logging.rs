@@ -9,12 +9,14 @@
 //! overrides), so a value cannot forge a line, clear a screen or reorder what an operator
 //! reads; the JSON format escapes C0 controls through serde, and the writer escapes the rest.
 //!
+//! Text lines are coloured only when stderr is a terminal (and `NO_COLOR` is not set).
+//!
 //! The format comes from `--log-format` (or `SWITCHBOARD_LOG_FORMAT`), else from the project's
 //! `telemetry.log_format` once it is loaded (the formatter layer is swapped then), else text.
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::{Arc, OnceLock};
 use switchboard_config::Project;
 use switchboard_config::model::LogFormat;
@@ -49,6 +51,7 @@ fn formatter(format: LogFormat, policy: Arc<Redactor>) -> Formatter {
             .with_writer(RedactingStderr { json: true, policy })
             .boxed(),
         LogFormat::Text => layer
+            .with_ansi(colour())
             .fmt_fields(EscapedFields)
             .with_writer(RedactingStderr {
                 json: false,
@@ -56,6 +59,12 @@ fn formatter(format: LogFormat, policy: Arc<Redactor>) -> Formatter {
             })
             .boxed(),
     }
+}
+
+/// Whether text lines get ANSI colours: only on a terminal (a file or a pipe gets plain text),
+/// and never when `NO_COLOR` is set.
+fn colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Installs the global subscriber. Commands that print results (`call`, `check`, `chat`)

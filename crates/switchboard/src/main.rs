@@ -12,7 +12,7 @@ use std::process::ExitCode;
 /// Connect chatbots to live data through REST APIs.
 #[derive(Debug, Parser)]
 #[command(name = "switchboard", version, about, long_about = None)]
-struct Cli {
+pub(crate) struct Cli {
     /// Log format: text or json. Default: the project's `telemetry.log_format`, else text.
     #[arg(long, global = true, value_parser = ["text", "json"], env = "SWITCHBOARD_LOG_FORMAT")]
     log_format: Option<String>,
@@ -42,6 +42,8 @@ enum Command {
     /// the retention now.
     #[command(subcommand)]
     Audit(cmd::audit::Command),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(cmd::completions::Args),
 }
 
 /// Where a project file is, shared by the commands that load one.
@@ -87,6 +89,7 @@ fn main() -> ExitCode {
             Command::Call(a) => cmd::call::run(a).await,
             Command::Eval(a) => cmd::eval::run(a),
             Command::Init(a) => cmd::init::run(a),
+            Command::Completions(a) => Ok(cmd::completions::run(a)),
         };
         match result {
             Ok(code) => code,

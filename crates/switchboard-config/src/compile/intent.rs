@@ -5,6 +5,7 @@ use super::Ctx;
 use super::graph;
 use super::includes::Merged;
 use super::reply;
+use super::step_fields::StepFields;
 use super::templates::{self, Scope, Slots};
 use crate::model::{
     BUILTIN_ENTITIES, Connector, Entity, Intent, Operation, OperationRef, Slot, Step, Template,
@@ -16,7 +17,7 @@ use indexmap::IndexMap;
 
 /// What intents are checked against: the compiled connectors and entities, and every slot.
 pub(crate) struct Known<'a> {
-    connectors: &'a IndexMap<String, Connector>,
+    pub connectors: &'a IndexMap<String, Connector>,
     entities: Vec<String>,
     broken: &'a Broken,
     /// Slot names over all intents.
@@ -75,10 +76,10 @@ pub(crate) fn intent(
         ),
         _ => {}
     }
-    let step_names: Vec<String> = raw.steps.keys().map(|k| k.value.clone()).collect();
+    let step_fields = StepFields::new(known.connectors, &raw.steps);
     let scope = Scope::Intent {
         what: &what,
-        steps: &step_names,
+        steps: &step_fields,
         slots: &known.all_slots,
     };
     let mut no_reads = Vec::new();

@@ -21,6 +21,7 @@ mod reply;
 mod response;
 mod secrets;
 mod settings;
+mod step_fields;
 mod telemetry;
 mod templates;
 mod webhooks;

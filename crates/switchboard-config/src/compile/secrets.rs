@@ -1,5 +1,5 @@
-//! `${env:NAME}` and `${file:PATH}` references: resolved at load time into [`Secret`]s, with
-//! errors that name the variable or file and never the value.
+//! `${env:NAME}`, `${env:NAME:-default}` and `${file:PATH}` references: resolved at load time
+//! into [`Secret`]s, with errors that name the variable or file and never the value.
 
 use super::Ctx;
 use super::includes::{io_message, normalize};
@@ -13,7 +13,8 @@ pub(crate) const LITERAL_CREDENTIAL: &str = "literal credential; use ${env:NAME}
 #[derive(Debug, PartialEq)]
 enum Piece<'a> {
     Text(&'a str),
-    Env(&'a str),
+    /// A variable, with the default written after `:-` (used when it is unset or empty).
+    Env(&'a str, Option<&'a str>),
     File(&'a str),
 }
 
@@ -33,7 +34,11 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
             ));
         };
         let inner = &after[..end];
-        if let Some(name) = inner.strip_prefix("env:") {
+        if let Some(env) = inner.strip_prefix("env:") {
+            let (name, default) = match env.split_once(":-") {
+                Some((name, default)) => (name, Some(default)),
+                None => (env, None),
+            };
             let valid = name
                 .chars()
                 .next()
@@ -44,7 +49,7 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
                     "invalid environment variable name {name:?} in ${{env:...}}"
                 ));
             }
-            out.push(Piece::Env(name));
+            out.push(Piece::Env(name, default));
         } else if let Some(path) = inner.strip_prefix("file:") {
             if path.trim().is_empty() {
                 return Err("empty path in ${file:...}".into());
@@ -86,16 +91,27 @@ pub(crate) fn resolve(ctx: &mut Ctx, value: &Spanned<String>, credential: bool) 
     for p in parts {
         match p {
             Piece::Text(t) => out.push_str(t),
-            Piece::Env(name) => match (ctx.options.env)(name) {
-                Some(v) if !v.is_empty() => {
+            Piece::Env(name, Some(_)) if credential => {
+                ctx.error(
+                    value.pos,
+                    format!(
+                        "${{env:{name}:-...}} gives a credential a default written in the file; use ${{env:{name}}} or ${{file:PATH}}"
+                    ),
+                );
+                ok = false;
+            }
+            Piece::Env(name, default) => match ((ctx.options.env)(name), default) {
+                (Some(v), _) if !v.is_empty() => {
                     out.push_str(&v);
                     ctx.secrets.push(Secret::from_reference(v));
                 }
-                Some(_) => {
+                // The default is written in the file, so it is no secret to redact.
+                (_, Some(d)) if !d.is_empty() => out.push_str(d),
+                (Some(_), _) => {
                     ctx.error(value.pos, format!("environment variable {name} is empty"));
                     ok = false;
                 }
-                None => {
+                (None, _) => {
                     ctx.error(value.pos, format!("environment variable {name} is not set"));
                     ok = false;
                 }
@@ -136,11 +152,23 @@ mod tests {
             pieces("Bearer ${env:TOKEN}!").unwrap(),
             vec![
                 Piece::Text("Bearer "),
-                Piece::Env("TOKEN"),
+                Piece::Env("TOKEN", None),
                 Piece::Text("!")
             ]
         );
         assert_eq!(pieces("${file:a/b}").unwrap(), vec![Piece::File("a/b")]);
+        assert_eq!(
+            pieces("${env:URL:-http://127.0.0.1:8081/a}/b").unwrap(),
+            vec![
+                Piece::Env("URL", Some("http://127.0.0.1:8081/a")),
+                Piece::Text("/b")
+            ]
+        );
+        assert_eq!(
+            pieces("${env:X:-}").unwrap(),
+            vec![Piece::Env("X", Some(""))]
+        );
+        assert!(pieces("${env:1X:-a}").is_err());
         assert!(pieces("${env:1X}").is_err());
         assert!(pieces("${vault:x}").is_err());
         assert!(pieces("${env:X").is_err());

@@ -2,6 +2,7 @@
 //! checked against what the place they are written in can see.
 
 use super::Ctx;
+use super::step_fields::StepFields;
 use crate::model::{Expression, Template, ValueTemplate};
 use crate::raw::{Pos, RawValue, RawValueKind, Spanned};
 use crate::suggest;
@@ -27,13 +28,16 @@ pub(crate) enum Scope<'a> {
     /// An intent's templates: its steps, and slots of any intent.
     Intent {
         what: &'a str,
-        steps: &'a [String],
+        steps: &'a StepFields,
         slots: &'a Slots,
     },
     /// `bot.fallback` and `bot.help`.
     Bot { slots: &'a Slots },
     /// A webhook route's steps and message: the event and the route's steps.
-    Webhook { what: &'a str, steps: &'a [String] },
+    Webhook {
+        what: &'a str,
+        steps: &'a StepFields,
+    },
 }
 
 /// Slot names over all intents; `complete` is false when an intent could not be read, and
@@ -200,31 +204,13 @@ fn check_vars(
                 _ => unknown_root(ctx, pos, &var, root, &["inputs"], "operation templates"),
             },
             Scope::Intent { what, steps, slots } => match (root, field) {
-                ("steps", Some(name)) => {
-                    if steps.iter().any(|s| s == name) {
-                        if !reads.iter().any(|r| r == name) {
-                            reads.push(name.to_string());
-                        }
-                    } else {
-                        let hint = suggest::did_you_mean(name, steps.iter().map(String::as_str));
-                        ctx.error(pos, format!("\"{var}\": {what} has no step {name:?}{hint}"));
-                    }
-                }
+                ("steps", Some(_)) => check_step(ctx, pos, &var, what, steps, reads),
                 ("slots", Some(name)) => check_slot(ctx, pos, &var, name, slots),
                 (r, _) if INTENT_ROOTS.contains(&r) => {}
                 _ => unknown_root(ctx, pos, &var, root, INTENT_ROOTS, "intent templates"),
             },
             Scope::Webhook { what, steps } => match (root, field) {
-                ("steps", Some(name)) => {
-                    if steps.iter().any(|s| s == name) {
-                        if !reads.iter().any(|r| r == name) {
-                            reads.push(name.to_string());
-                        }
-                    } else {
-                        let hint = suggest::did_you_mean(name, steps.iter().map(String::as_str));
-                        ctx.error(pos, format!("\"{var}\": {what} has no step {name:?}{hint}"));
-                    }
-                }
+                ("steps", Some(_)) => check_step(ctx, pos, &var, what, steps, reads),
                 (r, _) if WEBHOOK_ROOTS.contains(&r) => {}
                 _ => unknown_root(ctx, pos, &var, root, WEBHOOK_ROOTS, "webhook templates"),
             },
@@ -234,6 +220,41 @@ fn check_vars(
                 _ => unknown_root(ctx, pos, &var, root, BOT_ROOTS, "bot templates"),
             },
         }
+    }
+}
+
+/// `steps.NAME` must name a step (then recorded as read); `steps.NAME.KEY` must name one of
+/// the step's extract keys when its operation declares `extract`.
+fn check_step(
+    ctx: &mut Ctx,
+    pos: Pos,
+    var: &str,
+    what: &str,
+    steps: &StepFields,
+    reads: &mut Vec<String>,
+) {
+    let mut parts = var.split('.').skip(1);
+    let name = parts.next().unwrap_or_default();
+    let key = parts.next();
+    if !steps.has(name) {
+        let hint = suggest::did_you_mean(name, steps.names());
+        ctx.error(pos, format!("\"{var}\": {what} has no step {name:?}{hint}"));
+        return;
+    }
+    if !reads.iter().any(|r| r == name) {
+        reads.push(name.to_string());
+    }
+    if let (Some(key), Some(keys)) = (key, steps.keys(name))
+        && !keys.iter().any(|k| k == key)
+    {
+        let hint = suggest::did_you_mean(key, keys.iter().map(String::as_str));
+        ctx.error(
+            pos,
+            format!(
+                "\"{var}\": step {name:?} of {what} extracts no {key:?}{hint}; it extracts {}",
+                keys.join(", ")
+            ),
+        );
     }
 }
 

@@ -6,6 +6,7 @@ use super::connector::{check_header_name, duration};
 use super::graph;
 use super::intent::{self, Known};
 use super::secrets;
+use super::step_fields::StepFields;
 use super::templates::{self, Scope};
 use crate::model::{
     FieldRef, HmacAlgorithm, HmacSpec, Intent, OnError, Reply, ReplyVariant, SignatureEncoding,
@@ -319,10 +320,10 @@ pub(crate) fn route(
     let r = &raw.value;
     let name = format!("webhooks.{source}.{}", event_type.value);
     let what = format!("webhook route {:?} of source {source:?}", event_type.value);
-    let step_names: Vec<String> = r.steps.keys().map(|k| k.value.clone()).collect();
+    let step_fields = StepFields::new(known.connectors, &r.steps);
     let scope = Scope::Webhook {
         what: &what,
-        steps: &step_names,
+        steps: &step_fields,
     };
     let user = match &r.user {
         Some(u) => json_path(ctx, u),

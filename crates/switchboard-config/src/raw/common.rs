@@ -344,7 +344,7 @@ doc_string_type!(
 doc_string_type!(
     SecretDoc,
     "SecretRef",
-    "A value that may hold references: `${env:NAME}` reads an environment variable, `${file:PATH}` reads a file (relative to the file it is written in, trailing newline trimmed)."
+    "A value that may hold references: `${env:NAME}` reads an environment variable, `${env:NAME:-default}` uses the default when the variable is unset or empty (not for credentials: the default would be a credential written in the file), `${file:PATH}` reads a file (relative to the file it is written in, trailing newline trimmed)."
 );
 doc_string_type!(
     JsonPathDoc,

@@ -15,7 +15,8 @@ use serde::Deserialize;
 pub struct RawConnector {
     /// The API's base URL with any version prefix, such as `https://api.example.com/v2`:
     /// `http` or `https`, no query or fragment; a trailing slash is trimmed. May use
-    /// `${env:NAME}`. Every request's scheme, host and port come from here. Required.
+    /// `${env:NAME}` or `${env:NAME:-http://127.0.0.1:8081/v2}` (a default for when the variable
+    /// is unset or empty). Every request's scheme, host and port come from here. Required.
     #[schemars(with = "SecretDoc")]
     pub base_url: Spanned<String>,
     /// Headers sent on every request: name → value. Values may be `${env:NAME}` or

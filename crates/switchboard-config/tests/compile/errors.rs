@@ -197,6 +197,32 @@ fn unknown_references_in_templates() {
     );
 }
 
+/// A step whose operation declares `extract` has exactly those keys: a misspelt one in a
+/// reply or in another step's argument is reported where it is read, with the nearest key.
+/// A step without `extract` (the whole body) and `steps.NAME` alone are not checked.
+#[test]
+fn unknown_extract_keys_of_a_step() {
+    let yaml = api(&INTENT.replace(
+        "      order: { call: store.get_order, with: { order_id: \"{{ slots.order_id }}\" } }\n",
+        "      order: { call: store.get_order, with: { order_id: \"{{ slots.order_id }}\" } }
+      again: { call: store.get_order, with: { order_id: \"{{ steps.order.statsu }}\" } }
+      refund: { call: store.refunds, with: { payment_id: \"{{ steps.order }}\" } }
+",
+    )
+    .replace(
+        "{{ steps.order.status }}.\"",
+        "{{ steps.order.stauts }}, {{ steps.again.status }}, {{ steps.refund.anything }}, {{ steps.order.zzz }}.\"\n    confirm: false",
+    ));
+    check(
+        &yaml,
+        r#"
+            switchboard.yaml:24:57: "steps.order.statsu": step "order" of intent "order_status" extracts no "statsu" (did you mean "status"?); it extracts status
+            switchboard.yaml:26:12: "steps.order.stauts": step "order" of intent "order_status" extracts no "stauts" (did you mean "status"?); it extracts status
+            switchboard.yaml:26:12: "steps.order.zzz": step "order" of intent "order_status" extracts no "zzz"; it extracts status
+        "#,
+    );
+}
+
 #[test]
 fn step_cycle() {
     check(
@@ -211,6 +237,39 @@ fn step_cycle() {
         r#"
             switchboard.yaml:21:7: steps one -> two -> one form a cycle
         "#,
+    );
+}
+
+/// `${env:NAME:-default}`: the variable when it is set and not empty, else the default; a
+/// credential may not have one (it would be a credential written in the file).
+#[test]
+fn env_references_with_a_default() {
+    let yaml = "connectors:
+  set:
+    base_url: https://x
+    headers: { X-Env: \"${env:API_KEY:-unused}\" }
+  unset:
+    base_url: \"${env:STORE_URL:-http://127.0.0.1:8081/api/v2}\"
+  empty_default:
+    base_url: \"${env:STORE_URL:-}\"
+";
+    check(
+        yaml,
+        "switchboard.yaml:8:15: environment variable STORE_URL is not set",
+    );
+    let p = common::project(&yaml.replace(":-}", ":-https://x}"));
+    assert_eq!(p.connectors["set"].headers[0].1.expose(), "env-key");
+    assert_eq!(
+        p.connectors["unset"].base_url,
+        "http://127.0.0.1:8081/api/v2"
+    );
+    check(
+        "connectors:
+  a:
+    base_url: https://x
+    auth: { type: bearer, token: \"${env:TOKEN:-abc123}\" }
+",
+        "switchboard.yaml:4:34: ${env:TOKEN:-...} gives a credential a default written in the file; use ${env:TOKEN} or ${file:PATH}",
     );
 }
 

@@ -194,3 +194,24 @@ pollers:
         ",
     );
 }
+
+/// A route's message reads the keys its steps extract, as an intent's reply does.
+#[test]
+fn unknown_extract_key_in_a_route_message() {
+    check(
+        &format!(
+            "{STORE}webhooks:
+  partner:
+    verify: {{ type: stripe, secrets: [\"${{env:API_KEY}}\"] }}
+    routes:
+      order.updated:
+        user: $.u
+        steps:
+          order: {{ call: store.get_order, with: {{ order_id: \"{{{{ event.id }}}}\" }} }}
+        message: \"Order is {{{{ steps.order.state }}}}.\"
+"
+        ),
+        "switchboard.yaml:17:18: \"steps.order.state\": step \"order\" of webhook route \"order.updated\" of source \"partner\" extracts no \"state\" (did you mean \"status\"?); it extracts status
+        ",
+    );
+}

@@ -66,7 +66,9 @@ pub struct CallRecord {
     pub outcome: OutcomeKind,
     /// The HTTP status of the last attempt, when one arrived.
     pub status: Option<u16>,
-    /// Time from the first attempt to the result, in milliseconds.
+    /// Time from the first attempt to the result, in milliseconds (microseconds are the last
+    /// digits shown: JSON has it to three decimals).
+    #[serde(serialize_with = "three_decimals")]
     pub latency_ms: f64,
     /// Attempts made.
     pub attempts: u32,
@@ -95,6 +97,11 @@ pub struct CallRecord {
     /// The upstream's `Retry-After`, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<u64>,
+}
+
+/// Milliseconds to three decimals (microseconds): finer digits are noise, not precision.
+fn three_decimals<S: serde::Serializer>(ms: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((ms * 1000.0).round() / 1000.0)
 }
 
 impl CallRecord {

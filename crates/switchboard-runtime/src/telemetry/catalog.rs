@@ -14,6 +14,9 @@ pub enum Kind {
     Gauge,
     /// A distribution, rendered as Prometheus histogram buckets.
     Histogram,
+    /// A running total of seconds. The `metrics` crate counts in whole numbers, so it is
+    /// recorded as a gauge set to the total and typed `counter` when rendered.
+    SecondsCounter,
 }
 
 /// One metric's name, kind, unit and help text.
@@ -58,7 +61,7 @@ pub mod names {
     pub const CACHE: &str = "switchboard_cache_lookups_total";
     pub const BREAKER: &str = "switchboard_breaker_state";
     pub const RL_WAITS: &str = "switchboard_rate_limit_waits_total";
-    pub const RL_WAIT_MS: &str = "switchboard_rate_limit_wait_milliseconds_total";
+    pub const RL_WAIT_SECONDS: &str = "switchboard_rate_limit_wait_seconds_total";
     pub const RL_REFUSED: &str = "switchboard_rate_limit_refused_total";
     pub const RL_QUEUE: &str = "switchboard_rate_limit_queue_depth";
     pub const HOLD_SECONDS: &str = "switchboard_retry_after_hold_seconds";
@@ -82,13 +85,21 @@ pub mod names {
     pub const EVENT_STREAMS_OPEN: &str = "switchboard_event_streams_open";
     pub const EVENT_STREAMS_CLOSED: &str = "switchboard_event_streams_closed_total";
     pub const EVENT_STREAMS_REFUSED: &str = "switchboard_event_streams_refused_total";
+    pub const BUILD_INFO: &str = "switchboard_build_info";
 }
 
-use Kind::{Counter, Gauge, Histogram};
+use Kind::{Counter, Gauge, Histogram, SecondsCounter};
 use names::*;
 
 /// Every metric Switchboard exports (docs/telemetry.md lists the same; a test compares).
 pub const DESCRIPTIONS: &[Description] = &[
+    d(
+        BUILD_INFO,
+        Gauge,
+        None,
+        "version",
+        "Always 1; the version label is the running Switchboard's.",
+    ),
     d(
         CALLS,
         Counter,
@@ -146,11 +157,11 @@ pub const DESCRIPTIONS: &[Description] = &[
         "Attempts that had to wait for the outbound rate limit.",
     ),
     d(
-        RL_WAIT_MS,
-        Counter,
-        None,
+        RL_WAIT_SECONDS,
+        SecondsCounter,
+        SECONDS,
         "limiter",
-        "Total time attempts waited for the outbound rate limit, in milliseconds (a counter of whole milliseconds, as counters are integers).",
+        "Total time attempts waited for the outbound rate limit.",
     ),
     d(
         RL_REFUSED,

@@ -180,8 +180,7 @@ impl RateLimitStats<'_> {
         let l = || vec![name_label("limiter", self.limiter)];
         t.counter(RL_WAITS, l()).absolute(self.waits);
         t.counter(RL_REFUSED, l()).absolute(self.refused);
-        t.counter(RL_WAIT_MS, l())
-            .absolute(u64::try_from(self.waited.as_millis()).unwrap_or(u64::MAX));
+        t.gauge(RL_WAIT_SECONDS, l()).set(self.waited.as_secs_f64());
         #[allow(clippy::cast_precision_loss)]
         t.gauge(RL_QUEUE, l()).set(self.queue as f64);
     }

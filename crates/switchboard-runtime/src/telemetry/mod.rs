@@ -118,19 +118,37 @@ impl Telemetry {
                 metrics::Kind::Counter => {
                     t.recorder.describe_counter(name.into(), unit, help.into())
                 }
-                metrics::Kind::Gauge => t.recorder.describe_gauge(name.into(), unit, help.into()),
+                metrics::Kind::Gauge | metrics::Kind::SecondsCounter => {
+                    t.recorder.describe_gauge(name.into(), unit, help.into())
+                }
                 metrics::Kind::Histogram => {
                     t.recorder
                         .describe_histogram(name.into(), unit, help.into())
                 }
             }
         }
+        t.gauge(
+            metrics::names::BUILD_INFO,
+            vec![label("version", env!("CARGO_PKG_VERSION"))],
+        )
+        .set(1.0);
         t
     }
 
     /// The Prometheus text exposition of every metric recorded so far.
     pub fn render(&self) -> String {
-        self.handle.render()
+        let mut text = self.handle.render();
+        // Totals of seconds are recorded as gauges (see `Kind::SecondsCounter`): they are
+        // counters to whoever scrapes them.
+        for d in metrics::DESCRIPTIONS {
+            if matches!(d.kind, metrics::Kind::SecondsCounter) {
+                text = text.replace(
+                    &format!("# TYPE {} gauge\n", d.name),
+                    &format!("# TYPE {} counter\n", d.name),
+                );
+            }
+        }
+        text
     }
 
     /// Folds pending histogram samples into their buckets (call every [`UPKEEP_EVERY`]).

@@ -130,8 +130,18 @@ impl Bot {
     }
 }
 
-/// The PostgreSQL every session and CI machine runs (trust auth, database `test`).
-pub const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// The PostgreSQL the tests use when `SWITCHBOARD_TEST_DATABASE_URL` does not name another:
+/// the one every session and CI machine runs (trust auth, database `test`).
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The PostgreSQL the tests use: `SWITCHBOARD_TEST_DATABASE_URL`, else
+/// [`DEFAULT_POSTGRES_URL`].
+pub fn postgres_url() -> String {
+    std::env::var("SWITCHBOARD_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_string())
+}
 
 /// A schema of one test's own in the `test` database, so tests never share tables or
 /// migration history with each other or with earlier runs. Call [`PgSchema::drop`] at the end.
@@ -144,14 +154,15 @@ pub struct PgSchema {
 impl PgSchema {
     /// Creates the schema; panics with how to start PostgreSQL when it is not reachable.
     pub async fn create(prefix: &str) -> PgSchema {
+        let url = postgres_url();
         let admin = sqlx::postgres::PgPoolOptions::new()
             .max_connections(1)
             .acquire_timeout(std::time::Duration::from_secs(5))
-            .connect(POSTGRES_URL)
+            .connect(&url)
             .await
             .unwrap_or_else(|e| {
                 panic!(
-                    "PostgreSQL is not reachable at {POSTGRES_URL}: {e}\n\
+                    "PostgreSQL is not reachable at {url} (set SWITCHBOARD_TEST_DATABASE_URL for another): {e}\n\
                      Start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`."
                 )
             });
@@ -171,7 +182,9 @@ impl PgSchema {
 
     /// A database URL whose connections work in this schema.
     pub fn url(&self) -> String {
-        format!("{POSTGRES_URL}?options[search_path]={}", self.name)
+        let url = postgres_url();
+        let join = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{join}options[search_path]={}", self.name)
     }
 
     /// Drops the schema and everything in it.

@@ -1,5 +1,5 @@
 //! The audit store suite: every case runs on SQLite and on PostgreSQL (DESIGN.md invariant 7).
-//! PostgreSQL is expected at `common::POSTGRES_URL` (trust auth); its cases fail, never skip, without
+//! PostgreSQL is expected at `common::postgres_url()` (trust auth); its cases fail, never skip, without
 //! it. Each case gets its own schema or directory.
 
 use crate::common;

@@ -1,5 +1,5 @@
 //! The webhook inbox suite: every case runs on SQLite and on PostgreSQL (same cases, same
-//! results). PostgreSQL is expected at `common::POSTGRES_URL` (the tests fail, never skip, without it);
+//! results). PostgreSQL is expected at `common::postgres_url()` (the tests fail, never skip, without it);
 //! each case gets its own schema or directory.
 
 use crate::common;

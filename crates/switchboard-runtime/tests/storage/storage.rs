@@ -2,7 +2,7 @@
 //! behave the same (DESIGN.md invariant 7).
 //!
 //! Cases are written once against `&dyn ConversationStore`; `on_both_backends!` runs each in
-//! `sqlite::` and `postgres::`. PostgreSQL is expected at `common::POSTGRES_URL`: when it is not there the
+//! `sqlite::` and `postgres::`. PostgreSQL is expected at `common::postgres_url()`: when it is not there the
 //! `postgres::` tests fail, they never skip. Each case gets its own schema (PostgreSQL) or
 //! directory (SQLite), so parallel runs do not see each other.
 

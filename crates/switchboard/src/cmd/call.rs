@@ -3,7 +3,6 @@
 
 use crate::ProjectArg;
 use crate::exit;
-use anyhow::bail;
 use serde_json::{Map, Value, json};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -59,11 +58,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             .values()
             .flat_map(|c| c.operations.keys().map(move |o| format!("{}.{o}", c.name)))
             .collect();
-        bail!(
-            "{} defines no operation {op_ref}; it has: {}",
+        let hint = switchboard_config::suggest::did_you_mean(
+            &op_ref.to_string(),
+            known.iter().map(String::as_str),
+        );
+        eprintln!(
+            "error: {} defines no operation {op_ref}{hint}; it has: {}; nothing was sent",
             args.project.config.display(),
             known.join(", ")
         );
+        return Ok(ExitCode::from(exit::USAGE));
     }
     let calls = switchboard_runtime::app::calls(project, &args.run.data_dir).await?;
     let result = calls

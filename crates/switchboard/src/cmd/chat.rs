@@ -8,7 +8,7 @@ use rustyline::error::ReadlineError;
 use std::io::Write;
 use std::process::ExitCode;
 use switchboard_config::LoadOptions;
-use switchboard_runtime::engine::{Reach, TurnRequest, TurnResponse};
+use switchboard_runtime::engine::{Engine, Reach, TurnRequest, TurnResponse};
 
 /// Arguments of `chat`.
 #[derive(Debug, clap::Args)]
@@ -34,7 +34,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.run.database_url.as_deref(),
     )
     .await?;
-    let engine = &services.engine;
+    let session = converse(&args, &services.engine).await;
+    // Upstream calls of the session are queued for the audit trail: write them before the
+    // process ends (whether the session ended well or not), or the last ones are lost.
+    services.flush_audit().await;
+    session?;
+    Ok(exit::OK)
+}
+
+/// The session itself: one turn per line.
+async fn converse(args: &Args, engine: &Engine) -> anyhow::Result<()> {
     // Each session is a conversation of its own: the first turn starts it (with a random id)
     // and the later ones continue it; the user's default conversation is left alone.
     let mut conversation_id: Option<String> = None;
@@ -46,7 +55,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     loop {
         let line = match editor.readline("you> ") {
             Ok(line) => line,
-            Err(ReadlineError::Interrupted | ReadlineError::Eof) => break,
+            Err(ReadlineError::Interrupted | ReadlineError::Eof) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
         let text = line.trim();
@@ -54,7 +63,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             continue;
         }
         if text == "/quit" || text == "/exit" {
-            break;
+            return Ok(());
         }
         let _ = editor.add_history_entry(text);
         let req = TurnRequest {
@@ -71,10 +80,6 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         std::io::stdout().flush()?;
     }
-    // Upstream calls of the session are queued for the audit trail: write them before the
-    // process ends, or the last ones are lost.
-    services.flush_audit().await;
-    Ok(exit::OK)
 }
 
 fn print_turn(res: &TurnResponse, verbose: bool) {

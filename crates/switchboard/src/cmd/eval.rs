@@ -21,6 +21,17 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Exit 1 when the accuracy is below PERCENT (0 to 100), for CI.
+    #[arg(long, value_name = "PERCENT", value_parser = percent)]
+    fail_under: Option<f32>,
+}
+
+/// A percentage from 0 to 100.
+fn percent(s: &str) -> Result<f32, String> {
+    match s.trim_end_matches('%').parse::<f32>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("expected a percentage from 0 to 100, found {s:?}")),
+    }
 }
 
 #[derive(Deserialize)]
@@ -58,6 +69,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             trained_in.as_secs_f64() * 1000.0
         );
         println!("{report}");
+    }
+    let accuracy = report.accuracy * 100.0;
+    if let Some(min) = args.fail_under
+        && accuracy < min
+    {
+        eprintln!("accuracy {accuracy:.1}% is below --fail-under {min}%");
+        return Ok(exit::FAILURE);
     }
     Ok(exit::OK)
 }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod call;
 pub mod chat;
 pub mod check;
+pub mod completions;
 pub mod demo;
 pub mod demo_backend;
 pub mod eval;

@@ -79,8 +79,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "Switchboard is serving {} on http://{addr}/ (chat API: POST http://{addr}/v1/chat)",
         args.project.config.display()
     );
-    server::serve(listener, services.state(), super::shutdown_signal()).await?;
-    // Audit rows of the last requests are still queued: write them before exiting.
+    let served = server::serve(listener, services.state(), super::shutdown_signal()).await;
+    // Audit rows of the last requests are still queued: write them before exiting, even when
+    // the server stopped on an error.
     services.flush_audit().await;
+    served?;
     Ok(exit::OK)
 }

@@ -149,6 +149,14 @@ fn call_prints_json_and_exits_by_outcome() {
     assert_eq!(v["attempts"], 1);
     assert_eq!(v["data"]["tracking"], "TRK1001");
     assert!(v.get("body").is_none());
+    // Milliseconds to three decimals: `"latency_ms": 11.379`, not `11.379143`.
+    let latency = out
+        .split("\"latency_ms\": ")
+        .nth(1)
+        .and_then(|rest| rest.split([',', '\n']).next())
+        .expect("latency_ms in the output");
+    let decimals = latency.split_once('.').map_or(0, |(_, d)| d.len());
+    assert!(decimals <= 3, "latency_ms {latency}");
 
     let (code, out, _) = run(bin()
         .args(["call", "store.get_order", "order_id=1001", "--raw", "-c"])
@@ -176,9 +184,13 @@ fn call_prints_json_and_exits_by_outcome() {
     assert_eq!(code, 2);
     assert!(err.contains("input \"order_id\" is required"), "{err}");
 
-    let (code, _, err) = run(bin().args(["call", "store.nope", "-c"]).arg(&project));
-    assert_eq!(code, 1);
-    assert!(err.contains("defines no operation store.nope"), "{err}");
+    // An unknown operation is a usage error (exit 2), with the nearest name.
+    let (code, _, err) = run(bin().args(["call", "store.get_ordr", "-c"]).arg(&project));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("defines no operation store.get_ordr (did you mean \"store.get_order\"?)"),
+        "{err}"
+    );
 }
 
 /// A 503 whose `Retry-After` is longer than the call can wait is the upstream being down, not
@@ -239,6 +251,68 @@ fn chat_reads_piped_stdin() {
     assert!(stdout.contains("call: store.get_order ok 200"), "{stdout}");
 }
 
+/// Every upstream call of a `chat` session reaches the audit trail, the last one included: the
+/// session writes the queued rows before the process ends (they were lost with it before).
+#[test]
+fn chat_writes_every_upstream_call_to_the_audit_trail() {
+    let backend = start_backend();
+    let dir = tempfile::tempdir().unwrap();
+    let project = project_for(&backend, dir.path());
+    let data = dir.path().join("data");
+    let mut child = bin()
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .args(["chat", "--verbose", "--data-dir"])
+        .arg(&data)
+        .arg("-c")
+        .arg(&project)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"where is my order 1001?\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut called: Vec<String> = stdout
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("call: "))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    called.sort();
+    assert!(called.len() >= 3, "the order's calls ran: {stdout}");
+
+    let (code, out, err) = run(bin()
+        .args(["audit", "export", "--data-dir"])
+        .arg(&data)
+        .arg("-c")
+        .arg(&project));
+    assert_eq!(code, 0, "{err}");
+    let mut audited: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["kind"] == "upstream")
+        .map(|r| {
+            format!(
+                "{}.{}",
+                r["connector"].as_str().unwrap(),
+                r["operation"].as_str().unwrap()
+            )
+        })
+        .collect();
+    audited.sort();
+    assert_eq!(audited, called, "one audit row per call: {out}");
+}
+
 #[test]
 fn init_scaffolds_a_project_that_checks_and_evaluates() {
     let dir = tempfile::tempdir().unwrap();
@@ -264,6 +338,104 @@ fn init_scaffolds_a_project_that_checks_and_evaluates() {
     let (code, _, err) = run(bin().arg("init").arg(&target));
     assert_eq!(code, 1);
     assert!(err.contains("already exists"), "{err}");
+}
+
+/// `eval --fail-under PERCENT` exits 1 below the accuracy asked for, 0 at or above it.
+#[test]
+fn eval_fails_under_the_accuracy_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("bot");
+    let (code, _, err) = run(bin().arg("init").arg(&target));
+    assert_eq!(code, 0, "{err}");
+    // One case right and one labelled wrong on purpose: 50 %.
+    let eval = dir.path().join("half.yaml");
+    std::fs::write(
+        &eval,
+        "cases:\n  - { text: \"hello there\", intent: greet }\n  - { text: \"paris weather please\", intent: greet }\n",
+    )
+    .unwrap();
+    let eval_with = |extra: &[&str]| {
+        run(bin()
+            .arg("eval")
+            .arg(&eval)
+            .args(extra)
+            .arg("-c")
+            .arg(target.join("switchboard.yaml")))
+    };
+    let (code, _, err) = eval_with(&["--fail-under", "60"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("accuracy 50.0% is below --fail-under 60%"),
+        "{err}"
+    );
+    let (code, _, err) = eval_with(&["--fail-under", "50"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = eval_with(&["--fail-under", "150"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+/// `check --json`: one JSON object with every diagnostic's place, severity, message and hint.
+#[test]
+fn check_json_gives_editors_every_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("switchboard.yaml");
+    std::fs::write(
+        &path,
+        "connectors:\n  api:\n    base_url: http://127.0.0.1:1/v1\n    operations:\n      get:\n        path: /things/{id}\nintents:\n  x:\n    examples: [a]\n    steps:\n      s: { call: api.gett }\n    reply: hi\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(bin().args(["check", "--json", "-c"]).arg(&path));
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["errors"], 2);
+    let call = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["hint"] == "did you mean \"api.get\"?")
+        .unwrap_or_else(|| panic!("no hint in {out}"));
+    assert_eq!(call["severity"], "error");
+    assert_eq!(
+        (call["line"].as_u64(), call["column"].as_u64()),
+        (Some(11), Some(18))
+    );
+    assert!(call["file"].as_str().unwrap().ends_with("switchboard.yaml"));
+    assert_eq!(
+        call["message"],
+        "intent \"x\" calls operation \"api.gett\", which connector \"api\" does not define"
+    );
+
+    let (code, out, err) = run(bin()
+        .args(["check", "--json", "-c"])
+        .arg(repo().join("examples/store/switchboard.yaml")));
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["diagnostics"], serde_json::json!([]));
+    assert!(
+        v["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 connector, 11 operations, 13 intents"),
+        "{out}"
+    );
+}
+
+/// `completions SHELL` prints a script that completes the subcommands and their options.
+#[test]
+fn completions_print_a_script_per_shell() {
+    let (code, out, err) = run(bin().args(["completions", "bash"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("_switchboard()"), "{out}");
+    for word in ["serve", "check", "--fail-under", "--json"] {
+        assert!(out.contains(word), "{word} missing from the bash script");
+    }
+    let (code, out, _) = run(bin().args(["completions", "zsh"]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("#compdef switchboard"), "{out}");
+    let (code, _, err) = run(bin().args(["completions", "tcsh"]));
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]
