@@ -64,7 +64,7 @@ pub use reach::Reach;
 pub const MAX_MESSAGE_CHARS: usize = 4_000;
 
 /// A user's message.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TurnRequest {
     /// Who is speaking (any stable id from the channel).
@@ -78,7 +78,7 @@ pub struct TurnRequest {
 }
 
 /// The bot's answer to one message.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TurnResponse {
     /// The conversation the turn belongs to.
     pub conversation_id: String,
@@ -87,20 +87,21 @@ pub struct TurnResponse {
     /// The intent served, if any.
     pub intent: Option<IntentInfo>,
     /// The conversation's slots after the turn.
+    #[schema(value_type = Object)]
     pub slots: Map<String, Value>,
     /// Every upstream call the turn made.
     pub calls: Vec<CallSummary>,
 }
 
 /// One reply message.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ReplyText {
     /// The text.
     pub text: String,
 }
 
 /// The intent served and the classifier's confidence in it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IntentInfo {
     /// Its name.
     pub name: String,
@@ -109,13 +110,15 @@ pub struct IntentInfo {
 }
 
 /// An upstream call as the chat API reports it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CallSummary {
     /// `connector.operation`.
     pub operation: String,
     /// The HTTP status, when a response arrived.
     pub status: Option<u16>,
-    /// The classified outcome.
+    /// The classified outcome: `ok`, `not_found`, `bad_request`, `unauthorized`,
+    /// `forbidden`, `conflict`, `rate_limited`, `unavailable`, `timeout`, `invalid_response`.
+    #[schema(value_type = String)]
     pub outcome: OutcomeKind,
     /// Milliseconds.
     pub latency_ms: f64,

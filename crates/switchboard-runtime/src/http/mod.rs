@@ -9,5 +9,5 @@ pub mod error;
 pub mod principal;
 pub mod routes;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody};
 pub use routes::{RouteScope, Routes};

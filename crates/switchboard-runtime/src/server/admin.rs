@@ -55,7 +55,19 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-async fn audit(
+#[utoipa::path(get, path = "/v1/admin/audit", tag = "admin",
+    params(
+        ("since" = Option<String>, Query, description = "RFC 3339: rows at or after"),
+        ("until" = Option<String>, Query, description = "RFC 3339: rows before"),
+        ("after" = Option<i64>, Query, description = "Cursor: rows with a greater id"),
+        ("limit" = Option<u32>, Query, description = "At most this many rows (100, up to 1000)"),
+    ),
+    responses(
+        (status = 200, description = "Audit rows, oldest first, and the next cursor", body = Object),
+        (status = 400, description = "A bad time or limit", body = crate::http::ErrorBody),
+        (status = 503, description = "The audit trail is off or unavailable", body = crate::http::ErrorBody),
+    ))]
+pub async fn audit(
     State(state): State<AppState>,
     params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AuditPage>, ApiError> {

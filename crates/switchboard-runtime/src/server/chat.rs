@@ -11,6 +11,15 @@ use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 /// Takes one chat turn.
+#[utoipa::path(post, path = "/v1/chat", tag = "chat",
+    request_body = TurnRequest,
+    responses(
+        (status = 200, description = "The bot's replies to the message", body = TurnResponse),
+        (status = 400, description = "Empty or too long text, a bad user id or a body that is not a turn", body = crate::http::ErrorBody),
+        (status = 404, description = "The conversation named is not found (or out of reach)", body = crate::http::ErrorBody),
+        (status = 409, description = "Another turn changed the conversation at the same time", body = crate::http::ErrorBody),
+        (status = 503, description = "The conversation store is unavailable", body = crate::http::ErrorBody),
+    ))]
 pub async fn chat(
     State(state): State<AppState>,
     principal: Option<Extension<Principal>>,
@@ -23,6 +32,12 @@ pub async fn chat(
 }
 
 /// A conversation's state and history.
+#[utoipa::path(get, path = "/v1/conversations/{id}", tag = "chat",
+    params(("id" = String, Path, description = "The conversation id a turn returned")),
+    responses(
+        (status = 200, description = "The conversation: user, slots, pending question, history", body = Object),
+        (status = 404, description = "No such conversation within the caller's reach", body = crate::http::ErrorBody),
+    ))]
 pub async fn conversation(
     State(state): State<AppState>,
     principal: Option<Extension<Principal>>,

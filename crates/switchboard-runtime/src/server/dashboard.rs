@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 const PAGE: &str = include_str!("dashboard/index.html");
 
 /// Serves the page.
+#[utoipa::path(get, path = "/dashboard", tag = "pages",
+    responses((status = 200, description = "The dashboard page (its data is /v1/admin/dashboard)", content_type = "text/html", body = String)))]
 pub async fn page() -> impl IntoResponse {
     (
         [
@@ -135,6 +137,8 @@ fn latest_failed(calls: &[RecentCall]) -> bool {
 }
 
 /// `GET /v1/admin/dashboard`.
+#[utoipa::path(get, path = "/v1/admin/dashboard", tag = "admin",
+    responses((status = 200, description = "Connector cards, webhooks, turns and recent failures", body = Object)))]
 pub async fn data(State(state): State<AppState>) -> Json<Summary> {
     let pipeline = state.engine.pipeline();
     let project = pipeline.project();

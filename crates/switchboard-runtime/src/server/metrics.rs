@@ -8,6 +8,8 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 /// Renders every metric.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(

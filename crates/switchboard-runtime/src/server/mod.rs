@@ -33,6 +33,7 @@ pub mod health;
 pub mod inbound;
 pub mod metrics;
 pub mod oauth;
+pub mod openapi;
 pub mod web;
 
 use crate::engine::Engine;
@@ -111,6 +112,8 @@ pub fn routes(
         .get(Public, "/healthz", health::healthz)
         .get(Public, "/readyz", health::readyz)
         .get(Public, "/metrics", metrics::metrics)
+        // This server's API, as mounted (made by `app`).
+        .get(Public, openapi::PATH, openapi::serve)
         // The page shell only; its data is `GET /v1/admin/dashboard`.
         .get(Public, "/dashboard", dashboard::page)
         // Followed by a browser: `start` needs a link the bot minted, the callback a sealed
@@ -129,6 +132,9 @@ pub fn app(state: AppState, inbound: Arc<inbound::Inbound>, routes: Routes<AppSt
     // A request's own budget: the turn deadline plus time to load and save.
     let request_timeout = state.engine.project().bot.turn_deadline + Duration::from_secs(5);
     let project = state.engine.project().clone();
+    // The API's description, made from the routes as mounted.
+    let description = Arc::new(openapi::document(&project, routes.table()));
+    let routes = routes.map_router(|r| r.layer(axum::Extension(description)));
     let (router, table) = routes.into_parts();
     let router = router.fallback(|| async { ApiError::not_found("no such route") });
     // The gate sees every route, before the rest: it reads the matched route's declared

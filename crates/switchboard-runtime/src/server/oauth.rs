@@ -65,6 +65,17 @@ fn no_store() -> ApiError {
 }
 
 /// Redirects the browser to the provider's consent page.
+#[utoipa::path(get, path = "/v1/oauth/{connector}/start", tag = "accounts",
+    params(
+        ("connector" = String, Path, description = "A connector with oauth2_authorization_code"),
+        ("user_id" = String, Query, description = "The user connecting"),
+        ("link" = String, Query, description = "The sealed link the bot handed out"),
+    ),
+    responses(
+        (status = 303, description = "To the provider's authorization page"),
+        (status = 403, description = "The link is not for this user and connector, or has expired", body = crate::http::ErrorBody),
+        (status = 404, description = "No such connector", body = crate::http::ErrorBody),
+    ))]
 pub async fn start(
     State(state): State<AppState>,
     Path(connector): Path<String>,
@@ -159,6 +170,16 @@ fn sent_cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Takes the provider's redirect: checks the state, exchanges the code, saves the account.
+#[utoipa::path(get, path = "/v1/oauth/{connector}/callback", tag = "accounts",
+    params(
+        ("connector" = String, Path, description = "The connector"),
+        ("code" = Option<String>, Query, description = "The provider's authorization code"),
+        ("state" = String, Query, description = "The sealed state of the login"),
+    ),
+    responses(
+        (status = 200, description = "A page saying the account is connected", content_type = "text/html", body = String),
+        (status = 400, description = "A bad, used or expired state, or the provider refused", content_type = "text/html", body = String),
+    ))]
 pub async fn callback(
     State(state): State<AppState>,
     Path(connector): Path<String>,

@@ -20,6 +20,8 @@ const SLOT: &str = "/*BOT*/{}";
 const EXAMPLES: usize = 3;
 
 /// Serves the page.
+#[utoipa::path(get, path = "/", tag = "pages",
+    responses((status = 200, description = "The web chat page", content_type = "text/html", body = String)))]
 pub async fn index(State(engine): State<Arc<Engine>>) -> impl IntoResponse {
     (
         [

@@ -40,6 +40,16 @@ fn source<'a>(w: &'a Webhooks, name: &str) -> Result<&'a WebhookSource, ApiError
 }
 
 /// Receives one delivery.
+#[utoipa::path(post, path = "/v1/webhooks/{source}", tag = "webhooks",
+    params(("source" = String, Path, description = "A source of the project's webhooks")),
+    request_body(content = Object, description = "The sender's event, verified on its raw bytes"),
+    responses(
+        (status = 200, description = "Committed (or a duplicate): the sender may forget it", body = Object),
+        (status = 401, description = "The signature does not verify", body = crate::http::ErrorBody),
+        (status = 404, description = "No such source", body = crate::http::ErrorBody),
+        (status = 413, description = "The body is over the source's limit", body = crate::http::ErrorBody),
+        (status = 503, description = "The inbox is unavailable: the sender retries", body = crate::http::ErrorBody),
+    ))]
 pub async fn receive(
     State(webhooks): State<Option<Arc<Webhooks>>>,
     name: Result<Path<String>, PathRejection>,
@@ -166,6 +176,13 @@ fn unavailable(detail: &dyn std::fmt::Display) -> ApiError {
 
 /// `GET /v1/webhooks/{source}`: echoes `hub.challenge` for a `meta` source whose verify
 /// token matches.
+#[utoipa::path(get, path = "/v1/webhooks/{source}", tag = "webhooks",
+    params(("source" = String, Path, description = "A source whose scheme has a subscription handshake (Meta)")),
+    responses(
+        (status = 200, description = "The challenge, echoed for the right verify token", content_type = "text/plain", body = String),
+        (status = 403, description = "Wrong verify token", body = crate::http::ErrorBody),
+        (status = 404, description = "No such source or no handshake", body = crate::http::ErrorBody),
+    ))]
 pub async fn handshake(
     State(webhooks): State<Option<Arc<Webhooks>>>,
     name: Result<Path<String>, PathRejection>,
@@ -198,6 +215,9 @@ pub async fn handshake(
 }
 
 /// `GET /v1/admin/webhooks/dead-letters?limit=N`.
+#[utoipa::path(get, path = "/v1/admin/webhooks/dead-letters", tag = "admin",
+    params(("limit" = Option<u32>, Query, description = "At most this many events")),
+    responses((status = 200, description = "Events that exhausted their attempts, newest first", body = Object)))]
 pub async fn dead_letters(
     State(webhooks): State<Option<Arc<Webhooks>>>,
     Query(q): Query<HashMap<String, String>>,

@@ -43,6 +43,14 @@ enum Kind {
 }
 
 /// Streams a user's proactive messages.
+#[utoipa::path(get, path = "/v1/users/{id}/events", tag = "chat",
+    params(("id" = String, Path, description = "The user"),
+           ("Last-Event-ID" = Option<String>, Header, description = "Resume after this message")),
+    responses(
+        (status = 200, description = "Server-sent events: the user's proactive messages", content_type = "text/event-stream", body = String),
+        (status = 400, description = "A bad user id or Last-Event-ID", body = crate::http::ErrorBody),
+        (status = 503, description = "Too many open streams", body = crate::http::ErrorBody),
+    ))]
 pub async fn user_events(
     State(engine): State<Arc<Engine>>,
     State(webhooks): State<Option<Arc<Webhooks>>>,
@@ -55,6 +63,14 @@ pub async fn user_events(
 }
 
 /// Streams the proactive messages added to a conversation.
+#[utoipa::path(get, path = "/v1/conversations/{id}/events", tag = "chat",
+    params(("id" = String, Path, description = "The conversation"),
+           ("Last-Event-ID" = Option<String>, Header, description = "Resume after this message")),
+    responses(
+        (status = 200, description = "Server-sent events: messages added to the conversation", content_type = "text/event-stream", body = String),
+        (status = 404, description = "No such conversation within the caller's reach", body = crate::http::ErrorBody),
+        (status = 503, description = "Too many open streams", body = crate::http::ErrorBody),
+    ))]
 pub async fn conversation_events(
     State(engine): State<Arc<Engine>>,
     State(webhooks): State<Option<Arc<Webhooks>>>,

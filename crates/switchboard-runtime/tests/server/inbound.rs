@@ -551,6 +551,7 @@ async fn every_route_declares_its_scope() {
         ("GET", "/health", "public"),
         ("GET", "/healthz", "public"),
         ("GET", "/metrics", "public"),
+        ("GET", "/openapi.json", "public"),
         ("GET", "/readyz", "public"),
         ("GET", "/v1/admin/audit", "admin"),
         ("GET", "/v1/admin/dashboard", "admin"),
@@ -676,4 +677,87 @@ async fn a_route_without_a_declared_scope_is_refused() {
             assert_eq!(body["error"]["code"], "not_found");
         }
     }
+}
+
+#[tokio::test]
+async fn the_openapi_description_is_the_router_as_mounted() {
+    use switchboard_runtime::server::routes;
+    let (mut project, inbound) = scoped_project().await;
+    // A platform path of the project's own: described where it is mounted.
+    project.rasa.as_mut().expect("the demo has rasa").path = "/rasa/webhook".to_string();
+    let table = routes(&project, &inbound);
+    let rows = table.table().rows();
+    let (engine, _dir) = common::engine(project).await;
+    let app = switchboard_runtime::server::app(
+        AppState {
+            engine,
+            webhooks: None,
+        },
+        inbound,
+        table,
+    );
+    let req = axum::http::Request::get("/openapi.json")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = tower::ServiceExt::oneshot(app, req).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = axum::body::to_bytes(r.into_body(), 1 << 22).await.unwrap();
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+
+    // Every mounted route is described, with its scope, and nothing else is.
+    let mut described: Vec<(String, String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let scope = op["x-switchboard-scope"]
+                .as_str()
+                .unwrap_or("none")
+                .to_string();
+            described.push((method.to_uppercase(), path.clone(), scope));
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path} has responses"
+            );
+        }
+    }
+    let mut mounted: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|(m, p, s)| (m.to_string(), p.clone(), s.name().to_string()))
+        .collect();
+    described.sort();
+    mounted.sort();
+    assert_eq!(described, mounted);
+    assert!(doc["paths"].get("/rasa/webhook").is_some());
+    assert!(doc["paths"].get("/webhook").is_none());
+
+    // With inbound auth, chat and admin routes ask for a credential of their scope.
+    let chat = &doc["paths"]["/v1/chat"]["post"];
+    assert_eq!(
+        chat["security"],
+        json!([{"api_key": ["chat"]}, {"bearer": ["chat"]}])
+    );
+    let audit = &doc["paths"]["/v1/admin/audit"]["get"];
+    assert_eq!(audit["security"][1], json!({"bearer": ["admin"]}));
+    assert!(doc["paths"]["/healthz"]["get"].get("security").is_none());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"],
+        json!({"type": "apiKey", "in": "header", "name": "X-Api-Key"})
+    );
+
+    // The chat API's bodies are the types the handler reads and writes.
+    assert_eq!(
+        chat["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/TurnRequest"
+    );
+    let turn = &doc["components"]["schemas"]["TurnRequest"];
+    let mut required: Vec<&str> = turn["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    required.sort_unstable();
+    assert_eq!(required, ["text", "user_id"]);
+    assert!(doc["components"]["schemas"]["TurnResponse"]["properties"]["replies"].is_object());
+    assert!(doc["components"]["schemas"]["ErrorBody"]["properties"]["error"].is_object());
 }

@@ -56,6 +56,14 @@ pub struct IntentInfo {
 }
 
 /// `POST {cx_path}`.
+#[utoipa::path(post, path = "/dialogflow/cx", tag = "platforms",
+    request_body(content = Object, description = "A Dialogflow CX WebhookRequest (the path is `dialogflow.cx_path`)"),
+    responses(
+        (status = 200, description = "A WebhookResponse", body = Object),
+        (status = 400, description = "Not a webhook request", body = crate::http::ErrorBody),
+        (status = 401, description = "`dialogflow.auth` failed", body = crate::http::ErrorBody),
+        (status = 404, description = "No tag mapped", body = crate::http::ErrorBody),
+    ))]
 pub async fn webhook(
     State(engine): State<Arc<Engine>>,
     headers: HeaderMap,

@@ -62,6 +62,14 @@ pub struct Context {
 }
 
 /// `POST {es_path}`.
+#[utoipa::path(post, path = "/dialogflow/es", tag = "platforms",
+    request_body(content = Object, description = "A Dialogflow ES WebhookRequest (the path is `dialogflow.es_path`)"),
+    responses(
+        (status = 200, description = "A WebhookResponse", body = Object),
+        (status = 400, description = "Not a webhook request", body = crate::http::ErrorBody),
+        (status = 401, description = "`dialogflow.auth` failed", body = crate::http::ErrorBody),
+        (status = 404, description = "No intent mapped", body = crate::http::ErrorBody),
+    ))]
 pub async fn webhook(
     State(engine): State<Arc<Engine>>,
     headers: HeaderMap,

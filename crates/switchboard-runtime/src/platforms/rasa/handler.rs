@@ -77,11 +77,15 @@ impl IntoResponse for RasaError {
 }
 
 /// `GET /health`: `{"status": "ok"}`, as rasa-sdk answers.
+#[utoipa::path(get, path = "/health", tag = "platforms",
+    responses((status = 200, description = "`{\"status\": \"ok\"}`, as rasa-sdk answers", body = Object)))]
 pub async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
 /// `GET /actions`: `[{"name": ...}]`, the mapped actions in file order.
+#[utoipa::path(get, path = "/actions", tag = "platforms",
+    responses((status = 200, description = "The mapped Rasa actions", body = Object)))]
 pub async fn actions(State(engine): State<Arc<Engine>>) -> Json<Value> {
     let names: Vec<Value> = engine
         .project()
@@ -94,6 +98,14 @@ pub async fn actions(State(engine): State<Arc<Engine>>) -> Json<Value> {
 }
 
 /// `POST /webhook`: runs one action.
+#[utoipa::path(post, path = "/webhook", tag = "platforms",
+    request_body(content = Object, description = "A Rasa action call (the path is `rasa.path`)"),
+    responses(
+        (status = 200, description = "Events and responses, as rasa-sdk answers", body = Object),
+        (status = 400, description = "Not an action call", body = Object),
+        (status = 401, description = "`rasa.auth` failed", body = Object),
+        (status = 404, description = "No such action", body = Object),
+    ))]
 pub async fn webhook(
     State(engine): State<Arc<Engine>>,
     headers: HeaderMap,

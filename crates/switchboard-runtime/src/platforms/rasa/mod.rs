@@ -6,7 +6,7 @@
 //! The domain is accepted and ignored: Switchboard needs nothing from it, so a request without
 //! one (Rasa's domain-digest mode) is served as well and never answered 449.
 
-mod handler;
+pub(crate) mod handler;
 pub mod protocol;
 #[cfg(test)]
 mod tests;
