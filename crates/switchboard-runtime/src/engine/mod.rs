@@ -16,7 +16,10 @@
 //!     store.load; owner and Reach checked, else NotFound        storage/, engine/reach.rs
 //!     Understanding::understand (classifier + entities)         engine/understand.rs
 //!     dialogue::Turn::run: cancel / confirm / slot answer /     engine/dialogue.rs, words.rs
-//!                          new intent / carry-over / fallback
+//!                          new intent / carry-over / fallback;
+//!                          a value the entity does not know     engine/cues.rs
+//!                          is asked about, not replaced by a
+//!                          carried one
 //!     respond::run_intent                                       engine/respond.rs
 //!       execute::run: step graph, each step starts when its     engine/execute.rs
 //!                     dependencies finish; every call goes
@@ -27,7 +30,8 @@
 //! ```
 //!
 //! Platform protocols join this path at "execute": `Engine::fulfill` (`engine/fulfill.rs`) takes
-//! slot values the platform collected, validates them, asks for what is missing, and runs
+//! slot values the platform collected, validates them, asks for what is missing, asks an
+//! intent's `confirm:` question until the platform's `confirmed` slot says yes, and runs
 //! `respond::run_intent`; it keeps no conversation state of its own.
 //!
 //! `template.rs` registers every template of the project once (minijinja, fuel-limited); a
