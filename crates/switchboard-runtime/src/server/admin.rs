@@ -3,6 +3,7 @@
 //! everything they return has been through the redaction policy.
 
 use super::AppState;
+use crate::engine::Engine;
 use crate::http::{ApiError, RouteScope::Admin, Routes};
 use crate::storage::audit::{AuditQuery, AuditRow};
 use axum::Json;
@@ -10,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Largest page of audit rows.
 pub const MAX_PAGE: u32 = 1000;
@@ -68,7 +70,7 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         (status = 503, description = "The audit trail is off or unavailable", body = crate::http::ErrorBody),
     ))]
 pub async fn audit(
-    State(state): State<AppState>,
+    State(engine): State<Arc<Engine>>,
     params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AuditPage>, ApiError> {
     let Query(p) = params?;
@@ -89,7 +91,7 @@ pub async fn audit(
             "limit must be 1 to {MAX_PAGE}"
         )));
     }
-    let Some(hooks) = state.engine.pipeline().audit() else {
+    let Some(hooks) = engine.pipeline().audit() else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "audit_disabled",

@@ -1,7 +1,7 @@
 //! `POST /v1/chat` and `GET /v1/conversations/{id}`: the chat API of DESIGN.md. Both act
 //! within the caller's reach (`http::principal::reach`): a conversation out of reach is a 404.
 
-use super::AppState;
+use crate::engine::Engine;
 use crate::engine::{TurnRequest, TurnResponse};
 use crate::http::ApiError;
 use crate::http::principal::{Principal, reach};
@@ -9,6 +9,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Takes one chat turn.
 #[utoipa::path(post, path = "/v1/chat", tag = "chat",
@@ -21,13 +22,13 @@ use serde_json::{Value, json};
         (status = 503, description = "The conversation store is unavailable", body = crate::http::ErrorBody),
     ))]
 pub async fn chat(
-    State(state): State<AppState>,
+    State(engine): State<Arc<Engine>>,
     principal: Option<Extension<Principal>>,
     body: Result<Json<TurnRequest>, JsonRejection>,
 ) -> Result<Json<TurnResponse>, ApiError> {
     let Json(req) = body?;
     let reach = reach(principal.as_deref());
-    let response = state.engine.turn_as(req, &reach).await?;
+    let response = engine.turn_as(req, &reach).await?;
     Ok(Json(response))
 }
 
@@ -39,13 +40,12 @@ pub async fn chat(
         (status = 404, description = "No such conversation within the caller's reach", body = crate::http::ErrorBody),
     ))]
 pub async fn conversation(
-    State(state): State<AppState>,
+    State(engine): State<Arc<Engine>>,
     principal: Option<Extension<Principal>>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Path(id) = id?;
-    let conv = state
-        .engine
+    let conv = engine
         .conversation(&id, &reach(principal.as_deref()))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("conversation {id} not found")))?;

@@ -2,7 +2,7 @@
 //! JSON summary at `GET /v1/admin/dashboard` (admin scope). The summary is built from the
 //! pipeline's recent-call memory, the health board and the metrics text.
 
-use super::AppState;
+use crate::engine::Engine;
 use crate::pipeline::observe::{RecentCall, is_failure};
 use axum::Json;
 use axum::extract::State;
@@ -11,6 +11,7 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, Timelike, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 const PAGE: &str = include_str!("dashboard/index.html");
 
@@ -139,8 +140,8 @@ fn latest_failed(calls: &[RecentCall]) -> bool {
 /// `GET /v1/admin/dashboard`.
 #[utoipa::path(get, path = "/v1/admin/dashboard", tag = "admin",
     responses((status = 200, description = "Connector cards, webhooks, turns and recent failures", body = Object)))]
-pub async fn data(State(state): State<AppState>) -> Json<Summary> {
-    let pipeline = state.engine.pipeline();
+pub async fn data(State(engine): State<Arc<Engine>>) -> Json<Summary> {
+    let pipeline = engine.pipeline();
     let project = pipeline.project();
     let breakers: BTreeMap<String, &'static str> = pipeline
         .breaker_states()

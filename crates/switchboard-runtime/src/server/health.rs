@@ -1,10 +1,11 @@
 //! Liveness and readiness.
 
-use super::AppState;
+use crate::engine::Engine;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// The process answers.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
@@ -19,8 +20,8 @@ pub async fn healthz() -> Json<Value> {
         (status = 200, description = "Ready: the store answers", body = Object),
         (status = 503, description = "Not ready, with the reason", body = Object),
     ))]
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.engine.store().ping().await {
+pub async fn readyz(State(engine): State<Arc<Engine>>) -> (StatusCode, Json<Value>) {
+    match engine.store().ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(e) => {
             tracing::warn!(target: "switchboard::http", error = %e, "not ready");

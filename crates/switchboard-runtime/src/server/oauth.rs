@@ -8,7 +8,7 @@
 //! holds that cookie, and only once per state: so neither a forwarded link nor a replayed
 //! or planted state can bind someone's provider account to another user id.
 
-use super::AppState;
+use crate::engine::Engine;
 use crate::http::ApiError;
 use crate::pipeline::auth::AuthError;
 use crate::pipeline::auth::oauth2_code::{
@@ -43,9 +43,8 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-fn scheme(state: &AppState, connector: &str) -> Result<Arc<AuthorizationCode>, ApiError> {
-    state
-        .engine
+fn scheme(engine: &Engine, connector: &str) -> Result<Arc<AuthorizationCode>, ApiError> {
+    engine
         .pipeline()
         .account_scheme(connector)
         .cloned()
@@ -77,12 +76,12 @@ fn no_store() -> ApiError {
         (status = 404, description = "No such connector", body = crate::http::ErrorBody),
     ))]
 pub async fn start(
-    State(state): State<AppState>,
+    State(engine): State<Arc<Engine>>,
     Path(connector): Path<String>,
     query: Result<Query<StartQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query?;
-    let scheme = scheme(&state, &connector)?;
+    let scheme = scheme(&engine, &connector)?;
     let accounts = scheme.accounts().ok_or_else(no_store)?;
     let user = q.user_id.unwrap_or_default();
     if user.is_empty() || user.len() > MAX_USER || user.chars().any(char::is_control) {
@@ -181,13 +180,13 @@ fn sent_cookie(headers: &HeaderMap) -> Option<String> {
         (status = 400, description = "A bad, used or expired state, or the provider refused", content_type = "text/html", body = String),
     ))]
 pub async fn callback(
-    State(state): State<AppState>,
+    State(engine): State<Arc<Engine>>,
     Path(connector): Path<String>,
     headers: HeaderMap,
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query?;
-    let scheme = scheme(&state, &connector)?;
+    let scheme = scheme(&engine, &connector)?;
     let accounts = scheme.accounts().ok_or_else(no_store)?;
     let raw_state = q
         .state
