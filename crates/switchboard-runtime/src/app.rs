@@ -48,16 +48,6 @@ pub struct Calls {
     pub pipeline: Arc<Pipeline>,
 }
 
-impl Calls {
-    /// Waits until every audit row queued so far is written. A short-lived command calls this
-    /// before it exits, or the rows of its last calls are lost with the process.
-    pub async fn flush_audit(&self) {
-        if let Some(hooks) = self.pipeline.audit() {
-            hooks.sink.flush().await;
-        }
-    }
-}
-
 /// One running application: every service, made in order.
 #[derive(Clone, Debug)]
 pub struct Services {
@@ -84,13 +74,6 @@ impl Services {
         AppState {
             engine: self.engine.clone(),
             webhooks: self.webhooks.clone(),
-        }
-    }
-
-    /// Waits until every audit row queued so far is written (see [`Calls::flush_audit`]).
-    pub async fn flush_audit(&self) {
-        if let Some(hooks) = self.pipeline().audit() {
-            hooks.sink.flush().await;
         }
     }
 }

@@ -93,7 +93,7 @@ const FUNCTION_WORDS: &[&str] = &[
 ];
 
 /// What is known about one slot of one intent.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct SlotCues {
     /// Words seen right before the slot's entity in the intent's examples.
     words: Vec<String>,
@@ -165,7 +165,7 @@ impl Cues {
         let mut cues = Cues::default();
         for intent in project.intents.values() {
             let vocabulary = cues.vocabulary.entry(intent.name.clone()).or_default();
-            let mut seen: HashMap<String, (Vec<String>, bool, usize)> = HashMap::new();
+            let mut seen: HashMap<String, SlotCues> = HashMap::new();
             for example in &intent.examples {
                 let matches = extractor.extract(example, today);
                 for word in words(example) {
@@ -182,23 +182,23 @@ impl Cues {
                     };
                     for m in matches.iter().filter(|m| m.entity == entity) {
                         let start = value_start(m);
-                        let entry = seen.entry(name.clone()).or_insert((Vec::new(), true, 0));
-                        entry.2 += 1;
-                        let value = &example[start..m.end];
-                        entry.1 &= value.chars().any(|c| c.is_ascii_digit());
+                        let entry = seen.entry(name.clone()).or_insert(SlotCues {
+                            words: Vec::new(),
+                            digits: true,
+                        });
+                        entry.digits &= example[start..m.end].chars().any(|c| c.is_ascii_digit());
                         if let Some(before) = words(&example[..start]).pop()
                             && !is_function_word(&before.lower)
-                            && !entry.0.contains(&before.lower)
+                            && !entry.words.contains(&before.lower)
                         {
-                            entry.0.push(before.lower);
+                            entry.words.push(before.lower);
                         }
                     }
                 }
             }
-            for (slot, (words, digits, count)) in seen {
-                if count > 0 && !words.is_empty() {
-                    cues.slots
-                        .insert((intent.name.clone(), slot), SlotCues { words, digits });
+            for (slot, found) in seen {
+                if !found.words.is_empty() {
+                    cues.slots.insert((intent.name.clone(), slot), found);
                 }
             }
         }
@@ -213,7 +213,7 @@ impl Cues {
         intent: &str,
         slot: &str,
         text: &'t str,
-        found: &[EntityMatch],
+        found: &[&EntityMatch],
     ) -> Option<&'t str> {
         let cues = self.slots.get(&(intent.to_string(), slot.to_string()))?;
         let vocabulary = self.vocabulary.get(intent);

@@ -8,6 +8,7 @@ use crate::pipeline::{CallContext, CallRecord};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 use switchboard_config::model::Intent;
+use switchboard_nlu::EntityMatch;
 use tokio::time::Instant;
 
 /// Said when the user answers a slot question with a no ("no wait", "not now").
@@ -317,10 +318,16 @@ impl<'a> Turn<'a> {
     /// A value this message gives for one of the intent's slots that the slot's entity did
     /// not recognise ("weather in Tokyo" when the city list has no Tokyo).
     fn unrecognized_value(&self, intent: &Intent) -> Option<(String, String)> {
-        let cues = self.engine.understanding().cues();
+        // Most turns find every slot's entity, and end here.
+        let mut missing = intent.slots.iter().filter(|(_, slot)| {
+            slot.entity
+                .as_deref()
+                .is_some_and(|e| self.understood.entity(e).is_none())
+        });
+        let first = missing.next()?;
         // Words another slot of the intent takes are not this slot's; a built-in such as
         // `number` finding "12" does not make "ticket 12" a ticket.
-        let taken: Vec<_> = self
+        let taken: Vec<&EntityMatch> = self
             .understood
             .entities
             .iter()
@@ -330,13 +337,9 @@ impl<'a> Turn<'a> {
                     .values()
                     .any(|s| s.entity.as_deref() == Some(m.entity.as_str()))
             })
-            .cloned()
             .collect();
-        intent.slots.iter().find_map(|(name, slot)| {
-            let entity = slot.entity.as_deref()?;
-            if self.understood.entity(entity).is_some() {
-                return None;
-            }
+        let cues = self.engine.understanding().cues();
+        std::iter::once(first).chain(missing).find_map(|(name, _)| {
             cues.unrecognized(&intent.name, name, self.text, &taken)
                 .map(|word| (name.clone(), word.to_string()))
         })

@@ -6,7 +6,7 @@ use super::{Engine, respond};
 use crate::pipeline::{CallContext, CallRecord};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
-use switchboard_config::model::OutcomeKind;
+use switchboard_config::model::{Intent, OutcomeKind};
 use tokio::time::Instant;
 
 /// What is said when the user answers no to a confirmation question.
@@ -76,7 +76,8 @@ pub struct FulfillResponse {
     pub status: Fulfilled,
     /// What to say.
     pub replies: Vec<String>,
-    /// The intent's slots after validation and conversion (only the intent's own slots).
+    /// The intent's slots after validation and conversion (only the intent's own slots, and
+    /// [`CONFIRM_SLOT`] as null once a confirmation was asked, answered or used).
     pub slots: Map<String, Value>,
     /// Step results by name, for platforms that store them (Dialogflow output contexts).
     pub results: Map<String, Value>,
@@ -101,14 +102,29 @@ impl Engine {
     /// An intent with a `confirm:` question never runs unconfirmed: once its slots are
     /// complete, the question is the reply ([`Fulfilled::Confirm`]) until the platform calls
     /// again with [`CONFIRM_SLOT`] saying yes (a no is [`Fulfilled::Declined`]).
+    ///
+    /// Once the question was asked, answered or the steps ran, the returned `slots` hold
+    /// [`CONFIRM_SLOT`] as null, so the platform clears the answer and a yes confirms one run.
     pub async fn fulfill(&self, req: FulfillRequest) -> Result<FulfillResponse, FulfillError> {
-        let started = Instant::now();
         crate::user_id::check(&req.user_id)?;
         let intent = self
             .project
             .intents
             .get(&req.intent)
             .ok_or_else(|| FulfillError::UnknownIntent(req.intent.clone()))?;
+        let mut out = self.fulfill_intent(intent, req).await;
+        let asked = !matches!(
+            out.status,
+            Fulfilled::MissingSlot { .. } | Fulfilled::InvalidSlot { .. }
+        );
+        if intent.confirm.is_some() && asked {
+            out.slots.insert(CONFIRM_SLOT.to_string(), Value::Null);
+        }
+        Ok(out)
+    }
+
+    async fn fulfill_intent(&self, intent: &Intent, req: FulfillRequest) -> FulfillResponse {
+        let started = Instant::now();
         let mut slots = Map::new();
         let mut out = FulfillResponse {
             status: Fulfilled::Done { failure: None },
@@ -145,7 +161,7 @@ impl Engine {
                             .push(format!("{reason} {ask}").trim().to_string());
                         out.status = Fulfilled::InvalidSlot { slot: name.clone() };
                         out.slots = slots;
-                        return Ok(out);
+                        return out;
                     }
                 },
                 (None, Some(d)) => {
@@ -157,7 +173,7 @@ impl Engine {
                             .push(respond::render(&self.templates, ask, &base(&slots)));
                         out.status = Fulfilled::MissingSlot { slot: name.clone() };
                         out.slots = slots;
-                        return Ok(out);
+                        return out;
                     }
                 }
             }
@@ -169,14 +185,14 @@ impl Engine {
                     out.replies.push(DECLINED.to_string());
                     out.status = Fulfilled::Declined;
                     out.slots = slots;
-                    return Ok(out);
+                    return out;
                 }
                 None => {
                     out.replies
                         .push(respond::render(&self.templates, question, &base(&slots)));
                     out.status = Fulfilled::Confirm;
                     out.slots = slots;
-                    return Ok(out);
+                    return out;
                 }
             }
         }
@@ -201,7 +217,7 @@ impl Engine {
         out.results = ran.results;
         out.calls = ran.calls;
         out.slots = slots;
-        Ok(out)
+        out
     }
 }
 

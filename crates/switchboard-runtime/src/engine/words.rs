@@ -102,8 +102,8 @@ const NO_WORDS: &[&str] = &[
 const FILLER: &[&str] = &[
     "please", "go", "ahead", "do", "it", "that", "sounds", "good", "great", "right", "that's",
     "thats", "is", "of", "course", "let's", "lets", "thanks", "thank", "you", "now", "wait",
-    "hold", "on", "just", "sir", "ma'am", "really", "yet", "for", "sure", "fine", "then", "ji",
-    "bhai", "abhi", "من", "فضلك", "شكرا",
+    "hold", "on", "just", "sir", "ma'am", "really", "yet", "for", "then", "bhai", "abhi", "من",
+    "فضلك", "شكرا",
 ];
 
 /// A yes or no answer, if the text is one: every word a yes or no word or a filler, and the

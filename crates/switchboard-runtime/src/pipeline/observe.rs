@@ -464,6 +464,14 @@ impl Pipeline {
         self.audit.as_ref()
     }
 
+    /// Waits until every audit row queued so far is written. A short-lived command calls this
+    /// before it exits, or the rows of its last calls are lost with the process.
+    pub async fn flush_audit(&self) {
+        if let Some(hooks) = &self.audit {
+            hooks.sink.flush().await;
+        }
+    }
+
     /// The last hour of calls and the last failures, for the dashboard.
     pub fn recent(&self) -> &Recent {
         &self.recent

@@ -48,14 +48,17 @@ fn page(project: &Project) -> String {
         .filter_map(|i| i.examples.first().map(String::as_str))
         .take(EXAMPLES)
         .collect();
-    let data = json!({
+    render(&json!({
         "name": bot.name,
         "greeting": bot.greeting,
         "examples": examples,
-    });
-    // JSON inside a script element: `<` escaped so no text of the project can close it.
-    let data = data.to_string().replace('<', "\\u003c");
-    INDEX.replace(SLOT, &data)
+    }))
+}
+
+/// The page with `data` in its script element, `<` escaped so no text of the project (a
+/// greeting with `</script>` in it) can close the element.
+fn render(data: &serde_json::Value) -> String {
+    INDEX.replace(SLOT, &data.to_string().replace('<', "\\u003c"))
 }
 
 #[cfg(test)]
@@ -63,5 +66,16 @@ mod tests {
     #[test]
     fn the_page_has_a_place_for_the_project_data() {
         assert_eq!(super::INDEX.matches(super::SLOT).count(), 1);
+    }
+
+    #[test]
+    fn project_text_cannot_close_the_script_element() {
+        let page = super::render(&serde_json::json!({
+            "greeting": "hi </script><script>alert(1)</script>"
+        }));
+        assert_eq!(page.matches("</script>").count(), 1, "only the page's own");
+        assert!(
+            page.contains(r#""greeting":"hi \u003c/script>\u003cscript>alert(1)\u003c/script>""#)
+        );
     }
 }

@@ -47,8 +47,8 @@
 //! (migration 0101); SQLite's inbox pool is `synchronous=FULL` so an acknowledged event survives
 //! power loss. `app::build` opens the inbox, builds the machinery over the engine's
 //! `Proactive` service and starts the worker when the project has sources; the server's state
-//! holds it, and its tasks end when it is dropped. `observe.rs` reports each delivery and each routed or dead event to
-//! telemetry: the `telemetry::webhook` metrics (configured source names only as labels) and an
+//! holds it, and its tasks end when it is dropped. `observe.rs` reports each delivery and each
+//! routed or dead event to telemetry: the `telemetry::webhook` metrics (configured source names only as labels) and an
 //! audit row (path template `/v1/webhooks/{source}`, event type as the operation).
 
 pub mod event;

@@ -75,7 +75,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .call(&op_ref, &inputs, &CallContext::with_budget(args.deadline))
         .await;
     // The call's audit rows are queued: write them before the process ends.
-    calls.flush_audit().await;
+    calls.pipeline.flush_audit().await;
     match result {
         Ok(mut record) => {
             if !args.raw {

@@ -37,7 +37,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let session = converse(&args, &services.engine).await;
     // Upstream calls of the session are queued for the audit trail: write them before the
     // process ends (whether the session ended well or not), or the last ones are lost.
-    services.flush_audit().await;
+    services.pipeline().flush_audit().await;
     session?;
     Ok(exit::OK)
 }

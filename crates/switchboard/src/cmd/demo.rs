@@ -125,7 +125,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     .await;
     let _ = stop_tx.send(true);
     let _ = backend_task.await;
-    services.flush_audit().await;
+    services.pipeline().flush_audit().await;
     served?;
     Ok(exit::OK)
 }

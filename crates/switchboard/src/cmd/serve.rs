@@ -82,7 +82,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let served = server::serve(listener, services.state(), super::shutdown_signal()).await;
     // Audit rows of the last requests are still queued: write them before exiting, even when
     // the server stopped on an error.
-    services.flush_audit().await;
+    services.pipeline().flush_audit().await;
     served?;
     Ok(exit::OK)
 }

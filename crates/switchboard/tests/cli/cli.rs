@@ -216,28 +216,10 @@ fn chat_reads_piped_stdin() {
     let backend = start_backend();
     let dir = tempfile::tempdir().unwrap();
     let project = project_for(&backend, dir.path());
-    let mut child = bin()
-        .args(["chat", "--verbose", "--data-dir"])
-        .arg(dir.path().join("data"))
-        .arg("-c")
-        .arg(&project)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"where is my order?\n1001\n/quit\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = chat_piped(
+        &project,
+        &dir.path().join("data"),
+        b"where is my order?\n1001\n/quit\n",
     );
     assert!(
         stdout.contains("bot> What's your order number?"),
@@ -251,6 +233,30 @@ fn chat_reads_piped_stdin() {
     assert!(stdout.contains("call: store.get_order ok 200"), "{stdout}");
 }
 
+/// A `chat --verbose` session on SQLite in `data`, its input piped: what it printed, once it
+/// exited successfully.
+fn chat_piped(project: &Path, data: &Path, input: &[u8]) -> String {
+    let mut child = bin()
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .args(["chat", "--verbose", "--data-dir"])
+        .arg(data)
+        .arg("-c")
+        .arg(project)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Every upstream call of a `chat` session reaches the audit trail, the last one included: the
 /// session writes the queued rows before the process ends (they were lost with it before).
 #[test]
@@ -259,30 +265,7 @@ fn chat_writes_every_upstream_call_to_the_audit_trail() {
     let dir = tempfile::tempdir().unwrap();
     let project = project_for(&backend, dir.path());
     let data = dir.path().join("data");
-    let mut child = bin()
-        .env_remove("SWITCHBOARD_DATABASE_URL")
-        .args(["chat", "--verbose", "--data-dir"])
-        .arg(&data)
-        .arg("-c")
-        .arg(&project)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"where is my order 1001?\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = chat_piped(&project, &data, b"where is my order 1001?\n");
     let mut called: Vec<String> = stdout
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("call: "))

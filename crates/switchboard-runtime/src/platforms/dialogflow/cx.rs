@@ -100,7 +100,6 @@ pub async fn webhook(
     if let Fulfilled::InvalidSlot { slot } = &done.status {
         params.insert(slot.clone(), Value::Null);
     }
-    super::use_up_confirmation(&engine, &intent, &done.status, &mut params);
     params.extend(flat_results(&done.results));
     let messages: Vec<Value> = done
         .replies

@@ -9,7 +9,6 @@ pub mod es;
 mod tests;
 
 use crate::engine::Engine;
-use crate::engine::fulfill::{CONFIRM_SLOT, Fulfilled};
 use crate::http::ApiError;
 use crate::http::{RouteScope::Signed, Routes};
 use crate::platforms::auth::{self, AuthError};
@@ -114,29 +113,6 @@ fn intent_for(
 }
 
 /// Dialogflow sends `""` for a parameter the user has not given: that is no value.
-/// A yes confirms one run: once a confirmed intent asked its question, ran or was declined,
-/// the `confirmed` parameter is cleared, so the next request asks again.
-fn use_up_confirmation(
-    engine: &Engine,
-    intent: &str,
-    status: &Fulfilled,
-    params: &mut Map<String, Value>,
-) {
-    let confirmed = engine
-        .project()
-        .intents
-        .get(intent)
-        .is_some_and(|i| i.confirm.is_some());
-    if confirmed
-        && !matches!(
-            status,
-            Fulfilled::MissingSlot { .. } | Fulfilled::InvalidSlot { .. }
-        )
-    {
-        params.insert(CONFIRM_SLOT.to_string(), Value::Null);
-    }
-}
-
 fn no_empty(params: &Map<String, Value>) -> Map<String, Value> {
     params
         .iter()

@@ -3,7 +3,7 @@
 
 use super::protocol::{self, ActionCall, ActionResult};
 use crate::engine::Engine;
-use crate::engine::fulfill::{CONFIRM_SLOT, FulfillError, Fulfilled};
+use crate::engine::fulfill::{FulfillError, Fulfilled};
 use crate::platforms::auth::{self, AuthError};
 use axum::Json;
 use axum::body::Bytes;
@@ -183,20 +183,6 @@ pub async fn run(
                 out.events.push(protocol::slot_event(&s.slot, value));
             }
         }
-    }
-    // A yes confirms one run: whatever happened, the answer is used up.
-    if engine
-        .project()
-        .intents
-        .get(&action.intent)
-        .is_some_and(|i| i.confirm.is_some())
-        && !matches!(
-            done.status,
-            Fulfilled::MissingSlot { .. } | Fulfilled::InvalidSlot { .. }
-        )
-    {
-        out.events
-            .push(protocol::slot_event(CONFIRM_SLOT, Value::Null));
     }
     out.responses = done
         .replies

@@ -8,7 +8,7 @@ use super::{
     NewEvent, NewMessage, PollState, dead_letter, parse_status,
 };
 use crate::storage::StoreError;
-use crate::storage::db::{Db, Dialect, Tuning, on_pool};
+use crate::storage::db::{Db, Tuning, on_pool};
 use futures::future::BoxFuture;
 use std::path::Path;
 use switchboard_config::model::StorageSettings;
@@ -449,16 +449,12 @@ impl InboxStore for SqlInbox {
             // gone. Several instances share a PostgreSQL database: only this instance's earlier
             // runs are known to be gone; other instances' leases are theirs to renew or to let
             // run out.
-            let sql = match self.db.dialect() {
-                Dialect::Sqlite => {
-                    "UPDATE webhook_events SET next_attempt_at = $3, claimed_by = NULL, claim_run = NULL \
-                     WHERE claimed_by IS NOT NULL AND claim_run <> $2 AND status = 'pending'"
-                }
-                Dialect::Postgres => {
-                    "UPDATE webhook_events SET next_attempt_at = $3, claimed_by = NULL, claim_run = NULL \
-                     WHERE claimed_by = $1 AND claim_run <> $2 AND status = 'pending'"
-                }
-            };
+            let sql = self.db.dialect().pick(
+                "UPDATE webhook_events SET next_attempt_at = $3, claimed_by = NULL, claim_run = NULL \
+                 WHERE claimed_by IS NOT NULL AND claim_run <> $2 AND status = 'pending'",
+                "UPDATE webhook_events SET next_attempt_at = $3, claimed_by = NULL, claim_run = NULL \
+                 WHERE claimed_by = $1 AND claim_run <> $2 AND status = 'pending'",
+            );
             on_pool!(self.db, pool => {
                 sqlx::query(sql)
                     .bind(&holder.instance)
