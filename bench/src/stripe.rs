@@ -67,7 +67,7 @@ mod tests {
     use super::*;
     use switchboard_config::Secret;
     use switchboard_config::model::Verify;
-    use switchboard_runtime::webhooks::verify::{Delivery, verify};
+    use switchboard_runtime::verify::{Delivery, verify};
 
     #[test]
     fn known_vector() {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -32,6 +32,10 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route(
             "/admin/payments/{id}/settle",
             axum::routing::post(settle_payment),
+        )
+        .route(
+            "/admin/channels/{platform}/sent",
+            get(channel_sent).delete(clear_channel_sent),
         )
         .route("/healthz", get(healthz))
 }
@@ -248,4 +252,36 @@ async fn make_payment(
         );
     }
     Ok((axum::http::StatusCode::CREATED, Json(payment)))
+}
+
+fn platform(name: &str) -> Result<&'static str, ApiError> {
+    crate::platforms::PLATFORMS
+        .into_iter()
+        .find(|p| *p == name)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no platform `{name}`; platforms: {}",
+                crate::platforms::PLATFORMS.join(", ")
+            ))
+        })
+}
+
+/// What a platform fake accepted, oldest first.
+async fn channel_sent(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let p = platform(&name)?;
+    let sent = crate::state::lock(&shared.sent).list(p);
+    Ok(Json(serde_json::json!({ "platform": p, "sent": sent })))
+}
+
+/// Forgets what a platform fake accepted.
+async fn clear_channel_sent(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let p = platform(&name)?;
+    crate::state::lock(&shared.sent).clear(Some(p));
+    Ok(Json(serde_json::json!({ "platform": p, "sent": [] })))
 }

@@ -114,6 +114,14 @@ pub(crate) fn customer(id: &str) -> Option<Value> {
     Some(customer)
 }
 
+/// A customer by phone number (E.164, compared exactly).
+pub(crate) fn customer_by_phone(phone: &str) -> Option<Value> {
+    ["C42", "C43"]
+        .into_iter()
+        .filter_map(customer)
+        .find(|c| c["phone"] == phone)
+}
+
 /// A payment by id, with its amount in minor units (needed to validate refunds).
 pub(crate) fn payment(id: &str) -> Option<(Value, u64)> {
     let (payment, amount) = match id {

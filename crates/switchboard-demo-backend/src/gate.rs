@@ -57,7 +57,8 @@ pub(crate) async fn gate(
         .headers
         .get(DEMO_API_KEY_HEADER)
         .map(|value| value.as_bytes());
-    if !shared.accepts_key(presented) {
+    // The platform fakes check the platform's own credentials instead.
+    if !route.is_some_and(Route::is_platform) && !shared.accepts_key(presented) {
         return ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",

@@ -18,6 +18,7 @@
 //! | `orders` | `GET /api/v2/orders/{id}` | `1001` shipped (tracking `TRK1001`, customer `C42`), `1002` processing (customer `C43`, `tracking_number` and `shipment` null), `1003` delivered (`TRK1003`, `C42`); each with `items` (`sku`, `name`, `qty`, `price`), `total` (`amount`, `currency`), `placed_at`, `shipment` (`carrier`, `tracking_number`). Ids are compared exactly as decoded from the path; anything else is 404 `order ID not found` |
 //! | `shipments` | `GET /api/v2/shipments/{tracking}` | `TRK1001` in transit (`location` Dubai, AE; `estimated_delivery` `2026-11-30`; `events`), `TRK1003` delivered in London; else 404 |
 //! | `customers` | `GET /api/v2/customers/{id}` | `C42` Aisha Khan (gold), `C43` Omar Haddad (silver): `first_name`, `last_name`, `email`, `phone`, `tier`, `member_since`; else 404 |
+//! | `customer_search` | `GET /api/v2/customers?phone=+971500000042` | the customer with that phone number (exact E.164 match), same shape; none is 404, no `phone` is 400 |
 //! | `interactions` | `POST /api/v2/interactions` | any JSON object (`customer_id`, `channel`, `summary`, ...) is echoed back, 201, with `id` `INT-n` and `created_at`; a body that is not a JSON object is 400 |
 //! | `slots` | `GET /api/v2/appointments/slots?date=YYYY-MM-DD` | `{"date", "slots": [{"time": "09:00", "available": true}, ...]}`, hourly 09:00-16:00; 12:00 is always taken, booked slots are taken; missing or invalid date is 400 |
 //! | `appointments` | `POST /api/v2/appointments` `{date, time, customer_id?, name?}` | 201 `{"id": "APT-n", "date", "time", "status": "booked", ...}`; a taken slot is 409 `conflict` (`slot DATE TIME is taken`); a bad body, date or time is 400 |
@@ -27,6 +28,12 @@
 //! | `rates` | `GET /api/v2/rates?base=USD&symbols=INR,AED` | `{"base": "USD", "date": "2026-11-24", "rates": {"AED": 3.6725, "INR": 83.21}}` from a fixed table (USD, EUR, GBP, INR, AED, JPY, SGD, CHF; cross rates through USD, 6 decimals). `base` defaults to USD, `symbols` to all others; an unknown currency is 400 |
 //! | `tickets` | `POST /api/v2/tickets` | any JSON object (`customer_id`, `summary`, ...) is echoed back, 201, with `id` `TCK-n`, `status` `open` and `created_at`: the helpdesk the demo bot hands conversations to; a body that is not a JSON object is 400 |
 //! | `weather` | `GET /api/v2/weather?city=Dubai` | `{"city", "country", "temperature_c", "feels_like_c", "condition", "humidity", "wind_kph", "observed_at"}` for Dubai, London, Mumbai, New York, Paris, Singapore (case-insensitive); unknown city 404, missing city 400 |
+//!
+//! # Messaging platforms (`/platforms`)
+//!
+//! Fakes of the send APIs of WhatsApp, Telegram, Slack and Twilio, which the bot's channels
+//! are pointed at (their `api_base`): see the `platforms` module. They record every message
+//! they accept for `GET /admin/channels/{platform}/sent`.
 //!
 //! A refund (201) also sends `charge.refunded` (with the request's `metadata`) to the webhook
 //! URL, when one is set ([`Options::webhook`], `--webhook-url`, `POST /admin/webhook`).
@@ -77,6 +84,8 @@
 //! | `GET /admin/webhook`, `POST /admin/webhook` `{"url", "secret"}` | reads (URL only) or sets where Stripe-signed events go; `{"url": null}` stops them |
 //! | `POST /admin/payments` `{"user_id", "amount"?, "currency"?}` | a new succeeded payment `PAY-2001`, `PAY-2002`, ... (201): listed by `GET /api/v2/payments`, and sent as `payment_intent.succeeded` when a webhook URL is set; amount defaults to 1250, currency to `usd` |
 //! | `POST /admin/payments/{id}/settle` `{"user_id": "web"}` | sends `payment_intent.succeeded` for a known payment (`metadata.user_id` from the body); 404 for an unknown one, 409 when no webhook URL is set |
+//! | `GET /admin/channels/{platform}/sent` | what the fake of a platform's send API accepted, oldest first (the last 1,000): `id`, `to`, `text`, the whole `message`, `at`; `platform` is `whatsapp`, `telegram`, `slack` or `twilio` (else 404) |
+//! | `DELETE /admin/channels/{platform}/sent` | forgets them |
 //! | `GET /healthz` | `{"status": "ok"}` |
 //!
 //! # In tests
@@ -100,6 +109,7 @@ mod error;
 mod fault;
 mod gate;
 mod inject;
+mod platforms;
 mod record;
 mod route;
 mod routes;
@@ -114,6 +124,7 @@ use std::sync::Arc;
 use axum::Router;
 
 pub use crate::fault::{FaultKind, FaultParseError, FaultSpec};
+pub use crate::platforms::{MAX_SENT, PLATFORMS};
 pub use crate::record::{MAX_RECORDED_REQUESTS, RecordedRequest, Stats};
 pub use crate::route::Route;
 pub use crate::state::MAX_DELAY_MS;
@@ -240,6 +251,17 @@ impl DemoBackend {
     /// Zeroes the counters and empties the request log.
     pub fn reset_stats(&self) {
         self.shared.reset_stats();
+    }
+
+    /// What the fake of `platform`'s send API accepted (`whatsapp`, `telegram`, `slack`,
+    /// `twilio`), oldest first (same as `GET /admin/channels/{platform}/sent`).
+    pub fn sent(&self, platform: &str) -> Vec<serde_json::Value> {
+        crate::state::lock(&self.shared.sent).list(platform)
+    }
+
+    /// Forgets what the platform fakes accepted.
+    pub fn clear_sent(&self) {
+        crate::state::lock(&self.shared.sent).clear(None);
     }
 
     /// Sets the global extra latency (capped at [`MAX_DELAY_MS`]).

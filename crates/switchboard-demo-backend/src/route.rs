@@ -20,6 +20,8 @@ pub enum Route {
     Shipments,
     /// `GET /api/v2/customers/{id}`
     Customers,
+    /// `GET /api/v2/customers?phone=+971500000042`
+    CustomerSearch,
     /// `POST /api/v2/interactions`
     Interactions,
     /// `GET /api/v2/appointments/slots?date=YYYY-MM-DD`
@@ -38,14 +40,24 @@ pub enum Route {
     Weather,
     /// `POST /api/v2/tickets`
     Tickets,
+    /// `POST /platforms/whatsapp/{phone_number_id}/messages` (WhatsApp Cloud API's send)
+    WhatsappSend,
+    /// `POST /platforms/telegram/bot{token}/{method}` (Telegram Bot API: `sendMessage`,
+    /// `setWebhook`)
+    TelegramSend,
+    /// `POST /platforms/slack/chat.postMessage` (Slack Web API)
+    SlackSend,
+    /// `POST /platforms/twilio/Accounts/{sid}/Messages.json` (Twilio Messages API)
+    TwilioSend,
 }
 
 impl Route {
     /// Every route, in the order they are documented and reported.
-    pub const ALL: [Route; 12] = [
+    pub const ALL: [Route; 17] = [
         Route::Orders,
         Route::Shipments,
         Route::Customers,
+        Route::CustomerSearch,
         Route::Interactions,
         Route::Slots,
         Route::Appointments,
@@ -55,6 +67,10 @@ impl Route {
         Route::Rates,
         Route::Weather,
         Route::Tickets,
+        Route::WhatsappSend,
+        Route::TelegramSend,
+        Route::SlackSend,
+        Route::TwilioSend,
     ];
 
     /// The snake_case name used on the CLI, in admin bodies and in stats.
@@ -63,6 +79,7 @@ impl Route {
             Route::Orders => "orders",
             Route::Shipments => "shipments",
             Route::Customers => "customers",
+            Route::CustomerSearch => "customer_search",
             Route::Interactions => "interactions",
             Route::Slots => "slots",
             Route::Appointments => "appointments",
@@ -72,6 +89,10 @@ impl Route {
             Route::Rates => "rates",
             Route::Weather => "weather",
             Route::Tickets => "tickets",
+            Route::WhatsappSend => "whatsapp_send",
+            Route::TelegramSend => "telegram_send",
+            Route::SlackSend => "slack_send",
+            Route::TwilioSend => "twilio_send",
         }
     }
 
@@ -82,6 +103,7 @@ impl Route {
             Route::Orders => "/api/v2/orders/{id}",
             Route::Shipments => "/api/v2/shipments/{tracking}",
             Route::Customers => "/api/v2/customers/{id}",
+            Route::CustomerSearch => "/api/v2/customers",
             Route::Interactions => "/api/v2/interactions",
             Route::Slots => "/api/v2/appointments/slots",
             Route::Appointments => "/api/v2/appointments",
@@ -91,7 +113,20 @@ impl Route {
             Route::Rates => "/api/v2/rates",
             Route::Weather => "/api/v2/weather",
             Route::Tickets => "/api/v2/tickets",
+            Route::WhatsappSend => "/platforms/whatsapp/{phone_number_id}/messages",
+            Route::TelegramSend => "/platforms/telegram/{bot}/{method}",
+            Route::SlackSend => "/platforms/slack/chat.postMessage",
+            Route::TwilioSend => "/platforms/twilio/Accounts/{sid}/Messages.json",
         }
+    }
+
+    /// Whether the route fakes a messaging platform's send API: it checks the platform's own
+    /// credentials, not `X-Api-Key`.
+    pub fn is_platform(self) -> bool {
+        matches!(
+            self,
+            Route::WhatsappSend | Route::TelegramSend | Route::SlackSend | Route::TwilioSend
+        )
     }
 
     /// The route mounted at an axum path template, if any.

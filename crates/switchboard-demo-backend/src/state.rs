@@ -25,6 +25,8 @@ pub(crate) struct Shared {
     faults: Mutex<FaultTable>,
     recorder: Mutex<Recorder>,
     pub(crate) store: Mutex<Store>,
+    /// What the platform fakes accepted.
+    pub(crate) sent: Mutex<crate::platforms::SentLog>,
     /// Where payment and refund events are sent.
     webhook: Mutex<Option<WebhookTarget>>,
     /// Flips to `true` when `serve` is asked to shut down, so that hangs and slow drips end
@@ -55,6 +57,7 @@ impl Shared {
             faults: Mutex::new(table),
             recorder: Mutex::new(Recorder::default()),
             store: Mutex::new(Store::default()),
+            sent: Mutex::new(crate::platforms::SentLog::default()),
             webhook: Mutex::new(webhook),
             shutdown: watch::channel(false).0,
         }

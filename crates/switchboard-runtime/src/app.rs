@@ -1,9 +1,11 @@
 //! Assembling a runnable application from a compiled project. Every entry point (serve, chat,
 //! call, demo, tests) builds through here, and this is the one place that knows every floor:
 //! each service is made whole, in dependency order (recorder, stores, pipeline, engine,
-//! webhooks), from the ones made before it, so nothing is attached or enabled afterwards.
+//! channels, webhooks), from the ones made before it, so nothing is attached or enabled afterwards.
 
+use crate::channels::{self, Channels};
 use crate::engine::Engine;
+use crate::engine::proactive::Outlet;
 use crate::pipeline::auth::oauth2_code::Accounts;
 use crate::pipeline::observe::AuditHooks;
 use crate::pipeline::{self, Pipeline};
@@ -56,6 +58,9 @@ pub struct Services {
     /// The webhook machinery, when the project has webhook sources or pollers. Its tasks end
     /// when the last clone of it is dropped.
     pub webhooks: Option<Arc<Webhooks>>,
+    /// The messaging channels, when the project has any. Their tasks end when the last clone
+    /// is dropped.
+    pub channels: Option<Arc<Channels>>,
 }
 
 impl Services {
@@ -74,6 +79,7 @@ impl Services {
         AppState {
             engine: self.engine.clone(),
             webhooks: self.webhooks.clone(),
+            channels: self.channels.clone(),
         }
     }
 }
@@ -127,10 +133,22 @@ pub async fn build(
         pipeline.clone(),
         store,
     )?);
+    let instance = || storage::instance::load_or_create(data_dir);
+    let channels = if project.channels.is_empty() {
+        None
+    } else {
+        let channels = Channels::new(channels::Parts {
+            engine: engine.clone(),
+            store: storage::channels::open(&project.storage, data_dir).await?,
+            holder: storage::inbox::Holder::new_run(instance()?),
+        });
+        channels.start();
+        Some(channels)
+    };
     let webhooks = if project.webhooks.is_empty() && project.pollers.is_empty() {
         None
     } else {
-        let instance = storage::instance::load_or_create(data_dir)?;
+        let instance = instance()?;
         let max_streams = project
             .inbound
             .connections
@@ -143,6 +161,7 @@ pub async fn build(
             templates,
             pipeline,
             proactive: engine.clone(),
+            outlet: channels.clone().map(|c| c as Arc<dyn Outlet>),
             inbox: storage::inbox::open(&project.storage, data_dir).await?,
             feed: storage::inbox::feed::open(&project.storage).await?,
             holder: storage::inbox::Holder::new_run(instance),
@@ -151,7 +170,11 @@ pub async fn build(
         webhooks.start();
         Some(webhooks)
     };
-    Ok(Services { engine, webhooks })
+    Ok(Services {
+        engine,
+        webhooks,
+        channels,
+    })
 }
 
 /// The audit trail's hooks, when the project enables it: the store, the writer task, the

@@ -14,8 +14,8 @@ const FLOORS: &[&[&str]] = &[
     &["pipeline"],
     &["health"],
     &["engine"],
-    &["http"],
-    &["webhooks", "platforms"],
+    &["http", "verify"],
+    &["webhooks", "platforms", "channels"],
     &["server"],
     &["app"],
 ];

@@ -6,8 +6,10 @@
 //! ```text
 //! 9  app                     builds the services in order; the only place that knows all
 //! 8  server                  accept loop, gate and inbound auth, chat/admin/health routes
-//! 7  webhooks, platforms     wings (later channels, tools): Routes<S> over their own state
-//! 6  http                    ApiError, Routes with declared scopes, Principal and reach
+//! 7  webhooks, platforms,    wings (later tools): Routes<S> over their own state
+//!    channels
+//! 6  http, verify            ApiError, Routes with declared scopes, Principal and reach;
+//!                            signature schemes (webhook sources and channels share them)
 //! 5  engine                  the chat turn; Proactive, the service webhooks append through
 //! 4  health                  health checks and objectives (they call the pipeline)
 //! 3  pipeline                operation calls and their policies
@@ -17,6 +19,7 @@
 //! ```
 
 pub mod app;
+pub mod channels;
 pub mod conversation;
 pub mod engine;
 #[cfg(test)]
@@ -30,4 +33,5 @@ pub mod storage;
 pub mod telemetry;
 pub mod template;
 pub mod user_id;
+pub mod verify;
 pub mod webhooks;

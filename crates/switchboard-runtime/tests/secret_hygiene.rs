@@ -163,6 +163,7 @@ async fn no_secret_reaches_logs_responses_or_the_store() {
         AppState {
             engine,
             webhooks: None,
+            channels: None,
         },
         std::future::pending(),
     ));

@@ -154,6 +154,7 @@ async fn scenario_metrics_audit_and_no_personal_data() {
     let app = server::router(AppState {
         engine: engine.clone(),
         webhooks: None,
+        channels: None,
     });
     let body = json!({
         "user_id": USER,

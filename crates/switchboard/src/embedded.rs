@@ -24,6 +24,38 @@ const FILES: &[(&str, &str)] = &[
         "demo/secrets/platform-token",
         include_str!("../../../examples/store/secrets/platform-token"),
     ),
+    (
+        "demo/secrets/whatsapp-access-token",
+        include_str!("../../../examples/store/secrets/whatsapp-access-token"),
+    ),
+    (
+        "demo/secrets/whatsapp-app-secret",
+        include_str!("../../../examples/store/secrets/whatsapp-app-secret"),
+    ),
+    (
+        "demo/secrets/whatsapp-verify-token",
+        include_str!("../../../examples/store/secrets/whatsapp-verify-token"),
+    ),
+    (
+        "demo/secrets/telegram-bot-token",
+        include_str!("../../../examples/store/secrets/telegram-bot-token"),
+    ),
+    (
+        "demo/secrets/telegram-secret-token",
+        include_str!("../../../examples/store/secrets/telegram-secret-token"),
+    ),
+    (
+        "demo/secrets/slack-bot-token",
+        include_str!("../../../examples/store/secrets/slack-bot-token"),
+    ),
+    (
+        "demo/secrets/slack-signing-secret",
+        include_str!("../../../examples/store/secrets/slack-signing-secret"),
+    ),
+    (
+        "demo/secrets/twilio-auth-token",
+        include_str!("../../../examples/store/secrets/twilio-auth-token"),
+    ),
 ];
 
 /// The demo's webhook signing secret (a documented demo value, not a secret): the demo
@@ -35,6 +67,12 @@ pub fn demo_webhook_secret() -> &'static str {
 /// The demo's Rasa and Dialogflow token (`X-Platform-Token`), a documented demo value.
 pub fn demo_platform_token() -> &'static str {
     include_str!("../../../examples/store/secrets/platform-token").trim_end()
+}
+
+/// The demo WhatsApp channel's app secret (a documented demo value): `switchboard demo`
+/// signs the message its printed `curl` posts with it.
+pub fn demo_whatsapp_app_secret() -> &'static str {
+    include_str!("../../../examples/store/secrets/whatsapp-app-secret").trim_end()
 }
 
 /// Load options that read the embedded files instead of the disk.

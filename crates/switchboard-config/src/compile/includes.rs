@@ -22,6 +22,7 @@ pub(crate) struct Merged {
     pub inbound: Option<Spanned<crate::raw::RawInbound>>,
     pub webhooks: IndexMap<Spanned<String>, RawWebhookSource>,
     pub pollers: IndexMap<Spanned<String>, RawPoller>,
+    pub channels: IndexMap<Spanned<String>, Spanned<crate::raw::RawChannel>>,
     pub telemetry: Option<Spanned<crate::raw::RawTelemetry>>,
     pub connectors: IndexMap<String, (Spanned<String>, RawConnector)>,
     pub entities: IndexMap<String, (Spanned<String>, RawEntity)>,
@@ -94,6 +95,9 @@ fn read(
     }
     if !project.pollers.is_empty() {
         merged.pollers = project.pollers;
+    }
+    if !project.channels.is_empty() {
+        merged.channels = project.channels;
     }
     add(ctx, &mut merged.connectors, project.connectors, "connector");
     add(ctx, &mut merged.entities, project.entities, "entity");

@@ -12,6 +12,7 @@ fn input_type(t: RawInputType) -> InputType {
         RawInputType::Integer => InputType::Integer,
         RawInputType::Number => InputType::Number,
         RawInputType::Boolean => InputType::Boolean,
+        RawInputType::Object => InputType::Object,
     }
 }
 

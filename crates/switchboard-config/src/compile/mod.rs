@@ -6,6 +6,7 @@
 
 mod accounts;
 mod auth;
+mod channels;
 mod connector;
 mod entity;
 mod graph;
@@ -183,6 +184,10 @@ pub(crate) fn load(
     let inbound = inbound::inbound(&mut ctx, merged.inbound.as_ref());
     let webhooks = webhooks::sources(&mut ctx, &known, &merged.webhooks);
     let pollers = pollers::pollers(&mut ctx, &known, &connectors, &webhooks, &merged.pollers);
+    let channels = channels::channels(&mut ctx, &merged.channels, &mut connectors, &bot.public_url);
+    let routes = merged.webhooks.values().flat_map(|w| w.routes.values());
+    let routes = routes.chain(merged.pollers.values().flat_map(|p| p.routes.values()));
+    channels::check_route_channels(&mut ctx, routes, &merged.channels, &channels);
     let telemetry = telemetry::telemetry(&mut ctx, merged.telemetry.as_ref(), &connectors);
 
     accounts::finish(&mut ctx, &mut connectors, &bot);
@@ -205,6 +210,7 @@ pub(crate) fn load(
         inbound,
         webhooks,
         pollers,
+        channels,
         telemetry,
         secrets,
     };

@@ -109,6 +109,20 @@ pub(crate) fn operation(
         .body
         .as_ref()
         .map(|b| templates::value(ctx, &format!("{prefix}.body"), b, &scope, &mut unused));
+    let body_format = match raw.body_format.as_ref().map(|f| f.value) {
+        Some(crate::raw::RawBodyFormat::Form) => {
+            if let Some(b) = &raw.body
+                && !matches!(body, Some(ValueTemplate::Object(_)))
+            {
+                ctx.error(
+                    b.pos,
+                    "body_format: form needs the body to be a map of field names to values",
+                );
+            }
+            crate::model::BodyFormat::Form
+        }
+        _ => crate::model::BodyFormat::Json,
+    };
     let response = match &raw.response {
         Some(r) => response::response(ctx, r),
         None => ResponseSpec::default(),
@@ -123,6 +137,7 @@ pub(crate) fn operation(
         query,
         headers,
         body,
+        body_format,
         response,
         timeout: duration(ctx, raw.timeout.as_ref(), "timeout"),
         policy: Default::default(),

@@ -396,5 +396,6 @@ pub(crate) fn route(
         event_type: event_type.value.clone(),
         user: user?,
         intent,
+        channel: r.channel.as_ref().map(|c| c.value.clone()),
     })
 }

@@ -4,6 +4,7 @@
 //! without sending a request has been checked by the time a `Project` exists.
 
 mod auth;
+mod channels;
 mod connector;
 mod inbound;
 mod intent;
@@ -20,6 +21,7 @@ pub use auth::{
     ApiKeyLocation, Auth, AuthorizationCode, ClientAuth, ClientCredentials, HmacAlgorithm,
     HmacEncoding, HmacSigning, JwtAlgorithm, JwtMinting, SignedPart,
 };
+pub use channels::{Channel, ChannelIdentity, ChannelKind, WhatsappTemplate};
 pub use connector::Connector;
 pub use inbound::{
     ConnectionLimits, InboundKey, InboundLimit, InboundLimits, InboundSettings, JwksSource,
@@ -30,8 +32,8 @@ pub use intent::{
     LookupValue, OnError, Reply, ReplyVariant, Slot, Step, StorageSettings,
 };
 pub use operation::{
-    Extract, Input, InputError, InputType, Method, Operation, OperationRef, PathPart, PathTemplate,
-    ResponseSpec,
+    BodyFormat, Extract, Input, InputError, InputType, Method, Operation, OperationRef, PathPart,
+    PathTemplate, ResponseSpec,
 };
 pub use outcome::OutcomeKind;
 pub use platforms::{DialogflowSettings, InboundAuth, RasaAction, RasaSettings, SlotFromResult};
@@ -77,6 +79,9 @@ pub struct Project {
     pub webhooks: IndexMap<String, WebhookSource>,
     /// Pollers by name, in file order.
     pub pollers: IndexMap<String, Poller>,
+    /// Messaging channels by name, in file order (their built-in connectors are in
+    /// `connectors`, named `channel_<name>`).
+    pub channels: IndexMap<String, Channel>,
     /// Audit, redaction, health checks and objectives.
     pub telemetry: TelemetrySettings,
     /// Every value a `${env:NAME}` or `${file:PATH}` reference resolved to (credentials of

@@ -122,6 +122,8 @@ pub struct Operation {
     pub headers: IndexMap<String, ValueTemplate>,
     /// The JSON request body.
     pub body: Option<ValueTemplate>,
+    /// How the body is encoded.
+    pub body_format: BodyFormat,
     /// What a good response looks like and what to take from it.
     pub response: ResponseSpec,
     /// Overrides the connector's timeout.
@@ -192,6 +194,16 @@ pub struct Extract {
     pub span: Span,
 }
 
+/// How a request body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BodyFormat {
+    /// `application/json`.
+    #[default]
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+}
+
 /// The type of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputType {
@@ -203,6 +215,8 @@ pub enum InputType {
     Number,
     /// true or false.
     Boolean,
+    /// A JSON object.
+    Object,
 }
 
 impl InputType {
@@ -213,6 +227,7 @@ impl InputType {
             InputType::Integer => "an integer",
             InputType::Number => "a number",
             InputType::Boolean => "true or false",
+            InputType::Object => "an object",
         }
     }
 
@@ -223,6 +238,7 @@ impl InputType {
             InputType::Integer => "integer",
             InputType::Number => "number",
             InputType::Boolean => "boolean",
+            InputType::Object => "object",
         }
     }
 }
@@ -361,7 +377,9 @@ impl Input {
                 .and_then(serde_json::Number::from_f64)
                 .map(Value::Number)
                 .ok_or_else(wrong),
-            (InputType::Boolean, Value::Bool(_)) => Ok(value.clone()),
+            (InputType::Boolean, Value::Bool(_)) | (InputType::Object, Value::Object(_)) => {
+                Ok(value.clone())
+            }
             (InputType::Boolean, Value::String(s)) => {
                 match s.trim().to_ascii_lowercase().as_str() {
                     "true" | "yes" => Ok(Value::Bool(true)),

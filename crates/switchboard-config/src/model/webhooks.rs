@@ -55,6 +55,8 @@ pub struct WebhookRoute {
     /// Steps and message, as an intent: `steps` as an intent's, the message as its `reply`.
     /// Its name is `webhooks.SOURCE.EVENT_TYPE`; it is not in the project's intents.
     pub intent: Intent,
+    /// The channel the message is sent on; `None`: the one the user last wrote from.
+    pub channel: Option<String>,
 }
 
 /// A verification scheme. Every scheme checks an HMAC of the raw body in constant time against

@@ -5,6 +5,7 @@
 //! references to them are not reported a second time.
 
 mod auth;
+mod channels;
 mod common;
 mod connector;
 pub mod de;
@@ -23,6 +24,7 @@ pub use auth::{
     RawAuth, RawClientAuth, RawHmacAlgorithm, RawHmacEncoding, RawJwtAlgorithm, RawKeyLocation,
     RawSignedPart,
 };
+pub use channels::{RawChannel, RawChannelIdentity, RawWhatsappTemplate};
 pub use common::{
     ExpressionDoc, JsonPathDoc, Pos, RawDuration, RawValue, RawValueKind, SecretDoc, Spanned,
     TemplateDoc, ValueTemplateDoc, parse_duration,
@@ -36,7 +38,9 @@ pub use inbound::{
 pub use intent::{
     RawConfirm, RawConfirmDoc, RawIntent, RawReply, RawReplyVariant, RawSlot, RawStep,
 };
-pub use operation::{RawInput, RawInputSpec, RawInputType, RawOperation, RawResponse};
+pub use operation::{
+    RawBodyFormat, RawInput, RawInputSpec, RawInputType, RawOperation, RawResponse,
+};
 pub use platforms::{RawDialogflow, RawInboundAuth, RawRasa, RawRasaAction};
 pub use policy::{
     RawAlerts, RawBackoff, RawBreakerScope, RawCache, RawCacheScope, RawCircuitBreaker,
@@ -142,6 +146,14 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
                     let what = format!("poller {:?}", name.value);
                     if let Some(p) = reader.item(pnode, name.pos, &what) {
                         project.pollers.insert(name, p);
+                    }
+                }
+            }
+            "channels" => {
+                for (name, cnode) in reader.entries(node, "channels") {
+                    let what = format!("channel {:?}", name.value);
+                    if let Some(c) = reader.item(cnode, name.pos, &what) {
+                        project.channels.insert(name, c);
                     }
                 }
             }

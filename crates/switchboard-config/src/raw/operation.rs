@@ -37,6 +37,10 @@ pub struct RawOperation {
     /// The JSON request body: any value whose string leaves are templates.
     #[schemars(with = "Option<ValueTemplateDoc>")]
     pub body: Option<RawValue>,
+    /// How `body` is sent: `json` (`application/json`) or `form`
+    /// (`application/x-www-form-urlencoded`: the body must be a map; a list value repeats its
+    /// name, a null value is left out). Default: `json`.
+    pub body_format: Option<Spanned<RawBodyFormat>>,
     /// Time allowed for one attempt. Default: the connector's `timeout`.
     pub timeout: Option<Spanned<RawDuration>>,
     /// What a good response looks like, and what to take from it.
@@ -63,6 +67,17 @@ pub struct RawOperation {
     pub invalidate: Vec<Spanned<String>>,
 }
 
+/// How a request body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "BodyFormat")]
+pub enum RawBodyFormat {
+    /// `application/json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+}
+
 /// The type of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -76,6 +91,9 @@ pub enum RawInputType {
     Number,
     /// `true` or `false`.
     Boolean,
+    /// A JSON object, passed whole (a request body built by the caller, such as a message to a
+    /// messaging channel). Never filled from a user's words.
+    Object,
 }
 
 /// An input: a type alone, or a map with a type and constraints.
@@ -94,7 +112,7 @@ pub enum RawInput {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "InputSpec")]
 pub struct RawInputSpec {
-    /// `string`, `integer`, `number` or `boolean`. Required.
+    /// `string`, `integer`, `number`, `boolean` or `object`. Required.
     #[serde(rename = "type")]
     pub ty: Spanned<RawInputType>,
     /// Whether a value must be given. Default: `true`, unless a `default` is given.

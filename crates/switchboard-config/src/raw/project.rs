@@ -2,7 +2,7 @@
 
 use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
 use super::{
-    RawConnector, RawDialogflow, RawEntity, RawInbound, RawIntent, RawPoller, RawRasa,
+    RawChannel, RawConnector, RawDialogflow, RawEntity, RawInbound, RawIntent, RawPoller, RawRasa,
     RawTelemetry, RawWebhookSource,
 };
 use indexmap::IndexMap;
@@ -22,6 +22,7 @@ pub const TOP_KEYS: &[&str] = &[
     "inbound",
     "webhooks",
     "pollers",
+    "channels",
     "telemetry",
 ];
 
@@ -71,6 +72,10 @@ pub struct RawProject {
     /// like webhook events. Main file only. Default: none.
     #[serde(default)]
     pub pollers: IndexMap<Spanned<String>, RawPoller>,
+    /// Messaging channels (WhatsApp, Telegram, Slack, Twilio SMS), by name; each is received
+    /// at `POST /v1/channels/{name}`. Main file only. Default: none.
+    #[serde(default)]
+    pub channels: IndexMap<Spanned<String>, Spanned<RawChannel>>,
     /// Observability: the audit trail, redaction, health checks and objectives. Main file
     /// only. Default: audit on (30 days), built-in redaction, no health checks.
     pub telemetry: Option<Spanned<RawTelemetry>>,

@@ -68,6 +68,10 @@ pub struct RawWebhookRoute {
     /// The message, a template. Required.
     #[schemars(with = "Option<TemplateDoc>")]
     pub message: Option<Spanned<String>>,
+    /// The messaging channel (a `channels:` name) the message is also sent on. Default: the
+    /// channel the user last wrote from, if any; a user who never wrote from a channel gets
+    /// the message only in their conversation and event stream.
+    pub channel: Option<Spanned<String>>,
 }
 
 /// How a source's requests are verified, chosen by `type`. Secrets are `${env:NAME}` or

@@ -38,6 +38,20 @@ pub(crate) async fn customer(id: Result<Path<String>, PathRejection>) -> ApiResu
         .ok_or_else(|| ApiError::not_found(format!("customer {id} not found")))
 }
 
+/// `GET /api/v2/customers?phone=+971500000042`: the customer with that phone number, 404
+/// when there is none, 400 without `phone`.
+pub(crate) async fn customer_search(uri: axum::http::Uri) -> ApiResult<Json<Value>> {
+    let query = super::QueryParams::parse(&uri)?;
+    let phone = query
+        .get("phone")
+        .ok_or_else(|| ApiError::bad_request("phone is required, such as +971500000042"))?;
+    // A `+` written unencoded in a query is a space: accept the number either way.
+    let digits = phone.trim().trim_start_matches('+');
+    data::customer_by_phone(&format!("+{digits}"))
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no customer with phone {phone}")))
+}
+
 /// `GET /api/v2/payments/{id}`
 pub(crate) async fn payment(id: Result<Path<String>, PathRejection>) -> ApiResult<Json<Value>> {
     let id = path_param(id)?;

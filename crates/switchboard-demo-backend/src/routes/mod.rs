@@ -30,6 +30,10 @@ pub(crate) fn api_router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route(Route::Shipments.path_template(), get(lookups::shipment))
         .route(Route::Customers.path_template(), get(lookups::customer))
         .route(
+            Route::CustomerSearch.path_template(),
+            get(lookups::customer_search),
+        )
+        .route(
             Route::Interactions.path_template(),
             post(interactions::create),
         )
@@ -41,6 +45,22 @@ pub(crate) fn api_router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route(Route::Rates.path_template(), get(live::rates))
         .route(Route::Weather.path_template(), get(live::weather))
         .route(Route::Tickets.path_template(), post(interactions::ticket))
+        .route(
+            Route::WhatsappSend.path_template(),
+            post(crate::platforms::whatsapp),
+        )
+        .route(
+            Route::TelegramSend.path_template(),
+            post(crate::platforms::telegram),
+        )
+        .route(
+            Route::SlackSend.path_template(),
+            post(crate::platforms::slack),
+        )
+        .route(
+            Route::TwilioSend.path_template(),
+            post(crate::platforms::twilio),
+        )
         .route("/api/v2", any(no_route))
         .route("/api/v2/", any(no_route))
         .route("/api/v2/{*rest}", any(no_route))

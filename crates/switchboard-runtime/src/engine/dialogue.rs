@@ -22,7 +22,7 @@ const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
 
 /// What a turn produced.
 pub struct Outcome {
-    pub replies: Vec<String>,
+    pub replies: Vec<super::ReplyText>,
     pub intent: Option<IntentInfo>,
     pub calls: Vec<CallRecord>,
     /// Whether the fallback reply was said (no intent understood).
@@ -153,7 +153,7 @@ impl<'a> Turn<'a> {
                     .as_ref()
                     .map(|c| self.render(c))
                     .unwrap_or_default();
-                self.say(&format!("Please answer yes or no. {question}"));
+                self.ask_yes_no(&format!("Please answer yes or no. {question}"));
             }
         }
     }
@@ -258,7 +258,7 @@ impl<'a> Turn<'a> {
                 intent: intent.name.clone(),
             });
             let q = self.render(confirm);
-            self.say(&q);
+            self.ask_yes_no(&q);
             return;
         }
         self.execute(intent).await;
@@ -445,7 +445,18 @@ impl<'a> Turn<'a> {
     }
 
     fn say(&mut self, text: &str) {
-        self.out.replies.push(text.to_string());
+        self.out.replies.push(super::ReplyText {
+            text: text.to_string(),
+            options: Vec::new(),
+        });
+    }
+
+    /// Asks a yes-or-no question: channels with buttons show the two answers as buttons.
+    fn ask_yes_no(&mut self, text: &str) {
+        self.out.replies.push(super::ReplyText {
+            text: text.to_string(),
+            options: vec![words::YES.to_string(), words::NO.to_string()],
+        });
     }
 }
 

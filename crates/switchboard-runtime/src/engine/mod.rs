@@ -102,6 +102,10 @@ pub struct TurnResponse {
 pub struct ReplyText {
     /// The text.
     pub text: String,
+    /// Answers to offer as quick-reply buttons (a yes-or-no question's `yes` and `no`):
+    /// messaging channels show them as the platform's buttons; a web client may too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
 }
 
 /// The intent served and the classifier's confidence in it.
@@ -384,7 +388,7 @@ impl Engine {
             conv.push_history(
                 HistoryEntry {
                     role: Role::Bot,
-                    text: r.clone(),
+                    text: r.text.clone(),
                     at: chrono::Utc::now(),
                     intent: outcome.intent.as_ref().map(|i| i.name.clone()),
                     id: None,
@@ -412,11 +416,7 @@ impl Engine {
 
         Ok(TurnResponse {
             conversation_id: conv.id.clone(),
-            replies: outcome
-                .replies
-                .into_iter()
-                .map(|text| ReplyText { text })
-                .collect(),
+            replies: outcome.replies,
             intent: outcome.intent,
             slots: conv.slots.clone(),
             calls: outcome.calls.iter().map(CallSummary::from).collect(),

@@ -21,6 +21,22 @@ pub trait Proactive: Send + Sync {
     ) -> BoxFuture<'a, Result<String, StoreError>>;
 }
 
+/// Where a proactive message goes besides the user's conversation: the messaging channel the
+/// user last wrote from (the channels wing implements it; the webhook worker holds it, so
+/// neither wing knows the other).
+pub trait Outlet: Send + Sync {
+    /// Queues `text` for the user on `channel`, or on the channel they last wrote from; a
+    /// `message_id` queued before (a redelivered event) is queued once. `Ok(false)`: the user
+    /// never wrote from a channel (or from the one named), so nothing was queued.
+    fn send<'a>(
+        &'a self,
+        user_id: &'a str,
+        channel: Option<&'a str>,
+        message_id: &'a str,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+}
+
 impl Proactive for Engine {
     fn append<'a>(
         &'a self,

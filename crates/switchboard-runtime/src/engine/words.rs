@@ -17,6 +17,11 @@ fn norm(text: &str) -> String {
 }
 
 /// Words that say yes by themselves, in the languages the product's users write.
+/// The answers offered as buttons for a yes-or-no question.
+pub const YES: &str = "Yes";
+/// See [`YES`].
+pub const NO: &str = "No";
+
 const YES_WORDS: &[&str] = &[
     "yes",
     "y",

@@ -10,7 +10,7 @@ use crate::template::Templates;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Map, Value};
-use switchboard_config::model::{Connector, Operation, PathPart};
+use switchboard_config::model::{BodyFormat, Connector, Operation, PathPart};
 
 /// A request ready to send; auth is attached later by its layer.
 #[derive(Debug, Clone)]
@@ -108,13 +108,24 @@ pub fn build(
             let value = templates
                 .value(template, &ctx)
                 .map_err(|e| CallError::Build(e.to_string()))?;
-            headers.insert(
-                http::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            Some(Bytes::from(
-                serde_json::to_vec(&value).map_err(|e| CallError::Build(e.to_string()))?,
-            ))
+            Some(match op.body_format {
+                BodyFormat::Json => {
+                    headers.insert(
+                        http::header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/json"),
+                    );
+                    Bytes::from(
+                        serde_json::to_vec(&value).map_err(|e| CallError::Build(e.to_string()))?,
+                    )
+                }
+                BodyFormat::Form => {
+                    headers.insert(
+                        http::header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/x-www-form-urlencoded"),
+                    );
+                    Bytes::from(form_body(&value)?)
+                }
+            })
         }
         None => None,
     };
@@ -126,6 +137,28 @@ pub fn build(
         headers,
         body,
     })
+}
+
+/// A form body from a map: scalars as text, a list repeating its name, nulls left out.
+fn form_body(value: &Value) -> Result<String, CallError> {
+    let Value::Object(map) = value else {
+        return Err(CallError::Build("a form body must be a map".into()));
+    };
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    for (name, v) in map {
+        match v {
+            Value::Null => {}
+            Value::Array(items) => {
+                for item in items.iter().filter(|v| !v.is_null()) {
+                    form.append_pair(name, &scalar_text(item));
+                }
+            }
+            other => {
+                form.append_pair(name, &scalar_text(other));
+            }
+        }
+    }
+    Ok(form.finish())
 }
 
 fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) -> Result<(), CallError> {

@@ -36,6 +36,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod web;
 
+use crate::channels::Channels;
 use crate::engine::Engine;
 use crate::http::{ApiError, RouteScope, Routes};
 use crate::telemetry::Telemetry;
@@ -63,6 +64,14 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// The webhook machinery, when the project has sources or pollers.
     pub webhooks: Option<Arc<Webhooks>>,
+    /// The messaging channels, when the project has any.
+    pub channels: Option<Arc<Channels>>,
+}
+
+impl FromRef<AppState> for Option<Arc<Channels>> {
+    fn from_ref(state: &AppState) -> Option<Arc<Channels>> {
+        state.channels.clone()
+    }
 }
 
 impl FromRef<AppState> for Arc<Engine> {
@@ -123,6 +132,7 @@ pub fn routes(
         .nest("/v1/admin", admin::admin_routes())
         .merge(platforms)
         .merge(crate::webhooks::routes())
+        .merge(crate::channels::routes())
 }
 
 /// The application over `routes`: the scope gate (auth by `inbound`), the host check and

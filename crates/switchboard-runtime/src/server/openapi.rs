@@ -46,6 +46,8 @@ pub const PATH: &str = "/openapi.json";
         super::oauth::callback,
         crate::webhooks::receive::receive,
         crate::webhooks::receive::handshake,
+        crate::channels::receive::receive,
+        crate::channels::receive::handshake,
         crate::webhooks::receive::dead_letters,
         crate::webhooks::stream::user_events,
         crate::webhooks::stream::conversation_events,
@@ -58,6 +60,7 @@ pub const PATH: &str = "/openapi.json";
     tags(
         (name = "chat", description = "Turns, conversations and their event streams"),
         (name = "webhooks", description = "Signed events from other systems"),
+        (name = "channels", description = "Messages from WhatsApp, Telegram, Slack and Twilio"),
         (name = "platforms", description = "Rasa action server and Dialogflow fulfilment"),
         (name = "accounts", description = "Connecting a user's account (OAuth)"),
         (name = "admin", description = "Audit trail, dashboard data, dead letters"),

@@ -20,6 +20,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod channels;
 pub mod conversations;
 pub(crate) mod db;
 pub(crate) mod files;

@@ -79,6 +79,9 @@ pub mod names {
     pub const WEBHOOKS_DUPLICATED: &str = "switchboard_webhooks_duplicated_total";
     pub const WEBHOOKS_DELIVERED: &str = "switchboard_webhooks_delivered_total";
     pub const WEBHOOKS_DEAD_LETTERED: &str = "switchboard_webhooks_dead_lettered_total";
+    pub const CHANNEL_RECEIVED: &str = "switchboard_channel_deliveries_total";
+    pub const CHANNEL_SENT: &str = "switchboard_channel_messages_total";
+    pub const CHANNEL_STATUSES: &str = "switchboard_channel_statuses_total";
     pub const HTTP_CONNECTIONS_OPEN: &str = "switchboard_http_connections_open";
     pub const HTTP_CONNECTIONS_CLOSED: &str = "switchboard_http_connections_closed_total";
     pub const HTTP_ACCEPT_ERRORS: &str = "switchboard_http_accept_errors_total";
@@ -316,6 +319,27 @@ pub const DESCRIPTIONS: &[Description] = &[
         None,
         "source",
         "Webhook events given up on after their retries.",
+    ),
+    d(
+        CHANNEL_RECEIVED,
+        Counter,
+        None,
+        "channel, receipt",
+        "Deliveries from messaging platforms: accepted, duplicate, rejected (signature) or ignored (not a user message).",
+    ),
+    d(
+        CHANNEL_SENT,
+        Counter,
+        None,
+        "channel, kind, outcome",
+        "Messages to channel users (kind reply or proactive) by outcome: sent, failed (after retries), outside_window (WhatsApp, no template) or no_contact.",
+    ),
+    d(
+        CHANNEL_STATUSES,
+        Counter,
+        None,
+        "channel, status",
+        "Delivery statuses the platforms reported for sent messages: sent, delivered, read, failed or other.",
     ),
     d(
         HTTP_CONNECTIONS_OPEN,

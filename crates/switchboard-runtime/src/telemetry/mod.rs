@@ -54,6 +54,7 @@
 //! Config: `telemetry:` (`raw/telemetry.rs` -> `compile/telemetry.rs` -> `model/telemetry.rs`).
 
 pub mod catalog;
+pub mod channel;
 pub mod connections;
 pub mod events;
 pub mod health;

@@ -31,7 +31,7 @@ pub fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, EventError>
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if form {
         let mut map = Map::new();
-        for (k, v) in form_pairs(body) {
+        for (k, v) in crate::verify::form_pairs(body) {
             map.insert(k, Value::String(v));
         }
         return Ok(Value::Object(map));
@@ -99,24 +99,6 @@ fn widen_numbers(text: &str) -> String {
     }
     out.push_str(&text[start..]);
     out
-}
-
-/// Decoded `name=value` pairs of a form body, in order.
-pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        let spaced = s.replace('+', " ");
-        percent_encoding::percent_decode_str(&spaced)
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
 }
 
 /// A field of the delivery as text (strings as they are, numbers written out).

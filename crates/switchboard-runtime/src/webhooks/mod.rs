@@ -25,6 +25,8 @@
 //!   Proactive::append (engine/proactive.rs): the user's default conversation, found by
 //!          its owner (never a computed id), under the chat turn's per-conversation lock;
 //!          HistoryEntry.id: skip if present
+//!   Outlet::send (channels/, when the project has channels): queued for the route's
+//!          channel or the one the user last wrote from, once per message id
 //!   deliver: outbox row (unique message_id) + event delivered, one transaction
 //!   route failure: retry with backoff, dead after max_attempts; store failure: due again in 1 s
 //!   (settling, failing or postponing an event clears its holder, so only work in flight is
@@ -57,11 +59,10 @@ mod observe;
 mod poller;
 pub mod receive;
 pub mod stream;
-pub mod verify;
 mod worker;
 
 use crate::engine::Engine;
-use crate::engine::proactive::Proactive;
+use crate::engine::proactive::{Outlet, Proactive};
 use crate::http::{RouteScope, Routes};
 use crate::pipeline::Pipeline;
 use crate::storage::inbox::feed::PgFeed;
@@ -81,6 +82,9 @@ pub struct Webhooks {
     /// Where routed messages go: the user's default conversation (the engine's, behind a
     /// narrow service, so the machinery and the engine do not hold each other).
     proactive: Arc<dyn Proactive>,
+    /// Where routed messages also go: the user's messaging channel, when the project has
+    /// channels.
+    outlet: Option<Arc<dyn Outlet>>,
     project: Arc<Project>,
     templates: Arc<Templates>,
     pipeline: Arc<Pipeline>,
@@ -114,6 +118,8 @@ pub struct Parts {
     pub pipeline: Arc<Pipeline>,
     /// Where routed messages go.
     pub proactive: Arc<dyn Proactive>,
+    /// Where routed messages also go (messaging channels).
+    pub outlet: Option<Arc<dyn Outlet>>,
     /// The inbox.
     pub inbox: Arc<dyn InboxStore>,
     /// Other instances' messages (PostgreSQL).
@@ -134,6 +140,7 @@ impl Webhooks {
         );
         Arc::new(Webhooks {
             proactive: parts.proactive,
+            outlet: parts.outlet,
             project: parts.project,
             templates: parts.templates,
             pipeline: parts.pipeline,

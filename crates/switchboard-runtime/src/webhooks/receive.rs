@@ -4,11 +4,11 @@
 
 use super::event::{self, EventError};
 use super::observe;
-use super::verify::{self, Delivery, VerifyError};
 use super::{Webhooks, now_ms};
 use crate::http::ApiError;
 use crate::storage::inbox::{EventStatus, Inserted, NewEvent};
 use crate::telemetry::webhook::RejectReason;
+use crate::verify::{self, Delivery, VerifyError};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;

@@ -250,6 +250,13 @@ async fn route(
 
     let message_id = format!("{}:{}", e.source, e.event_id);
     let conversation_id = w.proactive.append(&user, &message_id, &text).await?;
+    // Queued for the user's messaging channel before the event is settled, so a crash in
+    // between queues it again under the same id (once).
+    if let Some(outlet) = &w.outlet {
+        outlet
+            .send(&user, route.channel.as_deref(), &message_id, &text)
+            .await?;
+    }
     let message = NewMessage {
         message_id,
         source: e.source.clone(),

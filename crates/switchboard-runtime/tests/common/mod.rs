@@ -56,10 +56,15 @@ pub fn inline_project(yaml: &str, addr: SocketAddr) -> (Project, tempfile::TempD
     (load(&path), dir)
 }
 
-/// Points every connector at the backend.
+/// Points every connector at the backend: the store API, and each channel's built-in
+/// connector at the backend's fake of its platform.
 pub fn point_at(p: &mut Project, addr: SocketAddr) {
     for c in p.connectors.values_mut() {
-        c.base_url = format!("http://{addr}/api/v2");
+        let channel = p.channels.values().find(|ch| ch.connector == c.name);
+        c.base_url = match channel {
+            Some(ch) => format!("http://{addr}/platforms/{}", ch.kind.as_str()),
+            None => format!("http://{addr}/api/v2"),
+        };
     }
 }
 

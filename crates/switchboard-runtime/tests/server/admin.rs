@@ -53,6 +53,7 @@ async fn audit_pages_redaction_and_errors() {
     let app = server::router(AppState {
         engine,
         webhooks: None,
+        channels: None,
     });
 
     let (s, page) = get(&app, "/v1/admin/audit?limit=2").await;
@@ -116,6 +117,7 @@ async fn audit_off_answers_a_json_404() {
     let app = server::router(AppState {
         engine,
         webhooks: None,
+        channels: None,
     });
     let (s, body) = get(&app, "/v1/admin/audit").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -131,6 +133,7 @@ async fn the_dashboard_shows_a_retry_after_hold() {
     let app = server::router(AppState {
         engine,
         webhooks: None,
+        channels: None,
     });
     let (_, d) = get(&app, "/v1/admin/dashboard").await;
     assert_eq!(d["connectors"][0]["held"], false);

@@ -179,6 +179,7 @@ async fn a_query_key_echoed_by_an_upstream_is_redacted_before_it_is_written() {
     let app = server::router(AppState {
         engine: engine.clone(),
         webhooks: None,
+        channels: None,
     });
     let (text, page) = audit_page(&app).await;
     assert!(!text.contains(KEY), "{text}");

@@ -31,6 +31,7 @@ async fn post(engine: &Arc<Engine>, body: Body, content_type: &str) -> (StatusCo
     let app = router(AppState {
         engine: engine.clone(),
         webhooks: None,
+        channels: None,
     });
     let req = Request::post("/v1/chat")
         .header("content-type", content_type)
@@ -51,6 +52,7 @@ async fn get(engine: &Arc<Engine>, path: &str) -> (StatusCode, String) {
     let app = router(AppState {
         engine: engine.clone(),
         webhooks: None,
+        channels: None,
     });
     let res = app
         .oneshot(Request::get(path).body(Body::empty()).unwrap())

@@ -31,6 +31,7 @@ async fn server(limits: ConnectionLimits) -> (SocketAddr, Keep) {
         router(AppState {
             engine,
             webhooks: None,
+            channels: None,
         }),
         Limits::new(&limits, HEADER_READ_TIMEOUT),
         Some(telemetry),

@@ -24,6 +24,7 @@ async fn serve(engine: Arc<Engine>) -> (SocketAddr, Arc<AtomicUsize>) {
     let app = server::router(AppState {
         engine,
         webhooks: None,
+        channels: None,
     })
     .layer(axum::middleware::from_fn(
         move |req: axum::extract::Request, next: axum::middleware::Next| {
@@ -114,6 +115,7 @@ async fn the_dashboard_shows_connectors_and_a_fault() {
         let app = server::router(AppState {
             engine: engine.clone(),
             webhooks: None,
+            channels: None,
         });
         for text in [
             "where is my order 1001?",

@@ -68,6 +68,7 @@ async fn start(inbound: InboundSettings) -> (SocketAddr, tempfile::TempDir) {
         AppState {
             engine,
             webhooks: None,
+            channels: None,
         },
         std::future::pending(),
     ));
@@ -556,6 +557,8 @@ async fn every_route_declares_its_scope() {
         ("GET", "/v1/admin/audit", "admin"),
         ("GET", "/v1/admin/dashboard", "admin"),
         ("GET", "/v1/admin/webhooks/dead-letters", "admin"),
+        ("GET", "/v1/channels/{name}", "signed"),
+        ("POST", "/v1/channels/{name}", "signed"),
         ("POST", "/v1/chat", "chat"),
         ("GET", "/v1/conversations/{id}", "chat"),
         ("GET", "/v1/conversations/{id}/events", "chat"),
@@ -592,6 +595,7 @@ async fn every_route_declares_its_scope() {
         AppState {
             engine,
             webhooks: None,
+            channels: None,
         },
         inbound,
         table,
@@ -654,6 +658,7 @@ async fn a_route_without_a_declared_scope_is_refused() {
             AppState {
                 engine,
                 webhooks: None,
+                channels: None,
             },
             inbound,
             routes,
@@ -692,6 +697,7 @@ async fn the_openapi_description_is_the_router_as_mounted() {
         AppState {
             engine,
             webhooks: None,
+            channels: None,
         },
         inbound,
         table,

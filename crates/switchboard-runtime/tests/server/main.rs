@@ -12,6 +12,7 @@ mod common;
 mod admin;
 mod audit_redaction;
 mod browser;
+mod channels;
 mod chat;
 mod connections;
 mod dashboard;

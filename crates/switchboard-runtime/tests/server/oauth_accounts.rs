@@ -389,6 +389,7 @@ async fn connected_accounts_end_to_end() {
     let app = router(AppState {
         engine: engine.clone(),
         webhooks: None,
+        channels: None,
     });
 
     // Not connected: a connect link, nothing sent.
@@ -540,6 +541,7 @@ async fn a_relinked_account_never_gets_the_old_accounts_cached_answers() {
     let app = router(AppState {
         engine: engine.clone(),
         webhooks: None,
+        channels: None,
     });
     p.expires_in.store(3600, Ordering::SeqCst);
     let profile = OperationRef::parse("crm.profile").unwrap();
@@ -612,6 +614,7 @@ async fn two_instances_refresh_once() {
     let app = router(AppState {
         engine: engines[0].clone(),
         webhooks: None,
+        channels: None,
     });
     p.expires_in.store(1, Ordering::SeqCst);
     connect(&app, &engines[0], &p, "alice", "Alice", "code-a").await;
@@ -689,6 +692,7 @@ async fn a_platform_call_uses_a_users_account_only_when_trusted_for_user_ids() {
     let app = router(AppState {
         engine: engine.clone(),
         webhooks: None,
+        channels: None,
     });
     // alice connects her own account from the chat.
     connect(&app, &engine, &p, "alice", "Alice", "code-a").await;
@@ -723,6 +727,7 @@ async fn a_platform_call_uses_a_users_account_only_when_trusted_for_user_ids() {
     let trusted = router(AppState {
         engine: trusted_engine,
         webhooks: None,
+        channels: None,
     });
     let (status, text) = rasa(&trusted, "action_whoami", "alice").await;
     assert_eq!((status, text.as_str()), (StatusCode::OK, "You are Alice."));

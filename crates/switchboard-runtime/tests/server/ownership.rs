@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchboard_config::model::{InboundKey, InboundSettings, JwksSource, JwtVerification, Scope};
 use switchboard_runtime::conversation::Conversation;
-use switchboard_runtime::webhooks::verify::stripe_sign;
+use switchboard_runtime::verify::stripe_sign;
 
 /// The `${file:secrets/key}` the project signs webhooks with.
 const WEBHOOK_SECRET: &str = "demo-key";

@@ -40,6 +40,7 @@ async fn bot_with(edit: impl FnOnce(&mut Project)) -> Bot {
         app: router(AppState {
             engine,
             webhooks: None,
+            channels: None,
         }),
         backend,
         _dir: dir,
@@ -574,6 +575,7 @@ async fn the_per_address_limit_covers_platform_routes() {
         AppState {
             engine,
             webhooks: None,
+            channels: None,
         },
         std::future::pending(),
     ));

@@ -16,6 +16,7 @@ async fn a_client_trickling_headers_is_cut_off() {
     let app = router(AppState {
         engine,
         webhooks: None,
+        channels: None,
     });
     tokio::spawn(serve_app(
         listener,
@@ -53,6 +54,7 @@ async fn shutdown_lets_a_turn_in_flight_finish() {
         router(AppState {
             engine,
             webhooks: None,
+            channels: None,
         }),
         Duration::from_secs(10),
         async move {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::time::Duration;
 use switchboard_runtime::server;
-use switchboard_runtime::webhooks::verify::stripe_sign;
+use switchboard_runtime::verify::stripe_sign;
 
 /// Far below the 30 s safety poll (and below the 2 s poll streams used before): a message
 /// that arrives within it was pushed, not found by polling.

@@ -39,6 +39,7 @@ async fn serve(engine: Arc<Engine>) -> SocketAddr {
     let app = server::router(AppState {
         engine,
         webhooks: None,
+        channels: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

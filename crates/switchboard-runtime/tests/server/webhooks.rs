@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_runtime::storage::inbox::{Audience, EventStatus};
-use switchboard_runtime::webhooks::verify::stripe_sign;
+use switchboard_runtime::verify::stripe_sign;
 
 /// The `${file:secrets/key}` the test projects use.
 const SECRET: &str = "demo-key";

@@ -5,6 +5,7 @@ use crate::embedded;
 use crate::exit;
 use std::path::Path;
 use std::process::ExitCode;
+use switchboard_config::model::{ChannelKind, Verify};
 use switchboard_demo_backend::{DemoBackend, Options, WebhookTarget};
 use switchboard_runtime::server;
 
@@ -46,8 +47,27 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Path::new(embedded::DEMO_PROJECT),
         &embedded::demo_load_options(),
     )?;
+    // Every connector points at the demo backend: the store API, and each channel's send
+    // API at the backend's fake of its platform. Twilio signs the URL it posts to, so the
+    // SMS channel verifies against the address the bot really listens on.
     for connector in project.connectors.values_mut() {
-        connector.base_url = format!("http://{backend_addr}/api/v2");
+        let channel = project
+            .channels
+            .values()
+            .find(|c| c.connector == connector.name);
+        connector.base_url = match channel {
+            Some(c) => format!("http://{backend_addr}/platforms/{}", c.kind.as_str()),
+            None => format!("http://{backend_addr}/api/v2"),
+        };
+    }
+    for channel in project.channels.values_mut() {
+        if let ChannelKind::Twilio {
+            verify: Verify::Twilio { url, .. },
+            ..
+        } = &mut channel.kind
+        {
+            *url = format!("http://{addr}/v1/channels/{}", channel.name);
+        }
     }
     let services = switchboard_runtime::app::build(
         project,
@@ -113,6 +133,22 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             "a non-loopback address (--insecure-no-auth): anyone who can reach it can chat"
         }
     );
+    if let Some(wa) = services
+        .project()
+        .channels
+        .values()
+        .find(|c| matches!(c.kind, ChannelKind::Whatsapp { .. }))
+    {
+        let body = demo_whatsapp_message(wa);
+        let signature = switchboard_runtime::verify::meta_sign(
+            embedded::demo_whatsapp_app_secret(),
+            body.as_bytes(),
+        );
+        println!(
+            "  channels:      WhatsApp, Telegram, Slack and SMS at http://{addr}/v1/channels/NAME; their send APIs are faked by the backend. A signed WhatsApp message from customer C42:\n                 curl -s http://{addr}/v1/channels/{} -H 'content-type: application/json' -H 'X-Hub-Signature-256: {signature}' -d '{body}'\n                 and the bot's answer as WhatsApp received it: curl -s http://{backend_addr}/admin/channels/whatsapp/sent",
+            wa.name
+        );
+    }
     println!("Press Ctrl-C to stop.");
 
     let mut server_stop = stop_rx;
@@ -128,4 +164,28 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     services.pipeline().flush_audit().await;
     served?;
     Ok(exit::OK)
+}
+
+/// A WhatsApp Cloud API delivery as Meta sends it: customer C42 (+971 50 000 0042) asks about
+/// an order. The message id is new on every start, so the printed command works once per
+/// run (a repeat is recognised and dropped, as a real redelivery would be).
+fn demo_whatsapp_message(channel: &switchboard_config::model::Channel) -> String {
+    let ChannelKind::Whatsapp {
+        phone_number_id, ..
+    } = &channel.kind
+    else {
+        return String::new();
+    };
+    let now = chrono::Utc::now().timestamp();
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{ "id": "102290129340398", "changes": [{ "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": { "display_phone_number": "15550783881", "phone_number_id": phone_number_id },
+            "contacts": [{ "profile": { "name": "Aisha Khan" }, "wa_id": "971500000042" }],
+            "messages": [{ "from": "971500000042", "id": format!("wamid.DEMO{now}"), "timestamp": now.to_string(),
+                           "type": "text", "text": { "body": "where is my order 1001?" } }]
+        }}]}]
+    })
+    .to_string()
 }

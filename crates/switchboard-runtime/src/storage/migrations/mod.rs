@@ -1,7 +1,7 @@
 //! Every store's schema, in one list per backend. The two dialects differ (types, partial
 //! indexes), so each backend has its own files; the versions and descriptions match:
 //! 0001 conversations, 0002 default conversations (`is_default`, unique per user), 0101
-//! webhooks, 0102 webhook leases, 0201 audit, 0301 accounts, 0302 OAuth login nonces.
+//! webhooks, 0102 webhook leases, 0201 audit, 0301 accounts, 0302 OAuth login nonces, 0401 messaging channels.
 //!
 //! A file's text is part of its checksum, recorded in databases it ran on: change a schema by
 //! adding a migration, never by editing one. New store, new hundred (0401...).
@@ -37,6 +37,7 @@ pub(super) const SQLITE: &[Embedded] = &[
         "oauth logins",
         include_str!("sqlite/0302_oauth_logins.sql"),
     ),
+    (401, "channels", include_str!("sqlite/0401_channels.sql")),
 ];
 
 /// PostgreSQL's schema.
@@ -64,6 +65,7 @@ pub(super) const POSTGRES: &[Embedded] = &[
         "oauth logins",
         include_str!("postgres/0302_oauth_logins.sql"),
     ),
+    (401, "channels", include_str!("postgres/0401_channels.sql")),
 ];
 
 /// Builds a migrator from migrations embedded with `include_str!`.

@@ -20,7 +20,7 @@ pub(super) fn verify(
     d: &Delivery<'_>,
 ) -> Result<Verified, VerifyError> {
     let sig = from_base64(header(d, HEADER)?).ok_or(VerifyError::Malformed(HEADER))?;
-    let mut all = crate::webhooks::event::form_pairs(d.body);
+    let mut all = super::form_pairs(d.body);
     all.sort();
     let mut distinct = all.clone();
     distinct.dedup();

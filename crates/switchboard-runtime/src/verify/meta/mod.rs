@@ -13,6 +13,13 @@ pub(super) fn verify(secrets: &[Secret], d: &Delivery<'_>) -> Result<Verified, V
     super::github::hub_signature(secrets, d, "x-hub-signature-256")
 }
 
+/// The `X-Hub-Signature-256` value for `body` signed with an app secret (`sha256=HEX`), as
+/// Meta sends it: for tests, benchmarks and the demo's example request.
+pub fn sign(app_secret: &str, body: &[u8]) -> String {
+    let mac = super::hmac_sha256(app_secret.as_bytes(), &[body]);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
 /// Answers the handshake: `Some(challenge)` when the mode is `subscribe` and the token is the
 /// configured one (compared in constant time), `None` otherwise.
 pub fn handshake<'q>(

@@ -1,7 +1,8 @@
 //! Proving a delivery came from its sender: one folder per scheme, all listed in the config's
 //! closed `Verify` enum. Every scheme verifies the raw body (before it is parsed), compares
 //! MACs in constant time (`Mac::verify_slice`), tries every configured secret (rotation), and
-//! refuses signed timestamps outside the tolerance.
+//! refuses signed timestamps outside the tolerance. Webhook sources (`webhooks/`) and messaging
+//! channels (`channels/`) both verify through here.
 
 mod github;
 mod hmac;
@@ -12,7 +13,7 @@ mod standard_webhooks;
 mod stripe;
 mod twilio;
 
-pub use meta::handshake;
+pub use meta::{handshake, sign as meta_sign};
 pub use stripe::sign as stripe_sign;
 
 use ::hmac::{Hmac, KeyInit, Mac};
@@ -73,6 +74,13 @@ pub fn verify(scheme: &Verify, d: &Delivery<'_>) -> Result<Verified, VerifyError
         Verify::Meta { secrets, .. } => meta::verify(secrets, d),
         Verify::Hmac(spec) => hmac::verify(spec, d),
     }
+}
+
+/// Decoded `name=value` pairs of a form body, in order.
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 /// A header's value as text, or `MissingHeader`.

@@ -1,0 +1,593 @@
+//! The `channels` section: each channel's secrets resolved, its verification built, and its
+//! send API compiled as a built-in connector `channel_<name>` with one operation, `send`, so
+//! replies go through the pipeline like any other call.
+
+use super::Ctx;
+use super::connector;
+use super::secrets;
+use crate::model::{
+    Channel, ChannelIdentity, ChannelKind, Connector, OperationRef, Verify, WhatsappTemplate,
+};
+use crate::raw::{Pos, RawAuth, RawChannel, RawChannelIdentity, RawConnector, Spanned};
+use crate::suggest::did_you_mean;
+use indexmap::IndexMap;
+use std::time::Duration;
+
+/// The prefix of the built-in connectors' names.
+pub const CONNECTOR_PREFIX: &str = "channel_";
+
+/// Slack's and Twilio's signature windows.
+const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// Compiles `channels:`, adding each channel's built-in connector to `connectors`.
+pub(crate) fn channels(
+    ctx: &mut Ctx,
+    raw: &IndexMap<Spanned<String>, Spanned<RawChannel>>,
+    connectors: &mut IndexMap<String, Connector>,
+    public_url: &str,
+) -> IndexMap<String, Channel> {
+    let mut out = IndexMap::new();
+    for (name, c) in raw {
+        let valid = !name.value.is_empty()
+            && name.value.len() <= 40
+            && name
+                .value
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-');
+        if !valid {
+            ctx.error(
+                name.pos,
+                format!(
+                    "channel name {:?} must be 1 to 40 lower-case letters, digits, '_' or '-' (it is part of the URL)",
+                    name.value
+                ),
+            );
+            continue;
+        }
+        let connector_name = format!("{CONNECTOR_PREFIX}{}", name.value.replace('-', "_"));
+        if let Some(existing) = connectors.get(&connector_name) {
+            let place = existing.span.to_string();
+            ctx.error(
+                name.pos,
+                format!(
+                    "channel {:?} needs the connector name {connector_name:?}, which the connector at {place} already uses; rename that connector",
+                    name.value
+                ),
+            );
+            continue;
+        }
+        let url = format!("{public_url}/v1/channels/{}", name.value);
+        let Some(built) = channel(ctx, &name.value, c, &url) else {
+            continue;
+        };
+        let identity = built
+            .identity
+            .and_then(|i| identity(ctx, i, connectors, &name.value));
+        let key = Spanned::new(name.pos, connector_name.clone());
+        let mut conn = connector::connector(ctx, &key, &built.connector);
+        conn.span = ctx.span(c.pos);
+        for op in conn.operations.values_mut() {
+            op.span = conn.span.clone();
+        }
+        connectors.insert(connector_name.clone(), conn);
+        out.insert(
+            name.value.clone(),
+            Channel {
+                name: name.value.clone(),
+                kind: built.kind,
+                connector: connector_name,
+                identity,
+                span: ctx.span(name.pos),
+            },
+        );
+    }
+    out
+}
+
+/// What one entry compiles to before the connector is.
+struct Built<'r> {
+    kind: ChannelKind,
+    connector: RawConnector,
+    identity: Option<&'r Spanned<RawChannelIdentity>>,
+}
+
+/// A required key, or an error naming it.
+fn required<'r, T>(
+    ctx: &mut Ctx,
+    pos: Pos,
+    ty: &str,
+    key: &str,
+    hint: &str,
+    v: &'r Option<Spanned<T>>,
+) -> Option<&'r Spanned<T>> {
+    if v.is_none() {
+        ctx.error(pos, format!("a {ty} channel needs {key}: {hint}"));
+    }
+    v.as_ref()
+}
+
+fn channel<'r>(
+    ctx: &mut Ctx,
+    name: &str,
+    raw: &'r Spanned<RawChannel>,
+    public_url: &str,
+) -> Option<Built<'r>> {
+    let pos = raw.pos;
+    let secret =
+        |ctx: &mut Ctx, v: Option<&Spanned<String>>| v.and_then(|v| secrets::resolve(ctx, v, true));
+    match &raw.value {
+        RawChannel::Whatsapp {
+            phone_number_id,
+            access_token,
+            app_secret,
+            verify_token,
+            template,
+            api_base,
+            identity,
+        } => {
+            let id = required(
+                ctx,
+                pos,
+                "whatsapp",
+                "phone_number_id",
+                "the business phone number's id from WhatsApp Manager",
+                phone_number_id,
+            );
+            let token = required(
+                ctx,
+                pos,
+                "whatsapp",
+                "access_token",
+                "a ${env:NAME} reference to the access token",
+                access_token,
+            );
+            let app = required(
+                ctx,
+                pos,
+                "whatsapp",
+                "app_secret",
+                "a ${env:NAME} reference to the app secret",
+                app_secret,
+            );
+            let vt = required(
+                ctx,
+                pos,
+                "whatsapp",
+                "verify_token",
+                "a ${env:NAME} reference to the webhook's verify token",
+                verify_token,
+            );
+            let (id, token, app, vt) = (id?, token?, app?, vt?);
+            if id.value.is_empty() || !id.value.chars().all(|c| c.is_ascii_digit()) {
+                ctx.error(
+                    id.pos,
+                    format!(
+                        "phone_number_id must be the number's id (digits), found {:?}",
+                        id.value
+                    ),
+                );
+            }
+            let app_secret = secret(ctx, Some(app));
+            let verify_token = secret(ctx, Some(vt));
+            let bearer = secret(ctx, Some(token));
+            let (app_secret, verify_token, _) = (app_secret?, verify_token?, bearer?);
+            let template = template.as_ref().map(|t| WhatsappTemplate {
+                name: t.value.name.value.clone(),
+                language: t
+                    .value
+                    .language
+                    .as_ref()
+                    .map_or_else(|| "en".to_string(), |l| l.value.clone()),
+            });
+            let connector = raw_connector(
+                ctx,
+                name,
+                pos,
+                api_base,
+                "https://graph.facebook.com/v21.0",
+                WHATSAPP_SEND,
+                Some(RawAuth::Bearer {
+                    token: token.clone(),
+                }),
+            )?;
+            Some(Built {
+                kind: ChannelKind::Whatsapp {
+                    phone_number_id: id.value.clone(),
+                    verify: Verify::Meta {
+                        secrets: vec![app_secret],
+                        verify_token,
+                    },
+                    template,
+                },
+                connector,
+                identity: identity.as_ref(),
+            })
+        }
+        RawChannel::Telegram {
+            bot_token,
+            secret_token,
+            api_base,
+            identity,
+        } => {
+            let bt = required(
+                ctx,
+                pos,
+                "telegram",
+                "bot_token",
+                "a ${env:NAME} reference to the token from BotFather",
+                bot_token,
+            );
+            let st = required(
+                ctx,
+                pos,
+                "telegram",
+                "secret_token",
+                "a ${env:NAME} reference to a random secret of 1 to 256 letters, digits, '_' or '-'",
+                secret_token,
+            );
+            let (bt, st) = (bt?, st?);
+            let bot_token = secret(ctx, Some(bt));
+            let secret_token = secret(ctx, Some(st));
+            let (bot_token, secret_token) = (bot_token?, secret_token?);
+            let s = secret_token.expose();
+            if s.is_empty()
+                || s.len() > 256
+                || !s
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                ctx.error(st.pos, "secret_token must be 1 to 256 letters, digits, '_' or '-' (Telegram refuses others)");
+            }
+            let connector = raw_connector(
+                ctx,
+                name,
+                pos,
+                api_base,
+                "https://api.telegram.org",
+                TELEGRAM_SEND,
+                None,
+            )?;
+            Some(Built {
+                kind: ChannelKind::Telegram {
+                    bot_token,
+                    secret_token,
+                },
+                connector,
+                identity: identity.as_ref(),
+            })
+        }
+        RawChannel::Slack {
+            bot_token,
+            signing_secret,
+            tolerance,
+            api_base,
+            identity,
+        } => {
+            let bt = required(
+                ctx,
+                pos,
+                "slack",
+                "bot_token",
+                "a ${env:NAME} reference to the bot token (xoxb-...)",
+                bot_token,
+            );
+            let ss = required(
+                ctx,
+                pos,
+                "slack",
+                "signing_secret",
+                "a ${env:NAME} reference to the app's signing secret",
+                signing_secret,
+            );
+            let (bt, ss) = (bt?, ss?);
+            let signing = secret(ctx, Some(ss));
+            let bearer = secret(ctx, Some(bt));
+            let (signing, _) = (signing?, bearer?);
+            let tolerance = tolerance
+                .as_ref()
+                .and_then(|t| connector::duration(ctx, Some(t), "tolerance"))
+                .unwrap_or(DEFAULT_TOLERANCE);
+            let connector = raw_connector(
+                ctx,
+                name,
+                pos,
+                api_base,
+                "https://slack.com/api",
+                SLACK_SEND,
+                Some(RawAuth::Bearer { token: bt.clone() }),
+            )?;
+            Some(Built {
+                kind: ChannelKind::Slack {
+                    verify: Verify::Slack {
+                        secrets: vec![signing],
+                        tolerance,
+                    },
+                },
+                connector,
+                identity: identity.as_ref(),
+            })
+        }
+        RawChannel::Twilio {
+            account_sid,
+            auth_token,
+            from,
+            api_base,
+            identity,
+        } => {
+            let sid = required(
+                ctx,
+                pos,
+                "twilio",
+                "account_sid",
+                "the account SID (AC...)",
+                account_sid,
+            );
+            let at = required(
+                ctx,
+                pos,
+                "twilio",
+                "auth_token",
+                "a ${env:NAME} reference to the auth token",
+                auth_token,
+            );
+            let fr = required(
+                ctx,
+                pos,
+                "twilio",
+                "from",
+                "the sending number (+15551234567), whatsapp:+15551234567 or a messaging service SID (MG...)",
+                from,
+            );
+            let (sid, at, fr) = (sid?, at?, fr?);
+            let account = secrets::resolve(ctx, sid, false)?;
+            let account = account.expose().to_string();
+            if !(account.starts_with("AC")
+                && account.len() == 34
+                && account[2..].chars().all(|c| c.is_ascii_hexdigit()))
+            {
+                ctx.error(
+                    sid.pos,
+                    "account_sid must be AC followed by 32 hexadecimal digits",
+                );
+            }
+            let token = secret(ctx, Some(at))?;
+            let f = fr.value.trim();
+            let number = f.strip_prefix("whatsapp:").unwrap_or(f);
+            let e164 = number.starts_with('+')
+                && number.len() > 4
+                && number[1..].chars().all(|c| c.is_ascii_digit());
+            if !(e164 || (number.starts_with("MG") && number.len() == 34)) {
+                ctx.error(fr.pos, format!("from must be a number in E.164 form (+15551234567), whatsapp:+15551234567 or a messaging service SID (MG...), found {:?}", fr.value));
+            }
+            let connector = raw_connector(
+                ctx,
+                name,
+                pos,
+                api_base,
+                "https://api.twilio.com/2010-04-01",
+                TWILIO_SEND,
+                Some(RawAuth::Basic {
+                    username: Spanned::new(sid.pos, account.clone()),
+                    password: at.clone(),
+                }),
+            )?;
+            Some(Built {
+                kind: ChannelKind::Twilio {
+                    account_sid: account,
+                    from: f.to_string(),
+                    verify: Verify::Twilio {
+                        secrets: vec![token],
+                        url: public_url.to_string(),
+                    },
+                },
+                connector,
+                identity: identity.as_ref(),
+            })
+        }
+    }
+}
+
+/// The send operation of each platform. Every send carries an `Idempotency-Key` (one per
+/// message, the same on each attempt) so the pipeline may retry a `POST`: a `429` or `5xx`
+/// is tried again, as the platforms' own SDKs do.
+const WHATSAPP_SEND: &str = r#"
+timeout: 10s
+rate_limit: { requests: 80, per: 1s, max_wait: 5s }
+operations:
+  send:
+    description: Sends a message to a WhatsApp user (Cloud API).
+    method: POST
+    path: /{phone_number_id}/messages
+    inputs: { phone_number_id: string, message: object }
+    body: "{{ inputs.message }}"
+    idempotency_key: Idempotency-Key
+    response:
+      extract: { message_id: "$.messages[0].id" }
+"#;
+
+const TELEGRAM_SEND: &str = r#"
+timeout: 10s
+rate_limit: { requests: 30, per: 1s, max_wait: 5s }
+operations:
+  send:
+    description: Sends a message to a Telegram chat (Bot API sendMessage).
+    method: POST
+    path: /bot{token}/sendMessage
+    inputs: { token: string, message: object }
+    body: "{{ inputs.message }}"
+    idempotency_key: Idempotency-Key
+    response:
+      extract: { message_id: "$.result.message_id" }
+"#;
+
+const SLACK_SEND: &str = r#"
+timeout: 10s
+rate_limit: { requests: 20, per: 1s, max_wait: 5s }
+operations:
+  send:
+    description: Posts a message to a Slack conversation (chat.postMessage).
+    method: POST
+    path: /chat.postMessage
+    inputs: { message: object }
+    body: "{{ inputs.message }}"
+    idempotency_key: Idempotency-Key
+    response:
+      extract: { ok: "$.ok", error: "$.error", ts: "$.ts" }
+"#;
+
+const TWILIO_SEND: &str = r#"
+timeout: 10s
+rate_limit: { requests: 10, per: 1s, max_wait: 5s }
+operations:
+  send:
+    description: Sends an SMS or WhatsApp message through Twilio (Messages API).
+    method: POST
+    path: /Accounts/{account_sid}/Messages.json
+    inputs: { account_sid: string, to: string, from: string, body: string }
+    body: { To: "{{ inputs.to }}", From: "{{ inputs.from }}", Body: "{{ inputs.body }}" }
+    body_format: form
+    idempotency_key: Idempotency-Key
+    response:
+      extract: { sid: "$.sid" }
+"#;
+
+/// The built-in connector: the platform's send operation, the channel's base URL and auth
+/// (their positions are the user's, so a bad value is reported where it was written).
+fn raw_connector(
+    ctx: &mut Ctx,
+    name: &str,
+    pos: Pos,
+    api_base: &Option<Spanned<String>>,
+    default_base: &str,
+    spec: &str,
+    auth: Option<RawAuth>,
+) -> Option<RawConnector> {
+    // The base URL is the channel's (set below); the operation is the platform's.
+    let text = format!("base_url: http://127.0.0.1\n{spec}");
+    let node = match marked_yaml::parse_yaml(pos.source, &text) {
+        Ok(n) => n,
+        Err(e) => {
+            ctx.error(pos, format!("built-in connector of channel {name:?}: {e}"));
+            return None;
+        }
+    };
+    let mut c: RawConnector = match crate::raw::de::from_node(&node, Some(pos)) {
+        Ok(c) => c,
+        Err(e) => {
+            ctx.error(
+                pos,
+                e.message(&format!("the built-in connector of channel {name:?}")),
+            );
+            return None;
+        }
+    };
+    c.base_url = api_base
+        .clone()
+        .unwrap_or_else(|| Spanned::new(pos, default_base.to_string()));
+    c.auth = auth.map(|a| Spanned::new(pos, a));
+    Some(c)
+}
+
+/// Checks an identity mapping against the project's operations.
+fn identity(
+    ctx: &mut Ctx,
+    raw: &Spanned<RawChannelIdentity>,
+    connectors: &IndexMap<String, Connector>,
+    channel: &str,
+) -> Option<ChannelIdentity> {
+    let r = &raw.value;
+    let Some(op_ref) = OperationRef::parse(&r.operation.value) else {
+        ctx.error(
+            r.operation.pos,
+            format!(
+                "identity.operation must be connector.operation, found {:?}",
+                r.operation.value
+            ),
+        );
+        return None;
+    };
+    let Some(op) = connectors
+        .get(&op_ref.connector)
+        .and_then(|c| c.operations.get(&op_ref.operation))
+    else {
+        let all: Vec<String> = connectors
+            .values()
+            .flat_map(|c| c.operations.keys().map(move |o| format!("{}.{o}", c.name)))
+            .collect();
+        ctx.error(
+            r.operation.pos,
+            format!(
+                "channel {channel:?} maps users through operation {:?}, which is not defined{}",
+                r.operation.value,
+                did_you_mean(&r.operation.value, all.iter().map(String::as_str))
+            ),
+        );
+        return None;
+    };
+    if !op.inputs.contains_key(&r.input.value) {
+        ctx.error(
+            r.input.pos,
+            format!(
+                "operation {} has no input {:?}{}",
+                r.operation.value,
+                r.input.value,
+                did_you_mean(&r.input.value, op.inputs.keys().map(String::as_str))
+            ),
+        );
+    }
+    if let Some((other, _)) = op
+        .inputs
+        .iter()
+        .find(|(n, i)| i.required && i.default.is_none() && **n != r.input.value)
+    {
+        ctx.error(
+            r.operation.pos,
+            format!(
+                "operation {} needs input {other:?} too; an identity operation may need only the address",
+                r.operation.value
+            ),
+        );
+    }
+    if !op.response.extract.contains_key(&r.field.value) {
+        ctx.error(
+            r.field.pos,
+            format!(
+                "operation {} extracts no field {:?}{}",
+                r.operation.value,
+                r.field.value,
+                did_you_mean(
+                    &r.field.value,
+                    op.response.extract.keys().map(String::as_str)
+                )
+            ),
+        );
+    }
+    Some(ChannelIdentity {
+        operation: op_ref,
+        input: r.input.value.clone(),
+        field: r.field.value.clone(),
+    })
+}
+
+/// Checks that every route naming a channel names one of `channels:`.
+pub(crate) fn check_route_channels<'r>(
+    ctx: &mut Ctx,
+    routes: impl Iterator<Item = &'r Spanned<crate::raw::RawWebhookRoute>>,
+    raw: &IndexMap<Spanned<String>, Spanned<RawChannel>>,
+    compiled: &IndexMap<String, Channel>,
+) {
+    for r in routes {
+        let Some(c) = &r.value.channel else { continue };
+        // A channel that failed to compile was reported already.
+        if !compiled.contains_key(&c.value) && !raw.keys().any(|k| k.value == c.value) {
+            ctx.error(
+                c.pos,
+                format!(
+                    "route sends on channel {:?}, which is not defined{}",
+                    c.value,
+                    did_you_mean(&c.value, raw.keys().map(|k| k.value.as_str()))
+                ),
+            );
+        }
+    }
+}
