@@ -175,6 +175,9 @@ async fn inbound(ch: &Channels, m: &Queued) -> Result<Option<String>, Unfinished
             user_id,
             text: incoming.text.clone(),
             conversation_id: None,
+            // A message handled again (its lease ran out mid-turn, the instance was killed)
+            // gets the replies the turn gave, without running it twice.
+            message_id: Some(format!("{}:{}", channel.name, incoming.message_id)),
         })
         .await;
     let response = match turn {

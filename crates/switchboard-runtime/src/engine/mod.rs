@@ -79,6 +79,12 @@ pub struct TurnRequest {
     /// belonging to another user, is not found). By default, the user's own conversation.
     #[serde(default)]
     pub conversation_id: Option<String>,
+    /// An id for this message, unique within the conversation (1 to 200 characters): a
+    /// message sent again with the same id (a client's retry, a platform's redelivery) is
+    /// not taken again; the replies it got are returned (without their calls). Default: none
+    /// (every message is a new turn).
+    #[serde(default)]
+    pub message_id: Option<String>,
 }
 
 /// The bot's answer to one message.
@@ -182,6 +188,41 @@ impl From<StoreError> for TurnError {
             other => TurnError::Storage(other.to_string()),
         }
     }
+}
+
+/// What a user said, as a turn takes it.
+struct Said<'a> {
+    user_id: &'a str,
+    text: &'a str,
+    message_id: Option<&'a str>,
+}
+
+/// The answer a message with this id got, if the conversation has taken it already: the bot's
+/// messages that followed it.
+fn answered(conv: &Conversation, message_id: &str) -> Option<TurnResponse> {
+    let at = conv
+        .history
+        .iter()
+        .position(|h| h.role == Role::User && h.id.as_deref() == Some(message_id))?;
+    let said = &conv.history[at];
+    let replies = conv.history[at + 1..]
+        .iter()
+        .take_while(|h| h.role == Role::Bot && h.id.is_none())
+        .map(|h| ReplyText {
+            text: h.text.clone(),
+            options: Vec::new(),
+        })
+        .collect();
+    Some(TurnResponse {
+        conversation_id: conv.id.clone(),
+        replies,
+        intent: said.intent.as_ref().map(|name| IntentInfo {
+            name: name.clone(),
+            confidence: 1.0,
+        }),
+        slots: conv.slots.clone(),
+        calls: Vec::new(),
+    })
 }
 
 /// A loaded project, ready to chat.
@@ -313,6 +354,14 @@ impl Engine {
         if text.is_empty() {
             return Err(TurnError::Invalid("text must not be empty".into()));
         }
+        let message_id = req.message_id.as_deref().map(str::trim);
+        if message_id.is_some_and(|id| {
+            id.is_empty() || id.chars().count() > 200 || id.chars().any(char::is_control)
+        }) {
+            return Err(TurnError::Invalid(
+                "message_id must be 1 to 200 characters without control characters".into(),
+            ));
+        }
         let (conversation_id, create) = match req.conversation_id {
             Some(id) => {
                 let id = id.trim().to_string();
@@ -338,7 +387,17 @@ impl Engine {
         // span, the request id).
         let span = tracing::info_span!("turn", conversation_id = %conversation_id);
         let result = tracing::Instrument::instrument(
-            self.turn_locked(user_id, &text, &conversation_id, create, reach, started),
+            self.turn_locked(
+                Said {
+                    user_id,
+                    text: &text,
+                    message_id,
+                },
+                &conversation_id,
+                create,
+                reach,
+                started,
+            ),
             span,
         )
         .await;
@@ -349,13 +408,17 @@ impl Engine {
 
     async fn turn_locked(
         &self,
-        user_id: &str,
-        text: &str,
+        said: Said<'_>,
         conversation_id: &str,
         create: bool,
         reach: &Reach,
         started: Instant,
     ) -> Result<TurnResponse, TurnError> {
+        let Said {
+            user_id,
+            text,
+            message_id,
+        } = said;
         let mut conv = match self.store.load(conversation_id).await? {
             Some(c) if c.user_id == user_id && reach.reaches(&c) => c,
             None if create => Conversation::new(conversation_id.to_string(), user_id.to_string()),
@@ -367,6 +430,9 @@ impl Engine {
                 )));
             }
         };
+        if let Some(earlier) = message_id.and_then(|id| answered(&conv, id)) {
+            return Ok(earlier);
+        }
         let limit = self.project.bot.history_limit;
         let now = chrono::Utc::now();
         let understood = self.understanding.understand(text, now.date_naive());
@@ -380,7 +446,7 @@ impl Engine {
                 text: text.to_string(),
                 at: now,
                 intent: understood.intent.as_ref().map(|(n, _)| n.clone()),
-                id: None,
+                id: message_id.map(str::to_string),
             },
             limit,
         );

@@ -216,3 +216,50 @@ impl PgSchema {
         }
     }
 }
+
+/// A store's backend for the suites that run every case on both: a SQLite file in a temporary
+/// directory, or a PostgreSQL schema of its own.
+pub enum StoreBackend {
+    /// SQLite under this directory.
+    Sqlite(tempfile::TempDir),
+    /// PostgreSQL in this schema.
+    Postgres(PgSchema),
+}
+
+impl StoreBackend {
+    /// A new SQLite directory.
+    pub async fn sqlite() -> StoreBackend {
+        StoreBackend::Sqlite(tempfile::tempdir().expect("tempdir"))
+    }
+
+    /// A new PostgreSQL schema named after `prefix`.
+    pub async fn postgres(prefix: &str) -> StoreBackend {
+        StoreBackend::Postgres(PgSchema::create(prefix).await)
+    }
+
+    /// The storage settings and data directory a store opens with.
+    pub fn settings(&self) -> (switchboard_config::model::StorageSettings, PathBuf) {
+        use switchboard_config::model::StorageSettings;
+        match self {
+            StoreBackend::Sqlite(dir) => (
+                StorageSettings::Sqlite {
+                    path: "switchboard.db".into(),
+                },
+                dir.path().to_owned(),
+            ),
+            StoreBackend::Postgres(pg) => (
+                StorageSettings::Postgres {
+                    url: switchboard_config::Secret::from_reference(pg.url()),
+                },
+                PathBuf::from("/nonexistent"),
+            ),
+        }
+    }
+
+    /// Drops the PostgreSQL schema.
+    pub async fn finish(self) {
+        if let StoreBackend::Postgres(pg) = self {
+            pg.drop().await;
+        }
+    }
+}

@@ -464,3 +464,35 @@ async fn a_failure_can_escalate_to_a_handoff_that_opens_a_ticket() {
     );
     assert_eq!(bot.backend.stats().calls(Route::Tickets), 2);
 }
+
+#[tokio::test]
+async fn a_message_sent_again_with_its_id_gets_the_same_answer_without_a_second_turn() {
+    let bot = demo_bot().await;
+    let send = |id: &str| {
+        post(
+            &bot.engine,
+            Body::from(
+                json!({"user_id": "retry-user", "text": "where is my order 1001?", "message_id": id})
+                    .to_string(),
+            ),
+            "application/json",
+        )
+    };
+    let (s1, first) = send("client-msg-1").await;
+    let (s2, again) = send("client-msg-1").await;
+    assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(reply(&first), reply(&again));
+    assert!(reply(&first).contains("1001"), "{first}");
+    assert_eq!(again["calls"], json!([]), "{again}");
+    assert_eq!(
+        bot.backend.stats().calls(Route::Orders),
+        1,
+        "the turn ran once"
+    );
+    // Another id is another message.
+    let (_, other) = send("client-msg-2").await;
+    assert_eq!(reply(&other), reply(&first));
+    assert_eq!(bot.backend.stats().calls(Route::Orders), 2);
+    let (status, body) = send(&"x".repeat(201)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}

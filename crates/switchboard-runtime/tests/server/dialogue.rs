@@ -139,6 +139,7 @@ impl Desk {
                 user_id: user.into(),
                 text: text.into(),
                 conversation_id: None,
+                message_id: None,
             })
             .await
             .unwrap();

@@ -283,6 +283,7 @@ async fn say(engine: &Engine, user: &str, text: &str) -> String {
             user_id: user.into(),
             text: text.into(),
             conversation_id: None,
+            message_id: None,
         })
         .await
         .unwrap();

@@ -72,6 +72,7 @@ async fn independent_steps_run_concurrently_and_chains_in_order() {
             user_id: "u".into(),
             text: "show my dashboard".into(),
             conversation_id: None,
+            message_id: None,
         })
         .await
         .unwrap();
@@ -120,6 +121,7 @@ intents:
             user_id: "u".into(),
             text: "weather in dubai".into(),
             conversation_id: None,
+            message_id: None,
         })
         .await
         .unwrap();

@@ -84,6 +84,7 @@ async fn the_page_is_the_projects_and_shows_the_conversation_again() {
             user_id: "web-ada".into(),
             text: text.into(),
             conversation_id: None,
+            message_id: None,
         })
     };
     turn("hello there").await.unwrap();

@@ -11,6 +11,7 @@ mod common;
 
 mod account_store;
 mod audit_store;
+mod channel_store;
 mod data_permissions;
 mod inbox;
 mod persistence;

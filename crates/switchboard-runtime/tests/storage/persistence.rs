@@ -12,6 +12,7 @@ async fn survives_restart(database_url: Option<&str>) {
         user_id: "restart-user".into(),
         text: text.into(),
         conversation_id: None,
+        message_id: None,
     };
     let first = {
         let engine =

@@ -70,6 +70,7 @@ async fn converse(args: &Args, engine: &Engine) -> anyhow::Result<()> {
             user_id: args.user.clone(),
             text: text.to_string(),
             conversation_id: conversation_id.clone(),
+            message_id: None,
         };
         match engine.turn_as(req, &Reach::Started).await {
             Ok(res) => {

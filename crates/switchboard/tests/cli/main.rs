@@ -1,11 +1,12 @@
-//! Integration tests of the `switchboard` binary: the CLI, its logs, the audit command and a
-//! webhook worker crash.
+//! Integration tests of the `switchboard` binary: the CLI, its logs, the audit command, and
+//! webhook and channel workers killed mid-way.
 //!
 //! One test binary per area rather than one per file: every binary is a separate link of the
 //! crate's whole dependency tree, and those links dominated rebuilding the tests. Each former
 //! file is a module here; tests are named `module::test`.
 
 mod audit;
+mod channels_crash;
 mod cli;
 mod logs;
 mod webhooks_crash;

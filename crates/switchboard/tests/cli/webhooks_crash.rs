@@ -33,9 +33,9 @@ webhooks:
 "#;
 
 /// A running `switchboard serve` and the address it printed.
-struct Server {
-    child: Child,
-    url: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) url: String,
 }
 
 impl Drop for Server {
@@ -45,7 +45,7 @@ impl Drop for Server {
     }
 }
 
-fn start(dir: &Path) -> Server {
+pub(crate) fn start(dir: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(["serve", "--listen", "127.0.0.1:0", "--config"])
         .arg(dir.join("switchboard.yaml"))
