@@ -88,7 +88,9 @@ fn schema_accepts_the_demo_project() {
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/store/switchboard.yaml");
     let text = std::fs::read_to_string(path).unwrap();
-    let node = marked_yaml::parse_yaml(0, &text).unwrap();
+    // As the loader reads it: quoted scalars stay strings.
+    let options = marked_yaml::LoaderOptions::default().prevent_coercion(true);
+    let node = marked_yaml::parse_yaml_with_options(0, &text, options).unwrap();
     let value = yaml_to_json(&node);
     let errors: Vec<String> = validator
         .iter_errors(&value)
@@ -97,13 +99,16 @@ fn schema_accepts_the_demo_project() {
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
-/// YAML to JSON with plain scalars typed the way YAML 1.2 reads them.
+/// YAML to JSON with plain scalars typed the way YAML 1.2 reads them (quoted ones are strings).
 fn yaml_to_json(node: &marked_yaml::Node) -> serde_json::Value {
     use serde_json::Value;
     match node {
         marked_yaml::Node::Scalar(s) => {
             let t = s.as_str();
-            if let Some(b) = s.as_bool() {
+            // A quoted scalar is a string, whatever it looks like.
+            if !s.may_coerce() {
+                Value::String(t.to_string())
+            } else if let Some(b) = s.as_bool() {
                 Value::Bool(b)
             } else if let Ok(i) = t.parse::<i64>() {
                 Value::from(i)

@@ -42,6 +42,9 @@ enum Command {
     /// the retention now.
     #[command(subcommand)]
     Audit(cmd::audit::Command),
+    /// Messaging channels: `channels register` tells the platforms where to post.
+    #[command(subcommand)]
+    Channels(cmd::channels::Command),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(cmd::completions::Args),
 }
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
             Command::Audit(a) => cmd::audit::run(a).await,
             Command::Check(a) => cmd::check::run(a),
             Command::Call(a) => cmd::call::run(a).await,
+            Command::Channels(a) => cmd::channels::run(a).await,
             Command::Eval(a) => cmd::eval::run(a),
             Command::Init(a) => cmd::init::run(a),
             Command::Completions(a) => Ok(cmd::completions::run(a)),

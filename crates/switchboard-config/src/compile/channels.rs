@@ -57,7 +57,7 @@ pub(crate) fn channels(
             continue;
         }
         let url = format!("{public_url}/v1/channels/{}", name.value);
-        let Some(built) = channel(ctx, &name.value, c, &url) else {
+        let Some(built) = channel(ctx, name, c, &url) else {
             continue;
         };
         let identity = built
@@ -91,30 +91,20 @@ struct Built<'r> {
     identity: Option<&'r Spanned<RawChannelIdentity>>,
 }
 
-/// A required key, or an error naming it.
-fn required<'r, T>(
-    ctx: &mut Ctx,
-    pos: Pos,
-    ty: &str,
-    key: &str,
-    hint: &str,
-    v: &'r Option<Spanned<T>>,
-) -> Option<&'r Spanned<T>> {
-    if v.is_none() {
-        ctx.error(pos, format!("a {ty} channel needs {key}: {hint}"));
-    }
-    v.as_ref()
-}
-
 fn channel<'r>(
     ctx: &mut Ctx,
-    name: &str,
+    key: &Spanned<String>,
     raw: &'r Spanned<RawChannel>,
     public_url: &str,
 ) -> Option<Built<'r>> {
-    let pos = raw.pos;
-    let secret =
-        |ctx: &mut Ctx, v: Option<&Spanned<String>>| v.and_then(|v| secrets::resolve(ctx, v, true));
+    // Missing keys are reported at the channel's name; every value given is checked, even
+    // when another key is missing.
+    let (name, pos) = (key.value.as_str(), key.pos);
+    let mut need = Need {
+        ctx,
+        pos,
+        ty: raw.value.type_name(),
+    };
     match &raw.value {
         RawChannel::Whatsapp {
             phone_number_id,
@@ -125,40 +115,30 @@ fn channel<'r>(
             api_base,
             identity,
         } => {
-            let id = required(
-                ctx,
-                pos,
-                "whatsapp",
+            let id = need.value(
+                phone_number_id,
                 "phone_number_id",
                 "the business phone number's id from WhatsApp Manager",
-                phone_number_id,
             );
-            let token = required(
-                ctx,
-                pos,
-                "whatsapp",
+            let token = need.secret(
+                access_token,
                 "access_token",
                 "a ${env:NAME} reference to the access token",
-                access_token,
             );
-            let app = required(
-                ctx,
-                pos,
-                "whatsapp",
+            let app = need.secret(
+                app_secret,
                 "app_secret",
                 "a ${env:NAME} reference to the app secret",
-                app_secret,
             );
-            let vt = required(
-                ctx,
-                pos,
-                "whatsapp",
+            let vt = need.secret(
+                verify_token,
                 "verify_token",
                 "a ${env:NAME} reference to the webhook's verify token",
-                verify_token,
             );
-            let (id, token, app, vt) = (id?, token?, app?, vt?);
-            if id.value.is_empty() || !id.value.chars().all(|c| c.is_ascii_digit()) {
+            let ctx = need.ctx;
+            if let Some(id) = id
+                && (id.value.is_empty() || !id.value.chars().all(|c| c.is_ascii_digit()))
+            {
                 ctx.error(
                     id.pos,
                     format!(
@@ -167,10 +147,7 @@ fn channel<'r>(
                     ),
                 );
             }
-            let app_secret = secret(ctx, Some(app));
-            let verify_token = secret(ctx, Some(vt));
-            let bearer = secret(ctx, Some(token));
-            let (app_secret, verify_token, _) = (app_secret?, verify_token?, bearer?);
+            let (id, (token, _), (_, app), (_, vt)) = (id?, token?, app?, vt?);
             let template = template.as_ref().map(|t| WhatsappTemplate {
                 name: t.value.name.value.clone(),
                 language: t
@@ -179,6 +156,9 @@ fn channel<'r>(
                     .as_ref()
                     .map_or_else(|| "en".to_string(), |l| l.value.clone()),
             });
+            let auth = RawAuth::Bearer {
+                token: token.clone(),
+            };
             let connector = raw_connector(
                 ctx,
                 name,
@@ -186,16 +166,14 @@ fn channel<'r>(
                 api_base,
                 "https://graph.facebook.com/v21.0",
                 WHATSAPP_SEND,
-                Some(RawAuth::Bearer {
-                    token: token.clone(),
-                }),
+                Some(auth),
             )?;
             Some(Built {
                 kind: ChannelKind::Whatsapp {
                     phone_number_id: id.value.clone(),
                     verify: Verify::Meta {
-                        secrets: vec![app_secret],
-                        verify_token,
+                        secrets: vec![app],
+                        verify_token: vt,
                     },
                     template,
                 },
@@ -209,26 +187,14 @@ fn channel<'r>(
             api_base,
             identity,
         } => {
-            let bt = required(
-                ctx,
-                pos,
-                "telegram",
+            let bt = need.secret(
+                bot_token,
                 "bot_token",
                 "a ${env:NAME} reference to the token from BotFather",
-                bot_token,
             );
-            let st = required(
-                ctx,
-                pos,
-                "telegram",
-                "secret_token",
-                "a ${env:NAME} reference to a random secret of 1 to 256 letters, digits, '_' or '-'",
-                secret_token,
-            );
-            let (bt, st) = (bt?, st?);
-            let bot_token = secret(ctx, Some(bt));
-            let secret_token = secret(ctx, Some(st));
-            let (bot_token, secret_token) = (bot_token?, secret_token?);
+            let st = need.secret(secret_token, "secret_token", "a ${env:NAME} reference to a random secret of 1 to 256 letters, digits, '_' or '-'");
+            let ctx = need.ctx;
+            let ((_, bot_token), (st, secret_token)) = (bt?, st?);
             let s = secret_token.expose();
             if s.is_empty()
                 || s.len() > 256
@@ -236,7 +202,10 @@ fn channel<'r>(
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
-                ctx.error(st.pos, "secret_token must be 1 to 256 letters, digits, '_' or '-' (Telegram refuses others)");
+                ctx.error(
+                    st.pos,
+                    "secret_token must be 1 to 256 letters, digits, '_' or '-' (Telegram refuses others)",
+                );
             }
             let connector = raw_connector(
                 ctx,
@@ -263,30 +232,23 @@ fn channel<'r>(
             api_base,
             identity,
         } => {
-            let bt = required(
-                ctx,
-                pos,
-                "slack",
+            let bt = need.secret(
+                bot_token,
                 "bot_token",
                 "a ${env:NAME} reference to the bot token (xoxb-...)",
-                bot_token,
             );
-            let ss = required(
-                ctx,
-                pos,
-                "slack",
+            let ss = need.secret(
+                signing_secret,
                 "signing_secret",
                 "a ${env:NAME} reference to the app's signing secret",
-                signing_secret,
             );
-            let (bt, ss) = (bt?, ss?);
-            let signing = secret(ctx, Some(ss));
-            let bearer = secret(ctx, Some(bt));
-            let (signing, _) = (signing?, bearer?);
+            let ctx = need.ctx;
             let tolerance = tolerance
                 .as_ref()
                 .and_then(|t| connector::duration(ctx, Some(t), "tolerance"))
                 .unwrap_or(DEFAULT_TOLERANCE);
+            let ((bt, _), (_, signing)) = (bt?, ss?);
+            let auth = RawAuth::Bearer { token: bt.clone() };
             let connector = raw_connector(
                 ctx,
                 name,
@@ -294,7 +256,7 @@ fn channel<'r>(
                 api_base,
                 "https://slack.com/api",
                 SLACK_SEND,
-                Some(RawAuth::Bearer { token: bt.clone() }),
+                Some(auth),
             )?;
             Some(Built {
                 kind: ChannelKind::Slack {
@@ -314,51 +276,49 @@ fn channel<'r>(
             api_base,
             identity,
         } => {
-            let sid = required(
-                ctx,
-                pos,
-                "twilio",
-                "account_sid",
-                "the account SID (AC...)",
-                account_sid,
-            );
-            let at = required(
-                ctx,
-                pos,
-                "twilio",
+            let sid = need.value(account_sid, "account_sid", "the account SID (AC...)");
+            let at = need.secret(
+                auth_token,
                 "auth_token",
                 "a ${env:NAME} reference to the auth token",
-                auth_token,
             );
-            let fr = required(
-                ctx,
-                pos,
-                "twilio",
-                "from",
-                "the sending number (+15551234567), whatsapp:+15551234567 or a messaging service SID (MG...)",
-                from,
-            );
-            let (sid, at, fr) = (sid?, at?, fr?);
-            let account = secrets::resolve(ctx, sid, false)?;
-            let account = account.expose().to_string();
-            if !(account.starts_with("AC")
-                && account.len() == 34
-                && account[2..].chars().all(|c| c.is_ascii_hexdigit()))
-            {
-                ctx.error(
-                    sid.pos,
-                    "account_sid must be AC followed by 32 hexadecimal digits",
-                );
-            }
-            let token = secret(ctx, Some(at))?;
-            let f = fr.value.trim();
-            let number = f.strip_prefix("whatsapp:").unwrap_or(f);
-            let e164 = number.starts_with('+')
-                && number.len() > 4
-                && number[1..].chars().all(|c| c.is_ascii_digit());
-            if !(e164 || (number.starts_with("MG") && number.len() == 34)) {
-                ctx.error(fr.pos, format!("from must be a number in E.164 form (+15551234567), whatsapp:+15551234567 or a messaging service SID (MG...), found {:?}", fr.value));
-            }
+            let fr = need.value(from, "from", "the sending number (+15551234567), whatsapp:+15551234567 or a messaging service SID (MG...)");
+            let ctx = need.ctx;
+            let account = sid.and_then(|sid| {
+                let account = secrets::resolve(ctx, sid, false)?.expose().to_string();
+                let valid = account.len() == 34
+                    && account.starts_with("AC")
+                    && account[2..].chars().all(|c| c.is_ascii_hexdigit());
+                if !valid {
+                    ctx.error(
+                        sid.pos,
+                        "account_sid must be AC followed by 32 hexadecimal digits",
+                    );
+                }
+                Some((sid, account))
+            });
+            let sender = fr.map(|fr| {
+                let f = fr.value.trim();
+                let number = f.strip_prefix("whatsapp:").unwrap_or(f);
+                let e164 = number.starts_with('+')
+                    && number.len() > 4
+                    && number[1..].chars().all(|c| c.is_ascii_digit());
+                if !(e164 || (number.starts_with("MG") && number.len() == 34)) {
+                    ctx.error(
+                        fr.pos,
+                        format!(
+                            "from must be a number in E.164 form (+15551234567), whatsapp:+15551234567 or a messaging service SID (MG...), found {:?}",
+                            fr.value
+                        ),
+                    );
+                }
+                f.to_string()
+            });
+            let ((sid, account), (at, token), sender) = (account?, at?, sender?);
+            let auth = RawAuth::Basic {
+                username: Spanned::new(sid.pos, account.clone()),
+                password: at.clone(),
+            };
             let connector = raw_connector(
                 ctx,
                 name,
@@ -366,15 +326,12 @@ fn channel<'r>(
                 api_base,
                 "https://api.twilio.com/2010-04-01",
                 TWILIO_SEND,
-                Some(RawAuth::Basic {
-                    username: Spanned::new(sid.pos, account.clone()),
-                    password: at.clone(),
-                }),
+                Some(auth),
             )?;
             Some(Built {
                 kind: ChannelKind::Twilio {
                     account_sid: account,
-                    from: f.to_string(),
+                    from: sender,
                     verify: Verify::Twilio {
                         secrets: vec![token],
                         url: public_url.to_string(),
@@ -384,6 +341,41 @@ fn channel<'r>(
                 identity: identity.as_ref(),
             })
         }
+    }
+}
+
+/// Required keys of one channel: a missing one is reported at the channel's name.
+struct Need<'c, 'o> {
+    ctx: &'c mut Ctx<'o>,
+    pos: Pos,
+    ty: &'static str,
+}
+
+impl<'c, 'o> Need<'c, 'o> {
+    fn value<'r>(
+        &mut self,
+        v: &'r Option<Spanned<String>>,
+        key: &str,
+        hint: &str,
+    ) -> Option<&'r Spanned<String>> {
+        if v.is_none() {
+            self.ctx.error(
+                self.pos,
+                format!("a {} channel needs {key}: {hint}", self.ty),
+            );
+        }
+        v.as_ref()
+    }
+
+    /// A required credential, resolved: its written form and its value.
+    fn secret<'r>(
+        &mut self,
+        v: &'r Option<Spanned<String>>,
+        key: &str,
+        hint: &str,
+    ) -> Option<(&'r Spanned<String>, crate::Secret)> {
+        let written = self.value(v, key, hint)?;
+        secrets::resolve(self.ctx, written, true).map(|s| (written, s))
     }
 }
 
@@ -418,6 +410,15 @@ operations:
     idempotency_key: Idempotency-Key
     response:
       extract: { message_id: "$.result.message_id" }
+  register:
+    description: Tells Telegram where to post updates (Bot API setWebhook).
+    method: POST
+    path: /bot{token}/setWebhook
+    inputs: { token: string, settings: object }
+    body: "{{ inputs.settings }}"
+    retry: { attempts: 1 }
+    response:
+      extract: { ok: "$.ok", description: "$.description" }
 "#;
 
 const SLACK_SEND: &str = r#"
@@ -535,10 +536,11 @@ fn identity(
             ),
         );
     }
-    if let Some((other, _)) = op
-        .inputs
-        .iter()
-        .find(|(n, i)| i.required && i.default.is_none() && **n != r.input.value)
+    if op.inputs.contains_key(&r.input.value)
+        && let Some((other, _)) = op
+            .inputs
+            .iter()
+            .find(|(n, i)| i.required && i.default.is_none() && **n != r.input.value)
     {
         ctx.error(
             r.operation.pos,

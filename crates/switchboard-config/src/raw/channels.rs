@@ -96,6 +96,18 @@ pub enum RawChannel {
     },
 }
 
+impl RawChannel {
+    /// The `type` as written.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            RawChannel::Whatsapp { .. } => "whatsapp",
+            RawChannel::Telegram { .. } => "telegram",
+            RawChannel::Slack { .. } => "slack",
+            RawChannel::Twilio { .. } => "twilio",
+        }
+    }
+}
+
 /// A WhatsApp template message for use outside the 24-hour window.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -862,3 +862,99 @@ telemetry:
       health_check: { operation: list_products, every: 1m }
       objectives: { availability: 99.9, p95_latency: 500ms }
 "##;
+
+pub const CHANNELS_INTRO: &str = r##"
+A channel is a messaging platform whose users chat with the bot. The platform posts each
+delivery to `POST /v1/channels/{name}` (WhatsApp also calls `GET` there for its subscription
+handshake); set that URL, under `bot.public_url`, in the platform's console. A delivery is
+verified on its raw body, each user message in it is committed to the store, unique by the
+platform's own id (`wamid`, `update_id`, `event_id`, `MessageSid`), and only then answered
+`200`, so a platform's retry is recognised and a crash loses nothing. A worker then runs the
+chat turn for the user and sends each reply back; the messages of one user are handled one at
+a time, in order, across instances. Status callbacks are counted, never taken as messages; the
+bot's own messages are ignored.
+
+Replies go through the channel's built-in connector `channel_<name>` (operation `send`), so
+retries, the platform's rate limit, the circuit breaker, metrics and the audit trail apply as
+to any operation; `switchboard call` can call it too. A yes-or-no question offers its answers
+as buttons (WhatsApp reply buttons, a Telegram inline keyboard, Slack buttons; listed in the
+text for SMS); long replies are split at the platform's limit (4,096 characters on WhatsApp and
+Telegram, 3,000 on Slack, 1,600 on SMS).
+
+WhatsApp allows free-form messages only within 24 hours of the user's last message. Outside
+it (a proactive message, typically) the channel sends its `template` with the text as the
+template's parameter, or, without one, does not send and counts the message as
+`outside_window` in `switchboard_channel_messages_total`.
+
+A webhook route's message is also sent on the channel the user last wrote from (or the one the
+route names with `channel`), so a payment confirmation reaches the customer on WhatsApp.
+`switchboard channels register NAME` tells Telegram where to post (`setWebhook`, with the
+secret token); the other platforms are set up in their consoles.
+"##;
+
+pub const CHANNELS: &str = r##"
+# project
+bot:
+  public_url: https://bot.example.com
+intents:
+  greet:
+    examples: [hi, hello, good morning]
+    reply: "Hello! How can I help?"
+channels:
+  whatsapp:
+    type: whatsapp
+    phone_number_id: "106540352242922"
+    access_token: "${env:WHATSAPP_TOKEN}"
+    app_secret: "${env:WHATSAPP_APP_SECRET}"
+    verify_token: "${env:WHATSAPP_VERIFY_TOKEN}"
+    template: { name: order_update, language: en }
+  telegram:
+    type: telegram
+    bot_token: "${env:TELEGRAM_BOT_TOKEN}"
+    secret_token: "${env:TELEGRAM_SECRET_TOKEN}"
+  slack:
+    type: slack
+    bot_token: "${env:SLACK_BOT_TOKEN}"
+    signing_secret: "${env:SLACK_SIGNING_SECRET}"
+  sms:
+    type: twilio
+    account_sid: AC0123456789abcdef0123456789abcdef
+    auth_token: "${env:TWILIO_AUTH_TOKEN}"
+    from: "+15550001111"
+"##;
+
+pub const CHANNEL_IDENTITY_INTRO: &str = r##"
+By default a channel user gets a random user id the first time they write, kept for their
+address (phone number, Telegram chat, Slack team and user), so their conversation, slots and
+proactive messages follow them. With `identity`, the first message calls an operation with the
+address and takes the user id from one of its `extract` fields: a customer found by phone
+number is that customer on every channel, and their connected accounts apply. A lookup that
+fails or finds nobody falls back to a random id. The mapping is stored; logs and the audit
+trail never hold the address.
+"##;
+
+pub const CHANNEL_IDENTITY: &str = r##"
+# project
+connectors:
+  crm:
+    base_url: https://crm.example.com/api
+    auth: { type: bearer, token: "${env:CRM_TOKEN}" }
+    operations:
+      find_by_phone:
+        path: /customers
+        inputs: { phone: string }
+        query: { phone: "{{ inputs.phone }}" }
+        response: { extract: { customer_id: $.id } }
+channels:
+  whatsapp:
+    type: whatsapp
+    phone_number_id: "106540352242922"
+    access_token: "${env:WHATSAPP_TOKEN}"
+    app_secret: "${env:WHATSAPP_APP_SECRET}"
+    verify_token: "${env:WHATSAPP_VERIFY_TOKEN}"
+    identity: { operation: crm.find_by_phone, input: phone, field: customer_id }
+"##;
+
+pub const WHATSAPP_TEMPLATE: &str = r##"
+template: { name: order_update, language: hi }
+"##;

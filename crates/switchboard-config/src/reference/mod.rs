@@ -9,12 +9,13 @@ mod render;
 use render::Renderer;
 
 use crate::raw::{
-    RawAlerts, RawAudit, RawAuth, RawBot, RawCache, RawCircuitBreaker, RawConnector,
-    RawConnectorTelemetry, RawDialogflow, RawEntity, RawHealthCheck, RawInbound, RawInboundAuth,
-    RawInboundConnections, RawInboundJwt, RawInboundKey, RawInboundLimit, RawInboundLimits,
-    RawInboundStreams, RawInputSpec, RawIntent, RawObjectives, RawOperation, RawPoller, RawProject,
-    RawRasa, RawRasaAction, RawRateLimit, RawRedact, RawReplyVariant, RawResponse, RawRetry,
-    RawSlot, RawStep, RawStorage, RawTelemetry, RawVerify, RawWebhookRoute, RawWebhookSource,
+    RawAlerts, RawAudit, RawAuth, RawBot, RawCache, RawChannel, RawChannelIdentity,
+    RawCircuitBreaker, RawConnector, RawConnectorTelemetry, RawDialogflow, RawEntity,
+    RawHealthCheck, RawInbound, RawInboundAuth, RawInboundConnections, RawInboundJwt,
+    RawInboundKey, RawInboundLimit, RawInboundLimits, RawInboundStreams, RawInputSpec, RawIntent,
+    RawObjectives, RawOperation, RawPoller, RawProject, RawRasa, RawRasaAction, RawRateLimit,
+    RawRedact, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep, RawStorage, RawTelemetry,
+    RawVerify, RawWebhookRoute, RawWebhookSource, RawWhatsappTemplate,
 };
 use serde_json::Value;
 use std::fmt::Write;
@@ -356,6 +357,30 @@ fn sections() -> Vec<Section> {
             keys: Keys::Struct(keys::<RawPoller>(None)),
             intro: ex::POLLERS_INTRO,
             example: ex::POLLERS,
+        },
+        Section {
+            title: "channels",
+            def: Some("Channel"),
+            keys: tagged(
+                &["whatsapp", "telegram", "slack", "twilio"],
+                keys::<RawChannel>,
+            ),
+            intro: ex::CHANNELS_INTRO,
+            example: ex::CHANNELS,
+        },
+        Section {
+            title: "channel identity",
+            def: Some("ChannelIdentity"),
+            keys: Keys::Struct(keys::<RawChannelIdentity>(None)),
+            intro: ex::CHANNEL_IDENTITY_INTRO,
+            example: ex::CHANNEL_IDENTITY,
+        },
+        Section {
+            title: "whatsapp template",
+            def: Some("WhatsappTemplate"),
+            keys: Keys::Struct(keys::<RawWhatsappTemplate>(None)),
+            intro: "",
+            example: ex::WHATSAPP_TEMPLATE,
         },
     ]
 }

@@ -449,7 +449,7 @@ fn bad_inputs() {
             switchboard.yaml:9:39: invalid pattern: unclosed group
             switchboard.yaml:10:57: default "GBP" for input "c" must be one of USD, EUR
             switchboard.yaml:11:43: min_length applies only to string inputs, and "m" has type boolean
-            switchboard.yaml:15:14: expected one of string, integer, number, boolean, found "strnig" (did you mean "string"?)
+            switchboard.yaml:15:14: expected one of string, integer, number, boolean, object, found "strnig" (did you mean "string"?)
         "#,
     );
 }

@@ -8,6 +8,7 @@
 mod common;
 
 mod accounts;
+mod channels;
 mod demo;
 mod errors;
 mod examples;

@@ -187,6 +187,84 @@ impl Outlet for Channels {
     }
 }
 
+/// What `switchboard channels register` did for a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registration {
+    /// The platform was told the URL (Telegram's `setWebhook`).
+    Registered {
+        /// The URL it will post to.
+        url: String,
+    },
+    /// The platform is set up in its console: the URL (and what else) to enter there.
+    Manual {
+        /// The URL to enter.
+        url: String,
+        /// Where and what.
+        how: &'static str,
+    },
+}
+
+/// Registers a channel's URL with its platform where the platform has an API for it
+/// (Telegram), through the channel's built-in connector (operation `register`); otherwise says
+/// what to enter in the platform's console. The URL is `{bot.public_url}/v1/channels/{name}`.
+pub async fn register(
+    pipeline: &crate::pipeline::Pipeline,
+    project: &Project,
+    name: &str,
+) -> Result<Registration, String> {
+    let channel = project
+        .channels
+        .get(name)
+        .ok_or_else(|| format!("no channel {name:?}"))?;
+    let url = format!("{}/v1/channels/{name}", project.bot.public_url);
+    use switchboard_config::model::ChannelKind;
+    let how = match &channel.kind {
+        ChannelKind::Telegram {
+            bot_token,
+            secret_token,
+        } => {
+            let op = switchboard_config::model::OperationRef {
+                connector: channel.connector.clone(),
+                operation: "register".into(),
+            };
+            let args = telegram::registration(bot_token.expose(), &url, secret_token.expose());
+            let ctx = crate::pipeline::CallContext::with_budget(Duration::from_secs(15));
+            let record = pipeline
+                .call(&op, &args, &ctx)
+                .await
+                .map_err(|e| e.to_string())?;
+            if record.outcome != switchboard_config::model::OutcomeKind::Ok
+                || record.data.get("ok") != Some(&serde_json::Value::Bool(true))
+            {
+                let why = record
+                    .data
+                    .get("description")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("no description");
+                return Err(format!(
+                    "Telegram refused setWebhook ({:?}{}): {why}",
+                    record.outcome,
+                    record
+                        .status
+                        .map(|s| format!(", HTTP {s}"))
+                        .unwrap_or_default()
+                ));
+            }
+            return Ok(Registration::Registered { url });
+        }
+        ChannelKind::Whatsapp { .. } => {
+            "Meta app dashboard > WhatsApp > Configuration: Callback URL, and the channel's verify_token; subscribe to the `messages` field"
+        }
+        ChannelKind::Slack { .. } => {
+            "Slack app settings > Event Subscriptions: Request URL; subscribe to the bot events message.im (and app_mention)"
+        }
+        ChannelKind::Twilio { .. } => {
+            "Twilio console > the number (or messaging service) > Messaging: 'A message comes in', Webhook, HTTP POST"
+        }
+    };
+    Ok(Registration::Manual { url, how })
+}
+
 /// The channel routes: each channel verifies its own platform's signature (`signed`).
 pub fn routes<S>() -> Routes<S>
 where

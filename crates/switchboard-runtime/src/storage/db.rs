@@ -136,10 +136,16 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(|error| place.unavailable("cannot open", &error))?;
+        // Processes opening a new file at once would each apply a migration the other is
+        // applying (SQLite has no migration lock): they take turns.
+        let lock = migration_lock(path)
+            .await
+            .map_err(|error| place.unavailable("cannot lock for migrating", &error))?;
         migrations::migrator(migrations::SQLITE)
             .run(&pool)
             .await
             .map_err(|error| place.unavailable("cannot migrate", &error))?;
+        drop(lock);
         // The WAL and SHM files exist now; ones left by an older version may be readable.
         super::files::tighten_database(path);
         Ok(Db {
@@ -236,4 +242,23 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     error
         .as_database_error()
         .is_some_and(sqlx::error::DatabaseError::is_unique_violation)
+}
+
+/// An exclusive lock on `FILE.migrate-lock` beside a SQLite file, held while its schema is
+/// brought up to date (released when the returned file is dropped).
+async fn migration_lock(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    let lock_path = std::path::PathBuf::from(name);
+    tokio::task::spawn_blocking(move || {
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&lock_path)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }

@@ -58,17 +58,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `1 connector, 11 operations, 13 intents, 7 entities`.
+/// `1 connector, 12 operations, 13 intents, 7 entities, 4 channels`: the project's own
+/// connectors and operations (the channels' built-in send connectors are not counted).
 fn summary(project: &Project) -> String {
     let count =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    [
-        count(project.connectors.len(), "connector", "connectors"),
-        count(project.operation_count(), "operation", "operations"),
+    let own = || {
+        project
+            .connectors
+            .values()
+            .filter(|c| !project.channels.values().any(|ch| ch.connector == c.name))
+    };
+    let mut parts = vec![
+        count(own().count(), "connector", "connectors"),
+        count(
+            own().map(|c| c.operations.len()).sum(),
+            "operation",
+            "operations",
+        ),
         count(project.intents.len(), "intent", "intents"),
         count(project.entities.len(), "entity", "entities"),
-    ]
-    .join(", ")
+    ];
+    if !project.channels.is_empty() {
+        parts.push(count(project.channels.len(), "channel", "channels"));
+    }
+    parts.join(", ")
 }
 
 /// The `--json` document.

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod call;
+pub mod channels;
 pub mod chat;
 pub mod check;
 pub mod completions;

@@ -71,17 +71,16 @@ fn start_backend_with(args: &[&str]) -> Backend {
 fn project_for(backend: &Backend, dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(repo().join("examples/store/switchboard.yaml")).unwrap();
     std::fs::create_dir_all(dir.join("secrets")).unwrap();
-    for name in ["store-api-key", "payments-webhook-secret", "platform-token"] {
-        std::fs::copy(
-            repo().join("examples/store/secrets").join(name),
-            dir.join("secrets").join(name),
-        )
-        .unwrap();
+    for entry in std::fs::read_dir(repo().join("examples/store/secrets")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join("secrets").join(entry.file_name())).unwrap();
     }
     let path = dir.join("switchboard.yaml");
+    let platforms = backend.url.replace("/api/v2", "/platforms");
     std::fs::write(
         &path,
-        text.replace("http://127.0.0.1:8081/api/v2", &backend.url),
+        text.replace("http://127.0.0.1:8081/api/v2", &backend.url)
+            .replace("http://127.0.0.1:8081/platforms", &platforms),
     )
     .unwrap();
     path
@@ -94,7 +93,7 @@ fn check_summarises_a_good_project() {
         .arg(repo().join("examples/store/switchboard.yaml")));
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains(": ok: 1 connector, 11 operations, 13 intents"),
+        out.contains(": ok: 1 connector, 12 operations, 13 intents"),
         "{out}"
     );
 }
@@ -400,7 +399,7 @@ fn check_json_gives_editors_every_diagnostic() {
         v["summary"]
             .as_str()
             .unwrap()
-            .starts_with("1 connector, 11 operations, 13 intents"),
+            .starts_with("1 connector, 12 operations, 13 intents"),
         "{out}"
     );
 }
@@ -563,4 +562,46 @@ fn demo_refuses_a_public_address() {
         "{err}"
     );
     assert!(!out.contains("Switchboard demo is running"), "{out}");
+}
+
+#[test]
+fn channels_register_sets_the_telegram_webhook_and_says_what_to_set_elsewhere() {
+    let backend = start_backend();
+    let dir = tempfile::tempdir().unwrap();
+    let project = project_for(&backend, dir.path());
+    let (code, out, err) = run(bin()
+        .args(["channels", "register", "-c"])
+        .arg(&project)
+        .arg("--data-dir")
+        .arg(dir.path().join("data")));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("telegram: registered http://127.0.0.1:8080/v1/channels/telegram"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "whatsapp: set http://127.0.0.1:8080/v1/channels/whatsapp in the Meta app dashboard"
+        ),
+        "{out}"
+    );
+    // The fake Bot API received setWebhook with the secret token.
+    let url = format!(
+        "{}/admin/channels/telegram/sent",
+        backend.url.replace("/api/v2", "")
+    );
+    let sent: Value = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() });
+    assert_eq!(sent["sent"][0]["method"], "setWebhook", "{sent}");
+    assert_eq!(sent["sent"][0]["has_secret_token"], true);
+
+    let (code, _, err) = run(bin()
+        .args(["channels", "register", "telegrm", "-c"])
+        .arg(&project));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(r#"no channel "telegrm" (did you mean "telegram"?)"#),
+        "{err}"
+    );
 }

@@ -107,3 +107,19 @@ fn callback_data(option: &str) -> String {
     }
     option[..end].to_string()
 }
+
+/// The `register` operation's inputs: `setWebhook` with the channel's URL and secret token,
+/// for the updates the channel reads.
+pub(super) fn registration(token: &str, url: &str, secret_token: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("token".into(), Value::String(token.into()));
+    m.insert(
+        "settings".into(),
+        json!({
+            "url": url,
+            "secret_token": secret_token,
+            "allowed_updates": ["message", "callback_query"],
+        }),
+    );
+    m
+}
