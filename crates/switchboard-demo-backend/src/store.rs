@@ -90,10 +90,10 @@ impl Store {
     }
 
     pub(crate) fn remember_refund_answer(&mut self, key: &str, answer: StoredAnswer) {
-        if self.refund_keys.len() >= MAX_IDEMPOTENCY_KEYS {
-            if let Some(oldest) = self.refund_keys.pop_front() {
-                self.refund_answers.remove(&oldest);
-            }
+        if self.refund_keys.len() >= MAX_IDEMPOTENCY_KEYS
+            && let Some(oldest) = self.refund_keys.pop_front()
+        {
+            self.refund_answers.remove(&oldest);
         }
         self.refund_keys.push_back(key.to_owned());
         self.refund_answers.insert(key.to_owned(), answer);

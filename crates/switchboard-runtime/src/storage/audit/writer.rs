@@ -70,7 +70,11 @@ impl AuditSink {
             }
             .emit(&self.telemetry);
             // One log line per 1000 lost rows, not one per row.
-            if self.dropped.fetch_add(1, Ordering::Relaxed) % 1000 == 0 {
+            if self
+                .dropped
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(1000)
+            {
                 AuditLossEvent {
                     rows: 1,
                     reason: "queue_full",
