@@ -19,10 +19,10 @@ fn demo() -> Project {
 #[test]
 fn demo_project_has_expected_counts() {
     let p = demo();
-    // The store, and each of the four channels' built-in send connector.
+    // The store (12 operations), and each channel's built-in connector (send; Telegram also register).
     assert_eq!(p.connectors.len(), 5);
     assert_eq!(p.channels.len(), 4);
-    assert_eq!(p.operation_count(), 16);
+    assert_eq!(p.operation_count(), 17);
     assert_eq!(p.intents.len(), 13);
     assert_eq!(p.entities.len(), 7);
 }

@@ -155,7 +155,7 @@ pub(crate) fn from_base64(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 pub(crate) mod testing {
     //! Helpers the schemes' tests share.
-    use super::Delivery;
+    use crate::verify::Delivery;
     use axum::http::{HeaderMap, HeaderName, HeaderValue};
     use switchboard_config::Secret;
 
