@@ -11,13 +11,9 @@ use crate::model::{
 use crate::raw::{Pos, RawAuth, RawChannel, RawChannelIdentity, RawConnector, Spanned};
 use crate::suggest::did_you_mean;
 use indexmap::IndexMap;
-use std::time::Duration;
 
 /// The prefix of the built-in connectors' names.
 pub const CONNECTOR_PREFIX: &str = "channel_";
-
-/// Slack's and Twilio's signature windows.
-const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
 /// Compiles `channels:`, adding each channel's built-in connector to `connectors`.
 pub(crate) fn channels(
@@ -246,7 +242,7 @@ fn channel<'r>(
             let tolerance = tolerance
                 .as_ref()
                 .and_then(|t| connector::duration(ctx, Some(t), "tolerance"))
-                .unwrap_or(DEFAULT_TOLERANCE);
+                .unwrap_or(super::webhooks::DEFAULT_TOLERANCE);
             let ((bt, _), (_, signing)) = (bt?, ss?);
             let auth = RawAuth::Bearer { token: bt.clone() };
             let connector = raw_connector(

@@ -177,3 +177,23 @@ channels:
         "#,
     );
 }
+
+#[test]
+fn a_form_body_must_be_a_map() {
+    check(
+        "connectors:
+  sms:
+    base_url: https://api.example.com
+    operations:
+      send:
+        method: post
+        path: /messages
+        inputs: { text: string }
+        body: \"{{ inputs.text }}\"
+        body_format: form
+",
+        r#"
+            switchboard.yaml:9:15: body_format: form needs the body to be a map of field names to values
+        "#,
+    );
+}

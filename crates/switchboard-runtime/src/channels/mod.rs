@@ -62,7 +62,6 @@ pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The channels of one instance.
 pub struct Channels {
-    project: Arc<Project>,
     engine: Arc<Engine>,
     store: Arc<dyn ChannelStore>,
     holder: Holder,
@@ -73,7 +72,7 @@ pub struct Channels {
 impl std::fmt::Debug for Channels {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Channels")
-            .field("channels", &self.project.channels.len())
+            .field("channels", &self.project().channels.len())
             .finish_non_exhaustive()
     }
 }
@@ -112,7 +111,6 @@ impl Channels {
     /// Builds the channels; [`Channels::start`] starts the worker.
     pub fn new(parts: Parts) -> Arc<Channels> {
         Arc::new(Channels {
-            project: parts.engine.project().clone(),
             engine: parts.engine,
             store: parts.store,
             holder: parts.holder,
@@ -138,9 +136,9 @@ impl Channels {
         &self.clock
     }
 
-    /// The project.
+    /// The project (the engine's).
     pub fn project(&self) -> &Arc<Project> {
-        &self.project
+        self.engine.project()
     }
 }
 
@@ -155,7 +153,7 @@ impl Outlet for Channels {
         Box::pin(async move {
             let Some(contact) = self.store.contact(user_id, channel).await? else {
                 let name = channel.unwrap_or("none");
-                if let Some(c) = channel.and_then(|c| self.project.channels.get(c)) {
+                if let Some(c) = channel.and_then(|c| self.project().channels.get(c)) {
                     crate::telemetry::channel::ChannelSent {
                         channel: &c.name,
                         proactive: true,

@@ -63,7 +63,7 @@ fn machinery(channels: Option<&Arc<Channels>>) -> Result<&Arc<Channels>, ApiErro
 }
 
 fn channel<'a>(ch: &'a Channels, name: &str) -> Result<&'a Channel, ApiError> {
-    ch.project
+    ch.project()
         .channels
         .get(name)
         .ok_or_else(|| ApiError::not_found(format!("no channel {name:?}")))

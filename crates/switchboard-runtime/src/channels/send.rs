@@ -58,8 +58,17 @@ async fn send(
     text: &str,
     options: &[String],
 ) -> Result<(), (SendOutcome, String)> {
-    let mut calls: Vec<Map<String, Value>> = Vec::new();
-    match &channel.kind {
+    // The parts of a free-form message, the options going with the last one.
+    let parts = |limit: usize, build: &BuildPart| {
+        let parts = split(text, limit);
+        let last = parts.len().saturating_sub(1);
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| build(part, if i == last { options } else { &[] }))
+            .collect::<Vec<_>>()
+    };
+    let calls: Vec<Map<String, Value>> = match &channel.kind {
         ChannelKind::Whatsapp {
             phone_number_id,
             template,
@@ -73,46 +82,27 @@ async fn send(
                         "outside WhatsApp's 24-hour window and the channel has no template".into(),
                     ));
                 };
-                calls.push(whatsapp::template(phone_number_id, to.address, t, text));
+                vec![whatsapp::template(phone_number_id, to.address, t, text)]
             } else {
-                let parts = split(text, whatsapp::MAX_TEXT);
-                let last = parts.len().saturating_sub(1);
-                for (i, part) in parts.iter().enumerate() {
-                    let opts = if i == last { options } else { &[] };
-                    calls.push(whatsapp::message(phone_number_id, to.address, part, opts));
-                }
+                parts(whatsapp::MAX_TEXT, &|part, opts| {
+                    whatsapp::message(phone_number_id, to.address, part, opts)
+                })
             }
         }
-        ChannelKind::Telegram { bot_token, .. } => {
-            let parts = split(text, telegram::MAX_TEXT);
-            let last = parts.len().saturating_sub(1);
-            for (i, part) in parts.iter().enumerate() {
-                let opts = if i == last { options } else { &[] };
-                calls.push(telegram::message(
-                    bot_token.expose(),
-                    to.address,
-                    part,
-                    opts,
-                ));
-            }
-        }
-        ChannelKind::Slack { .. } => {
-            let parts = split(text, slack::MAX_TEXT);
-            let last = parts.len().saturating_sub(1);
-            for (i, part) in parts.iter().enumerate() {
-                let opts = if i == last { options } else { &[] };
-                calls.push(slack::message(to.context, part, opts));
-            }
-        }
+        ChannelKind::Telegram { bot_token, .. } => parts(telegram::MAX_TEXT, &|part, opts| {
+            telegram::message(bot_token.expose(), to.address, part, opts)
+        }),
+        ChannelKind::Slack { .. } => parts(slack::MAX_TEXT, &|part, opts| {
+            slack::message(to.context, part, opts)
+        }),
+        // SMS has no buttons: the options are listed in the text, which is then split.
         ChannelKind::Twilio {
             account_sid, from, ..
-        } => {
-            let text = twilio::with_options(text, options);
-            for part in split(&text, twilio::MAX_TEXT) {
-                calls.push(twilio::message(account_sid, from, to.address, &part));
-            }
-        }
-    }
+        } => split(&twilio::with_options(text, options), twilio::MAX_TEXT)
+            .iter()
+            .map(|part| twilio::message(account_sid, from, to.address, part))
+            .collect(),
+    };
     let op = OperationRef {
         connector: channel.connector.clone(),
         operation: "send".into(),
@@ -159,6 +149,9 @@ async fn send(
     }
     Ok(())
 }
+
+/// Builds the send operation's inputs for one part of a message and the options it offers.
+type BuildPart<'a> = dyn Fn(&str, &[String]) -> Map<String, Value> + 'a;
 
 /// Splits `text` into parts of at most `limit` characters, at a paragraph, line or word
 /// boundary where there is one in the last fifth of a part.

@@ -10,6 +10,7 @@ use super::{Channels, RETENTION, identity};
 use crate::engine::{TurnError, TurnRequest};
 use crate::storage::StoreError;
 use crate::storage::channels::{Direction, QueueStatus, Queued};
+use crate::storage::lease;
 use futures::StreamExt;
 use serde_json::Value;
 use std::sync::Weak;
@@ -19,10 +20,6 @@ use std::time::Duration;
 const BATCH: u32 = 64;
 /// Chats worked on at once.
 const CONCURRENCY: usize = 16;
-/// A claimed message is hidden from other workers this long, renewed every [`RENEW`] while
-/// it is worked on (as the webhook inbox's).
-const LEASE: Duration = Duration::from_secs(5);
-const RENEW: Duration = Duration::from_millis(1500);
 /// How often the queue is checked without a wake-up.
 const POLL: Duration = Duration::from_millis(500);
 /// When a message whose handling the store cut short is tried again.
@@ -50,7 +47,7 @@ pub(super) async fn run(channels: Weak<Channels>) {
     drop(ch);
     while let Some(ch) = channels.upgrade() {
         let now = ch.clock.now_ms();
-        let lease = now + LEASE.as_millis() as i64;
+        let lease = lease::until(now);
         let claimed = match ch.store.claim(&ch.holder, now, lease, BATCH).await {
             Ok(c) => c,
             Err(e) => {
@@ -67,22 +64,13 @@ pub(super) async fn run(channels: Weak<Channels>) {
             let ch = ch.clone();
             async move { process(&ch, m).await }
         });
-        let renew = async {
-            let mut tick = tokio::time::interval(RENEW);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                let until = ch.clock.now_ms() + LEASE.as_millis() as i64;
-                if let Err(e) = ch.store.renew(&ch.holder, until).await {
-                    tracing::warn!(target: "switchboard::channel", error = %e, "cannot renew channel leases");
-                }
+        lease::while_renewing(work, lease::RENEW, || async {
+            let until = lease::until(ch.clock.now_ms());
+            if let Err(e) = ch.store.renew(&ch.holder, until).await {
+                tracing::warn!(target: "switchboard::channel", error = %e, "cannot renew channel leases");
             }
-        };
-        tokio::select! {
-            () = work => {}
-            () = renew => {}
-        }
+        })
+        .await;
     }
 }
 
@@ -152,7 +140,7 @@ async fn process(ch: &Channels, m: Queued) {
 /// Runs the turn and sends its replies. `Ok(Some(why))`: the turn ran but a reply was not
 /// sent (recorded, not retried: the turn must not run twice).
 async fn inbound(ch: &Channels, m: &Queued) -> Result<Option<String>, Unfinished> {
-    let Some(channel) = ch.project.channels.get(&m.channel) else {
+    let Some(channel) = ch.project().channels.get(&m.channel) else {
         return Err(Unfinished::Fail(format!(
             "channel {:?} is no longer configured",
             m.channel
@@ -202,7 +190,7 @@ async fn inbound(ch: &Channels, m: &Queued) -> Result<Option<String>, Unfinished
 
 /// Sends a proactive message to the user's channel.
 async fn outbound(ch: &Channels, m: &Queued) -> Result<Option<String>, Unfinished> {
-    let Some(channel) = ch.project.channels.get(&m.channel) else {
+    let Some(channel) = ch.project().channels.get(&m.channel) else {
         return Err(Unfinished::Fail(format!(
             "channel {:?} is no longer configured",
             m.channel

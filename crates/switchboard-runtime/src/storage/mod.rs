@@ -26,6 +26,7 @@ pub(crate) mod db;
 pub(crate) mod files;
 pub mod inbox;
 pub mod instance;
+pub mod lease;
 mod migrations;
 mod redact;
 pub(crate) mod retention;

@@ -110,6 +110,15 @@ pub(crate) fn timestamp(
     Ok(t)
 }
 
+/// Whether `given` is `secret`, compared in constant time without revealing the secret's
+/// length: MACs of both under a fixed key, compared with `verify_slice` (shared tokens sent
+/// as they are: Meta's verify token, Telegram's secret token).
+pub fn same_secret(secret: &Secret, given: &[u8]) -> bool {
+    let mac = |v: &[u8]| hmac_sha256(b"switchboard-shared-secret", &[v]);
+    let expected = mac(secret.expose().as_bytes()).finalize().into_bytes();
+    mac(given).verify_slice(&expected).is_ok()
+}
+
 /// HMAC-SHA256 keyed with `key` over the concatenation of `parts`.
 pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Hmac<Sha256> {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");

@@ -9,6 +9,7 @@ use crate::engine::execute;
 use crate::pipeline::CallContext;
 use crate::storage::StoreError;
 use crate::storage::inbox::{ClaimedEvent, EventStatus, NewMessage};
+use crate::storage::lease;
 use crate::template::context;
 use futures::StreamExt;
 use indexmap::IndexMap;
@@ -22,13 +23,6 @@ use switchboard_config::model::WebhookRoute;
 const BATCH: u32 = 64;
 /// Events routed at once.
 const CONCURRENCY: usize = 8;
-/// A claimed event is hidden from other workers this long, and the lease is renewed every
-/// [`RENEW`] while the event is worked on; an instance killed mid-way leaves it to another
-/// after this (or releases it at once when it starts again). Short, so a crash delays
-/// delivery by seconds, not a minute; a slow route keeps its events through renewals.
-pub(crate) const LEASE: Duration = Duration::from_secs(5);
-/// How often the leases of events being worked on are extended (three tries per lease).
-const RENEW: Duration = Duration::from_millis(1500);
 /// How often the queue is checked without a wake-up (retries that came due, other instances).
 const POLL: Duration = Duration::from_millis(500);
 /// When an event whose routing the store cut short is tried again.
@@ -63,7 +57,7 @@ pub(super) async fn run(machinery: Weak<Webhooks>) {
         let now = now_ms();
         let claimed = match w
             .inbox
-            .claim(&w.holder, now, now + LEASE.as_millis() as i64, BATCH)
+            .claim(&w.holder, now, lease::until(now), BATCH)
             .await
         {
             Ok(c) => c,
@@ -88,23 +82,13 @@ pub(super) async fn run(machinery: Weak<Webhooks>) {
 /// Runs a claimed batch while renewing the leases of its unfinished events, so a slow route
 /// never lets another instance take (and deliver again) an event still being worked on.
 async fn renewing(w: &Webhooks, work: impl std::future::Future<Output = ()>) {
-    let renew = async {
-        let mut tick = tokio::time::interval(RENEW);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            let until = now_ms() + LEASE.as_millis() as i64;
-            if let Err(e) = w.inbox.renew(&w.holder, until).await {
-                tracing::warn!(target: "switchboard::webhooks", error = %e, "cannot renew webhook leases");
-            }
+    lease::while_renewing(work, lease::RENEW, || async {
+        let until = lease::until(now_ms());
+        if let Err(e) = w.inbox.renew(&w.holder, until).await {
+            tracing::warn!(target: "switchboard::webhooks", error = %e, "cannot renew webhook leases");
         }
-    };
-    // The renewals run beside the work (never pausing it) and end with it.
-    tokio::select! {
-        () = work => {}
-        () = renew => {}
-    }
+    })
+    .await;
 }
 
 /// Deletes settled events and old messages past the retention, once an hour.

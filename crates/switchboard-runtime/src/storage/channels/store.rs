@@ -6,9 +6,16 @@ use super::{ChannelStore, Contact, Direction, NewQueued, QueueStatus, Queued};
 use crate::storage::StoreError;
 use crate::storage::db::{Db, Tuning, on_pool};
 use crate::storage::inbox::{Holder, Inserted};
+use crate::storage::lease::LeasedTable;
 use futures::future::BoxFuture;
 use std::path::Path;
 use switchboard_config::model::StorageSettings;
+
+/// The queue's leases.
+const MESSAGES: LeasedTable = LeasedTable {
+    table: "channel_messages",
+    what: "channel",
+};
 
 /// Channel messages and users in SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
@@ -112,22 +119,7 @@ impl ChannelStore for SqlChannelStore {
         holder: &'a Holder,
         lease_until: i64,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
-        Box::pin(async move {
-            on_pool!(self.db, pool => {
-                sqlx::query(
-                    "UPDATE channel_messages SET next_attempt_at = $3 \
-                     WHERE claimed_by = $1 AND claim_run = $2 AND status = 'pending' \
-                     AND next_attempt_at < $3",
-                )
-                .bind(&holder.instance)
-                .bind(&holder.run)
-                .bind(lease_until)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-            })
-            .map_err(self.db.err("cannot renew channel leases in"))
-        })
+        Box::pin(MESSAGES.renew(&self.db, holder, lease_until))
     }
 
     fn settle<'a>(
@@ -187,26 +179,7 @@ impl ChannelStore for SqlChannelStore {
         holder: &'a Holder,
         now: i64,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
-        Box::pin(async move {
-            // As the inbox: a SQLite file belongs to one process, a PostgreSQL database to
-            // several instances, each releasing only its own earlier runs' leases.
-            let sql = self.db.dialect().pick(
-                "UPDATE channel_messages SET next_attempt_at = $3, claimed_by = NULL, claim_run = NULL \
-                 WHERE claimed_by IS NOT NULL AND claim_run <> $2 AND status = 'pending'",
-                "UPDATE channel_messages SET next_attempt_at = $3, claimed_by = NULL, claim_run = NULL \
-                 WHERE claimed_by = $1 AND claim_run <> $2 AND status = 'pending'",
-            );
-            on_pool!(self.db, pool => {
-                sqlx::query(sql)
-                    .bind(&holder.instance)
-                    .bind(&holder.run)
-                    .bind(now)
-                    .execute(pool)
-                    .await
-                    .map(|done| done.rows_affected())
-            })
-            .map_err(self.db.err("cannot release channel leases in"))
-        })
+        Box::pin(MESSAGES.release(&self.db, holder, now))
     }
 
     fn status<'a>(

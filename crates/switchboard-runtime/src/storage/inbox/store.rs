@@ -9,9 +9,16 @@ use super::{
 };
 use crate::storage::StoreError;
 use crate::storage::db::{Db, Tuning, on_pool};
+use crate::storage::lease::LeasedTable;
 use futures::future::BoxFuture;
 use std::path::Path;
 use switchboard_config::model::StorageSettings;
+
+/// The queue's leases.
+const EVENTS: LeasedTable = LeasedTable {
+    table: "webhook_events",
+    what: "webhook",
+};
 
 /// The webhook inbox and the proactive-message outbox in SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
@@ -124,22 +131,7 @@ impl InboxStore for SqlInbox {
         holder: &'a Holder,
         lease_until: i64,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
-        Box::pin(async move {
-            on_pool!(self.db, pool => {
-                sqlx::query(
-                    "UPDATE webhook_events SET next_attempt_at = $3 \
-                     WHERE claimed_by = $1 AND claim_run = $2 AND status = 'pending' \
-                     AND next_attempt_at < $3",
-                )
-                .bind(&holder.instance)
-                .bind(&holder.run)
-                .bind(lease_until)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-            })
-            .map_err(self.db.err("cannot renew webhook leases in"))
-        })
+        Box::pin(EVENTS.renew(&self.db, holder, lease_until))
     }
 
     fn deliver<'a>(
@@ -444,27 +436,6 @@ impl InboxStore for SqlInbox {
         holder: &'a Holder,
         now: i64,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
-        Box::pin(async move {
-            // A SQLite file belongs to one process: whatever an earlier run held, that run is
-            // gone. Several instances share a PostgreSQL database: only this instance's earlier
-            // runs are known to be gone; other instances' leases are theirs to renew or to let
-            // run out.
-            let sql = self.db.dialect().pick(
-                "UPDATE webhook_events SET next_attempt_at = $3, claimed_by = NULL, claim_run = NULL \
-                 WHERE claimed_by IS NOT NULL AND claim_run <> $2 AND status = 'pending'",
-                "UPDATE webhook_events SET next_attempt_at = $3, claimed_by = NULL, claim_run = NULL \
-                 WHERE claimed_by = $1 AND claim_run <> $2 AND status = 'pending'",
-            );
-            on_pool!(self.db, pool => {
-                sqlx::query(sql)
-                    .bind(&holder.instance)
-                    .bind(&holder.run)
-                    .bind(now)
-                    .execute(pool)
-                    .await
-                    .map(|done| done.rows_affected())
-            })
-            .map_err(self.db.err("cannot release webhook leases in"))
-        })
+        Box::pin(EVENTS.release(&self.db, holder, now))
     }
 }

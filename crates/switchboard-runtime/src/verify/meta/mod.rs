@@ -31,10 +31,5 @@ pub fn handshake<'q>(
     if mode != Some("subscribe") {
         return None;
     }
-    let given = given?;
-    // Compare MACs of both under a fixed key: equal-length, constant-time, no length leak.
-    let mac = |v: &str| super::hmac_sha256(b"switchboard-meta-handshake", &[v.as_bytes()]);
-    let expected = mac(token.expose()).finalize().into_bytes();
-    mac(given).verify_slice(&expected).ok()?;
-    challenge
+    super::same_secret(token, given?.as_bytes()).then_some(challenge)?
 }
