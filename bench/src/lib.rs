@@ -4,5 +4,7 @@
 pub mod drive;
 pub mod measure;
 pub mod result;
+pub mod sign;
 pub mod stop;
 pub mod stripe;
+pub mod whatsapp;

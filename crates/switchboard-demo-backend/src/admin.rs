@@ -266,13 +266,20 @@ fn platform(name: &str) -> Result<&'static str, ApiError> {
         })
 }
 
-/// What a platform fake accepted, oldest first.
+/// What a platform fake accepted, oldest first; `?after=SEQ` for only what came later.
 async fn channel_sent(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
+    uri: Uri,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let p = platform(&name)?;
-    let sent = crate::state::lock(&shared.sent).list(p);
+    let after = match QueryParams::parse(&uri)?.get("after") {
+        None => 0,
+        Some(a) => a.parse().map_err(|_| {
+            ApiError::bad_request(format!("after must be a sequence number, found {a:?}"))
+        })?,
+    };
+    let sent = crate::state::lock(&shared.sent).list(p, after);
     Ok(Json(serde_json::json!({ "platform": p, "sent": sent })))
 }
 

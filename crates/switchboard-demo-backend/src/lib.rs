@@ -84,7 +84,7 @@
 //! | `GET /admin/webhook`, `POST /admin/webhook` `{"url", "secret"}` | reads (URL only) or sets where Stripe-signed events go; `{"url": null}` stops them |
 //! | `POST /admin/payments` `{"user_id", "amount"?, "currency"?}` | a new succeeded payment `PAY-2001`, `PAY-2002`, ... (201): listed by `GET /api/v2/payments`, and sent as `payment_intent.succeeded` when a webhook URL is set; amount defaults to 1250, currency to `usd` |
 //! | `POST /admin/payments/{id}/settle` `{"user_id": "web"}` | sends `payment_intent.succeeded` for a known payment (`metadata.user_id` from the body); 404 for an unknown one, 409 when no webhook URL is set |
-//! | `GET /admin/channels/{platform}/sent` | what the fake of a platform's send API accepted, oldest first (the last 1,000): `id`, `to`, `text`, the whole `message`, `at`; `platform` is `whatsapp`, `telegram`, `slack` or `twilio` (else 404) |
+//! | `GET /admin/channels/{platform}/sent` | what the fake of a platform's send API accepted, oldest first (the last 10,000), or with `?after=SEQ` those after one: `seq`, `id`, `to`, `text`, the whole `message`, `at`, `at_us` (Unix microseconds); `platform` is `whatsapp`, `telegram`, `slack` or `twilio` (else 404) |
 //! | `DELETE /admin/channels/{platform}/sent` | forgets them |
 //! | `GET /healthz` | `{"status": "ok"}` |
 //!
@@ -256,7 +256,7 @@ impl DemoBackend {
     /// What the fake of `platform`'s send API accepted (`whatsapp`, `telegram`, `slack`,
     /// `twilio`), oldest first (same as `GET /admin/channels/{platform}/sent`).
     pub fn sent(&self, platform: &str) -> Vec<serde_json::Value> {
-        crate::state::lock(&self.shared.sent).list(platform)
+        crate::state::lock(&self.shared.sent).list(platform, 0)
     }
 
     /// Forgets what the platform fakes accepted.

@@ -25,8 +25,9 @@ use serde_json::{Value, json};
 
 use crate::state::{Shared, lock};
 
-/// Messages kept per platform.
-pub const MAX_SENT: usize = 1_000;
+/// Messages kept per platform: a benchmark's few seconds of replies, read as they come with
+/// `?after=SEQ`.
+pub const MAX_SENT: usize = 10_000;
 
 /// The platforms faked, as named in `/admin/channels/{platform}/sent`.
 pub const PLATFORMS: [&str; 4] = ["whatsapp", "telegram", "slack", "twilio"];
@@ -36,10 +37,22 @@ pub const PLATFORMS: [&str; 4] = ["whatsapp", "telegram", "slack", "twilio"];
 pub(crate) struct SentLog {
     by_platform: HashMap<&'static str, VecDeque<Value>>,
     next_id: AtomicU64,
+    /// The last `seq` given: entries are numbered in the order they were accepted.
+    seq: u64,
 }
 
 impl SentLog {
-    fn push(&mut self, platform: &'static str, entry: Value) {
+    /// Records an accepted message with its `seq` and when it was accepted (`at_us`, Unix
+    /// microseconds, so a reader on the same machine can time receipt to reply).
+    fn push(&mut self, platform: &'static str, mut entry: Value) {
+        self.seq += 1;
+        if let Some(map) = entry.as_object_mut() {
+            map.insert("seq".into(), Value::from(self.seq));
+            map.insert(
+                "at_us".into(),
+                Value::from(chrono::Utc::now().timestamp_micros()),
+            );
+        }
         let log = self.by_platform.entry(platform).or_default();
         if log.len() == MAX_SENT {
             log.pop_front();
@@ -51,10 +64,16 @@ impl SentLog {
         self.next_id.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    pub(crate) fn list(&self, platform: &str) -> Vec<Value> {
+    /// A platform's messages with a `seq` above `after`, oldest first.
+    pub(crate) fn list(&self, platform: &str, after: u64) -> Vec<Value> {
         self.by_platform
             .get(platform)
-            .map(|l| l.iter().cloned().collect())
+            .map(|l| {
+                l.iter()
+                    .filter(|e| e["seq"].as_u64().is_some_and(|s| s > after))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

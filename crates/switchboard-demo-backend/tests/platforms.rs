@@ -84,6 +84,26 @@ async fn accepted_messages_are_listed_faults_apply_and_unknown_platforms_are_404
         (sent[0]["to"].clone(), sent[0]["text"].clone()),
         (json!("971500000042"), json!("Hi"))
     );
+    // Readers follow the log with `?after=SEQ`; each entry says when it was accepted.
+    assert_eq!(send().await.0, 200);
+    let first = sent[0]["seq"].as_u64().expect("a seq");
+    let (status, later) = send_json(
+        demo.client
+            .get(demo.url(&format!("/admin/channels/whatsapp/sent?after={first}"))),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let later = later["sent"].as_array().expect("a list");
+    assert_eq!(later.len(), 1, "{later:?}");
+    assert!(later[0]["seq"].as_u64().unwrap() > first);
+    assert!(later[0]["at_us"].as_i64().unwrap() >= sent[0]["at_us"].as_i64().unwrap());
+    let (status, body) = send_json(
+        demo.client
+            .get(demo.url("/admin/channels/whatsapp/sent?after=soon")),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_error(&body, "bad_request");
     let (status, _) = send_json(
         demo.client
             .delete(demo.url("/admin/channels/whatsapp/sent")),

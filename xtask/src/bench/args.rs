@@ -6,7 +6,7 @@ use std::time::Duration;
 /// Run the benchmark workloads (all available ones by default).
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
-    /// Workloads: W1, W2, W3, W4, W5, W6, micro. Default: all of them.
+    /// Workloads: W1, W2, W3, W4, W5, W6, W7, micro. Default: all of them.
     pub workloads: Vec<String>,
     /// Settings to run: a (concurrency 1, no delay), b (concurrency 64, no delay),
     /// c (concurrency 64, 20 ms on every upstream call).
@@ -45,19 +45,23 @@ pub enum Workload {
     /// Webhooks: signed deliveries at rising rates to the users' event streams, and a
     /// poller beside them on the same changes.
     W6,
+    /// A messaging channel: signed WhatsApp messages at fixed rates, each answered on the
+    /// demo backend's fake send API.
+    W7,
     /// Criterion micro-benchmarks of the hot pieces.
     Micro,
 }
 
 impl Workload {
     /// Every workload available today, in run order.
-    pub const AVAILABLE: [Workload; 7] = [
+    pub const AVAILABLE: [Workload; 8] = [
         Workload::W1,
         Workload::W2,
         Workload::W3,
         Workload::W4,
         Workload::W5,
         Workload::W6,
+        Workload::W7,
         Workload::Micro,
     ];
 
@@ -69,8 +73,9 @@ impl Workload {
             "W4" => Workload::W4,
             "W5" => Workload::W5,
             "W6" => Workload::W6,
+            "W7" => Workload::W7,
             "MICRO" => Workload::Micro,
-            other => bail!("unknown workload {other:?}: use W1, W2, W3, W4, W5, W6 or micro"),
+            other => bail!("unknown workload {other:?}: use W1, W2, W3, W4, W5, W6, W7 or micro"),
         })
     }
 }

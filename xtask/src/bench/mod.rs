@@ -20,6 +20,7 @@ mod runner;
 mod servers;
 mod variant;
 mod w6;
+mod w7;
 
 use anyhow::Context;
 use args::{BenchArgs, Plan, Workload};
@@ -70,6 +71,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             &base,
             variant::webhooks_unlimited,
         )?;
+        let platforms = format!("http://{}/platforms", backend.addr);
+        let channels = env.project_with(
+            &env.root.join("examples/store/switchboard.yaml"),
+            "store-w7.yaml",
+            &base,
+            |t| variant::channels_on(t, &platforms),
+        )?;
         let poller = env.project(
             &env.root.join("bench/projects/poller.yaml"),
             "poller.yaml",
@@ -95,6 +103,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 Workload::W4 => w4(&mut runner, &plan, &fanout)?,
                 Workload::W5 => w5(&mut runner, &plan, &store)?,
                 Workload::W6 => w6(&mut runner, &plan, (&webhooks, &poller))?,
+                Workload::W7 => w7(&mut runner, &plan, &channels)?,
                 Workload::Micro => {}
             }
         }
@@ -277,6 +286,18 @@ fn w6(
         runner.keep(m);
         let m = runner.detection(run, "poller", poller)?;
         runner.keep(m);
+    }
+    Ok(())
+}
+
+/// W7: for each run, the open-loop rates on the demo project's WhatsApp channel (its send
+/// APIs on the benchmark backend, its send rate raised). Settings do not apply.
+fn w7(runner: &mut Runner<'_>, plan: &Plan, project: &Path) -> anyhow::Result<()> {
+    for run in 1..=plan.runs {
+        for rate in w7::RATES {
+            let m = runner.channel_rate(run, rate, project)?;
+            runner.keep(m);
+        }
     }
     Ok(())
 }

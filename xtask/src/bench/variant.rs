@@ -1,7 +1,8 @@
 //! Project variants the benchmarks compare against: the demo project with its resilience
 //! policies turned off, to show what the policy layers cost when nothing fails; and with the
 //! `payments` webhook source's per-user hourly limit lifted, so that W6's thousands of
-//! deliveries to a few users all become messages.
+//! deliveries to a few users all become messages; and with the channels' send APIs on the
+//! benchmark backend and WhatsApp's send rate raised (W7).
 
 use anyhow::bail;
 
@@ -84,6 +85,46 @@ pub fn webhooks_unlimited(text: &str) -> anyhow::Result<String> {
     Ok(out)
 }
 
+/// The send rate W7 gives the WhatsApp channel: Meta's highest throughput tier, above any
+/// rate W7 asks for, so that replies are not held back by the default 80 a second.
+pub const W7_SEND_RATE: u32 = 1_000;
+
+/// The demo's default address of the platform fakes, replaced by the benchmark backend's.
+const DEMO_PLATFORMS: &str = "http://127.0.0.1:8081/platforms";
+
+/// The project text with its channels' send APIs at `platforms` (the benchmark backend's
+/// `/platforms`) and the `whatsapp` channel's send rate raised to [`W7_SEND_RATE`]. Fails
+/// when the demo project no longer has a `whatsapp` channel or its platforms address.
+pub fn channels_on(text: &str, platforms: &str) -> anyhow::Result<String> {
+    if !text.contains(DEMO_PLATFORMS) {
+        bail!(
+            "the demo project does not send to {DEMO_PLATFORMS}: update xtask/src/bench/variant.rs"
+        );
+    }
+    let mut out = String::with_capacity(text.len() + 80);
+    let mut in_channels = false;
+    let mut done = 0;
+    for line in text.replace(DEMO_PLATFORMS, platforms).lines() {
+        if !line.starts_with(' ') && !line.is_empty() && !line.starts_with('#') {
+            in_channels = line.starts_with("channels:");
+        }
+        out.push_str(line);
+        out.push('\n');
+        if in_channels && line == "    type: whatsapp" {
+            out.push_str(&format!(
+                "    rate_limit: {{ requests: {W7_SEND_RATE}, max_wait: 5s }}\n"
+            ));
+            done += 1;
+        }
+    }
+    if done != 1 {
+        bail!(
+            "the demo project has no channel of type whatsapp under `channels:`: update xtask/src/bench/variant.rs"
+        );
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +142,12 @@ mod tests {
         let lifted = webhooks_unlimited(&text).expect("a payments source");
         assert!(lifted.contains("  payments:\n    user_hourly_limit: 1000000\n"));
         assert!(webhooks_unlimited("webhooks: {}\n").is_err());
+        let on = channels_on(&text, "http://127.0.0.1:9/platforms").expect("a whatsapp channel");
+        assert!(on.contains("http://127.0.0.1:9/platforms}/whatsapp"));
+        assert!(!on.contains(DEMO_PLATFORMS));
+        assert!(
+            on.contains("    type: whatsapp\n    rate_limit: { requests: 1000, max_wait: 5s }\n")
+        );
+        assert!(channels_on("channels: {}\n", "x").is_err());
     }
 }

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 /// Open-loop delivery rates, per second.
 pub const RATES: [f64; 4] = [200.0, 500.0, 1000.0, 2000.0];
-/// Users the deliveries are spread over, one event stream each.
-const USERS: usize = 16;
+/// Users the deliveries are spread over, one event stream each (W7: one phone number each).
+pub const USERS: usize = 16;
 /// Payments made in the detection comparison.
 const CHANGES: u64 = 10;
 /// Time between them: not a divisor of the poll interval, so they land all over it.
@@ -26,10 +26,11 @@ pub const POLL_EVERY_S: f64 = 1.0;
 /// How long after sending the last message may take to arrive.
 const DRAIN: &str = "30s";
 
-/// The checks every W6 result must pass: no acknowledged event lost or shown twice.
+/// The checks every W6 and W7 result must pass: no acknowledged delivery lost or shown twice
+/// (on the event streams for W6, on the fake send API for W7).
 pub fn check_delivered(r: &ToolResult, who: &str) -> anyhow::Result<()> {
     let Some(w) = &r.webhooks else {
-        bail!("{who}: the load generator reported no event streams");
+        bail!("{who}: the load generator reported no deliveries");
     };
     if r.requests == 0 {
         bail!(
@@ -39,7 +40,7 @@ pub fn check_delivered(r: &ToolResult, who: &str) -> anyhow::Result<()> {
     }
     if w.missing > 0 || w.duplicates > 0 || w.seen != w.expected {
         bail!(
-            "{who}: {} acknowledged, {} shown on the streams, {} missing, {} shown more than once (after waiting {:.1} s); first error: {}",
+            "{who}: {} acknowledged, {} arrived, {} missing, {} arrived more than once (after waiting {:.1} s); first error: {}",
             w.expected,
             w.seen,
             w.missing,
@@ -51,7 +52,7 @@ pub fn check_delivered(r: &ToolResult, who: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn figures(r: &ToolResult, target_rate: Option<f64>) -> WebhookFigures {
+pub(super) fn figures(r: &ToolResult, target_rate: Option<f64>) -> WebhookFigures {
     let w = r.webhooks.clone().unwrap_or_default();
     WebhookFigures {
         target_rate,
@@ -68,9 +69,16 @@ fn figures(r: &ToolResult, target_rate: Option<f64>) -> WebhookFigures {
     }
 }
 
-fn measurement(setting: String, system: &str, run: u32, r: &ToolResult) -> Measurement {
+/// A W6 or W7 row: open-loop deliveries to `USERS` users.
+pub(super) fn measurement(
+    workload: &str,
+    setting: String,
+    system: &str,
+    run: u32,
+    r: &ToolResult,
+) -> Measurement {
     Measurement {
-        workload: "W6".into(),
+        workload: workload.into(),
         setting,
         system: system.into(),
         run,
@@ -191,7 +199,7 @@ impl Runner<'_> {
         }
         let startup = server.startup;
         server.stop();
-        let mut m = measurement(format!("{rate:.0}/s"), "switchboard", run, &r);
+        let mut m = measurement("W6", format!("{rate:.0}/s"), "switchboard", run, &r);
         // Everything the server did for these events, routing and streaming included.
         m.cpu_us_per_request =
             Some(after.saturating_sub(before).as_secs_f64() * 1e6 / r.requests as f64);
@@ -261,7 +269,7 @@ impl Runner<'_> {
         if !poller && polls != 0 {
             bail!("{who}: webhooks need no polling, yet the backend saw {polls} list calls");
         }
-        let mut m = measurement("change".into(), system, run, &r);
+        let mut m = measurement("W6", "change".into(), system, run, &r);
         m.concurrency = 1;
         let mut f = figures(&r, None);
         f.upstream_calls_per_hour = Some(polls as f64 * 3600.0 / counted_for.as_secs_f64());

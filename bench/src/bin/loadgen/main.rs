@@ -2,13 +2,16 @@
 //! duration (or request count), an HDR histogram, every answer checked, one JSON result on
 //! stdout. `chat` posts to a chat API (one connection and one user id per worker); `chain`
 //! makes the upstream calls of a turn directly (the floor); `webhooks` posts signed webhook
-//! deliveries and follows the users' event streams (W6).
+//! deliveries and follows the users' event streams (W6); `whatsapp` posts signed WhatsApp
+//! messages to a channel and follows the fake send API for the replies (W7).
 
 mod chain;
 mod changes;
 mod chat;
+mod schedule;
 mod sse;
 mod webhooks;
+mod whatsapp;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -38,6 +41,9 @@ enum Mode {
     /// Make payments on the demo backend and time each until its message is on the user's
     /// event stream (webhook or poller detection latency).
     Changes(changes::ChangesArgs),
+    /// Post WhatsApp Cloud API messages, signed with the app secret, to a channel while
+    /// following the demo backend's fake send API: every accepted message must get one reply.
+    Whatsapp(whatsapp::WhatsappArgs),
 }
 
 /// Options every mode shares.
@@ -92,6 +98,7 @@ fn main() -> anyhow::Result<()> {
             Mode::Chain(a) => chain::run(a).await,
             Mode::Webhooks(a) => webhooks::run(a).await,
             Mode::Changes(a) => changes::run(a).await,
+            Mode::Whatsapp(a) => whatsapp::run(a).await,
         }
     })?;
     println!("{}", serde_json::to_string(&result)?);

@@ -6,6 +6,7 @@
 
 use crate::Common;
 use crate::chat::target;
+use crate::schedule::{self, Answer};
 use crate::sse;
 use anyhow::Context;
 use std::collections::HashMap;
@@ -14,9 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchboard_bench::measure;
 use switchboard_bench::result::{Recorder, RunResult, WebhookStats};
-use switchboard_bench::stop::{Stop, parse_duration};
+use switchboard_bench::stop::parse_duration;
 use switchboard_bench::stripe;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 /// Arguments of `loadgen webhooks`.
@@ -64,12 +65,6 @@ struct Seen {
     latency: Recorder,
     /// A stream that failed, in words.
     failure: Option<String>,
-}
-
-/// One delivery's answer.
-struct Answer {
-    n: u64,
-    result: Result<Duration, String>,
 }
 
 /// Runs the webhook load.
@@ -138,51 +133,11 @@ pub async fn run(args: WebhooksArgs) -> anyhow::Result<RunResult> {
     });
     let cpu_before = measure::process_cpu()?;
     let started = Instant::now();
-    let stop = Arc::new(Stop::new(load.duration, load.requests));
-    let mut answers = JoinSet::new();
-    let mut overloaded = 0u64;
-    match args.rate {
-        Some(rate) => {
-            let gate = Arc::new(Semaphore::new(args.max_in_flight));
-            let mut n = 0u64;
-            'schedule: loop {
-                let due = (started.elapsed().as_secs_f64() * rate) as u64;
-                while n < due {
-                    if !stop.next() {
-                        break 'schedule;
-                    }
-                    let Ok(permit) = gate.clone().try_acquire_owned() else {
-                        overloaded += 1;
-                        n += 1;
-                        continue;
-                    };
-                    let sender = sender.clone();
-                    let this = n;
-                    answers.spawn(async move {
-                        let a = sender.deliver(this).await;
-                        drop(permit);
-                        vec![a]
-                    });
-                    n += 1;
-                }
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        }
-        None => {
-            let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
-            for _ in 0..load.concurrency {
-                let (sender, stop, next) = (sender.clone(), stop.clone(), next.clone());
-                answers.spawn(async move {
-                    let mut out = Vec::new();
-                    while stop.next() {
-                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        out.push(sender.deliver(n).await);
-                    }
-                    out
-                });
-            }
-        }
-    }
+    let deliver = Arc::new(move |n| {
+        let sender = sender.clone();
+        async move { sender.deliver(n).await }
+    });
+    let sent = schedule::send(load, args.rate, args.max_in_flight, deliver).await?;
     let mut ack = Recorder::new();
     let mut accepted = Vec::new();
     let mut out = RunResult {
@@ -193,20 +148,19 @@ pub async fn run(args: WebhooksArgs) -> anyhow::Result<RunResult> {
         concurrency: load.concurrency,
         ..RunResult::default()
     };
-    while let Some(batch) = answers.join_next().await {
-        for a in batch? {
-            match a.result {
-                Ok(latency) => {
-                    ack.record(latency);
-                    accepted.push(a.n);
-                }
-                Err(e) => {
-                    out.errors += 1;
-                    out.first_error.get_or_insert(e);
-                }
+    for a in sent.answers {
+        match a.result {
+            Ok(latency) => {
+                ack.record(latency);
+                accepted.push(a.n);
+            }
+            Err(e) => {
+                out.errors += 1;
+                out.first_error.get_or_insert(e);
             }
         }
     }
+    let overloaded = sent.overloaded;
     if overloaded > 0 {
         out.errors += overloaded;
         out.first_error.get_or_insert_with(|| {

@@ -8,7 +8,9 @@ use super::secrets;
 use crate::model::{
     Channel, ChannelIdentity, ChannelKind, Connector, OperationRef, Verify, WhatsappTemplate,
 };
-use crate::raw::{Pos, RawAuth, RawChannel, RawChannelIdentity, RawConnector, Spanned};
+use crate::raw::{
+    Pos, RawAuth, RawChannel, RawChannelIdentity, RawConnector, RawRateLimit, Spanned,
+};
 use crate::suggest::did_you_mean;
 use indexmap::IndexMap;
 
@@ -109,6 +111,7 @@ fn channel<'r>(
             verify_token,
             template,
             api_base,
+            rate_limit,
             identity,
         } => {
             let id = need.value(
@@ -159,7 +162,10 @@ fn channel<'r>(
                 ctx,
                 name,
                 pos,
-                api_base,
+                Own {
+                    api_base,
+                    rate_limit: rate_limit.as_ref(),
+                },
                 "https://graph.facebook.com/v21.0",
                 WHATSAPP_SEND,
                 Some(auth),
@@ -181,6 +187,7 @@ fn channel<'r>(
             bot_token,
             secret_token,
             api_base,
+            rate_limit,
             identity,
         } => {
             let bt = need.secret(
@@ -207,7 +214,10 @@ fn channel<'r>(
                 ctx,
                 name,
                 pos,
-                api_base,
+                Own {
+                    api_base,
+                    rate_limit: rate_limit.as_ref(),
+                },
                 "https://api.telegram.org",
                 TELEGRAM_SEND,
                 None,
@@ -226,6 +236,7 @@ fn channel<'r>(
             signing_secret,
             tolerance,
             api_base,
+            rate_limit,
             identity,
         } => {
             let bt = need.secret(
@@ -249,7 +260,10 @@ fn channel<'r>(
                 ctx,
                 name,
                 pos,
-                api_base,
+                Own {
+                    api_base,
+                    rate_limit: rate_limit.as_ref(),
+                },
                 "https://slack.com/api",
                 SLACK_SEND,
                 Some(auth),
@@ -270,6 +284,7 @@ fn channel<'r>(
             auth_token,
             from,
             api_base,
+            rate_limit,
             identity,
         } => {
             let sid = need.value(account_sid, "account_sid", "the account SID (AC...)");
@@ -319,7 +334,10 @@ fn channel<'r>(
                 ctx,
                 name,
                 pos,
-                api_base,
+                Own {
+                    api_base,
+                    rate_limit: rate_limit.as_ref(),
+                },
                 "https://api.twilio.com/2010-04-01",
                 TWILIO_SEND,
                 Some(auth),
@@ -450,11 +468,17 @@ operations:
 
 /// The built-in connector: the platform's send operation, the channel's base URL and auth
 /// (their positions are the user's, so a bad value is reported where it was written).
+/// What a channel may set on its built-in connector.
+struct Own<'a> {
+    api_base: &'a Option<Spanned<String>>,
+    rate_limit: Option<&'a Spanned<RawRateLimit>>,
+}
+
 fn raw_connector(
     ctx: &mut Ctx,
     name: &str,
     pos: Pos,
-    api_base: &Option<Spanned<String>>,
+    own: Own<'_>,
     default_base: &str,
     spec: &str,
     auth: Option<RawAuth>,
@@ -478,10 +502,14 @@ fn raw_connector(
             return None;
         }
     };
-    c.base_url = api_base
+    c.base_url = own
+        .api_base
         .clone()
         .unwrap_or_else(|| Spanned::new(pos, default_base.to_string()));
     c.auth = auth.map(|a| Spanned::new(pos, a));
+    if let Some(limit) = own.rate_limit {
+        c.rate_limit = Some(limit.clone());
+    }
     Some(c)
 }
 

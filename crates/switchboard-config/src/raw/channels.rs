@@ -2,6 +2,7 @@
 //! Telegram, Slack, SMS through Twilio), received at `POST /v1/channels/{name}`.
 
 use super::common::{RawDuration, SecretDoc, Spanned};
+use super::policy::RawRateLimit;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -38,6 +39,10 @@ pub enum RawChannel {
         template: Option<Spanned<RawWhatsappTemplate>>,
         /// The Graph API base URL, with its version. Default: `https://graph.facebook.com/v21.0`.
         api_base: Option<Spanned<String>>,
+        /// The send API's rate limit, shared by every reply and proactive message on the
+        /// channel; raise it when the platform has raised yours. Default: 80 a second (the Cloud API's standard throughput; Meta raises it to 1,000 for busy numbers),
+        /// waiting up to `5s`.
+        rate_limit: Option<Spanned<RawRateLimit>>,
         /// How a channel user becomes a Switchboard user. Default: a random, stable id per
         /// phone number.
         identity: Option<Spanned<RawChannelIdentity>>,
@@ -54,6 +59,10 @@ pub enum RawChannel {
         secret_token: Option<Spanned<String>>,
         /// The Bot API base URL. Default: `https://api.telegram.org`.
         api_base: Option<Spanned<String>>,
+        /// The send API's rate limit, shared by every reply and proactive message on the
+        /// channel; raise it when the platform has raised yours. Default: 30 a second (Telegram's broadcast limit),
+        /// waiting up to `5s`.
+        rate_limit: Option<Spanned<RawRateLimit>>,
         /// How a channel user becomes a Switchboard user. Default: a random, stable id per
         /// chat.
         identity: Option<Spanned<RawChannelIdentity>>,
@@ -71,6 +80,10 @@ pub enum RawChannel {
         tolerance: Option<Spanned<RawDuration>>,
         /// The Web API base URL. Default: `https://slack.com/api`.
         api_base: Option<Spanned<String>>,
+        /// The send API's rate limit, shared by every reply and proactive message on the
+        /// channel; raise it when the platform has raised yours. Default: 20 a second,
+        /// waiting up to `5s`.
+        rate_limit: Option<Spanned<RawRateLimit>>,
         /// How a channel user becomes a Switchboard user. Default: a random, stable id per
         /// Slack team and user.
         identity: Option<Spanned<RawChannelIdentity>>,
@@ -90,6 +103,10 @@ pub enum RawChannel {
         from: Option<Spanned<String>>,
         /// The REST API base URL. Default: `https://api.twilio.com/2010-04-01`.
         api_base: Option<Spanned<String>>,
+        /// The send API's rate limit, shared by every reply and proactive message on the
+        /// channel; raise it when the platform has raised yours. Default: 10 a second,
+        /// waiting up to `5s`.
+        rate_limit: Option<Spanned<RawRateLimit>>,
         /// How a channel user becomes a Switchboard user. Default: a random, stable id per
         /// phone number.
         identity: Option<Spanned<RawChannelIdentity>>,

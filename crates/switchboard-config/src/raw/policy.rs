@@ -92,7 +92,7 @@ pub enum RawBreakerScope {
 /// `max_wait`; past that the call's outcome is `rate_limited` and nothing is sent. Set on a
 /// connector, it is shared by all its operations; an operation with its own `rate_limit` gets
 /// a limiter of its own.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "RateLimit")]
 pub struct RawRateLimit {

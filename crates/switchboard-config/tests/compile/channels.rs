@@ -77,6 +77,44 @@ channels:
 }
 
 #[test]
+fn a_channel_may_raise_its_send_rate() {
+    let p = project(
+        "channels:
+  wa:
+    type: whatsapp
+    phone_number_id: \"1065\"
+    access_token: \"${env:API_KEY}\"
+    app_secret: \"${env:API_KEY}\"
+    verify_token: \"${env:API_KEY}\"
+    rate_limit: { requests: 1000, max_wait: 2s }
+  tg:
+    type: telegram
+    bot_token: \"${env:API_KEY}\"
+    secret_token: \"${env:API_KEY}\"
+",
+    );
+    let limit = |c: &str| {
+        let c = &p.connectors[c];
+        let l = c.policy.rate_limit.as_ref().expect("a send rate limit");
+        (l.requests, l.per.as_secs(), l.max_wait.as_secs())
+    };
+    assert_eq!(limit("channel_wa"), (1000, 1, 2));
+    assert_eq!(limit("channel_tg"), (30, 1, 5), "the platform's default");
+    check(
+        "channels:
+  wa:
+    type: whatsapp
+    phone_number_id: \"1065\"
+    access_token: \"${env:API_KEY}\"
+    app_secret: \"${env:API_KEY}\"
+    verify_token: \"${env:API_KEY}\"
+    rate_limit: { requests: fast }
+",
+        "switchboard.yaml:8:29: expected a whole number, found \"fast\"",
+    );
+}
+
+#[test]
 fn an_identity_mapping_is_checked_against_the_operation() {
     let p = project(&format!(
         "{CRM}channels:

@@ -1,8 +1,9 @@
 //! The tables: medians over runs for each workload, setting and system, the ratios the
 //! targets are stated in, the micro-benchmarks, and where each target stands (W5 in
-//! `cache.rs`, W6 in `webhooks.rs`).
+//! `cache.rs`, W6 in `webhooks.rs`, W7 in `channels.rs`).
 
 mod cache;
+mod channels;
 mod webhooks;
 
 use super::model::{Measurement, MicroResult};
@@ -158,6 +159,9 @@ impl<'a> Report<'a> {
         }
         if self.has("W6") {
             self.w6(&mut s);
+        }
+        if self.has("W7") {
+            self.w7(&mut s);
         }
         if !self.micro.is_empty() {
             self.micro_table(&mut s);
