@@ -61,6 +61,8 @@ pub struct Services {
     /// The messaging channels, when the project has any. Their tasks end when the last clone
     /// is dropped.
     pub channels: Option<Arc<Channels>>,
+    /// The tool gateway over the pipeline.
+    pub tools: Arc<crate::tools::Tools>,
 }
 
 impl Services {
@@ -80,6 +82,7 @@ impl Services {
             engine: self.engine.clone(),
             webhooks: self.webhooks.clone(),
             channels: self.channels.clone(),
+            tools: self.tools.clone(),
         }
     }
 }
@@ -171,6 +174,7 @@ pub async fn build(
         Some(webhooks)
     };
     Ok(Services {
+        tools: Arc::new(crate::tools::Tools::new(engine.pipeline().clone())),
         engine,
         webhooks,
         channels,

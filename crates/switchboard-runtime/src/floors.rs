@@ -15,7 +15,7 @@ const FLOORS: &[&[&str]] = &[
     &["health"],
     &["engine"],
     &["http", "verify"],
-    &["webhooks", "platforms", "channels"],
+    &["webhooks", "platforms", "channels", "tools"],
     &["server"],
     &["app"],
 ];

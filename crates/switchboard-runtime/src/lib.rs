@@ -32,6 +32,7 @@ pub mod server;
 pub mod storage;
 pub mod telemetry;
 pub mod template;
+pub mod tools;
 pub mod user_id;
 pub mod verify;
 pub mod webhooks;

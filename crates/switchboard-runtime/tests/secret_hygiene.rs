@@ -160,11 +160,7 @@ async fn no_secret_reaches_logs_responses_or_the_store() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve(
         listener,
-        AppState {
-            engine,
-            webhooks: None,
-            channels: None,
-        },
+        AppState::with_engine(engine),
         std::future::pending(),
     ));
     let c = reqwest::Client::new();

@@ -151,11 +151,7 @@ async fn scenario_metrics_audit_and_no_personal_data() {
         assert_eq!(r.cached, cached);
     }
     // A chat turn whose text carries an email and a phone number.
-    let app = server::router(AppState {
-        engine: engine.clone(),
-        webhooks: None,
-        channels: None,
-    });
+    let app = server::router(AppState::with_engine(engine.clone()));
     let body = json!({
         "user_id": USER,
         "text": format!("where is my order 1001? mail me at {USER} or call {PHONE}"),

@@ -45,6 +45,9 @@ enum Command {
     /// Messaging channels: `channels register` tells the platforms where to post.
     #[command(subcommand)]
     Channels(cmd::channels::Command),
+    /// The tool gateway's definitions: `tools export --format openai|anthropic|mcp`.
+    #[command(subcommand)]
+    Tools(cmd::tools::Command),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(cmd::completions::Args),
 }
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
             Command::Check(a) => cmd::check::run(a),
             Command::Call(a) => cmd::call::run(a).await,
             Command::Channels(a) => cmd::channels::run(a).await,
+            Command::Tools(a) => cmd::tools::run(a).await,
             Command::Eval(a) => cmd::eval::run(a),
             Command::Init(a) => cmd::init::run(a),
             Command::Completions(a) => Ok(cmd::completions::run(a)),

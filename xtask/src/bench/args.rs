@@ -6,7 +6,7 @@ use std::time::Duration;
 /// Run the benchmark workloads (all available ones by default).
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
-    /// Workloads: W1, W2, W3, W4, W5, W6, W7, micro. Default: all of them.
+    /// Workloads: W1, W2, W3, W4, W5, W6, W7, W8, micro. Default: all of them.
     pub workloads: Vec<String>,
     /// Settings to run: a (concurrency 1, no delay), b (concurrency 64, no delay),
     /// c (concurrency 64, 20 ms on every upstream call).
@@ -48,13 +48,15 @@ pub enum Workload {
     /// A messaging channel: signed WhatsApp messages at fixed rates, each answered on the
     /// demo backend's fake send API.
     W7,
+    /// A tool call over MCP (`tools/call` of `store_get_order`) beside W1's pipeline call.
+    W8,
     /// Criterion micro-benchmarks of the hot pieces.
     Micro,
 }
 
 impl Workload {
     /// Every workload available today, in run order.
-    pub const AVAILABLE: [Workload; 8] = [
+    pub const AVAILABLE: [Workload; 9] = [
         Workload::W1,
         Workload::W2,
         Workload::W3,
@@ -62,6 +64,7 @@ impl Workload {
         Workload::W5,
         Workload::W6,
         Workload::W7,
+        Workload::W8,
         Workload::Micro,
     ];
 
@@ -74,8 +77,11 @@ impl Workload {
             "W5" => Workload::W5,
             "W6" => Workload::W6,
             "W7" => Workload::W7,
+            "W8" => Workload::W8,
             "MICRO" => Workload::Micro,
-            other => bail!("unknown workload {other:?}: use W1, W2, W3, W4, W5, W6, W7 or micro"),
+            other => {
+                bail!("unknown workload {other:?}: use W1, W2, W3, W4, W5, W6, W7, W8 or micro")
+            }
         })
     }
 }

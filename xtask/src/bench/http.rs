@@ -30,6 +30,7 @@ pub fn request(
     addr: SocketAddr,
     path: &str,
     body: Option<&serde_json::Value>,
+    headers: &[(&str, &str)],
     timeout: Duration,
 ) -> anyhow::Result<Response> {
     anyhow::ensure!(
@@ -44,9 +45,16 @@ pub fn request(
         Some(v) => serde_json::to_vec(v)?,
         None => Vec::new(),
     };
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: application/json\r\n"
-    );
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
+    {
+        head.push_str("Accept: application/json\r\n");
+    }
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
     if body.is_some() {
         head.push_str("Content-Type: application/json\r\n");
     }
@@ -62,17 +70,34 @@ pub fn request(
 
 /// `GET`.
 pub fn get(addr: SocketAddr, path: &str) -> anyhow::Result<Response> {
-    request("GET", addr, path, None, Duration::from_secs(10))
+    request("GET", addr, path, None, &[], Duration::from_secs(10))
 }
 
 /// `POST` with a JSON body.
 pub fn post(addr: SocketAddr, path: &str, body: &serde_json::Value) -> anyhow::Result<Response> {
-    request("POST", addr, path, Some(body), Duration::from_secs(10))
+    request("POST", addr, path, Some(body), &[], Duration::from_secs(10))
+}
+
+/// `POST` with a JSON body and more headers.
+pub fn post_with(
+    addr: SocketAddr,
+    path: &str,
+    body: &serde_json::Value,
+    headers: &[(&str, &str)],
+) -> anyhow::Result<Response> {
+    request(
+        "POST",
+        addr,
+        path,
+        Some(body),
+        headers,
+        Duration::from_secs(10),
+    )
 }
 
 /// `DELETE`.
 pub fn delete(addr: SocketAddr, path: &str) -> anyhow::Result<Response> {
-    request("DELETE", addr, path, None, Duration::from_secs(10))
+    request("DELETE", addr, path, None, &[], Duration::from_secs(10))
 }
 
 fn parse(raw: &[u8]) -> anyhow::Result<Response> {

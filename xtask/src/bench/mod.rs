@@ -28,7 +28,7 @@ use backend::Backend;
 use env::Env;
 use model::ResultsFile;
 use runner::{At, Runner};
-use servers::{FANOUT, Kind, ORDER_STATUS, RASA_ORDER_STATUS, Turn};
+use servers::{FANOUT, Kind, MCP_GET_ORDER, ORDER_STATUS, RASA_ORDER_STATUS, Turn};
 use std::path::Path;
 
 /// Runs the benchmarks the arguments ask for.
@@ -104,6 +104,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 Workload::W5 => w5(&mut runner, &plan, &store)?,
                 Workload::W6 => w6(&mut runner, &plan, (&webhooks, &poller))?,
                 Workload::W7 => w7(&mut runner, &plan, &channels)?,
+                Workload::W8 => w8(&mut runner, &plan, &store)?,
                 Workload::Micro => {}
             }
         }
@@ -296,6 +297,25 @@ fn w7(runner: &mut Runner<'_>, plan: &Plan, project: &Path) -> anyhow::Result<()
     for run in 1..=plan.runs {
         for rate in w7::RATES {
             let m = runner.channel_rate(run, rate, project)?;
+            runner.keep(m);
+        }
+    }
+    Ok(())
+}
+
+/// W8: at settings a and b, `store_get_order` as an MCP tool call to the demo project's
+/// server, beside W1's in-process pipeline call of the same operation in the same run.
+fn w8(runner: &mut Runner<'_>, plan: &Plan, store: &Path) -> anyhow::Result<()> {
+    for &setting in plan.settings.iter().filter(|s| **s != args::Setting::C) {
+        for run in 1..=plan.runs {
+            let at = At {
+                workload: "W8",
+                setting,
+                run,
+            };
+            let m = runner.server(at, "mcp", Kind::Switchboard(store), &MCP_GET_ORDER)?;
+            runner.keep(m);
+            let m = runner.w1(at, "pipeline", store)?;
             runner.keep(m);
         }
     }

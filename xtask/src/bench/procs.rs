@@ -98,7 +98,7 @@ impl Proc {
                     self.log.display()
                 );
             }
-            if let Ok(r) = http::request("GET", addr, path, None, Duration::from_millis(500))
+            if let Ok(r) = http::request("GET", addr, path, None, &[], Duration::from_millis(500))
                 && r.status == 200
             {
                 return Ok(started.elapsed());

@@ -131,6 +131,9 @@ impl Runner<'_> {
             "--expect",
             turn.reply,
         ]);
+        for (k, v) in turn.headers() {
+            cmd.args(["--header", &format!("{k}: {v}")]);
+        }
         cmd.args([
             "--concurrency",
             &concurrency.to_string(),

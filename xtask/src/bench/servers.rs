@@ -39,6 +39,9 @@ pub enum Protocol {
     /// `POST /webhook`: a Rasa action call for `action_order_status` whose tracker already
     /// holds the slot `order_id` = `1001` (Rasa did the understanding).
     Rasa,
+    /// `POST /mcp`: an MCP `tools/call` of `store_get_order` at protocol 2026-07-28, as a
+    /// stateless client sends it (no session, the per-request metadata and headers).
+    Mcp,
 }
 
 /// W2: the order-status turn.
@@ -61,6 +64,17 @@ pub const ORDER_STATUS: Turn = Turn {
 pub const RASA_ORDER_STATUS: Turn = Turn {
     protocol: Protocol::Rasa,
     ..ORDER_STATUS
+};
+
+/// W8: `store.get_order` (order 1001) as an MCP tool call; `reply` is text of the answer.
+pub const MCP_GET_ORDER: Turn = Turn {
+    message: "store_get_order",
+    reply: "\"status\":\"shipped\"",
+    operations: &["store.get_order"],
+    routes: &["orders"],
+    flow: "",
+    step_stats: false,
+    protocol: Protocol::Mcp,
 };
 
 /// W4: three independent 50 ms steps.
@@ -100,6 +114,33 @@ impl Turn {
                 "domain": {},
                 "version": "3.10.0"
             }),
+            Protocol::Mcp => json!({
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {
+                    "name": self.message,
+                    "arguments": { "order_id": "1001" },
+                    "_meta": {
+                        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                        "io.modelcontextprotocol/clientInfo": { "name": user, "version": "1" },
+                        "io.modelcontextprotocol/clientCapabilities": {}
+                    }
+                }
+            }),
+        }
+    }
+
+    /// Headers the request needs besides `Content-Type`.
+    pub fn headers(&self) -> Vec<(&'static str, &'static str)> {
+        match self.protocol {
+            Protocol::Chat | Protocol::Rasa => Vec::new(),
+            Protocol::Mcp => vec![
+                ("Accept", "application/json, text/event-stream"),
+                ("Mcp-Protocol-Version", "2026-07-28"),
+                ("Mcp-Method", "tools/call"),
+                ("Mcp-Name", self.message),
+            ],
         }
     }
 
@@ -108,6 +149,7 @@ impl Turn {
         match self.protocol {
             Protocol::Chat => "/v1/chat",
             Protocol::Rasa => "/webhook",
+            Protocol::Mcp => "/mcp",
         }
     }
 }
@@ -215,7 +257,12 @@ impl Server {
         who: &str,
     ) -> anyhow::Result<()> {
         backend.reset_stats()?;
-        let r = http::post(self.addr, turn.path(), &turn.body("bench-check"))?;
+        let r = http::post_with(
+            self.addr,
+            turn.path(),
+            &turn.body("bench-check"),
+            &turn.headers(),
+        )?;
         if r.status != 200 {
             bail!(
                 "{who}: POST {} answered {}: {}",
@@ -225,6 +272,17 @@ impl Server {
             );
         }
         let v = r.json()?;
+        if turn.protocol == Protocol::Mcp {
+            let result = &v["result"];
+            if result["isError"] != false || result["structuredContent"]["status"] != "shipped" {
+                bail!(
+                    "{who}: wrong MCP answer to tools/call {}: {v}",
+                    turn.message
+                );
+            }
+            backend.expect_calls(turn.routes, 1, who)?;
+            return self.proc.check_alive();
+        }
         if turn.protocol == Protocol::Rasa {
             // A Rasa answer lists no calls: the upstream's counters prove them.
             let reply = v

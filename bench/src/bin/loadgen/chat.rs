@@ -31,6 +31,9 @@ pub struct ChatArgs {
     /// Text every answer must contain (checked on the raw JSON).
     #[arg(long)]
     expect: String,
+    /// A request header, `Name: value` (repeatable), such as MCP's `Mcp-Method`.
+    #[arg(long = "header")]
+    headers: Vec<String>,
     /// Also read `calls[].latency_ms` from each answer: turn latency over the slowest step
     /// and over the sum of the steps.
     #[arg(long)]
@@ -71,6 +74,16 @@ pub async fn run(args: ChatArgs) -> anyhow::Result<RunResult> {
     let expect = Arc::new(args.expect.into_bytes());
     let timeout = args.common.timeout;
     let step_stats = args.step_stats;
+    let headers: Arc<Vec<(String, String)>> = Arc::new(
+        args.headers
+            .iter()
+            .map(|h| {
+                h.split_once(':')
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                    .with_context(|| format!("--header {h:?} is not `Name: value`"))
+            })
+            .collect::<anyhow::Result<_>>()?,
+    );
     let bodies: Vec<Bytes> = (0..args.common.concurrency)
         .map(|i| {
             Bytes::from(
@@ -84,6 +97,7 @@ pub async fn run(args: ChatArgs) -> anyhow::Result<RunResult> {
             target: target.clone(),
             body: bodies[i].clone(),
             expect: expect.clone(),
+            headers: headers.clone(),
             timeout,
             step_stats,
         };
@@ -96,6 +110,7 @@ struct Worker {
     target: Arc<Target>,
     body: Bytes,
     expect: Arc<Vec<u8>>,
+    headers: Arc<Vec<(String, String)>>,
     timeout: Duration,
     step_stats: bool,
 }
@@ -156,10 +171,13 @@ impl Worker {
 
     async fn send(&self, sender: &mut SendRequest<Full<Bytes>>) -> anyhow::Result<(u16, Bytes)> {
         sender.ready().await?;
-        let req = hyper::Request::post(self.target.path.as_str())
+        let mut req = hyper::Request::post(self.target.path.as_str())
             .header(HOST, self.target.host.as_str())
-            .header(CONTENT_TYPE, "application/json")
-            .body(Full::new(self.body.clone()))?;
+            .header(CONTENT_TYPE, "application/json");
+        for (k, v) in self.headers.iter() {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let req = req.body(Full::new(self.body.clone()))?;
         let resp = sender.send_request(req).await?;
         let status = resp.status().as_u16();
         let body = resp.into_body().collect().await?.to_bytes();

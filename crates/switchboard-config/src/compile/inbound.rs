@@ -136,6 +136,7 @@ fn scopes(raw: &[Spanned<RawScope>]) -> Vec<Scope> {
         .map(|s| match s.value {
             RawScope::Chat => Scope::Chat,
             RawScope::Admin => Scope::Admin,
+            RawScope::Tools => Scope::Tools,
         })
         .collect()
 }

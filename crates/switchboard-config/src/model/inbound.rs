@@ -73,6 +73,8 @@ pub enum Scope {
     Chat,
     /// Admin routes.
     Admin,
+    /// The tool gateway (MCP and `/v1/tools`).
+    Tools,
 }
 
 /// One API key, by its hash.

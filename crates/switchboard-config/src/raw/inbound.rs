@@ -106,6 +106,8 @@ pub enum RawScope {
     Chat,
     /// Admin routes (`/v1/admin/...`).
     Admin,
+    /// The tool gateway: `POST /mcp` and `/v1/tools` (LLM agents calling operations).
+    Tools,
 }
 
 /// JWT bearer verification.

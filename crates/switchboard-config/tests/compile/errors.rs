@@ -745,7 +745,7 @@ fn inbound_mistakes() {
     check(
         "inbound:\n  api_keys:\n    - { name: d, key: \"${env:API_KEY}\", scopes: [chat, root] }\n",
         r#"
-            switchboard.yaml:3:56: expected one of chat, admin, found "root"
+            switchboard.yaml:3:56: expected one of chat, admin, tools, found "root"
         "#,
     );
     check(

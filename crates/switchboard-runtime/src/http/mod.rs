@@ -7,7 +7,9 @@
 
 pub mod error;
 pub mod principal;
+pub mod resource;
 pub mod routes;
 
 pub use error::{ApiError, ErrorBody};
+pub use resource::resource_metadata_url;
 pub use routes::{RouteScope, Routes};

@@ -29,6 +29,8 @@ pub enum RouteScope {
     Chat,
     /// An inbound credential with the `admin` scope (when the project configures `inbound:`).
     Admin,
+    /// An inbound credential with the `tools` scope (when the project configures `inbound:`).
+    Tools,
 }
 
 impl RouteScope {
@@ -38,6 +40,7 @@ impl RouteScope {
             RouteScope::Public | RouteScope::Signed => None,
             RouteScope::Chat => Some(Scope::Chat),
             RouteScope::Admin => Some(Scope::Admin),
+            RouteScope::Tools => Some(Scope::Tools),
         }
     }
 
@@ -48,6 +51,7 @@ impl RouteScope {
             RouteScope::Signed => "signed",
             RouteScope::Chat => "chat",
             RouteScope::Admin => "admin",
+            RouteScope::Tools => "tools",
         }
     }
 }
@@ -179,6 +183,15 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         }
         self.router = self.router.nest(prefix, other.router);
         self
+    }
+
+    /// `DELETE path` with the given scope.
+    pub fn delete<H, T>(self, scope: RouteScope, path: &str, handler: H) -> Routes<S>
+    where
+        H: Handler<T, S>,
+        T: 'static,
+    {
+        self.on(scope, "DELETE", MethodFilter::DELETE, path, handler)
     }
 
     /// Changes the axum router underneath (to add a route layer). A route added here without

@@ -41,6 +41,7 @@ use crate::engine::Engine;
 use crate::http::{ApiError, RouteScope, Routes};
 use crate::telemetry::Telemetry;
 use crate::telemetry::connections::ConnectionMetrics;
+use crate::tools::Tools;
 use crate::webhooks::Webhooks;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
@@ -66,6 +67,27 @@ pub struct AppState {
     pub webhooks: Option<Arc<Webhooks>>,
     /// The messaging channels, when the project has any.
     pub channels: Option<Arc<Channels>>,
+    /// The tool gateway (`/mcp`, `/v1/tools`).
+    pub tools: Arc<Tools>,
+}
+
+impl AppState {
+    /// The state of an application with only the engine: no webhooks, no channels, the tool
+    /// gateway over the engine's pipeline.
+    pub fn with_engine(engine: Arc<Engine>) -> AppState {
+        AppState {
+            tools: Arc::new(Tools::new(engine.pipeline().clone())),
+            engine,
+            webhooks: None,
+            channels: None,
+        }
+    }
+}
+
+impl FromRef<AppState> for Arc<Tools> {
+    fn from_ref(state: &AppState) -> Arc<Tools> {
+        state.tools.clone()
+    }
 }
 
 impl FromRef<AppState> for Option<Arc<Channels>> {
@@ -133,6 +155,7 @@ pub fn routes(
         .merge(platforms)
         .merge(crate::webhooks::routes())
         .merge(crate::channels::routes())
+        .merge(crate::tools::routes())
 }
 
 /// The application over `routes`: the scope gate (auth by `inbound`), the host check and

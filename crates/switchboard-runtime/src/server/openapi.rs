@@ -56,12 +56,19 @@ pub const PATH: &str = "/openapi.json";
         crate::platforms::rasa::handler::actions,
         crate::platforms::dialogflow::es::webhook,
         crate::platforms::dialogflow::cx::webhook,
+        crate::tools::mcp::serve,
+        crate::tools::mcp::serve_get,
+        crate::tools::mcp::serve_delete,
+        crate::tools::rest::list,
+        crate::tools::rest::call,
+        crate::tools::rest::metadata,
     ),
     tags(
         (name = "chat", description = "Turns, conversations and their event streams"),
         (name = "webhooks", description = "Signed events from other systems"),
         (name = "channels", description = "Messages from WhatsApp, Telegram, Slack and Twilio"),
         (name = "platforms", description = "Rasa action server and Dialogflow fulfilment"),
+        (name = "tools", description = "The tool gateway for LLM agents: MCP and plain HTTP"),
         (name = "accounts", description = "Connecting a user's account (OAuth)"),
         (name = "admin", description = "Audit trail, dashboard data, dead letters"),
         (name = "operations", description = "Health, readiness and metrics"),
@@ -134,12 +141,13 @@ pub fn document(project: &Project, table: &RouteTable) -> openapi::OpenApi {
 }
 
 /// The methods the house mounts.
-const METHODS: [&str; 2] = ["GET", "POST"];
+const METHODS: [&str; 3] = ["GET", "POST", "DELETE"];
 
 fn operation<'a>(item: &'a mut PathItem, method: &str) -> Option<&'a mut Option<Operation>> {
     match method {
         "GET" => Some(&mut item.get),
         "POST" => Some(&mut item.post),
+        "DELETE" => Some(&mut item.delete),
         _ => None,
     }
 }

@@ -50,11 +50,7 @@ async fn audit_pages_redaction_and_errors() {
         Some("signature mismatch for ana@example.com"),
     );
     hooks.sink.flush().await;
-    let app = server::router(AppState {
-        engine,
-        webhooks: None,
-        channels: None,
-    });
+    let app = server::router(AppState::with_engine(engine));
 
     let (s, page) = get(&app, "/v1/admin/audit?limit=2").await;
     assert_eq!(s, StatusCode::OK, "{page}");
@@ -114,11 +110,7 @@ async fn audit_off_answers_a_json_404() {
     project.telemetry.audit.enabled = false;
     let (engine, _dir) = common::engine(project).await;
     assert!(engine.pipeline().audit().is_none());
-    let app = server::router(AppState {
-        engine,
-        webhooks: None,
-        channels: None,
-    });
+    let app = server::router(AppState::with_engine(engine));
     let (s, body) = get(&app, "/v1/admin/audit").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "audit_disabled");
@@ -130,11 +122,7 @@ async fn the_dashboard_shows_a_retry_after_hold() {
     let (addr, backend) = common::backend().await;
     let (engine, _dir) = common::engine(common::store_project(addr)).await;
     let pipeline = engine.pipeline().clone();
-    let app = server::router(AppState {
-        engine,
-        webhooks: None,
-        channels: None,
-    });
+    let app = server::router(AppState::with_engine(engine));
     let (_, d) = get(&app, "/v1/admin/dashboard").await;
     assert_eq!(d["connectors"][0]["held"], false);
     assert_eq!(d["connectors"][0]["hold_until"], Value::Null);

@@ -176,11 +176,7 @@ async fn a_query_key_echoed_by_an_upstream_is_redacted_before_it_is_written() {
     )));
     hooks.sink.flush().await;
 
-    let app = server::router(AppState {
-        engine: engine.clone(),
-        webhooks: None,
-        channels: None,
-    });
+    let app = server::router(AppState::with_engine(engine.clone()));
     let (text, page) = audit_page(&app).await;
     assert!(!text.contains(KEY), "{text}");
     let rows = page["rows"].as_array().unwrap();

@@ -28,11 +28,7 @@ async fn demo_bot() -> Bot {
 }
 
 async fn post(engine: &Arc<Engine>, body: Body, content_type: &str) -> (StatusCode, Value) {
-    let app = router(AppState {
-        engine: engine.clone(),
-        webhooks: None,
-        channels: None,
-    });
+    let app = router(AppState::with_engine(engine.clone()));
     let req = Request::post("/v1/chat")
         .header("content-type", content_type)
         .body(body)
@@ -49,11 +45,7 @@ async fn post(engine: &Arc<Engine>, body: Body, content_type: &str) -> (StatusCo
 }
 
 async fn get(engine: &Arc<Engine>, path: &str) -> (StatusCode, String) {
-    let app = router(AppState {
-        engine: engine.clone(),
-        webhooks: None,
-        channels: None,
-    });
+    let app = router(AppState::with_engine(engine.clone()));
     let res = app
         .oneshot(Request::get(path).body(Body::empty()).unwrap())
         .await

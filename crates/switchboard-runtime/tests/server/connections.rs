@@ -28,11 +28,7 @@ async fn server(limits: ConnectionLimits) -> (SocketAddr, Keep) {
     let telemetry = engine.pipeline().telemetry().clone();
     tokio::spawn(serve_with(
         listener,
-        router(AppState {
-            engine,
-            webhooks: None,
-            channels: None,
-        }),
+        router(AppState::with_engine(engine)),
         Limits::new(&limits, HEADER_READ_TIMEOUT),
         Some(telemetry),
         std::future::pending(),

@@ -21,12 +21,7 @@ use switchboard_runtime::server::{self, AppState};
 async fn serve(engine: Arc<Engine>) -> (SocketAddr, Arc<AtomicUsize>) {
     let polls = Arc::new(AtomicUsize::new(0));
     let counter = polls.clone();
-    let app = server::router(AppState {
-        engine,
-        webhooks: None,
-        channels: None,
-    })
-    .layer(axum::middleware::from_fn(
+    let app = server::router(AppState::with_engine(engine)).layer(axum::middleware::from_fn(
         move |req: axum::extract::Request, next: axum::middleware::Next| {
             if req.uri().path() == "/v1/admin/dashboard" {
                 counter.fetch_add(1, Ordering::SeqCst);
@@ -112,11 +107,7 @@ async fn the_dashboard_shows_connectors_and_a_fault() {
 
     if let Ok(path) = std::env::var("DASHBOARD_SCREENSHOT") {
         backend.clear_faults();
-        let app = server::router(AppState {
-            engine: engine.clone(),
-            webhooks: None,
-            channels: None,
-        });
+        let app = server::router(AppState::with_engine(engine.clone()));
         for text in [
             "where is my order 1001?",
             "track order 1002",

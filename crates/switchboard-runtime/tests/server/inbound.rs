@@ -65,11 +65,7 @@ async fn start(inbound: InboundSettings) -> (SocketAddr, tempfile::TempDir) {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve(
         listener,
-        AppState {
-            engine,
-            webhooks: None,
-            channels: None,
-        },
+        AppState::with_engine(engine),
         std::future::pending(),
     ));
     (addr, dir)
@@ -545,12 +541,16 @@ async fn every_route_declares_its_scope() {
     // answers 404; one added with a scope must be added here.
     let expected: Vec<(&str, String, &str)> = [
         ("GET", "/", "public"),
+        ("GET", "/.well-known/oauth-protected-resource", "public"),
         ("POST", "/dialogflow/cx", "signed"),
         ("POST", "/dialogflow/es", "signed"),
         ("GET", "/actions", "public"),
         ("GET", "/dashboard", "public"),
         ("GET", "/health", "public"),
         ("GET", "/healthz", "public"),
+        ("POST", "/mcp", "tools"),
+        ("GET", "/mcp", "tools"),
+        ("DELETE", "/mcp", "tools"),
         ("GET", "/metrics", "public"),
         ("GET", "/openapi.json", "public"),
         ("GET", "/readyz", "public"),
@@ -564,6 +564,8 @@ async fn every_route_declares_its_scope() {
         ("GET", "/v1/conversations/{id}/events", "chat"),
         ("GET", "/v1/oauth/{connector}/callback", "signed"),
         ("GET", "/v1/oauth/{connector}/start", "signed"),
+        ("GET", "/v1/tools", "tools"),
+        ("POST", "/v1/tools/{name}", "tools"),
         ("GET", "/v1/users/{id}/events", "chat"),
         ("GET", "/v1/webhooks/{source}", "signed"),
         ("POST", "/v1/webhooks/{source}", "signed"),
@@ -591,15 +593,7 @@ async fn every_route_declares_its_scope() {
         }
     }
     let (engine, _dir) = common::engine(project).await;
-    let app = switchboard_runtime::server::app(
-        AppState {
-            engine,
-            webhooks: None,
-            channels: None,
-        },
-        inbound,
-        table,
-    );
+    let app = switchboard_runtime::server::app(AppState::with_engine(engine), inbound, table);
     for (method, path, scope) in walk {
         let uri = path
             .replace("{id}", "u1")
@@ -624,7 +618,7 @@ async fn every_route_declares_its_scope() {
         let asked = status == 401
             && message.as_deref() == Some("this route needs an API key or a bearer token");
         match scope {
-            RouteScope::Chat | RouteScope::Admin => {
+            RouteScope::Chat | RouteScope::Admin | RouteScope::Tools => {
                 assert!(asked, "{method} {path} ({scope}): {status} {message:?}")
             }
             RouteScope::Public | RouteScope::Signed => {
@@ -654,15 +648,7 @@ async fn a_route_without_a_declared_scope_is_refused() {
         let routes = switchboard_runtime::server::routes(&project, &inbound)
             .map_router(|r| r.route("/v1/mcp", axum::routing::any(|| async { MARKER })));
         let (engine, _dir) = common::engine(project).await;
-        let app = switchboard_runtime::server::app(
-            AppState {
-                engine,
-                webhooks: None,
-                channels: None,
-            },
-            inbound,
-            routes,
-        );
+        let app = switchboard_runtime::server::app(AppState::with_engine(engine), inbound, routes);
         for method in ["GET", "POST"] {
             let mut req = axum::http::Request::builder()
                 .method(method)
@@ -693,15 +679,7 @@ async fn the_openapi_description_is_the_router_as_mounted() {
     let table = routes(&project, &inbound);
     let rows = table.table().rows();
     let (engine, _dir) = common::engine(project).await;
-    let app = switchboard_runtime::server::app(
-        AppState {
-            engine,
-            webhooks: None,
-            channels: None,
-        },
-        inbound,
-        table,
-    );
+    let app = switchboard_runtime::server::app(AppState::with_engine(engine), inbound, table);
     let req = axum::http::Request::get("/openapi.json")
         .body(axum::body::Body::empty())
         .unwrap();

@@ -387,11 +387,7 @@ async fn connected_accounts_end_to_end() {
     let (addr, p) = provider().await;
     let (project, _dir) = project(addr);
     let (engine, _data) = common::engine(project).await;
-    let app = router(AppState {
-        engine: engine.clone(),
-        webhooks: None,
-        channels: None,
-    });
+    let app = router(AppState::with_engine(engine.clone()));
 
     // Not connected: a connect link, nothing sent.
     let reply = say(&engine, "alice", "who am i").await;
@@ -539,11 +535,7 @@ async fn a_relinked_account_never_gets_the_old_accounts_cached_answers() {
     let (addr, p) = provider().await;
     let (project, _dir) = project(addr);
     let (engine, _data) = common::engine(project).await;
-    let app = router(AppState {
-        engine: engine.clone(),
-        webhooks: None,
-        channels: None,
-    });
+    let app = router(AppState::with_engine(engine.clone()));
     p.expires_in.store(3600, Ordering::SeqCst);
     let profile = OperationRef::parse("crm.profile").unwrap();
     let call = |user: &'static str| {
@@ -612,11 +604,7 @@ async fn two_instances_refresh_once() {
         engines.push(engine);
         dirs.push(dir);
     }
-    let app = router(AppState {
-        engine: engines[0].clone(),
-        webhooks: None,
-        channels: None,
-    });
+    let app = router(AppState::with_engine(engines[0].clone()));
     p.expires_in.store(1, Ordering::SeqCst);
     connect(&app, &engines[0], &p, "alice", "Alice", "code-a").await;
     p.expires_in.store(3600, Ordering::SeqCst);
@@ -690,11 +678,7 @@ async fn a_platform_call_uses_a_users_account_only_when_trusted_for_user_ids() {
         .await
         .unwrap()
         .engine;
-    let app = router(AppState {
-        engine: engine.clone(),
-        webhooks: None,
-        channels: None,
-    });
+    let app = router(AppState::with_engine(engine.clone()));
     // alice connects her own account from the chat.
     connect(&app, &engine, &p, "alice", "Alice", "code-a").await;
     assert_eq!(say(&engine, "alice", "who am i").await, "You are Alice.");
@@ -725,11 +709,7 @@ async fn a_platform_call_uses_a_users_account_only_when_trusted_for_user_ids() {
         .await
         .unwrap()
         .engine;
-    let trusted = router(AppState {
-        engine: trusted_engine,
-        webhooks: None,
-        channels: None,
-    });
+    let trusted = router(AppState::with_engine(trusted_engine));
     let (status, text) = rasa(&trusted, "action_whoami", "alice").await;
     assert_eq!((status, text.as_str()), (StatusCode::OK, "You are Alice."));
     let (_, text) = rasa(&trusted, "action_whoami", "dave").await;

@@ -37,11 +37,7 @@ async fn bot_with(edit: impl FnOnce(&mut Project)) -> Bot {
     edit(&mut project);
     let (engine, dir) = common::engine(project).await;
     Bot {
-        app: router(AppState {
-            engine,
-            webhooks: None,
-            channels: None,
-        }),
+        app: router(AppState::with_engine(engine)),
         backend,
         _dir: dir,
     }
@@ -572,11 +568,7 @@ async fn the_per_address_limit_covers_platform_routes() {
     let server = listener.local_addr().unwrap();
     tokio::spawn(switchboard_runtime::server::serve(
         listener,
-        AppState {
-            engine,
-            webhooks: None,
-            channels: None,
-        },
+        AppState::with_engine(engine),
         std::future::pending(),
     ));
     let c = reqwest::Client::new();

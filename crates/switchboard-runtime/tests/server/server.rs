@@ -13,11 +13,7 @@ async fn a_client_trickling_headers_is_cut_off() {
     let (engine, _dir) = common::engine(common::store_project(addr)).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server_addr = listener.local_addr().unwrap();
-    let app = router(AppState {
-        engine,
-        webhooks: None,
-        channels: None,
-    });
+    let app = router(AppState::with_engine(engine));
     tokio::spawn(serve_app(
         listener,
         app,
@@ -51,11 +47,7 @@ async fn shutdown_lets_a_turn_in_flight_finish() {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve_app(
         listener,
-        router(AppState {
-            engine,
-            webhooks: None,
-            channels: None,
-        }),
+        router(AppState::with_engine(engine)),
         Duration::from_secs(10),
         async move {
             let _ = stop_rx.await;

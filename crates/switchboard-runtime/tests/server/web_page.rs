@@ -36,11 +36,7 @@ intents:
 "#;
 
 async fn serve(engine: Arc<Engine>) -> SocketAddr {
-    let app = server::router(AppState {
-        engine,
-        webhooks: None,
-        channels: None,
-    });
+    let app = server::router(AppState::with_engine(engine));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server::serve_app(

@@ -11,6 +11,7 @@ pub mod demo_backend;
 pub mod eval;
 pub mod init;
 pub mod serve;
+pub mod tools;
 
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};

@@ -605,3 +605,31 @@ fn channels_register_sets_the_telegram_webhook_and_says_what_to_set_elsewhere() 
         "{err}"
     );
 }
+
+/// `tools export` prints the project's tools in each format, and names the formats on a typo.
+#[test]
+fn tools_export_prints_each_format() {
+    let project = repo().join("examples/store/switchboard.yaml");
+    for (format, field) in [
+        ("openai", "/function/name"),
+        ("anthropic", "/name"),
+        ("mcp", "/name"),
+    ] {
+        let (code, out, err) = run(bin()
+            .args(["tools", "export", "--format", format, "-c"])
+            .arg(&project));
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        let first = &v.as_array().expect("an array")[0];
+        assert_eq!(
+            first.pointer(field),
+            Some(&Value::from("store_get_order")),
+            "{format}"
+        );
+    }
+    let (code, _, err) = run(bin()
+        .args(["tools", "export", "--format", "gemini", "-c"])
+        .arg(&project));
+    assert_eq!(code, 2);
+    assert!(err.contains("use openai, anthropic or mcp"), "{err}");
+}

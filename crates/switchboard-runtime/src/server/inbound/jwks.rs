@@ -215,6 +215,7 @@ fn scopes_of<'a>(items: impl Iterator<Item = &'a str>) -> Vec<Scope> {
         match s {
             "chat" => out.push(Scope::Chat),
             "admin" => out.push(Scope::Admin),
+            "tools" => out.push(Scope::Tools),
             _ => {}
         }
     }

@@ -69,10 +69,13 @@ pub struct Inbound {
 }
 
 /// The scope guarding a path no route matched: `admin` under `/v1/admin/`, `chat` under
-/// `/v1/chat`, `/v1/conversations/` and `/v1/users/`. Matched routes use their declaration.
+/// `/v1/chat`, `/v1/conversations/` and `/v1/users/`, `tools` at `/mcp` and under
+/// `/v1/tools`. Matched routes use their declaration.
 pub fn fallback_scope(path: &str) -> Option<Scope> {
     if path == "/v1/admin" || path.starts_with("/v1/admin/") {
         Some(Scope::Admin)
+    } else if path == "/mcp" || path == "/v1/tools" || path.starts_with("/v1/tools/") {
+        Some(Scope::Tools)
     } else if path == "/v1/chat"
         || path.starts_with("/v1/chat/")
         || path.starts_with("/v1/conversations/")
@@ -161,9 +164,18 @@ pub async fn guard(inbound: &Inbound, scope: Scope, req: Request, next: Next) ->
         match inbound.authenticate(req.headers()).await {
             Ok(p) => Some(p),
             Err(e) => {
+                let challenge = match scope {
+                    // MCP clients find the authorization server through the resource's
+                    // metadata (RFC 9728), named in the challenge.
+                    Scope::Tools => HeaderValue::from_str(&format!(
+                        "Bearer resource_metadata=\"{}\"",
+                        crate::http::resource_metadata_url(req.headers())
+                    ))
+                    .unwrap_or_else(|_| HeaderValue::from_static("Bearer")),
+                    _ => HeaderValue::from_static("Bearer"),
+                };
                 let mut r = e.into_response();
-                r.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
                 return r;
             }
         }
@@ -176,6 +188,7 @@ pub async fn guard(inbound: &Inbound, scope: Scope, req: Request, next: Next) ->
         let name = match scope {
             Scope::Chat => "chat",
             Scope::Admin => "admin",
+            Scope::Tools => "tools",
         };
         return ApiError::new(
             StatusCode::FORBIDDEN,

@@ -1,0 +1,538 @@
+//! The tool gateway end to end: the demo project served on 127.0.0.1:0, spoken to through
+//! the official MCP Python SDK (`client.py`, both the 2026-07-28 revision and the 2025-11-25
+//! handshake), raw JSON-RPC where a test must hand a request from one instance to another,
+//! and plain HTTP for `/v1/tools`. Upstream effects are counted on the demo backend.
+
+use crate::common;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use switchboard_config::Project;
+use switchboard_config::model::{InboundKey, InboundSettings, Scope};
+use switchboard_demo_backend::DemoBackend;
+use switchboard_demo_backend::Route;
+use switchboard_runtime::tools::catalog::Catalog;
+use switchboard_runtime::tools::export::{Format, export};
+
+const REQUIREMENTS: &str = include_str!("requirements.txt");
+const TOOLS_KEY: &str = "tools-key-0123456789abcdef";
+const CHAT_KEY: &str = "chat-key-0123456789abcdef";
+
+fn here() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/server/tools")
+}
+
+/// Runs `client.py` against `url` with `opts`; its JSON answer.
+fn client(url: &str, opts: Value) -> Value {
+    let python = crate::pyenv::python("mcp", &here(), REQUIREMENTS);
+    let out = Command::new(python)
+        .arg(here().join("client.py"))
+        .arg(url)
+        .arg(opts.to_string())
+        .output()
+        .expect("client.py runs");
+    assert!(
+        out.status.success(),
+        "client.py {opts} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "client.py printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+struct Bot {
+    url: String,
+    project: Project,
+    backend: DemoBackend,
+    _dir: tempfile::TempDir,
+}
+
+/// The demo project, served; `change` edits it first.
+async fn bot_with(change: impl FnOnce(&mut Project)) -> Bot {
+    let (addr, backend) = common::backend().await;
+    let mut project = common::store_project(addr);
+    change(&mut project);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let services = switchboard_runtime::app::build(project.clone(), dir.path(), None)
+        .await
+        .expect("services build");
+    tokio::spawn(switchboard_runtime::server::serve(
+        listener,
+        services.state(),
+        std::future::pending(),
+    ));
+    Bot {
+        url,
+        project,
+        backend,
+        _dir: dir,
+    }
+}
+
+async fn bot() -> Bot {
+    bot_with(|_| {}).await
+}
+
+const REFUND: &str = "store_create_refund";
+
+fn refund_args() -> Value {
+    json!({ "payment_id": "PAY-1001", "reason": "damaged", "idempotency_key": "refund-1001-a" })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_client_lists_the_projects_operations_and_calls_a_read_tool() {
+    let bot = bot().await;
+    let mcp = format!("{}/mcp", bot.url);
+    for mode in ["auto", "legacy"] {
+        let listed = tokio::task::spawn_blocking({
+            let mcp = mcp.clone();
+            move || client(&mcp, json!({ "do": "list", "mode": mode }))
+        })
+        .await
+        .unwrap();
+        let want = if mode == "auto" {
+            "2026-07-28"
+        } else {
+            "2025-11-25"
+        };
+        assert_eq!(listed["protocol"], want);
+        let tools = listed["tools"].as_array().unwrap();
+        let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+        let catalog = Catalog::new(&bot.project);
+        let expected: Vec<&str> = catalog.all().iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, expected, "every operation, in the file's order");
+        assert!(names.iter().all(|n| {
+            n.len() <= 64
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        }));
+        assert!(
+            !names.iter().any(|n| n.starts_with("channel_")),
+            "the channels' send connectors are not tools"
+        );
+        for t in tools {
+            let a = &t["annotations"];
+            for hint in [
+                "readOnlyHint",
+                "destructiveHint",
+                "idempotentHint",
+                "openWorldHint",
+            ] {
+                assert!(
+                    a[hint].is_boolean(),
+                    "{} lacks an explicit {hint}",
+                    t["name"]
+                );
+            }
+        }
+        let get = tools
+            .iter()
+            .find(|t| t["name"] == "store_get_order")
+            .unwrap();
+        assert_eq!(get["annotations"]["readOnlyHint"], true);
+        assert_eq!(get["inputSchema"]["required"], json!(["order_id"]));
+        assert_eq!(
+            get["inputSchema"]["properties"]["order_id"]["pattern"],
+            "^[A-Z0-9-]{3,20}$"
+        );
+        let refund = tools.iter().find(|t| t["name"] == REFUND).unwrap();
+        assert_eq!(refund["annotations"]["readOnlyHint"], false);
+        assert_eq!(refund["annotations"]["destructiveHint"], true);
+    }
+    bot.backend.reset_stats();
+    let r = tokio::task::spawn_blocking(move || {
+        client(
+            &mcp,
+            json!({ "do": "call", "tool": "store_get_order", "arguments": { "order_id": "1001" } }),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r["is_error"], false, "{r}");
+    assert_eq!(r["valid_against_output_schema"], true);
+    assert_eq!(r["structured"]["status"], "shipped");
+    assert_eq!(r["asked"], json!([]), "a read needs no confirmation");
+    let text: Value = serde_json::from_str(r["text"][0].as_str().unwrap()).unwrap();
+    assert_eq!(
+        text, r["structured"],
+        "the text copy is the structured content"
+    );
+    assert_eq!(bot.backend.stats().calls(Route::Orders), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_runs_once_after_the_user_accepts_and_never_otherwise() {
+    let bot = bot().await;
+    let mcp = format!("{}/mcp", bot.url);
+    let run = |opts: Value| {
+        let mcp = mcp.clone();
+        tokio::task::spawn_blocking(move || client(&mcp, opts))
+    };
+    let call = |answer: &str, mode: &str| json!({ "do": "call", "tool": REFUND, "arguments": refund_args(), "answer": answer, "mode": mode });
+    bot.backend.reset_stats();
+    let declined = run(call("decline", "auto")).await.unwrap();
+    assert_eq!(declined["is_error"], true);
+    assert_eq!(declined["structured"]["outcome"], "declined");
+    assert_eq!(declined["asked"].as_array().unwrap().len(), 1);
+    assert!(
+        declined["asked"][0].as_str().unwrap().contains("PAY-1001"),
+        "the user sees what they are asked to allow: {declined}"
+    );
+    let tampered = run(json!({ "do": "tamper", "tool": REFUND, "arguments": refund_args() }))
+        .await
+        .unwrap();
+    assert_eq!(tampered["first"], "InputRequiredResult");
+    assert_eq!(tampered["structured"]["outcome"], "confirmation_invalid");
+    let legacy = run(call("accept", "legacy")).await.unwrap();
+    assert_eq!(legacy["structured"]["outcome"], "confirmation_unavailable");
+    assert!(
+        legacy["structured"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2026-07-28")
+    );
+    let invalid = run(json!({ "do": "call", "tool": REFUND, "arguments": { "payment_id": "nope" }, "answer": "accept" }))
+        .await
+        .unwrap();
+    assert_eq!(invalid["structured"]["outcome"], "invalid_arguments");
+    assert_eq!(
+        invalid["asked"],
+        json!([]),
+        "nobody is asked about a call that cannot run"
+    );
+    assert_eq!(
+        bot.backend.stats().calls(Route::Refunds),
+        0,
+        "declined, tampered, unconfirmable or invalid: nothing sent"
+    );
+    let accepted = run(call("accept", "auto")).await.unwrap();
+    assert_eq!(accepted["is_error"], false, "{accepted}");
+    assert_eq!(
+        bot.backend.stats().calls(Route::Refunds),
+        1,
+        "exactly one upstream request"
+    );
+}
+
+/// A JSON-RPC `tools/call` at 2026-07-28, as a client that keeps nothing between requests.
+fn rpc_call(id: u64, name: &str, args: &Value, extra: Value) -> Value {
+    let mut params = json!({
+        "name": name,
+        "arguments": args,
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientInfo": { "name": "switchboard-test", "version": "1" },
+            "io.modelcontextprotocol/clientCapabilities": { "elicitation": { "form": {} } }
+        }
+    });
+    if let (Some(p), Some(e)) = (params.as_object_mut(), extra.as_object()) {
+        p.extend(e.clone());
+    }
+    json!({ "jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params })
+}
+
+async fn post_rpc(http: &reqwest::Client, url: &str, body: &Value) -> Value {
+    let res = http
+        .post(format!("{url}/mcp"))
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", body["method"].as_str().unwrap_or_default())
+        .header(
+            "mcp-name",
+            body["params"]["name"].as_str().unwrap_or_default(),
+        )
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_instances_answer_one_confirmation_round_between_them() {
+    // Two instances of one project (one accounts key): the question comes from one, the
+    // answer goes to the other, with nothing shared but the project.
+    let (addr, backend) = common::backend().await;
+    let mut project = common::store_project(addr);
+    project.bot.accounts_key = Some(switchboard_config::Secret::literal("ab".repeat(32)));
+    let mut urls = Vec::new();
+    let mut dirs = Vec::new();
+    for _ in 0..2 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        urls.push(format!("http://{}", listener.local_addr().unwrap()));
+        let dir = tempfile::tempdir().unwrap();
+        let services = switchboard_runtime::app::build(project.clone(), dir.path(), None)
+            .await
+            .expect("services build");
+        tokio::spawn(switchboard_runtime::server::serve(
+            listener,
+            services.state(),
+            std::future::pending(),
+        ));
+        dirs.push(dir);
+    }
+    let http = reqwest::Client::new();
+    let args = refund_args();
+    let asked = post_rpc(&http, &urls[0], &rpc_call(1, REFUND, &args, json!({}))).await;
+    let result = &asked["result"];
+    assert_eq!(result["resultType"], "input_required", "{asked}");
+    let state = result["requestState"].as_str().unwrap().to_string();
+    assert!(result["inputRequests"]["confirm"]["method"] == "elicitation/create");
+    assert_eq!(backend.stats().calls(Route::Refunds), 0);
+    // The same state for other arguments is refused.
+    let other = json!({ "payment_id": "PAY-1002", "reason": "damaged", "idempotency_key": "refund-1002-a" });
+    let answer =
+        json!({ "inputResponses": { "confirm": { "action": "accept" } }, "requestState": state });
+    let wrong = post_rpc(
+        &http,
+        &urls[1],
+        &rpc_call(2, REFUND, &other, answer.clone()),
+    )
+    .await;
+    assert_eq!(
+        wrong["result"]["structuredContent"]["outcome"],
+        "confirmation_invalid"
+    );
+    let done = post_rpc(&http, &urls[1], &rpc_call(3, REFUND, &args, answer)).await;
+    assert_eq!(done["result"]["isError"], false, "{done}");
+    assert_eq!(backend.stats().calls(Route::Refunds), 1);
+    for n in 0..6u64 {
+        let url = &urls[(n % 2) as usize];
+        let r = post_rpc(
+            &http,
+            url,
+            &rpc_call(
+                10 + n,
+                "store_get_order",
+                &json!({ "order_id": "1001" }),
+                json!({}),
+            ),
+        )
+        .await;
+        assert_eq!(r["result"]["structuredContent"]["id"], "1001", "{r}");
+    }
+}
+
+fn key(name: &str, secret: &str, scopes: Vec<Scope>) -> InboundKey {
+    InboundKey {
+        name: name.into(),
+        sha256: Sha256::digest(secret.as_bytes()).into(),
+        scopes,
+        trusted_backend: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gateway_needs_the_tools_scope_and_says_where_to_get_a_token() {
+    let bot = bot_with(|p| {
+        p.inbound = InboundSettings {
+            api_keys: vec![
+                key("agent", TOOLS_KEY, vec![Scope::Tools]),
+                key("frontend", CHAT_KEY, vec![Scope::Chat]),
+            ],
+            ..InboundSettings::default()
+        };
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{}/mcp", bot.url))
+        .header("host", "bot.example.com")
+        .json(&rpc_call(
+            1,
+            "store_get_order",
+            &json!({ "order_id": "1001" }),
+            json!({}),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Bearer resource_metadata=\"http://bot.example.com/.well-known/oauth-protected-resource\""
+    );
+    let meta: Value = http
+        .get(format!("{}/.well-known/oauth-protected-resource", bot.url))
+        .header("host", "bot.example.com")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["resource"], "http://bot.example.com/mcp");
+    assert_eq!(meta["scopes_supported"], json!(["tools"]));
+    let chat_only = http
+        .get(format!("{}/v1/tools", bot.url))
+        .header("x-api-key", CHAT_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chat_only.status(), 403);
+    let mcp = format!("{}/mcp", bot.url);
+    let r = tokio::task::spawn_blocking(move || {
+        client(
+            &mcp,
+            json!({ "do": "call", "tool": "store_get_order", "arguments": { "order_id": "1001" },
+                    "headers": { "x-api-key": TOOLS_KEY } }),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r["structured"]["id"], "1001", "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apps_run_tools_over_plain_http_with_the_same_confirmation() {
+    let bot = bot().await;
+    let http = reqwest::Client::new();
+    let list: Value = http
+        .get(format!("{}/v1/tools", bot.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["tools"].as_array().unwrap().len(),
+        Catalog::new(&bot.project).all().len()
+    );
+    bot.backend.reset_stats();
+    let post = |name: &str, body: Value| {
+        http.post(format!("{}/v1/tools/{name}", bot.url))
+            .json(&body)
+            .send()
+    };
+    let unconfirmed = post(REFUND, json!({ "arguments": refund_args() }))
+        .await
+        .unwrap();
+    assert_eq!(unconfirmed.status(), 409);
+    let body: Value = unconfirmed.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "confirmation_required");
+    assert_eq!(bot.backend.stats().calls(Route::Refunds), 0);
+    let confirmed: Value = post(
+        REFUND,
+        json!({ "arguments": refund_args(), "confirmed": true }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(confirmed["ok"], true, "{confirmed}");
+    assert_eq!(bot.backend.stats().calls(Route::Refunds), 1);
+    let read: Value = post(
+        "store_get_order",
+        json!({ "arguments": { "order_id": "1001" } }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(read["result"]["status"], "shipped");
+    let bad: Value = post(
+        "store_get_order",
+        json!({ "arguments": { "order_id": "x" } }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(bad["ok"], false);
+    assert_eq!(bad["error"]["outcome"], "invalid_arguments");
+    let unknown = post("store_get_ordr", json!({})).await.unwrap();
+    assert_eq!(unknown.status(), 404);
+    let body: Value = unknown.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("store_get_order"),
+        "{body}"
+    );
+}
+
+/// OpenAI's strict mode: every object closed and every property required; only the
+/// keywords it accepts.
+fn check_strict(schema: &Value, at: &str) {
+    const ALLOWED: [&str; 9] = [
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "description",
+        "enum",
+        "pattern",
+        "minimum",
+        "maximum",
+    ];
+    let o = schema
+        .as_object()
+        .unwrap_or_else(|| panic!("{at}: not an object"));
+    for k in o.keys() {
+        assert!(
+            ALLOWED.contains(&k.as_str()),
+            "{at}: {k} is not accepted in strict mode"
+        );
+    }
+    if o.get("type") == Some(&json!("object")) {
+        assert_eq!(o["additionalProperties"], false, "{at}");
+        let props: Vec<&String> = o["properties"].as_object().unwrap().keys().collect();
+        let required: Vec<&str> = o["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(props, required, "{at}: every property required");
+        for (name, p) in o["properties"].as_object().unwrap() {
+            check_strict(p, &format!("{at}.{name}"));
+        }
+    }
+}
+
+#[test]
+fn the_openai_export_keeps_strict_modes_rules() {
+    let project = switchboard_config::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/store/switchboard.yaml"),
+        &switchboard_config::LoadOptions::default(),
+    )
+    .expect("the demo project loads")
+    .0;
+    let tools = export(&Catalog::new(&project), Format::Openai);
+    let tools = tools.as_array().unwrap();
+    assert!(!tools.is_empty());
+    for t in tools {
+        assert_eq!(t["type"], "function");
+        let f = &t["function"];
+        if f["strict"] == true {
+            check_strict(&f["parameters"], f["name"].as_str().unwrap());
+        }
+    }
+    let refund = tools
+        .iter()
+        .find(|t| t["function"]["name"] == REFUND)
+        .unwrap();
+    assert_eq!(refund["function"]["strict"], true);
+    assert_eq!(
+        refund["function"]["parameters"]["properties"]["reason"]["type"],
+        json!(["string", "null"]),
+        "an optional input is nullable"
+    );
+    let anthropic = export(&Catalog::new(&project), Format::Anthropic);
+    assert_eq!(anthropic[0]["input_schema"]["type"], "object");
+}
