@@ -2,14 +2,8 @@
 //! receipt-to-reply latency, every message answered once, server CPU per message), with the
 //! CPU per message over W2's CPU per turn when W2 ran too.
 
-use super::{Measurement, Report, cpu, fmt, p50, p99, ratio, rps, rss};
+use super::{Report, cpu, figure, fmt, p50, p99, ratio, rps, rss};
 use std::fmt::Write;
-
-fn figure(
-    f: impl Fn(&super::super::model::WebhookFigures) -> f64,
-) -> impl Fn(&Measurement) -> Option<f64> {
-    move |m| m.webhooks.as_ref().map(&f)
-}
 
 impl Report<'_> {
     pub(super) fn w7(&self, s: &mut String) {
@@ -73,6 +67,7 @@ impl Report<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::super::model::WebhookFigures;
+    use super::super::Measurement;
     use super::*;
 
     fn m(workload: &str, setting: &str, cpu: f64) -> Measurement {

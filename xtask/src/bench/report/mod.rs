@@ -1,9 +1,10 @@
 //! The tables: medians over runs for each workload, setting and system, the ratios the
 //! targets are stated in, the micro-benchmarks, and where each target stands (W5 in
-//! `cache.rs`, W6 in `webhooks.rs`, W7 in `channels.rs`).
+//! `cache.rs`, W6 in `webhooks.rs`, W7 in `channels.rs`, W8 in `mcp.rs`).
 
 mod cache;
 mod channels;
+mod mcp;
 mod webhooks;
 
 use super::model::{Measurement, MicroResult};
@@ -74,6 +75,13 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 
 fn fmt(x: Option<f64>, digits: usize) -> String {
     x.map_or_else(|| "-".to_string(), |x| format!("{x:.digits$}"))
+}
+
+/// A W6 or W7 delivery figure of a measurement.
+fn figure(
+    f: impl Fn(&super::model::WebhookFigures) -> f64,
+) -> impl Fn(&Measurement) -> Option<f64> {
+    move |m| m.webhooks.as_ref().map(&f)
 }
 
 fn p50(m: &Measurement) -> Option<f64> {
@@ -162,6 +170,9 @@ impl<'a> Report<'a> {
         }
         if self.has("W7") {
             self.w7(&mut s);
+        }
+        if self.has("W8") {
+            self.w8(&mut s);
         }
         if !self.micro.is_empty() {
             self.micro_table(&mut s);

@@ -2,14 +2,8 @@
 //! and receipt-to-stream latency, every event shown once, server CPU per event), and the same
 //! change noticed by webhook and by poller.
 
-use super::{Measurement, Report, cpu, fmt, max, p50, p99, rps, rss};
+use super::{Report, cpu, figure, fmt, max, p50, p99, rps, rss};
 use std::fmt::Write;
-
-fn figure(
-    f: impl Fn(&super::super::model::WebhookFigures) -> f64,
-) -> impl Fn(&Measurement) -> Option<f64> {
-    move |m| m.webhooks.as_ref().map(&f)
-}
 
 impl Report<'_> {
     pub(super) fn w6(&self, s: &mut String) {
@@ -96,6 +90,7 @@ impl Report<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::super::model::WebhookFigures;
+    use super::super::Measurement;
     use super::*;
 
     fn m(setting: &str, system: &str, run: u32, rate: Option<f64>, cpu: f64) -> Measurement {
