@@ -174,7 +174,7 @@ pub async fn build(
         Some(webhooks)
     };
     Ok(Services {
-        tools: Arc::new(crate::tools::Tools::new(engine.pipeline().clone())),
+        tools: Arc::new(crate::tools::Tools::new(engine.clone())),
         engine,
         webhooks,
         channels,

@@ -80,6 +80,7 @@ pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnecto
             .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         max_response_bytes,
         policy,
+        tools: raw.tools.as_ref().map(|t| t.value),
         operations,
         span: ctx.span(name.pos),
     }

@@ -24,6 +24,7 @@ pub(crate) struct Merged {
     pub pollers: IndexMap<Spanned<String>, RawPoller>,
     pub channels: IndexMap<Spanned<String>, Spanned<crate::raw::RawChannel>>,
     pub telemetry: Option<Spanned<crate::raw::RawTelemetry>>,
+    pub tools: Option<Spanned<crate::raw::RawTools>>,
     pub connectors: IndexMap<String, (Spanned<String>, RawConnector)>,
     pub entities: IndexMap<String, (Spanned<String>, RawEntity)>,
     pub intents: IndexMap<String, (Spanned<String>, RawIntent)>,
@@ -80,6 +81,9 @@ fn read(
     }
     if project.rasa.is_some() {
         merged.rasa = project.rasa;
+    }
+    if project.tools.is_some() {
+        merged.tools = project.tools;
     }
     if project.telemetry.is_some() {
         merged.telemetry = project.telemetry;

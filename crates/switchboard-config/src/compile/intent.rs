@@ -173,6 +173,16 @@ pub(crate) fn intent(
         &scope,
         &mut no_reads,
     );
+    let tool = super::tools::setting(ctx, raw.tool.as_ref());
+    if tool.expose == Some(true)
+        && steps.is_empty()
+        && let Some(t) = &raw.tool
+    {
+        ctx.error(
+            t.pos,
+            format!("{what} has no steps, so it cannot be a tool; remove tool: or add steps"),
+        );
+    }
     Intent {
         name: name.value.clone(),
         description: raw.description.clone(),
@@ -183,6 +193,7 @@ pub(crate) fn intent(
         confirm,
         reply,
         on_error,
+        tool,
         span: ctx.span(name.pos),
     }
 }

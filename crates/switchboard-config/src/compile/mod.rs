@@ -25,6 +25,7 @@ mod settings;
 mod step_fields;
 mod telemetry;
 mod templates;
+mod tools;
 mod webhooks;
 
 use crate::LoadOptions;
@@ -56,6 +57,8 @@ pub(crate) struct Ctx<'o> {
     pub account_connectors: Vec<Pos>,
     /// Every value a `${env:}` or `${file:}` reference resolved to, for redaction.
     pub secrets: Vec<crate::secret::Secret>,
+    /// Tool names given in `tool: { name }`, where first (each must be unique).
+    pub tool_names: std::collections::HashMap<String, Pos>,
 }
 
 impl Ctx<'_> {
@@ -130,6 +133,7 @@ pub(crate) fn load(
         escalations: Vec::new(),
         account_connectors: Vec::new(),
         secrets: Vec::new(),
+        tool_names: Default::default(),
     };
     let merged = includes::load_all(&mut ctx, path);
 
@@ -189,6 +193,7 @@ pub(crate) fn load(
     let routes = routes.chain(merged.pollers.values().flat_map(|p| p.routes.values()));
     channels::check_route_channels(&mut ctx, routes, &merged.channels, &channels);
     let telemetry = telemetry::telemetry(&mut ctx, merged.telemetry.as_ref(), &connectors);
+    let tools = tools::settings(merged.tools.as_ref());
 
     accounts::finish(&mut ctx, &mut connectors, &bot);
     let mut diags = ctx.diags;
@@ -212,6 +217,7 @@ pub(crate) fn load(
         pollers,
         channels,
         telemetry,
+        tools,
         secrets,
     };
     Ok((project, diags))

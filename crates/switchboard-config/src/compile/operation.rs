@@ -141,6 +141,7 @@ pub(crate) fn operation(
         response,
         timeout: duration(ctx, raw.timeout.as_ref(), "timeout"),
         policy: Default::default(),
+        tool: super::tools::setting(ctx, raw.tool.as_ref()),
         span: ctx.span(name.pos),
     }
 }

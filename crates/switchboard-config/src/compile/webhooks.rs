@@ -390,6 +390,7 @@ pub(crate) fn route(
             escalate: None,
         },
         on_error: OnError::default(),
+        tool: Default::default(),
         span: ctx.span(event_type.pos),
     };
     Some(WebhookRoute {

@@ -32,6 +32,8 @@ pub struct Connector {
     pub max_response_bytes: usize,
     /// Retry budget, shared breaker and shared rate limit.
     pub policy: ConnectorPolicy,
+    /// Whether its operations are tools (`None`: the project's default).
+    pub tools: Option<bool>,
     /// Operations, in file order.
     pub operations: IndexMap<String, Operation>,
     /// Where the connector was declared.

@@ -29,6 +29,8 @@ pub struct Intent {
     pub reply: Reply,
     /// Replies by outcome when a required step failed.
     pub on_error: OnError,
+    /// How LLM agents get it as a tool, as written.
+    pub tool: super::ToolSetting,
     /// Where the intent was declared.
     pub span: Span,
 }

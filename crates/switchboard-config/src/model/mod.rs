@@ -14,6 +14,7 @@ mod platforms;
 mod policy;
 mod pollers;
 mod telemetry;
+mod tools;
 mod value_template;
 mod webhooks;
 
@@ -46,6 +47,7 @@ pub use telemetry::{
     AuditSettings, ConnectorTelemetry, DEFAULT_AUDIT_RETENTION, HealthCheck, LogFormat, Objectives,
     RedactSettings, TelemetrySettings,
 };
+pub use tools::{ToolSetting, ToolsSettings, is_tool_name};
 pub use value_template::{Expression, Template, ValueTemplate};
 pub use webhooks::{FieldRef, HmacSpec, SignatureEncoding, Verify, WebhookRoute, WebhookSource};
 
@@ -84,6 +86,8 @@ pub struct Project {
     pub channels: IndexMap<String, Channel>,
     /// Audit, redaction, health checks and objectives.
     pub telemetry: TelemetrySettings,
+    /// What the tool gateway offers by default.
+    pub tools: ToolsSettings,
     /// Every value a `${env:NAME}` or `${file:PATH}` reference resolved to (credentials of
     /// every auth scheme, webhook and platform secrets, keys, URLs with passwords), so logs
     /// and audit rows can redact them as literal text wherever an upstream echoes them.

@@ -130,6 +130,8 @@ pub struct Operation {
     pub timeout: Option<Duration>,
     /// Retry, breaker, rate limit, cache and idempotency settings, defaults merged in.
     pub policy: OperationPolicy,
+    /// How LLM agents get it as a tool, as written.
+    pub tool: super::ToolSetting,
     /// Where the operation was declared.
     pub span: Span,
 }

@@ -58,6 +58,9 @@ pub struct RawConnector {
     pub cache: Option<Spanned<RawCache>>,
     /// Alerts when the connector keeps failing, and when it recovers. Default: none.
     pub alerts: Option<Spanned<RawAlerts>>,
+    /// Whether the connector's operations are tools for LLM agents (an operation's own
+    /// `tool` wins). Default: the project's `tools.expose`.
+    pub tools: Option<Spanned<bool>>,
     /// The calls this API offers, by name.
     #[serde(default)]
     pub operations: IndexMap<Spanned<String>, RawOperation>,

@@ -53,6 +53,11 @@ pub struct RawIntent {
     /// (`trust_user_ids` off) gets no link: `error.reason` is `untrusted_user`. Default: none.
     #[serde(default)]
     pub on_error: IndexMap<Spanned<String>, Spanned<RawReply>>,
+    /// Whether and how LLM agents get this intent as a tool (its slots are the arguments,
+    /// its steps run, its reply is the result): `true`, `false`, or a map (see
+    /// [tool](#tool)). Only an intent with steps can be a tool. Default: the project's
+    /// `tools.expose` for an intent with steps.
+    pub tool: Option<Spanned<super::tools::RawToolSetting>>,
 }
 
 /// A value the intent needs before its steps run.

@@ -18,6 +18,7 @@ mod policy;
 mod pollers;
 mod project;
 mod telemetry;
+mod tools;
 mod webhooks;
 
 pub use auth::{
@@ -52,6 +53,7 @@ pub use telemetry::{
     RawAudit, RawConnectorTelemetry, RawHealthCheck, RawLogFormat, RawObjectives, RawRedact,
     RawTelemetry,
 };
+pub use tools::{RawToolSetting, RawToolSpec, RawTools};
 pub use webhooks::{RawVerify, RawWebhookRoute, RawWebhookSource};
 
 use crate::suggest;
@@ -166,6 +168,7 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
                 }
             }
             "telemetry" => project.telemetry = reader.item(node, kpos, "telemetry"),
+            "tools" => project.tools = reader.item(node, kpos, "tools"),
             "include" => project.include = reader.item(node, kpos, "include").unwrap_or_default(),
             "connectors" => {
                 for (name, cnode) in reader.entries(node, "connectors") {

@@ -3,6 +3,7 @@
 
 use super::common::{JsonPathDoc, RawDuration, RawValue, Spanned, ValueTemplateDoc};
 use super::policy::{RawCache, RawCircuitBreaker, RawRateLimit, RawRetry};
+use super::tools::RawToolSetting;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -65,6 +66,10 @@ pub struct RawOperation {
     /// `connector.operation`. Default: none.
     #[serde(default)]
     pub invalidate: Vec<Spanned<String>>,
+    /// Whether and how LLM agents get this operation as a tool: `true`, `false`, or a map
+    /// (see [tool](#tool)). Default: the connector's `tools`, else the project's
+    /// `tools.expose`.
+    pub tool: Option<Spanned<RawToolSetting>>,
 }
 
 /// How a request body is encoded.

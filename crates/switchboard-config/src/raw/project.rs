@@ -3,7 +3,7 @@
 use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
 use super::{
     RawChannel, RawConnector, RawDialogflow, RawEntity, RawInbound, RawIntent, RawPoller, RawRasa,
-    RawTelemetry, RawWebhookSource,
+    RawTelemetry, RawTools, RawWebhookSource,
 };
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -23,6 +23,7 @@ pub const TOP_KEYS: &[&str] = &[
     "webhooks",
     "pollers",
     "channels",
+    "tools",
     "telemetry",
 ];
 
@@ -76,6 +77,9 @@ pub struct RawProject {
     /// at `POST /v1/channels/{name}`. Main file only. Default: none.
     #[serde(default)]
     pub channels: IndexMap<Spanned<String>, Spanned<RawChannel>>,
+    /// What the tool gateway offers LLM agents (`/mcp`, `/v1/tools`): by default every
+    /// operation and every intent with steps. Main file only.
+    pub tools: Option<Spanned<RawTools>>,
     /// Observability: the audit trail, redaction, health checks and objectives. Main file
     /// only. Default: audit on (30 days), built-in redaction, no health checks.
     pub telemetry: Option<Spanned<RawTelemetry>>,

@@ -958,3 +958,64 @@ channels:
 pub const WHATSAPP_TEMPLATE: &str = r##"
 template: { name: order_update, language: hi }
 "##;
+
+pub const TOOLS_INTRO: &str = r##"
+The tool gateway (`POST /mcp`, `GET /v1/tools`, `switchboard tools export`) offers LLM agents
+every operation and every intent with steps as a tool, unless the project says otherwise:
+`tools: { expose: false }` makes every tool opt-in (`tool: true`), a connector's `tools: false`
+drops its operations, and an operation's or intent's own `tool:` wins over both. docs/tools.md
+explains the gateway.
+"##;
+
+pub const TOOLS: &str = r##"
+# project
+tools:
+  expose: false
+connectors:
+  store:
+    base_url: https://store.example.com/api
+    tools: true
+    operations:
+      get_order:
+        description: Look up an order by its number.
+        path: /orders/{order_id}
+        inputs: { order_id: { type: string, pattern: "[0-9]{4,10}" } }
+      delete_order:
+        method: DELETE
+        path: /orders/{order_id}
+        inputs: { order_id: string }
+        tool: false
+intents:
+  order_status:
+    examples: [where is my order 1001, track order 1002, status of my order]
+    slots:
+      order_id: { entity: number, ask: Which order? }
+    steps:
+      order: { call: store.get_order, with: { order_id: "{{ slots.order_id }}" } }
+    reply: "Order {{ slots.order_id }} is on its way."
+    tool: true
+"##;
+
+pub const TOOL_INTRO: &str = r##"
+An operation's or intent's `tool:` is `true`, `false`, or a map. A write (any method but `GET`
+and `HEAD`, or an intent with such a step) asks the person behind the agent to confirm each
+call unless it says `confirm: false`.
+"##;
+
+pub const TOOL: &str = r##"
+# project
+connectors:
+  helpdesk:
+    base_url: https://helpdesk.example.com/api
+    operations:
+      open_ticket:
+        method: POST
+        path: /tickets
+        inputs: { subject: { type: string, max_length: 120 } }
+        body: { subject: "{{ inputs.subject }}" }
+        tool:
+          name: open_support_ticket
+          description: Open a support ticket for the user.
+          confirm: true
+          destructive: false
+"##;

@@ -15,7 +15,7 @@ use crate::raw::{
     RawInboundKey, RawInboundLimit, RawInboundLimits, RawInboundStreams, RawInputSpec, RawIntent,
     RawObjectives, RawOperation, RawPoller, RawProject, RawRasa, RawRasaAction, RawRateLimit,
     RawRedact, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep, RawStorage, RawTelemetry,
-    RawVerify, RawWebhookRoute, RawWebhookSource, RawWhatsappTemplate,
+    RawToolSpec, RawTools, RawVerify, RawWebhookRoute, RawWebhookSource, RawWhatsappTemplate,
 };
 use serde_json::Value;
 use std::fmt::Write;
@@ -381,6 +381,20 @@ fn sections() -> Vec<Section> {
             keys: Keys::Struct(keys::<RawWhatsappTemplate>(None)),
             intro: "",
             example: ex::WHATSAPP_TEMPLATE,
+        },
+        Section {
+            title: "tools",
+            def: Some("Tools"),
+            keys: Keys::Struct(keys::<RawTools>(None)),
+            intro: ex::TOOLS_INTRO,
+            example: ex::TOOLS,
+        },
+        Section {
+            title: "tool",
+            def: Some("ToolSpec"),
+            keys: Keys::Struct(keys::<RawToolSpec>(None)),
+            intro: ex::TOOL_INTRO,
+            example: ex::TOOL,
         },
     ]
 }

@@ -17,5 +17,6 @@ mod includes;
 mod platforms;
 mod policies;
 mod telemetry;
+mod tools;
 mod values;
 mod webhooks;

@@ -72,6 +72,42 @@ impl AuditHooks {
     }
 }
 
+impl AuditHooks {
+    /// Records a tool call from an LLM agent: `tool` its name, `target` what it runs
+    /// (`store.get_order`, `intent order_status`), `route` where it came in (`/mcp`,
+    /// `/v1/tools/{name}`), `outcome` what it came to, and a digest of its arguments (never
+    /// the arguments), so a call can be matched with what the agent says it sent.
+    #[allow(clippy::too_many_arguments)]
+    pub fn tool_row(
+        &self,
+        tool: &str,
+        target: &str,
+        route: &str,
+        outcome: &str,
+        latency: Duration,
+        user: Option<&str>,
+        args_digest: &str,
+    ) {
+        self.sink.record(AuditRow {
+            id: 0,
+            at: Utc::now(),
+            kind: AuditKind::Tool,
+            user: user.map(|u| self.pseudonyms.pseudonym(u)),
+            connector: tool.to_string(),
+            operation: target.to_string(),
+            method: "POST".to_string(),
+            path: route.to_string(),
+            status: None,
+            outcome: outcome.to_string(),
+            latency_ms: (latency.as_secs_f64() * 1_000_000.0).round() / 1000.0,
+            attempt: 0,
+            cached: false,
+            trace_id: None,
+            detail: Some(format!("arguments sha256:{args_digest}")),
+        });
+    }
+}
+
 /// A W3C trace context for one logical call: a fresh trace id and parent span id, sent as
 /// `traceparent` on every attempt so the upstream's logs can be joined with ours.
 #[derive(Debug, Clone)]

@@ -76,7 +76,7 @@ impl AppState {
     /// gateway over the engine's pipeline.
     pub fn with_engine(engine: Arc<Engine>) -> AppState {
         AppState {
-            tools: Arc::new(Tools::new(engine.pipeline().clone())),
+            tools: Arc::new(Tools::new(engine.clone())),
             engine,
             webhooks: None,
             channels: None,

@@ -69,6 +69,8 @@ pub mod names {
     pub const HOLD_REFUSED: &str = "switchboard_retry_after_hold_refused_total";
     pub const TURNS: &str = "switchboard_turns_total";
     pub const TURN_DURATION: &str = "switchboard_turn_duration_seconds";
+    pub const TOOL_CALLS: &str = "switchboard_tool_calls_total";
+    pub const TOOL_CALL_DURATION: &str = "switchboard_tool_call_duration_seconds";
     pub const DEPRECATIONS: &str = "switchboard_api_deprecation_warnings_total";
     pub const SCHEMA_FAILURES: &str = "switchboard_schema_failures_total";
     pub const AUDIT_WRITTEN: &str = "switchboard_audit_rows_written_total";
@@ -214,6 +216,20 @@ pub const DESCRIPTIONS: &[Description] = &[
         SECONDS,
         "intent",
         "Time to take a chat turn, loading and saving included.",
+    ),
+    d(
+        TOOL_CALLS,
+        Counter,
+        None,
+        "tool, outcome",
+        "Tool calls from LLM agents (MCP and /v1/tools) by outcome: ok, a call outcome, invalid_arguments, or a confirmation outcome (confirmation_required, declined, confirmation_invalid, confirmation_missing, confirmation_unavailable).",
+    ),
+    d(
+        TOOL_CALL_DURATION,
+        Histogram,
+        SECONDS,
+        "tool",
+        "Time to run a tool call that ran, every upstream call included.",
     ),
     d(
         DEPRECATIONS,

@@ -239,6 +239,35 @@ impl TurnTaken<'_> {
     }
 }
 
+/// One tool call from an LLM agent.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolCalled<'a> {
+    /// The tool.
+    pub tool: &'a str,
+    /// What it came to.
+    pub outcome: &'a str,
+    /// Time to run it, when it ran.
+    pub latency: Option<Duration>,
+}
+
+impl ToolCalled<'_> {
+    /// Counts the call.
+    pub fn emit(&self, t: &Telemetry) {
+        t.counter(
+            TOOL_CALLS,
+            vec![
+                name_label("tool", self.tool),
+                name_label("outcome", self.outcome),
+            ],
+        )
+        .increment(1);
+        if let Some(l) = self.latency {
+            t.histogram(TOOL_CALL_DURATION, vec![name_label("tool", self.tool)])
+                .record(l.as_secs_f64());
+        }
+    }
+}
+
 /// A response carried `Deprecation` or `Sunset`.
 #[derive(Debug, Clone, Copy)]
 pub struct DeprecationWarning<'a> {

@@ -1,13 +1,17 @@
-//! The project's operations as tool definitions: one per operation (the channels' built-in
-//! send connectors excepted: a model does not message users behind the bot's back), named
-//! `connector_operation` within `^[a-zA-Z0-9_-]{1,64}$` and unique, with an input schema from
-//! the typed inputs, an output schema from the extract map, and explicit annotations. Built
-//! once per project, in a stable order (connectors and operations as the file lists them).
+//! The project's operations and intents as tool definitions: one per operation and one per
+//! intent with steps, as the project's `tools`, connectors' `tools` and each `tool:` key say
+//! (the channels' built-in send connectors excepted: a model does not message users behind the
+//! bot's back). Named within `^[a-zA-Z0-9_-]{1,64}$` and unique (names the file gives are kept,
+//! generated ones give way), with an input schema from the typed inputs or slots, an output
+//! schema from the extract map, and explicit annotations. Built once per project, in a stable
+//! order: operations as the file lists them, then intents.
 
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
 use switchboard_config::Project;
-use switchboard_config::model::{Input, InputType, Method, Operation, OperationRef};
+use switchboard_config::model::{
+    Input, InputType, Intent, Method, Operation, OperationRef, ToolSetting,
+};
 
 /// The longest tool name clients accept (OpenAI and Anthropic both cap names at 64).
 pub const MAX_NAME: usize = 64;
@@ -16,30 +20,48 @@ pub const MAX_NAME: usize = 64;
 /// context.
 pub const MAX_SCHEMA_BYTES: usize = 8 * 1024;
 
+/// What a tool runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// One operation, through the pipeline.
+    Operation(OperationRef),
+    /// An intent's steps with the arguments as its slots; its reply is the result.
+    Intent(String),
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Operation(r) => write!(f, "{r}"),
+            Target::Intent(i) => write!(f, "intent {i}"),
+        }
+    }
+}
+
 /// One tool.
 #[derive(Debug, Clone)]
 pub struct ToolDef {
     /// The tool's name, unique in the catalog.
     pub name: String,
-    /// The operation it calls.
-    pub operation: OperationRef,
-    /// What it does: the operation's description, or its method and path.
+    /// What it runs.
+    pub target: Target,
+    /// What it does: the `tool.description`, the operation's or intent's description, or a
+    /// summary.
     pub description: String,
-    /// The HTTP method, for messages.
-    pub method: &'static str,
-    /// The path template, for messages.
-    pub path: String,
+    /// What it sends, for confirmation questions and messages: `POST /tickets`, or an
+    /// intent's calls (`store.get_order, store.refund`).
+    pub sends: String,
     /// JSON Schema of the arguments (an object, `additionalProperties: false`).
     pub input_schema: Value,
-    /// JSON Schema of the structured result, when the operation extracts named values.
+    /// JSON Schema of the structured result, when the tool has a known shape.
     pub output_schema: Option<Value>,
-    /// Whether it only reads (GET and HEAD).
+    /// Whether it only reads (GET and HEAD only).
     pub read_only: bool,
-    /// Whether it may destroy data (DELETE, or a write not marked otherwise).
+    /// Whether it may destroy data (DELETE, or a write not declared otherwise).
     pub destructive: bool,
     /// Whether calling it twice with the same arguments does no more than once.
     pub idempotent: bool,
-    /// Whether a person must confirm the call first (every write).
+    /// Whether a person must confirm the call first (every write unless `confirm: false`).
     pub confirm: bool,
 }
 
@@ -58,7 +80,7 @@ impl ToolDef {
     pub fn mcp(&self) -> Value {
         let mut t = json!({
             "name": self.name,
-            "title": self.operation.to_string(),
+            "title": self.target.to_string(),
             "description": self.description,
             "inputSchema": self.input_schema,
             "annotations": self.annotations(),
@@ -79,16 +101,44 @@ pub struct Catalog {
 impl Catalog {
     /// The project's tools.
     pub fn new(project: &Project) -> Catalog {
-        let mut taken = HashSet::new();
-        let mut tools = Vec::new();
+        let default = project.tools.expose;
+        let mut ops = Vec::new();
         for (cname, connector) in &project.connectors {
             if project.channels.values().any(|c| c.connector == *cname) {
                 continue;
             }
-            for op in connector.operations.values() {
-                let name = unique_name(&format!("{}_{}", op.connector, op.name), &mut taken);
-                tools.push(tool(name, op));
-            }
+            let default = connector.tools.unwrap_or(default);
+            ops.extend(
+                connector
+                    .operations
+                    .values()
+                    .filter(|op| op.tool.expose.unwrap_or(default)),
+            );
+        }
+        let intents: Vec<&Intent> = project
+            .intents
+            .values()
+            .filter(|i| !i.steps.is_empty() && i.tool.expose.unwrap_or(default))
+            .collect();
+        // Names the file gives are kept; generated ones give way to them.
+        let mut taken: HashSet<String> = ops
+            .iter()
+            .map(|op| &op.tool)
+            .chain(intents.iter().map(|i| &i.tool))
+            .filter_map(|t| t.name.clone())
+            .collect();
+        let mut name = |setting: &ToolSetting, generated: String| match &setting.name {
+            Some(n) => n.clone(),
+            None => unique_name(&generated, &mut taken),
+        };
+        let mut tools = Vec::new();
+        for op in ops {
+            let n = name(&op.tool, format!("{}_{}", op.connector, op.name));
+            tools.push(operation_tool(n, op));
+        }
+        for intent in intents {
+            let n = name(&intent.tool, intent.name.clone());
+            tools.push(intent_tool(n, intent, project));
         }
         Catalog { tools }
     }
@@ -104,24 +154,95 @@ impl Catalog {
     }
 }
 
-fn tool(name: String, op: &Operation) -> ToolDef {
-    let read_only = matches!(op.method, Method::Get | Method::Head);
+fn operation_tool(name: String, op: &Operation) -> ToolDef {
+    let read_only = op.method.is_safe();
+    let sends = format!("{} {}", op.method.as_str(), op.path.source);
     let description = op
+        .tool
         .description
         .clone()
-        .unwrap_or_else(|| format!("{} {}", op.method.as_str(), op.path.source));
+        .or_else(|| op.description.clone())
+        .unwrap_or_else(|| sends.clone());
     ToolDef {
         name,
-        operation: op.reference(),
+        target: Target::Operation(op.reference()),
         description,
-        method: op.method.as_str(),
-        path: op.path.source.clone(),
-        input_schema: capped(input_schema(op)),
+        sends,
+        input_schema: capped(inputs_schema(
+            op.inputs
+                .iter()
+                .map(|(n, i)| (n.as_str(), input_property(i), is_required(i))),
+        )),
         output_schema: output_schema(op).map(capped),
         read_only,
-        destructive: !read_only,
-        idempotent: read_only || matches!(op.method, Method::Put | Method::Delete),
-        confirm: !read_only,
+        destructive: op.method == Method::Delete
+            || (!read_only && op.tool.destructive.unwrap_or(true)),
+        idempotent: op.method.is_idempotent(),
+        confirm: op.tool.confirm.unwrap_or(!read_only),
+    }
+}
+
+/// An intent as a tool: its slots are the arguments (a slot the bot would ask for is
+/// required), its steps' operations decide the annotations.
+fn intent_tool(name: String, intent: &Intent, project: &Project) -> ToolDef {
+    let ops: Vec<&Operation> = intent
+        .steps
+        .values()
+        .filter_map(|s| project.operation(&s.call))
+        .collect();
+    let read_only = ops.iter().all(|op| op.method.is_safe());
+    let deletes = ops.iter().any(|op| op.method == Method::Delete);
+    let mut seen = HashSet::new();
+    let sends = intent
+        .steps
+        .values()
+        .map(|s| s.call.to_string())
+        .filter(|c| seen.insert(c.clone()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let description = intent
+        .tool
+        .description
+        .clone()
+        .or_else(|| intent.description.clone())
+        .unwrap_or_else(|| match intent.examples.first() {
+            Some(e) => format!("Serves requests such as \"{e}\" (calls {sends})."),
+            None => format!("Calls {sends}."),
+        });
+    let props = intent.slots.iter().map(|(n, slot)| {
+        let mut p = match &slot.validation {
+            Some(input) => input_property(input),
+            None => json!({ "type": "string" }),
+        };
+        if p.get("description").is_none()
+            && let Some(ask) = &slot.ask
+        {
+            p["description"] = json!(ask.source);
+        }
+        if let Some(d) = &slot.default {
+            p["default"] = d.clone();
+        }
+        let required = slot.ask.is_some() && slot.default.is_none();
+        (n.as_str(), p, required)
+    });
+    ToolDef {
+        name,
+        target: Target::Intent(intent.name.clone()),
+        description,
+        sends,
+        input_schema: capped(inputs_schema(props)),
+        output_schema: Some(json!({
+            "type": "object",
+            "properties": {
+                "reply": { "type": "string", "description": "What the bot answers, worded by the project." },
+                "steps": { "type": "object", "description": "Each step's extracted values, by step name." },
+            },
+            "required": ["reply", "steps"],
+        })),
+        read_only,
+        destructive: deletes || (!read_only && intent.tool.destructive.unwrap_or(true)),
+        idempotent: ops.iter().all(|op| op.method.is_idempotent()),
+        confirm: intent.tool.confirm.unwrap_or(!read_only),
     }
 }
 
@@ -153,19 +274,23 @@ fn unique_name(raw: &str, taken: &mut HashSet<String>) -> String {
     name
 }
 
-/// The typed inputs as a JSON Schema object.
-fn input_schema(op: &Operation) -> Value {
-    let mut props = Map::new();
+fn is_required(input: &Input) -> bool {
+    input.required && input.default.is_none()
+}
+
+/// Named properties as a JSON Schema object.
+fn inputs_schema<'a>(props: impl Iterator<Item = (&'a str, Value, bool)>) -> Value {
+    let mut properties = Map::new();
     let mut required = Vec::new();
-    for (name, input) in &op.inputs {
-        props.insert(name.clone(), input_property(input));
-        if input.required && input.default.is_none() {
-            required.push(Value::String(name.clone()));
+    for (name, p, req) in props {
+        properties.insert(name.to_string(), p);
+        if req {
+            required.push(Value::String(name.to_string()));
         }
     }
     json!({
         "type": "object",
-        "properties": props,
+        "properties": properties,
         "required": required,
         "additionalProperties": false,
     })

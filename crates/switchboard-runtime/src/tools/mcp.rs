@@ -34,6 +34,8 @@ use tower::ServiceExt;
 pub const CONFIRM_TTL: Duration = Duration::from_secs(300);
 /// The largest request body `/mcp` reads.
 const MAX_BODY: usize = 256 * 1024;
+/// Where MCP calls come in, for the audit trail.
+const ROUTE: &str = "/mcp";
 /// The key of the one input request a write tool makes.
 pub const CONFIRM_KEY: &str = "confirm";
 
@@ -59,8 +61,8 @@ enum Confirmation {
     Ask(InputRequiredResult),
     /// Answered yes: run it.
     Given,
-    /// Not run; the result says why.
-    Stop(CallToolResult),
+    /// Not run: the outcome, and the result that says why.
+    Stop(&'static str, CallToolResult),
 }
 
 /// The context a confirmation is sealed with: the caller, the tool and the arguments.
@@ -73,8 +75,11 @@ fn bound_to(caller: &Caller, tool: &ToolDef, args: &Map<String, Value>) -> Strin
     )
 }
 
-fn stop(outcome: &str, message: String) -> CallToolResult {
-    CallToolResult::structured_error(json!({ "outcome": outcome, "message": message }))
+fn stop(outcome: &'static str, message: String) -> Confirmation {
+    Confirmation::Stop(
+        outcome,
+        CallToolResult::structured_error(json!({ "outcome": outcome, "message": message })),
+    )
 }
 
 impl McpServer {
@@ -92,13 +97,13 @@ impl McpServer {
                 .protocol_version()
                 .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
             if !current {
-                return Confirmation::Stop(stop(
+                return stop(
                     "confirmation_unavailable",
                     format!(
-                        "{} changes data ({} {}), so the user must confirm it first. This client speaks an MCP revision older than 2026-07-28, whose confirmation needs a session this stateless server does not keep; nothing was sent. Use a client that speaks 2026-07-28, or call POST /v1/tools/{} with \"confirmed\": true once the user has said yes.",
-                        tool.name, tool.method, tool.path, tool.name
+                        "{} changes data ({}), so the user must confirm it first. This client speaks an MCP revision older than 2026-07-28, whose confirmation needs a session this stateless server does not keep; nothing was sent. Use a client that speaks 2026-07-28, or call POST /v1/tools/{} with \"confirmed\": true once the user has said yes.",
+                        tool.name, tool.sends, tool.name
                     ),
-                ));
+                );
             }
             let sealed = self.tools.codec.seal_with(
                 b"confirm",
@@ -111,11 +116,10 @@ impl McpServer {
                 "params": {
                     "mode": "form",
                     "message": format!(
-                        "Allow {} ({})? It changes data: {} {} with {}.",
+                        "Allow {} ({})? It changes data: {} with {}.",
                         tool.name,
                         tool.description,
-                        tool.method,
-                        tool.path,
+                        tool.sends,
                         Value::Object(args.clone())
                     ),
                     "requestedSchema": { "type": "object", "properties": {} },
@@ -126,10 +130,10 @@ impl McpServer {
                     Some([(CONFIRM_KEY.to_string(), ask)].into_iter().collect()),
                     Some(sealed),
                 )),
-                Err(e) => Confirmation::Stop(stop(
+                Err(e) => stop(
                     "internal",
                     format!("the confirmation question could not be built: {e}"),
-                )),
+                ),
             };
         };
         if self
@@ -138,10 +142,10 @@ impl McpServer {
             .open_with(state, context.as_bytes())
             .is_err()
         {
-            return Confirmation::Stop(stop(
+            return stop(
                 "confirmation_invalid",
                 "The confirmation is not valid: it was altered, made for another call or user, or is more than five minutes old. Nothing was sent.".into(),
-            ));
+            );
         }
         let answer = req
             .input_responses
@@ -150,15 +154,15 @@ impl McpServer {
             .and_then(|v| serde_json::from_value::<ElicitResult>(v.clone()).ok());
         match answer.map(|a| a.action) {
             Some(ElicitationAction::Accept) => Confirmation::Given,
-            Some(_) => Confirmation::Stop(stop(
+            Some(_) => stop(
                 "declined",
                 format!("The user declined {}. Nothing was sent.", tool.name),
-            )),
-            None => Confirmation::Stop(stop(
+            ),
+            None => stop(
                 "confirmation_missing",
                 "The retry carries no answer to the confirmation question. Nothing was sent."
                     .into(),
-            )),
+            ),
         }
     }
 }
@@ -179,14 +183,14 @@ fn result(tool: &ToolDef, ran: &Ran) -> CallToolResult {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> InitializeResult {
-        let project = self.tools.pipeline.project();
+        let project = self.tools.engine.project();
         InitializeResult::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new(
                 format!("switchboard {}", project.bot.name),
                 env!("CARGO_PKG_VERSION"),
             ))
             .with_instructions(
-                "Tools call the project's REST operations through Switchboard's pipeline. Tools that change data ask the user to confirm first.",
+                "Tools call the project's REST operations, or run its intents, through Switchboard's pipeline. Tools that change data ask the user to confirm first.",
             )
     }
 
@@ -221,20 +225,27 @@ impl ServerHandler for McpServer {
         };
         let args = request.arguments.clone().unwrap_or_default();
         let caller = Self::caller(&context);
+        let gateway = &self.tools;
         if tool.confirm {
-            // Arguments the operation refuses are said so now, not after the user said yes.
-            if let Some(op) = self.tools.pipeline.project().operation(&tool.operation)
-                && let Err(e) = crate::pipeline::Pipeline::validate_inputs(op, &args)
-            {
-                return Ok(result(tool, &Ran::Refused(e)).into());
+            // Arguments the tool refuses are said so now, not after the user said yes.
+            if let Err(message) = run::check(&gateway.engine, tool, &args) {
+                let ran = Ran::Invalid(message);
+                gateway.observe(tool, &caller, &args, ran.outcome(), ROUTE, None);
+                return Ok(result(tool, &ran).into());
             }
             match self.confirmation(tool, &args, &request, &caller, &context) {
-                Confirmation::Ask(ask) => return Ok(CallToolResponse::InputRequired(ask)),
-                Confirmation::Stop(r) => return Ok(r.into()),
+                Confirmation::Ask(ask) => {
+                    gateway.observe(tool, &caller, &args, "confirmation_required", ROUTE, None);
+                    return Ok(CallToolResponse::InputRequired(ask));
+                }
+                Confirmation::Stop(outcome, r) => {
+                    gateway.observe(tool, &caller, &args, outcome, ROUTE, None);
+                    return Ok(r.into());
+                }
                 Confirmation::Given => {}
             }
         }
-        let ran = run::run(&self.tools.pipeline, tool, &args, &caller).await;
+        let ran = gateway.run_observed(tool, &args, &caller, ROUTE).await;
         Ok(result(tool, &ran).into())
     }
 }

@@ -1,13 +1,14 @@
-//! The tool gateway: the project's operations as tools for LLM agents, with the pipeline's
+//! The tool gateway: the project's operations and intents as tools for LLM agents, with the pipeline's
 //! guarantees (validation, retries, breaker, limits, cache, metrics, audit, SSRF rules).
 //!
 //! # How it works
 //!
-//! `catalog.rs` turns every operation into a tool definition once per project (names within
-//! 64 characters and unique, JSON Schemas from the typed inputs and the extract map, explicit
-//! annotations, writes marked for confirmation); `run.rs` calls a tool's operation as the
-//! authenticated caller (a JWT's subject is the user whose connected accounts and per-user
-//! cache the call may use) and shapes the result; `mcp.rs` serves MCP at `POST /mcp` through
+//! `catalog.rs` turns the operations and intents the project offers into tool definitions
+//! once per project (names within 64 characters and unique, JSON Schemas from the typed inputs
+//! or slots and the extract map, explicit annotations, writes marked for confirmation);
+//! `run.rs` runs a tool as the authenticated caller (a JWT's subject is the user whose
+//! connected accounts and per-user cache the call may use), shapes the result, and counts and
+//! audits every call; `mcp.rs` serves MCP at `POST /mcp` through
 //! the official SDK, statelessly, with the confirmation round trip; `rest.rs` serves
 //! `GET /v1/tools`, `POST /v1/tools/{name}` for apps that do their own function calling, and
 //! the protected-resource metadata. Every route needs the `tools` scope when the project has
@@ -20,19 +21,20 @@ pub mod mcp;
 pub mod rest;
 pub mod run;
 
+use crate::engine::Engine;
 use crate::http::Routes;
-use crate::pipeline::Pipeline;
 use axum::extract::FromRef;
 use catalog::Catalog;
 use rmcp::model::{RequestStateCodec, Tool};
 use std::sync::Arc;
 
-/// The gateway's parts every request reads: the catalog, its MCP form, the pipeline the
-/// tools call, and the key that seals confirmation states.
+/// The gateway's parts every request reads: the catalog, its MCP form, the engine the tools
+/// run on (operations through its pipeline, intents through its steps), and the key that
+/// seals confirmation states.
 pub struct Gateway {
     catalog: Catalog,
     mcp_tools: Vec<Tool>,
-    pipeline: Arc<Pipeline>,
+    engine: Arc<Engine>,
     codec: RequestStateCodec,
 }
 
@@ -51,22 +53,22 @@ impl std::fmt::Debug for Tools {
 }
 
 impl Tools {
-    /// The gateway over the pipeline's project. Confirmation states are sealed with a key
+    /// The gateway over the engine's project. Confirmation states are sealed with a key
     /// derived from `bot.accounts_key` when the project has one (so every instance opens what
     /// another sealed), else with a random key of this process.
-    pub fn new(pipeline: Arc<Pipeline>) -> Tools {
-        let catalog = Catalog::new(pipeline.project());
+    pub fn new(engine: Arc<Engine>) -> Tools {
+        let catalog = Catalog::new(engine.project());
         let mcp_tools = catalog
             .all()
             .iter()
             .filter_map(|t| serde_json::from_value::<Tool>(t.mcp()).ok())
             .collect();
-        let key = state_key(pipeline.project());
+        let key = state_key(engine.project());
         let gateway = Arc::new(Gateway {
             catalog,
             mcp_tools,
             codec: RequestStateCodec::try_new(key).expect("a 32-byte key"),
-            pipeline,
+            engine,
         });
         Tools {
             mcp: mcp::service(&gateway),

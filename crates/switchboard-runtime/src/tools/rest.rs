@@ -5,7 +5,7 @@
 //! sent. Also the protected-resource metadata (RFC 9728) MCP clients read after a `401`.
 
 use super::Tools;
-use super::run::{self, Caller};
+use super::run::{self, Caller, Ran};
 use crate::http::principal::Principal;
 use crate::http::resource::{METADATA_PATH, base_url};
 use crate::http::{ApiError, RouteScope, Routes};
@@ -15,6 +15,9 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
+
+/// Where plain HTTP calls come in, for the audit trail.
+const ROUTE: &str = "/v1/tools/{name}";
 
 /// The routes.
 pub(super) fn routes<S>() -> Routes<S>
@@ -83,18 +86,46 @@ pub async fn call(
             ))
         })?
     };
+    let caller = Caller::of(principal.as_ref().map(|Extension(p)| p));
+    let gateway = &tools.gateway;
     if tool.confirm && !body.confirmed {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "confirmation_required",
-            format!(
-                "{} changes data ({} {}): ask the user, then call again with \"confirmed\": true. Nothing was sent.",
-                tool.name, tool.method, tool.path
-            ),
+        // Arguments the tool refuses are said so now, not after the user said yes.
+        let outcome = match run::check(&gateway.engine, tool, &body.arguments) {
+            Err(message) => Ran::Invalid(message),
+            Ok(()) => {
+                gateway.observe(
+                    tool,
+                    &caller,
+                    &body.arguments,
+                    "confirmation_required",
+                    ROUTE,
+                    None,
+                );
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "confirmation_required",
+                    format!(
+                        "{} changes data ({}): ask the user, then call again with \"confirmed\": true. Nothing was sent.",
+                        tool.name, tool.sends
+                    ),
+                ));
+            }
+        };
+        gateway.observe(
+            tool,
+            &caller,
+            &body.arguments,
+            outcome.outcome(),
+            ROUTE,
+            None,
+        );
+        return Ok(Json(
+            json!({ "tool": tool.name, "ok": false, "error": outcome.payload() }),
         ));
     }
-    let caller = Caller::of(principal.as_ref().map(|Extension(p)| p));
-    let ran = run::run(&tools.gateway.pipeline, tool, &body.arguments, &caller).await;
+    let ran = gateway
+        .run_observed(tool, &body.arguments, &caller, ROUTE)
+        .await;
     let mut out = json!({ "tool": tool.name, "ok": ran.is_ok() });
     out[if ran.is_ok() { "result" } else { "error" }] = ran.payload();
     Ok(Json(out))
@@ -105,7 +136,7 @@ pub async fn call(
 #[utoipa::path(get, path = "/.well-known/oauth-protected-resource", tag = "tools",
     responses((status = 200, description = "RFC 9728 protected resource metadata of `/mcp`", body = Object)))]
 pub async fn metadata(State(tools): State<Arc<Tools>>, headers: HeaderMap) -> Json<Value> {
-    let project = tools.gateway.pipeline.project();
+    let project = tools.gateway.engine.project();
     let mut m = json!({
         "resource": format!("{}/mcp", base_url(&headers)),
         "bearer_methods_supported": ["header"],

@@ -1,16 +1,25 @@
-//! Running a tool: its arguments through the pipeline as the calling user, and the call's
-//! record turned into what an agent reads: the extracted values on success, the outcome and a
-//! safe message on failure (never the upstream's raw body).
+//! Running a tool: an operation through the pipeline, or an intent's steps through the
+//! engine, as the calling user; the result turned into what an agent reads (the extracted
+//! values or the intent's reply on success, the outcome and a safe message on failure, never
+//! the upstream's raw body); and each call counted and audited.
 
-use super::catalog::ToolDef;
+use super::Gateway;
+use super::catalog::{Target, ToolDef};
+use crate::engine::Engine;
+use crate::engine::fulfill::{CONFIRM_SLOT, FulfillRequest, FulfillResponse, Fulfilled};
 use crate::http::principal::Principal;
-use crate::pipeline::{CallContext, CallError, CallRecord, Pipeline};
+use crate::pipeline::{CallContext, CallRecord, Pipeline};
+use crate::telemetry::metrics::ToolCalled;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The time a tool call may take, all attempts included.
 pub const BUDGET: Duration = Duration::from_secs(30);
+
+/// The user id an intent runs as when nobody in particular calls (an API key, or an open
+/// gateway on loopback): a name no credential or per-user cache entry belongs to.
+const NOBODY: &str = "tool-gateway";
 
 /// Who calls a tool: the user whose connected accounts, minted tokens and per-user cache
 /// entries the call may use. A JWT's subject is that user; an API key acts for nobody in
@@ -33,25 +42,50 @@ impl Caller {
 /// What a tool call came to.
 #[derive(Debug)]
 pub enum Ran {
-    /// The operation answered; ok or not, see the record.
-    Called(CallRecord),
+    /// The operation answered; ok or not, see the record. `connect` is the link that lets
+    /// the caller connect the account the call needed.
+    Called {
+        /// The call.
+        record: CallRecord,
+        /// The connect link, when the call failed for want of a connected account.
+        connect: Option<String>,
+    },
+    /// The intent ran (or failed with its error reply).
+    Intent(FulfillResponse),
     /// The arguments were refused before anything was sent.
-    Refused(CallError),
+    Invalid(String),
 }
 
 impl Ran {
     /// Whether the call succeeded.
     pub fn is_ok(&self) -> bool {
-        matches!(self, Ran::Called(r) if r.is_ok())
+        match self {
+            Ran::Called { record, .. } => record.is_ok(),
+            Ran::Intent(f) => f.status == Fulfilled::Done { failure: None },
+            Ran::Invalid(_) => false,
+        }
     }
 
-    /// The result an agent reads: `{"ok": true, "data": ...}` style is avoided so that the
-    /// structured result is exactly the operation's extracted values; a failure is
-    /// `{"outcome", "status"?, "reason"?, "message"}`.
+    /// The outcome's name: `ok`, a call outcome, or `invalid_arguments`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Ran::Called { record, .. } => record.outcome.as_str(),
+            Ran::Intent(f) => match &f.status {
+                Fulfilled::Done { failure: None } => "ok",
+                Fulfilled::Done { failure: Some(k) } => k.as_str(),
+                _ => "invalid_arguments",
+            },
+            Ran::Invalid(_) => "invalid_arguments",
+        }
+    }
+
+    /// The result an agent reads: an operation's extracted values, or an intent's
+    /// `{"reply", "steps"}`; a failure is `{"outcome", "status"?, "reason"?, "message",
+    /// "connect_url"?}`.
     pub fn payload(&self) -> Value {
         match self {
-            Ran::Called(r) if r.is_ok() => r.data.clone(),
-            Ran::Called(r) => {
+            Ran::Called { record: r, .. } if r.is_ok() => r.data.clone(),
+            Ran::Called { record: r, connect } => {
                 let mut m = Map::new();
                 m.insert("outcome".into(), json!(r.outcome.as_str()));
                 if let Some(s) = r.status {
@@ -60,32 +94,173 @@ impl Ran {
                 if let Some(reason) = r.reason {
                     m.insert("reason".into(), json!(reason));
                 }
-                m.insert(
-                    "message".into(),
-                    json!(r.error.clone().unwrap_or_else(|| format!(
-                        "the call ended with outcome {}",
-                        r.outcome.as_str()
-                    ))),
-                );
+                let message = match connect {
+                    Some(url) => format!(
+                        "The user has not connected the account this tool needs, or must approve it again. Ask them to open {url}, then try again."
+                    ),
+                    None => r.error.clone().unwrap_or_else(|| {
+                        format!("the call ended with outcome {}", r.outcome.as_str())
+                    }),
+                };
+                m.insert("message".into(), json!(message));
+                if let Some(url) = connect {
+                    m.insert("connect_url".into(), json!(url));
+                }
                 Value::Object(m)
             }
-            Ran::Refused(e) => json!({ "outcome": "invalid_arguments", "message": e.to_string() }),
+            Ran::Intent(f) if self.is_ok() => {
+                json!({ "reply": f.replies.join("\n"), "steps": f.results })
+            }
+            Ran::Intent(f) => json!({
+                "outcome": self.outcome(),
+                "message": f.replies.join("\n"),
+            }),
+            Ran::Invalid(message) => json!({ "outcome": "invalid_arguments", "message": message }),
         }
     }
 }
 
-/// Calls the tool's operation with `args` as `caller`.
+/// The arguments checked before anything is asked or sent: an operation's inputs (names,
+/// types, constraints), an intent's slots (names, each value against the slot's rules, and
+/// the slots the bot would ask for present).
+pub fn check(engine: &Engine, tool: &ToolDef, args: &Map<String, Value>) -> Result<(), String> {
+    match &tool.target {
+        Target::Operation(r) => match engine.project().operation(r) {
+            Some(op) => Pipeline::validate_inputs(op, args)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            None => Err(format!("{r} is not an operation of this project")),
+        },
+        Target::Intent(name) => {
+            let Some(intent) = engine.project().intents.get(name) else {
+                return Err(format!("{name} is not an intent of this project"));
+            };
+            for given in args.keys() {
+                if !intent.slots.contains_key(given) {
+                    let hint = switchboard_config::suggest::did_you_mean(
+                        given,
+                        intent.slots.keys().map(String::as_str),
+                    );
+                    return Err(format!("{} has no argument {given:?}{hint}", tool.name));
+                }
+            }
+            let checks = engine
+                .validate_slots(name, NOBODY, args)
+                .map_err(|e| e.to_string())?;
+            if let Some(bad) = checks.iter().find(|c| c.value.is_none()) {
+                return Err(format!(
+                    "{}: {}",
+                    bad.slot,
+                    bad.reply.as_deref().unwrap_or("not a valid value")
+                ));
+            }
+            for (slot, s) in &intent.slots {
+                let given = args.get(slot).is_some_and(|v| !v.is_null());
+                if s.ask.is_some() && s.default.is_none() && !given {
+                    return Err(format!("{} needs the argument {slot:?}", tool.name));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs the tool with `args` as `caller`. A tool that needs confirmation has it by now.
 pub async fn run(
-    pipeline: &Pipeline,
+    engine: &Engine,
     tool: &ToolDef,
     args: &Map<String, Value>,
     caller: &Caller,
 ) -> Ran {
-    let mut ctx = CallContext::with_budget(BUDGET);
-    ctx.user_id = caller.user_id.clone();
-    match pipeline.call(&tool.operation, args, &ctx).await {
-        Ok(record) => Ran::Called(record),
-        Err(e) => Ran::Refused(e),
+    if let Err(message) = check(engine, tool, args) {
+        return Ran::Invalid(message);
+    }
+    match &tool.target {
+        Target::Operation(r) => {
+            let mut ctx = CallContext::with_budget(BUDGET);
+            ctx.user_id = caller.user_id.clone();
+            match engine.pipeline().call(r, args, &ctx).await {
+                Ok(record) => {
+                    let connect = match (&caller.user_id, record.reason) {
+                        (Some(user), Some("not_connected" | "needs_reconsent")) => Some(
+                            crate::engine::connect::link(engine.pipeline(), &r.connector, user),
+                        ),
+                        _ => None,
+                    };
+                    Ran::Called { record, connect }
+                }
+                Err(e) => Ran::Invalid(e.to_string()),
+            }
+        }
+        Target::Intent(name) => {
+            let mut slots = args.clone();
+            slots.insert(CONFIRM_SLOT.to_string(), Value::Bool(true));
+            let req = FulfillRequest {
+                intent: name.clone(),
+                user_id: caller.user_id.clone().unwrap_or_else(|| NOBODY.to_string()),
+                trust_user_id: caller.user_id.is_some(),
+                slots,
+                deadline: BUDGET,
+            };
+            match engine.fulfill(req).await {
+                Ok(f) => Ran::Intent(f),
+                Err(e) => Ran::Invalid(e.to_string()),
+            }
+        }
+    }
+}
+
+impl Gateway {
+    /// Counts a tool call and writes its audit row. `route` is where it came in; `ran_for`
+    /// how long it ran, when it ran.
+    pub(super) fn observe(
+        &self,
+        tool: &ToolDef,
+        caller: &Caller,
+        args: &Map<String, Value>,
+        outcome: &str,
+        route: &str,
+        ran_for: Option<Duration>,
+    ) {
+        let pipeline = self.engine.pipeline();
+        ToolCalled {
+            tool: &tool.name,
+            outcome,
+            latency: ran_for,
+        }
+        .emit(pipeline.telemetry());
+        if let Some(audit) = pipeline.audit() {
+            audit.tool_row(
+                &tool.name,
+                &tool.target.to_string(),
+                route,
+                outcome,
+                ran_for.unwrap_or_default(),
+                caller.user_id.as_deref(),
+                &args_digest(args),
+            );
+        }
+    }
+
+    /// Runs a tool that may run now (confirmed, or needing no confirmation) and observes it.
+    pub(super) async fn run_observed(
+        &self,
+        tool: &ToolDef,
+        args: &Map<String, Value>,
+        caller: &Caller,
+        route: &str,
+    ) -> Ran {
+        let started = Instant::now();
+        let ran = run(&self.engine, tool, args, caller).await;
+        self.observe(
+            tool,
+            caller,
+            args,
+            ran.outcome(),
+            route,
+            Some(started.elapsed()),
+        );
+        ran
     }
 }
 

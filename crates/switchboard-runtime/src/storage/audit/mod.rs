@@ -25,6 +25,8 @@ pub enum AuditKind {
     Upstream,
     /// An inbound webhook.
     Webhook,
+    /// A tool call from an LLM agent (its operations' attempts have rows of their own).
+    Tool,
 }
 
 impl AuditKind {
@@ -33,14 +35,15 @@ impl AuditKind {
         match self {
             AuditKind::Upstream => "upstream",
             AuditKind::Webhook => "webhook",
+            AuditKind::Tool => "tool",
         }
     }
 
     fn parse(s: &str) -> AuditKind {
-        if s == "webhook" {
-            AuditKind::Webhook
-        } else {
-            AuditKind::Upstream
+        match s {
+            "webhook" => AuditKind::Webhook,
+            "tool" => AuditKind::Tool,
+            _ => AuditKind::Upstream,
         }
     }
 }

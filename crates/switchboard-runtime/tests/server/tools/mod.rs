@@ -49,6 +49,7 @@ struct Bot {
     url: String,
     project: Project,
     backend: DemoBackend,
+    services: switchboard_runtime::app::Services,
     _dir: tempfile::TempDir,
 }
 
@@ -72,6 +73,7 @@ async fn bot_with(change: impl FnOnce(&mut Project)) -> Bot {
         url,
         project,
         backend,
+        services,
         _dir: dir,
     }
 }
@@ -145,6 +147,21 @@ async fn the_official_client_lists_the_projects_operations_and_calls_a_read_tool
         let refund = tools.iter().find(|t| t["name"] == REFUND).unwrap();
         assert_eq!(refund["annotations"]["readOnlyHint"], false);
         assert_eq!(refund["annotations"]["destructiveHint"], true);
+        // Intents with steps are tools too, unless they say `tool: false`.
+        let status = tools.iter().find(|t| t["name"] == "order_status").unwrap();
+        assert_eq!(status["title"], "intent order_status");
+        assert_eq!(status["inputSchema"]["required"], json!(["order_id"]));
+        assert_eq!(
+            status["annotations"]["readOnlyHint"], false,
+            "it logs the lookup"
+        );
+        assert_eq!(
+            status["annotations"]["destructiveHint"], false,
+            "as the project says"
+        );
+        assert!(tools.iter().any(|t| t["name"] == "request_refund"));
+        assert!(!names.contains(&"human_handoff"), "tool: false");
+        assert!(!names.contains(&"greet_customer") && !names.contains(&"help"));
     }
     bot.backend.reset_stats();
     let r = tokio::task::spawn_blocking(move || {
@@ -165,6 +182,26 @@ async fn the_official_client_lists_the_projects_operations_and_calls_a_read_tool
         "the text copy is the structured content"
     );
     assert_eq!(bot.backend.stats().calls(Route::Orders), 1);
+    // An intent as a tool: its slots are the arguments, its reply the result.
+    let mcp = format!("{}/mcp", bot.url);
+    let r = tokio::task::spawn_blocking(move || {
+        client(
+            &mcp,
+            json!({ "do": "call", "tool": "order_status", "arguments": { "order_id": "1001" } }),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r["is_error"], false, "{r}");
+    assert_eq!(r["valid_against_output_schema"], true);
+    assert_eq!(r["asked"], json!([]), "tool: {{ confirm: false }}");
+    let reply = r["structured"]["reply"].as_str().unwrap();
+    assert!(
+        reply.contains("1001") && reply.contains("shipped"),
+        "{reply}"
+    );
+    assert_eq!(r["structured"]["steps"]["order"]["status"], "shipped");
+    assert_eq!(bot.backend.stats().calls(Route::Orders), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -219,6 +256,95 @@ async fn a_write_runs_once_after_the_user_accepts_and_never_otherwise() {
         1,
         "exactly one upstream request"
     );
+    // An intent that writes asks the same way, and runs its steps once.
+    let intent = |answer: &str| json!({ "do": "call", "tool": "request_refund", "arguments": { "payment_id": "PAY-1002" }, "answer": answer });
+    let no = run(intent("decline")).await.unwrap();
+    assert_eq!(no["structured"]["outcome"], "declined", "{no}");
+    assert_eq!(bot.backend.stats().calls(Route::Refunds), 1);
+    let yes = run(intent("accept")).await.unwrap();
+    assert_eq!(yes["is_error"], false, "{yes}");
+    assert!(
+        yes["structured"]["reply"]
+            .as_str()
+            .unwrap()
+            .contains("has been issued"),
+        "{yes}"
+    );
+    assert_eq!(bot.backend.stats().calls(Route::Refunds), 2);
+
+    // Every call is counted and audited: the tool, the outcome, a digest of the arguments.
+    bot.services.pipeline().flush_audit().await;
+    let http = reqwest::Client::new();
+    let audit: Value = http
+        .get(format!("{}/v1/admin/audit?limit=1000", bot.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows: Vec<&Value> = audit["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "tool")
+        .collect();
+    let outcomes = |tool: &str| -> Vec<&str> {
+        rows.iter()
+            .filter(|r| r["connector"] == tool)
+            .map(|r| r["outcome"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        outcomes(REFUND),
+        [
+            "confirmation_required",
+            "declined",
+            "confirmation_required",
+            "confirmation_invalid",
+            "confirmation_unavailable",
+            "invalid_arguments",
+            "confirmation_required",
+            "ok"
+        ],
+        "{audit}"
+    );
+    assert_eq!(
+        outcomes("request_refund"),
+        [
+            "confirmation_required",
+            "declined",
+            "confirmation_required",
+            "ok"
+        ]
+    );
+    let digest = switchboard_runtime::tools::run::args_digest(refund_args().as_object().unwrap());
+    let ok = rows
+        .iter()
+        .find(|r| r["connector"] == REFUND && r["outcome"] == "ok")
+        .unwrap();
+    assert_eq!(ok["detail"], format!("arguments sha256:{digest}"));
+    assert_eq!(ok["operation"], "store.create_refund");
+    assert_eq!(ok["path"], "/mcp");
+    assert!(
+        !audit.to_string().contains("damaged"),
+        "arguments are never written, only their digest"
+    );
+    let metrics = http
+        .get(format!("{}/metrics", bot.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "switchboard_tool_calls_total{tool=\"store_create_refund\",outcome=\"declined\"} 1",
+        "switchboard_tool_calls_total{tool=\"store_create_refund\",outcome=\"ok\"} 1",
+        "switchboard_tool_calls_total{tool=\"request_refund\",outcome=\"ok\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from:\n{metrics}");
+    }
 }
 
 /// A JSON-RPC `tools/call` at 2026-07-28, as a client that keeps nothing between requests.
@@ -535,4 +661,346 @@ fn the_openai_export_keeps_strict_modes_rules() {
     );
     let anthropic = export(&Catalog::new(&project), Format::Anthropic);
     assert_eq!(anthropic[0]["input_schema"]["type"], "object");
+}
+
+/// An upstream that answers `GET /me` with who the bearer token says the caller is, and
+/// keeps every token it was sent.
+async fn token_echo() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use axum::http::HeaderMap;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let app = axum::Router::new().route(
+        "/me",
+        axum::routing::get(move |headers: HeaderMap| {
+            let s = s.clone();
+            async move {
+                let token = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("Bearer "))
+                    .unwrap_or_default()
+                    .to_string();
+                s.lock().unwrap().push(token);
+                axum::Json(json!({ "name": "someone" }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, seen)
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jwt")
+}
+
+/// An inbound token for `sub` with the `tools` scope, signed by the fixtures' RS256 key.
+fn agent_token(sub: &str) -> String {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("test-rs".into());
+    let key =
+        EncodingKey::from_rsa_pem(&std::fs::read(fixtures().join("rs256.pem")).unwrap()).unwrap();
+    let claims = json!({
+        "iss": "https://login.example.com/", "aud": "switchboard", "sub": sub,
+        "exp": now + 300, "scope": "tools",
+    });
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_agent_user_calls_with_their_own_credentials_only() {
+    let (upstream, seen) = token_echo().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("secrets")).unwrap();
+    std::fs::write(
+        dir.path().join("secrets/mint"),
+        "ledger-signing-key-0123456789-abcdef",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("secrets/accounts"), "ab".repeat(32)).unwrap();
+    std::fs::write(dir.path().join("secrets/client"), "client-secret").unwrap();
+    std::fs::copy(fixtures().join("jwks.json"), dir.path().join("jwks.json")).unwrap();
+    let yaml = format!(
+        r#"bot:
+  accounts_key: "${{file:secrets/accounts}}"
+  public_url: https://bot.example.com
+inbound:
+  jwt:
+    jwks_file: jwks.json
+    issuer: https://login.example.com/
+    audience: switchboard
+connectors:
+  ledger:
+    base_url: http://{upstream}
+    auth:
+      type: jwt
+      algorithm: HS256
+      key: "${{file:secrets/mint}}"
+      claims: {{ iss: switchboard, aud: ledger, sub: "{{{{ user.id }}}}" }}
+    operations:
+      balance: {{ path: /me, response: {{ extract: {{ name: $.name }} }} }}
+  crm:
+    base_url: http://{upstream}
+    auth:
+      type: oauth2_authorization_code
+      authorize_url: http://{upstream}/authorize
+      token_url: http://{upstream}/token
+      client_id: sb
+      client_secret: "${{file:secrets/client}}"
+    operations:
+      me: {{ path: /me }}
+"#
+    );
+    let path = dir.path().join("switchboard.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let project = common::load(&path);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let services = switchboard_runtime::app::build(project, dir.path(), None)
+        .await
+        .expect("services build");
+    tokio::spawn(switchboard_runtime::server::serve(
+        listener,
+        services.state(),
+        std::future::pending(),
+    ));
+    let mcp = format!("{url}/mcp");
+    let call_as = |user: &'static str, tool: &'static str| {
+        let mcp = mcp.clone();
+        tokio::task::spawn_blocking(move || {
+            client(
+                &mcp,
+                json!({ "do": "call", "tool": tool, "arguments": {},
+                        "headers": { "authorization": format!("Bearer {}", agent_token(user)) } }),
+            )
+        })
+    };
+    for user in ["alice", "bob", "alice"] {
+        let r = call_as(user, "ledger_balance").await.unwrap();
+        assert_eq!(r["is_error"], false, "{r}");
+    }
+    // Each upstream request carried a token minted for the agent's own user.
+    let key = jsonwebtoken::DecodingKey::from_secret(b"ledger-signing-key-0123456789-abcdef");
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    v.set_audience(&["ledger"]);
+    let subs: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            jsonwebtoken::decode::<Value>(t, &key, &v).unwrap().claims["sub"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(subs, ["alice", "bob", "alice"]);
+
+    // A connector the user has not connected: nothing sent, and the link to connect it.
+    let before = seen.lock().unwrap().len();
+    let r = call_as("alice", "crm_me").await.unwrap();
+    assert_eq!(r["is_error"], true);
+    assert_eq!(r["structured"]["reason"], "not_connected", "{r}");
+    let link = r["structured"]["connect_url"].as_str().unwrap();
+    assert!(
+        link.starts_with("https://bot.example.com/v1/oauth/crm/start?user_id=alice&link="),
+        "{link}"
+    );
+    assert!(r["structured"]["message"].as_str().unwrap().contains(link));
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        before,
+        "nothing was sent upstream"
+    );
+
+    // Without credentials: 401 and where to find out how to get them.
+    let res = reqwest::Client::new()
+        .post(&mcp)
+        .json(&rpc_call(1, "ledger_balance", &json!({}), json!({})))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("/.well-known/oauth-protected-resource")
+    );
+}
+
+#[test]
+fn the_project_chooses_which_operations_and_intents_are_tools() {
+    let addr: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let names = |p: &Project| -> Vec<String> {
+        Catalog::new(p)
+            .all()
+            .iter()
+            .map(|t| t.name.clone())
+            .collect()
+    };
+    let demo = common::store_project(addr);
+    let all = names(&demo);
+    assert!(all.contains(&"store_get_order".to_string()));
+    assert!(all.contains(&"track_shipment".to_string()));
+
+    // Opt-in: nothing but what says `tool: true` (or a `tool:` map).
+    let mut p = demo.clone();
+    p.tools.expose = false;
+    let store = p.connectors.get_mut("store").unwrap();
+    store.operations.get_mut("get_order").unwrap().tool.expose = Some(true);
+    store.operations.get_mut("get_order").unwrap().tool.name = Some("lookup_order".into());
+    p.intents.get_mut("track_shipment").unwrap().tool.expose = Some(true);
+    assert_eq!(
+        names(&p),
+        ["lookup_order", "order_status", "track_shipment"],
+        "order_status has a tool: map in the demo"
+    );
+    let catalog = Catalog::new(&p);
+    let track = catalog.get("track_shipment").unwrap();
+    assert!(track.read_only && !track.confirm && track.idempotent);
+
+    // A connector's `tools: false` drops its operations, not the intents that use them.
+    let mut p = demo.clone();
+    p.connectors.get_mut("store").unwrap().tools = Some(false);
+    let n = names(&p);
+    assert!(!n.iter().any(|n| n.starts_with("store_")), "{n:?}");
+    assert!(n.contains(&"order_status".to_string()));
+
+    // A write declared safe to run unconfirmed, and not destructive.
+    let mut p = demo;
+    let refund = p
+        .connectors
+        .get_mut("store")
+        .unwrap()
+        .operations
+        .get_mut("create_refund")
+        .unwrap();
+    refund.tool.confirm = Some(false);
+    refund.tool.destructive = Some(false);
+    let catalog = Catalog::new(&p);
+    let t = catalog.get(REFUND).unwrap();
+    assert!(!t.confirm && !t.destructive && !t.read_only);
+}
+
+/// The npm packages of `node/`: the official TypeScript client and the conformance suite.
+fn node_packages() -> (PathBuf, PathBuf) {
+    let packages = crate::nodeenv::packages("mcp", &here().join("node"));
+    let node = crate::nodeenv::node(&packages);
+    (packages, node)
+}
+
+/// Runs `node/client.mjs` against `url` with `opts`; its JSON answer.
+fn node_client(url: &str, opts: Value) -> Value {
+    let (packages, node) = node_packages();
+    // The script runs from the install so that its imports resolve there.
+    let script = packages.join("client.mjs");
+    std::fs::copy(here().join("node/client.mjs"), &script).expect("copy client.mjs");
+    let out = Command::new(node)
+        .arg(&script)
+        .arg(url)
+        .arg(opts.to_string())
+        .output()
+        .expect("client.mjs runs");
+    assert!(
+        out.status.success(),
+        "client.mjs {opts} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "client.mjs printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_typescript_client_lists_calls_and_confirms() {
+    let bot = bot().await;
+    let mcp = format!("{}/mcp", bot.url);
+    let run = |opts: Value| {
+        let mcp = mcp.clone();
+        tokio::task::spawn_blocking(move || node_client(&mcp, opts))
+    };
+    let listed = run(json!({ "do": "list" })).await.unwrap();
+    assert_eq!(listed["protocol"], "2026-07-28");
+    let names: Vec<&str> = listed["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let catalog = Catalog::new(&bot.project);
+    let expected: Vec<&str> = catalog.all().iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, expected);
+    let legacy = run(json!({ "do": "list", "mode": "legacy" }))
+        .await
+        .unwrap();
+    assert_eq!(
+        legacy["tools"], listed["tools"],
+        "the same tools on the older revision"
+    );
+
+    bot.backend.reset_stats();
+    let read = run(
+        json!({ "do": "call", "tool": "store_get_order", "arguments": { "order_id": "1001" } }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(read["structured"]["status"], "shipped", "{read}");
+    let call = |answer: &str| json!({ "do": "call", "tool": REFUND, "arguments": refund_args(), "answer": answer });
+    let declined = run(call("decline")).await.unwrap();
+    assert_eq!(declined["structured"]["outcome"], "declined", "{declined}");
+    assert_eq!(declined["asked"].as_array().unwrap().len(), 1);
+    assert_eq!(bot.backend.stats().calls(Route::Refunds), 0);
+    let accepted = run(call("accept")).await.unwrap();
+    assert_eq!(accepted["is_error"], false, "{accepted}");
+    assert_eq!(accepted["structured"]["status"], "succeeded");
+    assert_eq!(bot.backend.stats().calls(Route::Refunds), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_conformance_suite_passes_but_for_the_listed_scenarios() {
+    let bot = bot().await;
+    let mcp = format!("{}/mcp", bot.url);
+    let out = tokio::task::spawn_blocking(move || {
+        let (packages, node) = node_packages();
+        let results = tempfile::tempdir().unwrap();
+        Command::new(node)
+            .arg(packages.join("node_modules/@modelcontextprotocol/conformance/dist/index.js"))
+            .args(["server", "--url", &mcp, "--expected-failures"])
+            .arg(here().join("node/conformance-baseline.yml"))
+            .current_dir(results.path())
+            .output()
+            .expect("the conformance suite runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "unexpected conformance results (a new failure, or a listed one that now passes):\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for passing in [
+        "server-initialize",
+        "ping",
+        "tools-list",
+        "dns-rebinding-protection",
+    ] {
+        assert!(
+            stdout.contains(&format!("✓ {passing}:")),
+            "{passing} should pass:\n{stdout}"
+        );
+    }
 }

@@ -1,0 +1,83 @@
+//! The `tools` section and the `tool` key: settings as written, and the exact errors for a
+//! bad or repeated name and for an intent that has nothing to run.
+
+use crate::common;
+use common::{check, project};
+use switchboard_config::model::ToolSetting;
+
+const STORE: &str = "connectors:
+  store:
+    base_url: https://store.example.com/api
+    tools: false
+    operations:
+      get_order:
+        path: /orders/{id}
+        inputs: { id: string }
+        tool: { name: find_order, description: Look an order up., confirm: false }
+      cancel:
+        method: DELETE
+        path: /orders/{id}
+        inputs: { id: string }
+";
+
+#[test]
+fn settings_are_kept_as_written() {
+    let p = project(&format!(
+        "tools: {{ expose: false }}
+{STORE}intents:
+  status:
+    examples: [where is my order, order status, track it]
+    steps:
+      order: {{ call: store.get_order, with: {{ id: \"1\" }} }}
+    reply: ok
+    tool: true
+"
+    ));
+    assert!(!p.tools.expose);
+    let store = &p.connectors["store"];
+    assert_eq!(store.tools, Some(false));
+    assert_eq!(
+        store.operations["get_order"].tool,
+        ToolSetting {
+            expose: Some(true),
+            name: Some("find_order".into()),
+            description: Some("Look an order up.".into()),
+            confirm: Some(false),
+            destructive: None,
+        }
+    );
+    assert_eq!(store.operations["cancel"].tool, ToolSetting::default());
+    assert_eq!(p.intents["status"].tool.expose, Some(true));
+    assert!(project(STORE).tools.expose, "tools are offered by default");
+}
+
+#[test]
+fn a_bad_or_repeated_name_and_an_intent_without_steps_are_errors() {
+    check(
+        &format!(
+            "{STORE}  crm:
+    base_url: https://crm.example.com/api
+    operations:
+      find:
+        path: /c
+        tool: {{ name: find_order }}
+      other:
+        path: /o
+        tool: {{ name: \"find order!\" }}
+intents:
+  hello:
+    examples: [hi, hello, hey]
+    reply: hi
+    tool: true
+  bye:
+    examples: [bye, goodbye, see you]
+    reply: bye
+    tool: maybe
+"
+        ),
+        "switchboard.yaml:19:23: tool name \"find_order\" is already used at switchboard.yaml:9:23; tool names must be unique
+         switchboard.yaml:22:23: tool name \"find order!\" must be 1 to 64 of a-z, A-Z, 0-9, _ and - (what MCP, OpenAI and Anthropic clients accept)
+         switchboard.yaml:27:11: intent \"hello\" has no steps, so it cannot be a tool; remove tool: or add steps
+         switchboard.yaml:31:11: expected true, false, or a map with expose, name, description, confirm, destructive, found \"maybe\"",
+    );
+}
