@@ -52,9 +52,13 @@ pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnecto
         Some(n) => usize::try_from(n.value).unwrap_or(usize::MAX),
         None => DEFAULT_MAX_RESPONSE_BYTES,
     };
+    let mcp = raw
+        .kind
+        .as_ref()
+        .is_some_and(|k| k.value == crate::raw::RawConnectorType::Mcp);
     let mut operations = IndexMap::new();
     for (op_name, op) in &raw.operations {
-        let mut compiled = operation::operation(ctx, &name.value, op_name, op);
+        let mut compiled = operation::operation(ctx, &name.value, op_name, op, mcp);
         compiled.policy = policy::operation(ctx, raw, op, compiled.method, &compiled.headers);
         operations.insert(op_name.value.clone(), compiled);
     }

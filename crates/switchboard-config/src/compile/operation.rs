@@ -11,16 +11,20 @@ use crate::suggest;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-/// Compiles one operation of a connector.
+/// Compiles one operation of a connector; `mcp` when the connector is a remote MCP server.
 pub(crate) fn operation(
     ctx: &mut Ctx,
     connector: &str,
     name: &Spanned<String>,
     raw: &RawOperation,
+    mcp: bool,
 ) -> Operation {
     let what = format!("operation \"{connector}.{}\"", name.value);
     let prefix = format!("connectors.{connector}.operations.{}", name.value);
+    let mcp_tool = mcp_tool(ctx, &what, name, raw, mcp);
     let method = match &raw.method {
+        _ if mcp && raw.read_only.as_ref().is_some_and(|r| r.value) => Method::Get,
+        _ if mcp => Method::Post,
         None => Method::Get,
         Some(m) => Method::parse(m.value.trim()).unwrap_or_else(|| {
             let upper = m.value.to_ascii_uppercase();
@@ -41,33 +45,12 @@ pub(crate) fn operation(
         inputs.insert(iname.value.clone(), input::input(ctx, &iname.value, spec));
     }
     let input_names: Vec<String> = inputs.keys().cloned().collect();
-    let path = match parse_path(&raw.path.value) {
-        Ok(p) => {
-            for param in p.params() {
-                match inputs.get(param) {
-                    None => {
-                        let hint =
-                            suggest::did_you_mean(param, input_names.iter().map(String::as_str));
-                        ctx.error(
-                            raw.path.pos,
-                            format!("path parameter {param:?} is not an input of {what}{hint}"),
-                        );
-                    }
-                    Some(i) if !i.required && i.default.is_none() => {
-                        ctx.error(raw.path.pos, format!("path parameter {param:?} must be a required input or have a default"));
-                    }
-                    Some(_) => {}
-                }
-            }
-            p
-        }
-        Err(e) => {
-            ctx.error(raw.path.pos, e);
-            PathTemplate {
-                source: raw.path.value.clone(),
-                parts: Vec::new(),
-            }
-        }
+    let path = match &raw.path {
+        None => PathTemplate {
+            source: String::new(),
+            parts: Vec::new(),
+        },
+        Some(path) => compile_path(ctx, &what, path, &inputs, &input_names),
     };
     let scope = Scope::Operation {
         what: &what,
@@ -142,7 +125,107 @@ pub(crate) fn operation(
         timeout: duration(ctx, raw.timeout.as_ref(), "timeout"),
         policy: Default::default(),
         tool: super::tools::setting(ctx, raw.tool.as_ref()),
+        mcp_tool,
         span: ctx.span(name.pos),
+    }
+}
+
+/// `mcp_tool` checked against the connector's kind: the remote tool's name on an MCP
+/// connector (and no REST request parts), an error anywhere else.
+fn mcp_tool(
+    ctx: &mut Ctx,
+    what: &str,
+    name: &Spanned<String>,
+    raw: &RawOperation,
+    mcp: bool,
+) -> Option<String> {
+    if !mcp {
+        if let Some(t) = &raw.mcp_tool {
+            ctx.error(
+                t.pos,
+                "mcp_tool is for operations of a connector with type: mcp; this connector speaks REST",
+            );
+        }
+        if let Some(r) = &raw.read_only {
+            ctx.error(
+                r.pos,
+                "read_only is for operations of a connector with type: mcp; a REST operation's method says whether it reads",
+            );
+        }
+        if raw.path.is_none() {
+            ctx.error(
+                name.pos,
+                format!("{what} has no path: add path: /... (the path below the base URL)"),
+            );
+        }
+        return None;
+    }
+    let rest_only = [
+        ("method", raw.method.as_ref().map(|m| m.pos)),
+        ("path", raw.path.as_ref().map(|p| p.pos)),
+        ("body", raw.body.as_ref().map(|b| b.pos)),
+        ("body_format", raw.body_format.as_ref().map(|b| b.pos)),
+        ("query", raw.query.keys().next().map(|k| k.pos)),
+    ];
+    for (key, pos) in rest_only {
+        if let Some(pos) = pos {
+            ctx.error(
+                pos,
+                format!(
+                    "{what} calls a remote MCP tool, which takes no {key}: its inputs are the tool's arguments (remove {key}, or give the connector type: rest)"
+                ),
+            );
+        }
+    }
+    let tool = raw
+        .mcp_tool
+        .as_ref()
+        .map_or(&name.value, |t| &t.value)
+        .clone();
+    if tool.is_empty() {
+        ctx.error(
+            raw.mcp_tool.as_ref().map_or(name.pos, |t| t.pos),
+            "mcp_tool must not be empty",
+        );
+    }
+    Some(tool)
+}
+
+/// A REST operation's path template, with every parameter a required input.
+fn compile_path(
+    ctx: &mut Ctx,
+    what: &str,
+    path: &Spanned<String>,
+    inputs: &IndexMap<String, crate::model::Input>,
+    input_names: &[String],
+) -> PathTemplate {
+    match parse_path(&path.value) {
+        Ok(p) => {
+            for param in p.params() {
+                match inputs.get(param) {
+                    None => {
+                        let hint =
+                            suggest::did_you_mean(param, input_names.iter().map(String::as_str));
+                        ctx.error(
+                            path.pos,
+                            format!("path parameter {param:?} is not an input of {what}{hint}"),
+                        );
+                    }
+                    Some(i) if !i.required && i.default.is_none() => {
+                        ctx.error(path.pos, format!("path parameter {param:?} must be a required input or have a default"));
+                    }
+                    Some(_) => {}
+                }
+            }
+            p
+        }
+        Err(e) => {
+            ctx.error(path.pos, e);
+            PathTemplate {
+                source: path.value.clone(),
+                parts: Vec::new(),
+            }
+        }
     }
 }
 

@@ -110,7 +110,8 @@ pub struct Operation {
     pub name: String,
     /// A one-line description (used for LLM tools and docs).
     pub description: Option<String>,
-    /// The HTTP method.
+    /// The HTTP method. On an MCP operation it stands for what the tool does (`GET` for a
+    /// `read_only` tool, `POST` otherwise); the request sent is always a `POST`.
     pub method: Method,
     /// The path below the connector's base URL.
     pub path: PathTemplate,
@@ -132,6 +133,9 @@ pub struct Operation {
     pub policy: OperationPolicy,
     /// How LLM agents get it as a tool, as written.
     pub tool: super::ToolSetting,
+    /// On a `type: mcp` connector, the remote tool it calls (`tools/call`); the method is
+    /// then `POST` and the path empty (the connector's URL is the MCP endpoint).
+    pub mcp_tool: Option<String>,
     /// Where the operation was declared.
     pub span: Span,
 }

@@ -5,6 +5,17 @@ use super::auth::RawAuth;
 use super::common::{RawDuration, SecretDoc, Spanned};
 use super::policy::{RawAlerts, RawCache, RawCircuitBreaker, RawRateLimit, RawRetry};
 use indexmap::IndexMap;
+
+/// What a connector speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "ConnectorType")]
+pub enum RawConnectorType {
+    /// A REST (or any HTTP) API.
+    Rest,
+    /// A remote MCP server's tools.
+    Mcp,
+}
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -13,6 +24,12 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Connector")]
 pub struct RawConnector {
+    /// What the API speaks: `rest` (HTTP requests built from each operation's method, path,
+    /// query, headers and body) or `mcp` (a remote MCP server at `base_url`, Streamable HTTP,
+    /// revision 2026-07-28: each operation calls one of its tools with `tools/call`; see
+    /// docs/tools.md). Default: `rest`.
+    #[serde(rename = "type")]
+    pub kind: Option<Spanned<RawConnectorType>>,
     /// The API's base URL with any version prefix, such as `https://api.example.com/v2`:
     /// `http` or `https`, no query or fragment; a trailing slash is trimmed. May use
     /// `${env:NAME}` or `${env:NAME:-http://127.0.0.1:8081/v2}` (a default for when the variable

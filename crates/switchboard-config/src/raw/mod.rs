@@ -30,7 +30,7 @@ pub use common::{
     ExpressionDoc, JsonPathDoc, Pos, RawDuration, RawValue, RawValueKind, SecretDoc, Spanned,
     TemplateDoc, ValueTemplateDoc, parse_duration,
 };
-pub use connector::RawConnector;
+pub use connector::{RawConnector, RawConnectorType};
 pub use entity::{RawEntity, RawLookup};
 pub use inbound::{
     RawInbound, RawInboundConnections, RawInboundJwt, RawInboundKey, RawInboundLimit,

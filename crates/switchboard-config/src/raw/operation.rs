@@ -21,8 +21,17 @@ pub struct RawOperation {
     /// Default: `GET`.
     pub method: Option<Spanned<String>>,
     /// The path below the base URL, starting with `/`. `{name}` inserts the input `name`,
-    /// percent-encoded (`/orders/{order_id}`, `/files/{id}.json`). Required.
-    pub path: Spanned<String>,
+    /// percent-encoded (`/orders/{order_id}`, `/files/{id}.json`). Required, except on a
+    /// `type: mcp` connector (which has none).
+    pub path: Option<Spanned<String>>,
+    /// On a `type: mcp` connector: the name of the remote tool this operation calls, with
+    /// the inputs as its arguments. Default: the operation's name.
+    pub mcp_tool: Option<Spanned<String>>,
+    /// On a `type: mcp` connector: whether the remote tool only reads (as its `readOnlyHint`
+    /// says). A read-only tool is treated as a `GET`: retried, cacheable, run by intents
+    /// without a confirmation question, offered to agents as read-only. Default: `false` (a
+    /// write, as a `POST`). The request itself is always a `POST` of `tools/call`.
+    pub read_only: Option<Spanned<bool>>,
     /// Typed inputs, by name: a type alone (`string`, `integer`, `number`, `boolean`) or a
     /// map with `type` and constraints.
     #[serde(default)]

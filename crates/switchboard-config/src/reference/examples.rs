@@ -85,7 +85,12 @@ storage:
 
 pub const CONNECTORS_INTRO: &str = r##"
 `connectors` maps a connector's name to its settings. Operation calls are written
-`CONNECTOR.OPERATION` in intents.
+`CONNECTOR.OPERATION` in intents. A connector of `type: mcp` is a remote MCP server: its
+`base_url` is the server's MCP endpoint, and each operation calls one of its tools
+(`mcp_tool`, default the operation's name) with the inputs as arguments, through the same
+auth, retries, breaker, limits, cache, SSRF rules, metrics and audit as any call. The result
+is the tool's `structuredContent` (or its text, as JSON when it parses), which `response`
+checks and extracts from like a body.
 "##;
 
 pub const CONNECTORS: &str = r##"
@@ -105,6 +110,16 @@ connectors:
         path: /current
         inputs: { city: string }
         query: { q: "{{ inputs.city }}" }
+  docs:
+    type: mcp
+    base_url: https://mcp.docs.example/mcp
+    auth: { type: bearer, token: "${env:DOCS_MCP_TOKEN}" }
+    operations:
+      search:
+        mcp_tool: search_docs
+        read_only: true
+        inputs: { query: string, limit: { type: integer, required: false } }
+        response: { extract: { titles: "$.results[*].title" } }
 "##;
 
 pub const AUTH: &str = r##"

@@ -81,3 +81,65 @@ intents:
          switchboard.yaml:31:11: expected true, false, or a map with expose, name, description, confirm, destructive, found \"maybe\"",
     );
 }
+
+#[test]
+fn an_mcp_connector_calls_remote_tools_by_name() {
+    let p = project(
+        "connectors:
+  docs:
+    type: mcp
+    base_url: https://mcp.docs.example/mcp
+    operations:
+      search: { read_only: true, inputs: { query: string } }
+      fetch: { mcp_tool: fetch_page, inputs: { url: string } }
+",
+    );
+    let docs = &p.connectors["docs"];
+    let search = &docs.operations["search"];
+    assert_eq!(search.mcp_tool.as_deref(), Some("search"));
+    assert_eq!(
+        search.method,
+        switchboard_config::model::Method::Get,
+        "read_only"
+    );
+    assert_eq!(
+        docs.operations["fetch"].method,
+        switchboard_config::model::Method::Post
+    );
+    assert_eq!(search.path.source, "");
+    assert_eq!(
+        docs.operations["fetch"].mcp_tool.as_deref(),
+        Some("fetch_page")
+    );
+}
+
+#[test]
+fn rest_parts_on_an_mcp_operation_and_mcp_tool_on_rest_are_errors() {
+    check(
+        "connectors:
+  docs:
+    type: mcp
+    base_url: https://mcp.docs.example/mcp
+    operations:
+      search:
+        method: GET
+        path: /search
+        inputs: { query: string }
+  api:
+    base_url: https://api.example.com
+    operations:
+      a: { path: /a, mcp_tool: a }
+      b: { inputs: { x: string } }
+      c: { path: /c, read_only: true }
+  odd:
+    type: graphql
+    base_url: https://api.example.com
+",
+        "switchboard.yaml:7:17: operation \"docs.search\" calls a remote MCP tool, which takes no method: its inputs are the tool's arguments (remove method, or give the connector type: rest)
+         switchboard.yaml:8:15: operation \"docs.search\" calls a remote MCP tool, which takes no path: its inputs are the tool's arguments (remove path, or give the connector type: rest)
+         switchboard.yaml:13:32: mcp_tool is for operations of a connector with type: mcp; this connector speaks REST
+         switchboard.yaml:14:7: operation \"api.b\" has no path: add path: /... (the path below the base URL)
+         switchboard.yaml:15:33: read_only is for operations of a connector with type: mcp; a REST operation's method says whether it reads
+         switchboard.yaml:17:11: expected one of rest, mcp, found \"graphql\"",
+    );
+}

@@ -10,12 +10,14 @@ use std::time::SystemTime;
 use switchboard_config::model::OutcomeKind;
 use tokio::time::Instant;
 
-/// The record of a call from its last attempt's result; `deadline` decides whether a
+/// The record of a call from its last attempt's result; `mcp` when it called a remote MCP
+/// tool (the body is a JSON-RPC answer to unwrap); `deadline` decides whether a
 /// `Retry-After` wait could still be honoured.
 pub(super) fn interpret(
     operation: String,
     result: Result<RawResponse, TransportError>,
     compiled: &CompiledResponse,
+    mcp: bool,
     deadline: Instant,
 ) -> CallRecord {
     let mut record = CallRecord {
@@ -83,7 +85,23 @@ pub(super) fn interpret(
             record.reason = Some("retry_after_too_long");
         }
     }
-    let parsed = response::parse_json(&raw.body);
+    let parsed = if mcp && record.outcome == OutcomeKind::Ok {
+        let content_type = raw
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        match super::mcp::result(&raw.body, content_type) {
+            Ok(v) => Ok(v),
+            Err(f) => {
+                record.outcome = f.outcome;
+                record.error = Some(f.error);
+                record.body = f.body;
+                return record;
+            }
+        }
+    } else {
+        response::parse_json(&raw.body)
+    };
     match (&record.outcome, parsed) {
         (OutcomeKind::Ok, Ok(body)) => match compiled.check(&body) {
             Ok(()) => {

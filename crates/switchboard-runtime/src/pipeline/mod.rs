@@ -74,6 +74,7 @@ pub mod encode;
 pub mod hold;
 mod inputs;
 mod interpret;
+pub mod mcp;
 pub mod observe;
 pub mod rate_limit;
 pub mod recent;
@@ -291,6 +292,7 @@ impl Pipeline {
             op.reference().to_string(),
             result,
             &op_rt.response,
+            op.mcp_tool.is_some(),
             ctx.deadline,
         );
         record.attempts = sent.load(Ordering::Relaxed);

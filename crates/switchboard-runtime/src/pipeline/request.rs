@@ -104,6 +104,10 @@ pub fn build(
     }
 
     let body = match &op.body {
+        _ if op.mcp_tool.is_some() => {
+            let tool = op.mcp_tool.as_deref().unwrap_or_default();
+            Some(super::mcp::request(tool, inputs, &mut headers)?)
+        }
         Some(template) => {
             let value = templates
                 .value(template, &ctx)
@@ -129,8 +133,12 @@ pub fn build(
         }
         None => None,
     };
-    let method = http::Method::from_bytes(op.method.as_str().as_bytes())
-        .map_err(|e| CallError::Build(e.to_string()))?;
+    let method = if op.mcp_tool.is_some() {
+        http::Method::POST
+    } else {
+        http::Method::from_bytes(op.method.as_str().as_bytes())
+            .map_err(|e| CallError::Build(e.to_string()))?
+    };
     Ok(PreparedRequest {
         method,
         url,

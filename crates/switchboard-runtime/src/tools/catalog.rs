@@ -156,7 +156,10 @@ impl Catalog {
 
 fn operation_tool(name: String, op: &Operation) -> ToolDef {
     let read_only = op.method.is_safe();
-    let sends = format!("{} {}", op.method.as_str(), op.path.source);
+    let sends = match &op.mcp_tool {
+        Some(tool) => format!("the tool {tool} of the MCP server {}", op.connector),
+        None => format!("{} {}", op.method.as_str(), op.path.source),
+    };
     let description = op
         .tool
         .description

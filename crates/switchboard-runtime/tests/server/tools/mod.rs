@@ -1004,3 +1004,190 @@ async fn the_conformance_suite_passes_but_for_the_listed_scenarios() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_mcp_connector_calls_a_remote_servers_tools_through_the_pipeline() {
+    // The remote MCP server is the demo's own gateway, on its own instance.
+    let remote = bot().await;
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closed_url = format!("http://{}/mcp", closed.local_addr().unwrap());
+    drop(closed);
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        r#"connectors:
+  remote:
+    type: mcp
+    base_url: {url}/mcp
+    operations:
+      order:
+        mcp_tool: store_get_order
+        read_only: true
+        inputs: {{ order_id: string }}
+        response: {{ extract: {{ status: $.status }} }}
+      refund:
+        mcp_tool: store_create_refund
+        inputs: {{ payment_id: string, reason: string, idempotency_key: string }}
+      missing: {{ mcp_tool: no_such_tool }}
+  gone:
+    type: mcp
+    base_url: {closed_url}
+    retry: {{ attempts: 1 }}
+    operations:
+      ping: {{ read_only: true }}
+intents:
+  where_is_it:
+    examples: [where is order 1001, status of order 1002, track my order]
+    slots:
+      order_id: {{ ask: Which order? }}
+    steps:
+      o: {{ call: remote.order, with: {{ order_id: "{{{{ slots.order_id }}}}" }} }}
+    reply: "Order {{{{ slots.order_id }}}} is {{{{ steps.o.status }}}}."
+"#,
+        url = remote.url
+    );
+    let path = dir.path().join("switchboard.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let project = common::load(&path);
+    let services = switchboard_runtime::app::build(project, dir.path(), None)
+        .await
+        .expect("services build");
+    let pipeline = services.pipeline().clone();
+    let call = |op: &str, args: Value| {
+        let pipeline = pipeline.clone();
+        let op = switchboard_config::model::OperationRef::parse(op).unwrap();
+        async move {
+            let ctx = switchboard_runtime::pipeline::CallContext::with_budget(
+                std::time::Duration::from_secs(10),
+            );
+            pipeline
+                .call(&op, args.as_object().unwrap(), &ctx)
+                .await
+                .unwrap()
+        }
+    };
+    remote.backend.reset_stats();
+    let r = call("remote.order", json!({ "order_id": "1001" })).await;
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(r.data, json!({ "status": "shipped" }));
+    assert_eq!(remote.backend.stats().calls(Route::Orders), 1);
+
+    // The remote's own rules hold: its write asks its user, which is not relayed.
+    let r = call("remote.refund", refund_args()).await;
+    assert_eq!(r.outcome.as_str(), "forbidden", "{r:?}");
+    assert!(r.error.unwrap().contains("input_required"));
+    assert_eq!(remote.backend.stats().calls(Route::Refunds), 0);
+    let r = call("remote.missing", json!({})).await;
+    assert_eq!(r.outcome.as_str(), "bad_request", "{r:?}");
+    let r = call("gone.ping", json!({})).await;
+    assert_eq!(r.outcome.as_str(), "unavailable", "{r:?}");
+
+    // An intent's step and this instance's own gateway use it like any operation.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(switchboard_runtime::server::serve(
+        listener,
+        services.state(),
+        std::future::pending(),
+    ));
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{url}/v1/tools/where_is_it"))
+        .json(&json!({ "arguments": { "order_id": "1002" } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["result"]["reply"], "Order 1002 is processing.",
+        "{answer}"
+    );
+    services.pipeline().flush_audit().await;
+}
+
+/// A child process killed when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_mcp_connector_reads_a_python_sdk_servers_results() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let python = crate::pyenv::python("mcp", &here(), REQUIREMENTS);
+    let mut child = Child(
+        Command::new(python)
+            .arg(here().join("server.py"))
+            .arg(port.to_string())
+            .stdout(std::process::Stdio::piped())
+            // It logs the failing tool's traceback, which is expected here.
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("server.py starts"),
+    );
+    // Wait for the server to say it listens.
+    let stdout = child.0.stdout.take().unwrap();
+    let ready = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|l| l.trim() == "ready")
+    })
+    .await
+    .unwrap();
+    assert!(ready, "server.py ended before it listened");
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        r#"connectors:
+  py:
+    type: mcp
+    base_url: http://127.0.0.1:{port}/mcp
+    operations:
+      add:
+        read_only: true
+        inputs: {{ a: integer, b: integer }}
+        response:
+          schema: {{ type: object, required: [total] }}
+          extract: {{ total: $.total }}
+      shout: {{ read_only: true, inputs: {{ text: string }} }}
+      fail: {{ inputs: {{ reason: string }} }}
+"#
+    );
+    let path = dir.path().join("switchboard.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let services = switchboard_runtime::app::build(common::load(&path), dir.path(), None)
+        .await
+        .expect("services build");
+    let call = |op: &str, args: Value| {
+        let pipeline = services.pipeline().clone();
+        let op = switchboard_config::model::OperationRef::parse(op).unwrap();
+        async move {
+            let ctx = switchboard_runtime::pipeline::CallContext::with_budget(
+                std::time::Duration::from_secs(10),
+            );
+            pipeline
+                .call(&op, args.as_object().unwrap(), &ctx)
+                .await
+                .unwrap()
+        }
+    };
+    let r = call("py.add", json!({ "a": "2", "b": 40 })).await;
+    assert_eq!(r.data, json!({ "total": 42 }), "{r:?}");
+    let r = call("py.shout", json!({ "text": "hello" })).await;
+    assert_eq!(r.data, json!({ "result": "HELLO" }), "{r:?}");
+    let r = call("py.fail", json!({ "reason": "no" })).await;
+    assert_eq!(r.outcome.as_str(), "bad_request", "{r:?}");
+    assert_eq!(
+        r.error.as_deref(),
+        Some("the remote MCP tool answered isError")
+    );
+    drop(child);
+}
