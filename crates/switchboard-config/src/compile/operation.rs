@@ -21,7 +21,7 @@ pub(crate) fn operation(
 ) -> Operation {
     let what = format!("operation \"{connector}.{}\"", name.value);
     let prefix = format!("connectors.{connector}.operations.{}", name.value);
-    let mcp_tool = mcp_tool(ctx, &what, name, raw, mcp);
+    let mcp_tool = kind_keys(ctx, &what, name, raw, mcp);
     let method = match &raw.method {
         _ if mcp && raw.read_only.as_ref().is_some_and(|r| r.value) => Method::Get,
         _ if mcp => Method::Post,
@@ -50,7 +50,7 @@ pub(crate) fn operation(
             source: String::new(),
             parts: Vec::new(),
         },
-        Some(path) => compile_path(ctx, &what, path, &inputs, &input_names),
+        Some(path) => compile_path(ctx, &what, path, &inputs),
     };
     let scope = Scope::Operation {
         what: &what,
@@ -130,9 +130,10 @@ pub(crate) fn operation(
     }
 }
 
-/// `mcp_tool` checked against the connector's kind: the remote tool's name on an MCP
-/// connector (and no REST request parts), an error anywhere else.
-fn mcp_tool(
+/// The keys that belong to one kind of connector, checked against this one's: on an MCP
+/// connector no REST request parts, and the remote tool's name (returned); on a REST one a
+/// path, and no MCP keys.
+fn kind_keys(
     ctx: &mut Ctx,
     what: &str,
     name: &Spanned<String>,
@@ -182,10 +183,13 @@ fn mcp_tool(
         .as_ref()
         .map_or(&name.value, |t| &t.value)
         .clone();
-    if tool.is_empty() {
+    // It travels in the Mcp-Name header, so it must be a header value.
+    if tool.is_empty() || !tool.bytes().all(|b| b.is_ascii_graphic()) {
         ctx.error(
             raw.mcp_tool.as_ref().map_or(name.pos, |t| t.pos),
-            "mcp_tool must not be empty",
+            format!(
+                "MCP tool name {tool:?} must be printable ASCII without spaces (it is sent in the Mcp-Name header); set mcp_tool to the remote tool's name"
+            ),
         );
     }
     Some(tool)
@@ -197,15 +201,13 @@ fn compile_path(
     what: &str,
     path: &Spanned<String>,
     inputs: &IndexMap<String, crate::model::Input>,
-    input_names: &[String],
 ) -> PathTemplate {
     match parse_path(&path.value) {
         Ok(p) => {
             for param in p.params() {
                 match inputs.get(param) {
                     None => {
-                        let hint =
-                            suggest::did_you_mean(param, input_names.iter().map(String::as_str));
+                        let hint = suggest::did_you_mean(param, inputs.keys().map(String::as_str));
                         ctx.error(
                             path.pos,
                             format!("path parameter {param:?} is not an input of {what}{hint}"),

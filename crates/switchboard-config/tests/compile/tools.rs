@@ -143,3 +143,17 @@ fn rest_parts_on_an_mcp_operation_and_mcp_tool_on_rest_are_errors() {
          switchboard.yaml:17:11: expected one of rest, mcp, found \"graphql\"",
     );
 }
+
+#[test]
+fn an_mcp_tool_name_that_cannot_travel_in_a_header_is_an_error() {
+    check(
+        "connectors:
+  far:
+    type: mcp
+    base_url: https://mcp.far.example/mcp
+    operations:
+      look: { mcp_tool: \"look up\" }
+",
+        "switchboard.yaml:6:25: MCP tool name \"look up\" must be printable ASCII without spaces (it is sent in the Mcp-Name header); set mcp_tool to the remote tool's name",
+    );
+}

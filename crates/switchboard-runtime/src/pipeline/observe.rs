@@ -63,16 +63,14 @@ impl AuditHooks {
             path: path.to_string(),
             status,
             outcome: outcome.to_string(),
-            latency_ms: (latency.as_secs_f64() * 1_000_000.0).round() / 1000.0,
+            latency_ms: millis(latency),
             attempt,
             cached: false,
             trace_id: None,
             detail: detail.map(|d| self.redactor.text(d).into_owned()),
         });
     }
-}
 
-impl AuditHooks {
     /// Records a tool call from an LLM agent: `tool` its name, `target` what it runs
     /// (`store.get_order`, `intent order_status`), `route` where it came in (`/mcp`,
     /// `/v1/tools/{name}`), `outcome` what it came to, and a digest of its arguments (never
@@ -99,13 +97,18 @@ impl AuditHooks {
             path: route.to_string(),
             status: None,
             outcome: outcome.to_string(),
-            latency_ms: (latency.as_secs_f64() * 1_000_000.0).round() / 1000.0,
+            latency_ms: millis(latency),
             attempt: 0,
             cached: false,
             trace_id: None,
             detail: Some(format!("arguments sha256:{args_digest}")),
         });
     }
+}
+
+/// Milliseconds to the microsecond, as audit rows keep them.
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
 
 /// A W3C trace context for one logical call: a fresh trace id and parent span id, sent as

@@ -103,11 +103,16 @@ pub fn build(
         }
     }
 
+    if let Some(tool) = &op.mcp_tool {
+        let body = super::mcp::request(tool, inputs, &mut headers)?;
+        return Ok(PreparedRequest {
+            method: http::Method::POST,
+            url,
+            headers,
+            body: Some(body),
+        });
+    }
     let body = match &op.body {
-        _ if op.mcp_tool.is_some() => {
-            let tool = op.mcp_tool.as_deref().unwrap_or_default();
-            Some(super::mcp::request(tool, inputs, &mut headers)?)
-        }
         Some(template) => {
             let value = templates
                 .value(template, &ctx)
@@ -133,12 +138,8 @@ pub fn build(
         }
         None => None,
     };
-    let method = if op.mcp_tool.is_some() {
-        http::Method::POST
-    } else {
-        http::Method::from_bytes(op.method.as_str().as_bytes())
-            .map_err(|e| CallError::Build(e.to_string()))?
-    };
+    let method = http::Method::from_bytes(op.method.as_str().as_bytes())
+        .map_err(|e| CallError::Build(e.to_string()))?;
     Ok(PreparedRequest {
         method,
         url,

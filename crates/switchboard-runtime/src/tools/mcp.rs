@@ -227,10 +227,7 @@ impl ServerHandler for McpServer {
         let caller = Self::caller(&context);
         let gateway = &self.tools;
         if tool.confirm {
-            // Arguments the tool refuses are said so now, not after the user said yes.
-            if let Err(message) = run::check(&gateway.engine, tool, &args) {
-                let ran = Ran::Invalid(message);
-                gateway.observe(tool, &caller, &args, ran.outcome(), ROUTE, None);
+            if let Some(ran) = gateway.refused(tool, &caller, &args, ROUTE) {
                 return Ok(result(tool, &ran).into());
             }
             match self.confirmation(tool, &args, &request, &caller, &context) {

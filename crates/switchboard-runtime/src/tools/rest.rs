@@ -5,7 +5,7 @@
 //! sent. Also the protected-resource metadata (RFC 9728) MCP clients read after a `401`.
 
 use super::Tools;
-use super::run::{self, Caller, Ran};
+use super::run::Caller;
 use crate::http::principal::Principal;
 use crate::http::resource::{METADATA_PATH, base_url};
 use crate::http::{ApiError, RouteScope, Routes};
@@ -89,38 +89,26 @@ pub async fn call(
     let caller = Caller::of(principal.as_ref().map(|Extension(p)| p));
     let gateway = &tools.gateway;
     if tool.confirm && !body.confirmed {
-        // Arguments the tool refuses are said so now, not after the user said yes.
-        let outcome = match run::check(&gateway.engine, tool, &body.arguments) {
-            Err(message) => Ran::Invalid(message),
-            Ok(()) => {
-                gateway.observe(
-                    tool,
-                    &caller,
-                    &body.arguments,
-                    "confirmation_required",
-                    ROUTE,
-                    None,
-                );
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "confirmation_required",
-                    format!(
-                        "{} changes data ({}): ask the user, then call again with \"confirmed\": true. Nothing was sent.",
-                        tool.name, tool.sends
-                    ),
-                ));
-            }
-        };
+        if let Some(ran) = gateway.refused(tool, &caller, &body.arguments, ROUTE) {
+            return Ok(Json(
+                json!({ "tool": tool.name, "ok": false, "error": ran.payload() }),
+            ));
+        }
         gateway.observe(
             tool,
             &caller,
             &body.arguments,
-            outcome.outcome(),
+            "confirmation_required",
             ROUTE,
             None,
         );
-        return Ok(Json(
-            json!({ "tool": tool.name, "ok": false, "error": outcome.payload() }),
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "confirmation_required",
+            format!(
+                "{} changes data ({}): ask the user, then call again with \"confirmed\": true. Nothing was sent.",
+                tool.name, tool.sends
+            ),
         ));
     }
     let ran = gateway

@@ -123,7 +123,7 @@ impl Ran {
 /// The arguments checked before anything is asked or sent: an operation's inputs (names,
 /// types, constraints), an intent's slots (names, each value against the slot's rules, and
 /// the slots the bot would ask for present).
-pub fn check(engine: &Engine, tool: &ToolDef, args: &Map<String, Value>) -> Result<(), String> {
+fn check(engine: &Engine, tool: &ToolDef, args: &Map<String, Value>) -> Result<(), String> {
     match &tool.target {
         Target::Operation(r) => match engine.project().operation(r) {
             Some(op) => Pipeline::validate_inputs(op, args)
@@ -165,16 +165,15 @@ pub fn check(engine: &Engine, tool: &ToolDef, args: &Map<String, Value>) -> Resu
     }
 }
 
-/// Runs the tool with `args` as `caller`. A tool that needs confirmation has it by now.
+/// Runs the tool with `args` as `caller`. A tool that needs confirmation has it by now. An
+/// operation's arguments are checked by the pipeline call itself; an intent's here, since
+/// the engine ignores names that are not its slots.
 pub async fn run(
     engine: &Engine,
     tool: &ToolDef,
     args: &Map<String, Value>,
     caller: &Caller,
 ) -> Ran {
-    if let Err(message) = check(engine, tool, args) {
-        return Ran::Invalid(message);
-    }
     match &tool.target {
         Target::Operation(r) => {
             let mut ctx = CallContext::with_budget(BUDGET);
@@ -193,6 +192,9 @@ pub async fn run(
             }
         }
         Target::Intent(name) => {
+            if let Err(message) = check(engine, tool, args) {
+                return Ran::Invalid(message);
+            }
             let mut slots = args.clone();
             slots.insert(CONFIRM_SLOT.to_string(), Value::Bool(true));
             let req = FulfillRequest {
@@ -240,6 +242,21 @@ impl Gateway {
                 &args_digest(args),
             );
         }
+    }
+
+    /// A tool call refused before anyone is asked to confirm it, observed: arguments the tool
+    /// would refuse are said so now, not after the user said yes.
+    pub(super) fn refused(
+        &self,
+        tool: &ToolDef,
+        caller: &Caller,
+        args: &Map<String, Value>,
+        route: &str,
+    ) -> Option<Ran> {
+        let message = check(&self.engine, tool, args).err()?;
+        let ran = Ran::Invalid(message);
+        self.observe(tool, caller, args, ran.outcome(), route, None);
+        Some(ran)
     }
 
     /// Runs a tool that may run now (confirmed, or needing no confirmation) and observes it.

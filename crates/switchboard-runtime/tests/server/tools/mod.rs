@@ -23,26 +23,32 @@ fn here() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/server/tools")
 }
 
-/// Runs `client.py` against `url` with `opts`; its JSON answer.
-fn client(url: &str, opts: Value) -> Value {
-    let python = crate::pyenv::python("mcp", &here(), REQUIREMENTS);
-    let out = Command::new(python)
-        .arg(here().join("client.py"))
+/// Runs a client script (`interpreter script URL OPTS`); the JSON it prints.
+fn run_client(interpreter: &Path, script: &Path, url: &str, opts: &Value) -> Value {
+    let name = script.file_name().unwrap().to_string_lossy();
+    let out = Command::new(interpreter)
+        .arg(script)
         .arg(url)
         .arg(opts.to_string())
         .output()
-        .expect("client.py runs");
+        .unwrap_or_else(|e| panic!("{name} does not run: {e}"));
     assert!(
         out.status.success(),
-        "client.py {opts} failed:\n{}",
+        "{name} {opts} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
-            "client.py printed no JSON ({e}): {}",
+            "{name} printed no JSON ({e}): {}",
             String::from_utf8_lossy(&out.stdout)
         )
     })
+}
+
+/// Runs `client.py` against `url` with `opts`; its JSON answer.
+fn client(url: &str, opts: Value) -> Value {
+    let python = crate::pyenv::python("mcp", &here(), REQUIREMENTS);
+    run_client(&python, &here().join("client.py"), url, &opts)
 }
 
 struct Bot {
@@ -905,23 +911,7 @@ fn node_client(url: &str, opts: Value) -> Value {
     // The script runs from the install so that its imports resolve there.
     let script = packages.join("client.mjs");
     std::fs::copy(here().join("node/client.mjs"), &script).expect("copy client.mjs");
-    let out = Command::new(node)
-        .arg(&script)
-        .arg(url)
-        .arg(opts.to_string())
-        .output()
-        .expect("client.mjs runs");
-    assert!(
-        out.status.success(),
-        "client.mjs {opts} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "client.mjs printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    run_client(&node, &script, url, &opts)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1005,6 +995,21 @@ async fn the_conformance_suite_passes_but_for_the_listed_scenarios() {
     }
 }
 
+/// Calls `connector.operation` through the pipeline, as nobody, within 10 s.
+async fn call_operation(
+    pipeline: &switchboard_runtime::pipeline::Pipeline,
+    op: &str,
+    args: Value,
+) -> switchboard_runtime::pipeline::CallRecord {
+    let op = switchboard_config::model::OperationRef::parse(op).unwrap();
+    let ctx =
+        switchboard_runtime::pipeline::CallContext::with_budget(std::time::Duration::from_secs(10));
+    pipeline
+        .call(&op, args.as_object().unwrap(), &ctx)
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_mcp_connector_calls_a_remote_servers_tools_through_the_pipeline() {
     // The remote MCP server is the demo's own gateway, on its own instance.
@@ -1051,20 +1056,7 @@ intents:
     let services = switchboard_runtime::app::build(project, dir.path(), None)
         .await
         .expect("services build");
-    let pipeline = services.pipeline().clone();
-    let call = |op: &str, args: Value| {
-        let pipeline = pipeline.clone();
-        let op = switchboard_config::model::OperationRef::parse(op).unwrap();
-        async move {
-            let ctx = switchboard_runtime::pipeline::CallContext::with_budget(
-                std::time::Duration::from_secs(10),
-            );
-            pipeline
-                .call(&op, args.as_object().unwrap(), &ctx)
-                .await
-                .unwrap()
-        }
-    };
+    let call = |op: &'static str, args: Value| call_operation(services.pipeline(), op, args);
     remote.backend.reset_stats();
     let r = call("remote.order", json!({ "order_id": "1001" })).await;
     assert!(r.is_ok(), "{r:?}");
@@ -1166,19 +1158,7 @@ async fn an_mcp_connector_reads_a_python_sdk_servers_results() {
     let services = switchboard_runtime::app::build(common::load(&path), dir.path(), None)
         .await
         .expect("services build");
-    let call = |op: &str, args: Value| {
-        let pipeline = services.pipeline().clone();
-        let op = switchboard_config::model::OperationRef::parse(op).unwrap();
-        async move {
-            let ctx = switchboard_runtime::pipeline::CallContext::with_budget(
-                std::time::Duration::from_secs(10),
-            );
-            pipeline
-                .call(&op, args.as_object().unwrap(), &ctx)
-                .await
-                .unwrap()
-        }
-    };
+    let call = |op: &'static str, args: Value| call_operation(services.pipeline(), op, args);
     let r = call("py.add", json!({ "a": "2", "b": 40 })).await;
     assert_eq!(r.data, json!({ "total": 42 }), "{r:?}");
     let r = call("py.shout", json!({ "text": "hello" })).await;
