@@ -55,6 +55,18 @@ pub enum Pending {
         /// The intent being served.
         intent: String,
     },
+    /// A tool call the model proposed in agent mode is waiting for the user's yes or no:
+    /// only a yes in the conversation runs it, with exactly these arguments.
+    Tool {
+        /// The tool.
+        tool: String,
+        /// Its arguments.
+        arguments: Map<String, Value>,
+        /// The model's id for the call, answered with the result.
+        call_id: String,
+        /// The agent's messages up to the proposal, to continue from.
+        transcript: Vec<Value>,
+    },
 }
 
 /// One message in a conversation's history.

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 /// The floors, lowest first. A module may use the floors below its own, never its own floor's
 /// other modules nor a floor above.
 const FLOORS: &[&[&str]] = &[
-    &["conversation", "template", "user_id"],
+    &["catalog", "conversation", "template", "user_id"],
     &["telemetry"],
     &["storage"],
     &["pipeline"],
-    &["health"],
+    &["health", "llm"],
     &["engine"],
     &["http", "verify"],
     &["webhooks", "platforms", "channels", "tools"],

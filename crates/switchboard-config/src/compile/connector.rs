@@ -52,15 +52,36 @@ pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnecto
         Some(n) => usize::try_from(n.value).unwrap_or(usize::MAX),
         None => DEFAULT_MAX_RESPONSE_BYTES,
     };
-    let mcp = raw
-        .kind
-        .as_ref()
-        .is_some_and(|k| k.value == crate::raw::RawConnectorType::Mcp);
+    let kind = raw.kind.as_ref().map(|k| k.value);
+    let mcp = kind == Some(crate::raw::RawConnectorType::Mcp);
     let mut operations = IndexMap::new();
     for (op_name, op) in &raw.operations {
         let mut compiled = operation::operation(ctx, &name.value, op_name, op, mcp);
         compiled.policy = policy::operation(ctx, raw, op, compiled.method, &compiled.headers);
         operations.insert(op_name.value.clone(), compiled);
+    }
+    let mut tools = raw.tools.as_ref().map(|t| t.value);
+    if kind == Some(crate::raw::RawConnectorType::Llm) {
+        // A model is reached, never offered: its call is not a tool.
+        if let Some(t) = raw.tools.as_ref().filter(|t| t.value) {
+            ctx.error(
+                t.pos,
+                "a type: llm connector reaches a language model and cannot offer tools; remove tools: true",
+            );
+        }
+        tools = Some(false);
+        if let Some((first, _)) = raw.operations.first() {
+            ctx.error(
+                first.pos,
+                format!(
+                    "a type: llm connector's one operation, {CHAT:?}, is built in (it posts to /chat/completions); remove operations",
+                    CHAT = crate::model::CHAT_OPERATION
+                ),
+            );
+        } else if let Some(mut chat) = chat_operation(ctx, name, raw) {
+            chat.chat_completions = true;
+            operations.insert(crate::model::CHAT_OPERATION.to_string(), chat);
+        }
     }
     // Credentials minted per user mean per-user answers: never share them in the cache.
     if auth::per_user(&auth) {
@@ -84,10 +105,36 @@ pub(crate) fn connector(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawConnecto
             .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         max_response_bytes,
         policy,
-        tools: raw.tools.as_ref().map(|t| t.value),
+        tools,
         operations,
         span: ctx.span(name.pos),
     }
+}
+
+/// The built-in operation of a `type: llm` connector: one chat-completions request, whose
+/// body the runtime builds. It carries an `Idempotency-Key`, so a `429` or `5xx` is tried
+/// again as the providers' own SDKs do.
+const CHAT_SPEC: &str = r#"
+description: Asks the language model for a chat completion (OpenAI-compatible).
+method: POST
+path: /chat/completions
+inputs: { request: object }
+body: "{{ inputs.request }}"
+idempotency_key: Idempotency-Key
+"#;
+
+fn chat_operation(
+    ctx: &mut Ctx,
+    name: &Spanned<String>,
+    raw: &RawConnector,
+) -> Option<crate::model::Operation> {
+    let pos = name.pos;
+    let node = marked_yaml::parse_yaml(pos.source, CHAT_SPEC).ok()?;
+    let op: crate::raw::RawOperation = crate::raw::de::from_node(&node, Some(pos)).ok()?;
+    let key = Spanned::new(pos, crate::model::CHAT_OPERATION.to_string());
+    let mut compiled = operation::operation(ctx, &name.value, &key, &op, false);
+    compiled.policy = policy::operation(ctx, raw, &op, compiled.method, &compiled.headers);
+    Some(compiled)
 }
 
 /// A positive duration, or `None` when absent (or zero, which is reported).

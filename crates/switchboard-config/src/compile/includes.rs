@@ -25,6 +25,7 @@ pub(crate) struct Merged {
     pub channels: IndexMap<Spanned<String>, Spanned<crate::raw::RawChannel>>,
     pub telemetry: Option<Spanned<crate::raw::RawTelemetry>>,
     pub tools: Option<Spanned<crate::raw::RawTools>>,
+    pub llm: Option<Spanned<crate::raw::RawLlm>>,
     pub connectors: IndexMap<String, (Spanned<String>, RawConnector)>,
     pub entities: IndexMap<String, (Spanned<String>, RawEntity)>,
     pub intents: IndexMap<String, (Spanned<String>, RawIntent)>,
@@ -84,6 +85,9 @@ fn read(
     }
     if project.tools.is_some() {
         merged.tools = project.tools;
+    }
+    if project.llm.is_some() {
+        merged.llm = project.llm;
     }
     if project.telemetry.is_some() {
         merged.telemetry = project.telemetry;

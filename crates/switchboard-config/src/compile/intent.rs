@@ -194,6 +194,7 @@ pub(crate) fn intent(
         reply,
         on_error,
         tool,
+        llm_reply: raw.llm_reply.as_ref().map(|r| r.value),
         span: ctx.span(name.pos),
     }
 }

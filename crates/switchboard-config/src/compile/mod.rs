@@ -14,6 +14,7 @@ mod inbound;
 mod includes;
 mod input;
 mod intent;
+mod llm;
 mod operation;
 mod platforms;
 mod policy;
@@ -169,6 +170,13 @@ pub(crate) fn load(
         col: 1,
     };
     let bot = settings::bot(&mut ctx, merged.bot.as_ref(), main_pos, &known.all_slots);
+    let llm = llm::llm(
+        &mut ctx,
+        merged.llm.as_ref(),
+        &connectors,
+        &intents,
+        &known.all_slots,
+    );
     let storage = settings::storage(&mut ctx, merged.storage.as_ref());
     let conversation_retention =
         settings::conversation_retention(&mut ctx, merged.storage.as_ref());
@@ -218,6 +226,7 @@ pub(crate) fn load(
         channels,
         telemetry,
         tools,
+        llm,
         secrets,
     };
     Ok((project, diags))

@@ -126,6 +126,7 @@ pub(crate) fn operation(
         policy: Default::default(),
         tool: super::tools::setting(ctx, raw.tool.as_ref()),
         mcp_tool,
+        chat_completions: false,
         span: ctx.span(name.pos),
     }
 }

@@ -390,6 +390,7 @@ pub(crate) fn route(
             escalate: None,
         },
         on_error: OnError::default(),
+        llm_reply: Some(false),
         tool: Default::default(),
         span: ctx.span(event_type.pos),
     };

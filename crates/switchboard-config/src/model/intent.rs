@@ -31,6 +31,8 @@ pub struct Intent {
     pub on_error: OnError,
     /// How LLM agents get it as a tool, as written.
     pub tool: super::ToolSetting,
+    /// Whether the model words the reply (`llm_reply`); `None` follows the `llm` section.
+    pub llm_reply: Option<bool>,
     /// Where the intent was declared.
     pub span: Span,
 }

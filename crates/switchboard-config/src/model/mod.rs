@@ -8,6 +8,7 @@ mod channels;
 mod connector;
 mod inbound;
 mod intent;
+mod llm;
 mod operation;
 mod outcome;
 mod platforms;
@@ -32,6 +33,7 @@ pub use intent::{
     BUILTIN_ENTITIES, BotSettings, DEFAULT_CONVERSATION_RETENTION, Entity, EntityKind, Intent,
     LookupValue, OnError, Reply, ReplyVariant, Slot, Step, StorageSettings,
 };
+pub use llm::{CHAT_OPERATION, LlmLimits, LlmPrices, LlmSettings, UnderstandWhen};
 pub use operation::{
     BodyFormat, Extract, Input, InputError, InputType, Method, Operation, OperationRef, PathPart,
     PathTemplate, ResponseSpec,
@@ -88,6 +90,8 @@ pub struct Project {
     pub telemetry: TelemetrySettings,
     /// What the tool gateway offers by default.
     pub tools: ToolsSettings,
+    /// The language model in the chat turn, if any.
+    pub llm: Option<LlmSettings>,
     /// Every value a `${env:NAME}` or `${file:PATH}` reference resolved to (credentials of
     /// every auth scheme, webhook and platform secrets, keys, URLs with passwords), so logs
     /// and audit rows can redact them as literal text wherever an upstream echoes them.

@@ -136,6 +136,9 @@ pub struct Operation {
     /// On a `type: mcp` connector, the remote tool it calls (`tools/call`); the method is
     /// then `POST` and the path empty (the connector's URL is the MCP endpoint).
     pub mcp_tool: Option<String>,
+    /// Whether it is the built-in `chat` of a `type: llm` connector: its answer may be an
+    /// event stream of completion chunks, folded into one completion.
+    pub chat_completions: bool,
     /// Where the operation was declared.
     pub span: Span,
 }

@@ -15,6 +15,8 @@ pub enum RawConnectorType {
     Rest,
     /// A remote MCP server's tools.
     Mcp,
+    /// A language model speaking the OpenAI-compatible chat-completions API.
+    Llm,
 }
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -27,7 +29,10 @@ pub struct RawConnector {
     /// What the API speaks: `rest` (HTTP requests built from each operation's method, path,
     /// query, headers and body) or `mcp` (a remote MCP server at `base_url`, Streamable HTTP,
     /// revision 2026-07-28: each operation calls one of its tools with `tools/call`; see
-    /// docs/tools.md). Default: `rest`.
+    /// docs/tools.md) or `llm` (a language model's OpenAI-compatible API at `base_url`, such
+    /// as `https://api.openai.com/v1`: its one operation, `chat`, is built in and posts to
+    /// `/chat/completions`; the `llm` section says how the chat turn uses it; see docs/llm.md).
+    /// Default: `rest`.
     #[serde(rename = "type")]
     pub kind: Option<Spanned<RawConnectorType>>,
     /// The API's base URL with any version prefix, such as `https://api.example.com/v2`:

@@ -58,6 +58,9 @@ pub struct RawIntent {
     /// [tool](#tool)). Only an intent with steps can be a tool. Default: the project's
     /// `tools.expose` for an intent with steps.
     pub tool: Option<Spanned<super::tools::RawToolSetting>>,
+    /// Whether the model words this intent's reply from its steps' data (with the template's
+    /// reply as the fallback). Default: whether the `llm` section's `modes` has `reply`.
+    pub llm_reply: Option<Spanned<bool>>,
 }
 
 /// A value the intent needs before its steps run.

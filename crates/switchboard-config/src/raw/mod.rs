@@ -12,6 +12,7 @@ pub mod de;
 mod entity;
 mod inbound;
 mod intent;
+mod llm;
 mod operation;
 mod platforms;
 mod policy;
@@ -39,6 +40,7 @@ pub use inbound::{
 pub use intent::{
     RawConfirm, RawConfirmDoc, RawIntent, RawReply, RawReplyVariant, RawSlot, RawStep,
 };
+pub use llm::{RawLlm, RawLlmLimits, RawLlmMode, RawLlmPrices, RawUnderstandWhen};
 pub use operation::{
     RawBodyFormat, RawInput, RawInputSpec, RawInputType, RawOperation, RawResponse,
 };
@@ -169,6 +171,7 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
             }
             "telemetry" => project.telemetry = reader.item(node, kpos, "telemetry"),
             "tools" => project.tools = reader.item(node, kpos, "tools"),
+            "llm" => project.llm = reader.item(node, kpos, "llm"),
             "include" => project.include = reader.item(node, kpos, "include").unwrap_or_default(),
             "connectors" => {
                 for (name, cnode) in reader.entries(node, "connectors") {

@@ -2,8 +2,8 @@
 
 use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
 use super::{
-    RawChannel, RawConnector, RawDialogflow, RawEntity, RawInbound, RawIntent, RawPoller, RawRasa,
-    RawTelemetry, RawTools, RawWebhookSource,
+    RawChannel, RawConnector, RawDialogflow, RawEntity, RawInbound, RawIntent, RawLlm, RawPoller,
+    RawRasa, RawTelemetry, RawTools, RawWebhookSource,
 };
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -24,6 +24,7 @@ pub const TOP_KEYS: &[&str] = &[
     "pollers",
     "channels",
     "tools",
+    "llm",
     "telemetry",
 ];
 
@@ -80,6 +81,10 @@ pub struct RawProject {
     /// What the tool gateway offers LLM agents (`/mcp`, `/v1/tools`): by default every
     /// operation and every intent with steps. Main file only.
     pub tools: Option<Spanned<RawTools>>,
+    /// A language model in the chat turn: understanding, an agent's tool loop, or wording
+    /// replies, through a `type: llm` connector. Main file only. Default: none (the built-in
+    /// classifier and the templates alone).
+    pub llm: Option<Spanned<RawLlm>>,
     /// Observability: the audit trail, redaction, health checks and objectives. Main file
     /// only. Default: audit on (30 days), built-in redaction, no health checks.
     pub telemetry: Option<Spanned<RawTelemetry>>,

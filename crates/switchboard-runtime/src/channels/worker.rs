@@ -166,6 +166,7 @@ async fn inbound(ch: &Channels, m: &Queued) -> Result<Option<String>, Unfinished
             // A message handled again (its lease ran out mid-turn, the instance was killed)
             // gets the replies the turn gave, without running it twice.
             message_id: Some(format!("{}:{}", channel.name, incoming.message_id)),
+            stream: false,
         })
         .await;
     let response = match turn {

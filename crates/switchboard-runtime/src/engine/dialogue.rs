@@ -1,6 +1,7 @@
 //! Deciding what a message means for the conversation: answer a pending question, confirm
 //! a write, fill slots, run an intent, or fall back.
 
+use super::model::ModelTurn;
 use super::understand::Understood;
 use super::{Engine, IntentInfo, respond, words};
 use crate::conversation::{Conversation, Pending};
@@ -18,7 +19,7 @@ const STOPPED: &str = "OK, I've stopped there. What else can I do for you?";
 const FREE_TEXT_WORDS: usize = 2;
 
 /// Time kept back from the turn deadline for rendering and saving.
-const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
+pub(super) const DEADLINE_MARGIN: Duration = Duration::from_millis(50);
 
 /// What a turn produced.
 pub struct Outcome {
@@ -30,31 +31,36 @@ pub struct Outcome {
 }
 
 /// One turn in progress.
-pub struct Turn<'a> {
+pub struct Turn<'a, 'm> {
     engine: &'a Engine,
     conv: &'a mut Conversation,
     text: &'a str,
     understood: &'a Understood,
     started: Instant,
     turn_id: String,
+    /// The language model's part (`reply` mode words the reply).
+    mt: &'a mut ModelTurn<'m>,
     out: Outcome,
 }
 
-impl<'a> Turn<'a> {
+impl<'a, 'm> Turn<'a, 'm> {
     pub fn new(
         engine: &'a Engine,
         conv: &'a mut Conversation,
         text: &'a str,
         understood: &'a Understood,
         started: Instant,
-    ) -> Turn<'a> {
+        turn_id: String,
+        mt: &'a mut ModelTurn<'m>,
+    ) -> Turn<'a, 'm> {
         Turn {
             engine,
             conv,
             text,
             understood,
             started,
-            turn_id: uuid::Uuid::new_v4().to_string(),
+            turn_id,
+            mt,
             out: Outcome {
                 fallback: false,
                 replies: Vec::new(),
@@ -81,6 +87,11 @@ impl<'a> Turn<'a> {
                 slot,
                 attempts,
             }) => self.on_slot_answer(&intent, &slot, attempts).await,
+            // A tool call an agent proposed lapses when the dialogue takes the turn.
+            Some(Pending::Tool { .. }) => {
+                self.conv.pending = None;
+                self.on_new_message().await;
+            }
             None => self.on_new_message().await,
         }
         self.out
@@ -223,7 +234,26 @@ impl<'a> Turn<'a> {
                 }
             }
         }
-        if let Some((slot_name, word)) = self.unrecognized_value(intent) {
+        // Values the model found fill what the entities did not.
+        for (slot_name, found) in &self.understood.model_slots {
+            let Some(slot) = intent.slots.get(slot_name) else {
+                continue;
+            };
+            if self.conv.slots.get(slot_name).is_some_and(|v| !v.is_null())
+                && slot
+                    .entity
+                    .as_deref()
+                    .is_some_and(|e| self.understood.entity(e).is_some())
+            {
+                continue;
+            }
+            if let Ok(v) = respond::check_slot(slot_name, slot, found) {
+                self.conv.slots.insert(slot_name.clone(), v);
+            }
+        }
+        if !self.understood.by_model
+            && let Some((slot_name, word)) = self.unrecognized_value(intent)
+        {
             self.conv.slots.remove(&slot_name);
             let reason = format!("I couldn't use \"{word}\" as {}.", a_slot(&slot_name));
             return self.reask(intent, &slot_name, 0, &reason);
@@ -277,8 +307,9 @@ impl<'a> Turn<'a> {
             untrusted_user: false,
             // Every call of the turn joins one trace: the turn id's 128 bits.
             trace_id: Some(self.turn_id.replace('-', "")),
+            tap: None,
         };
-        let ran = respond::run_intent(
+        let mut ran = respond::run_intent(
             &self.engine.pipeline,
             &self.engine.templates,
             intent,
@@ -286,6 +317,28 @@ impl<'a> Turn<'a> {
             &call_ctx,
         )
         .await;
+        let words_by_model = self
+            .engine
+            .model()
+            .is_some_and(|m| intent.llm_reply.unwrap_or(m.settings().reply));
+        if words_by_model && ran.failure.is_none() {
+            let base = self.base_context();
+            if let Some(text) = self
+                .mt
+                .word(
+                    &self.engine.project,
+                    &self.engine.templates,
+                    intent,
+                    &base,
+                    &ran,
+                    self.text,
+                    call_ctx.deadline,
+                )
+                .await
+            {
+                ran.text = text;
+            }
+        }
         self.out.calls.extend(ran.calls);
         self.conv.last_intent = Some(intent.name.clone());
         self.clear_transient_slots(intent);
@@ -405,6 +458,7 @@ impl<'a> Turn<'a> {
         self.out.intent = Some(IntentInfo {
             name: "help".into(),
             confidence: 1.0,
+            source: None,
         });
         self.say(&text);
     }
@@ -428,16 +482,12 @@ impl<'a> Turn<'a> {
         self.out.intent = Some(IntentInfo {
             name: name.to_string(),
             confidence: self.understood.confidence_of(name),
+            source: self.understood.by_model.then_some("model"),
         });
     }
 
     fn base_context(&self) -> Map<String, Value> {
-        let mut ctx = Map::new();
-        ctx.insert("slots".into(), Value::Object(self.conv.slots.clone()));
-        ctx.insert("user".into(), json!({ "id": self.conv.user_id }));
-        ctx.insert("conversation".into(), json!({ "id": self.conv.id }));
-        ctx.insert("turn".into(), json!({ "id": self.turn_id }));
-        ctx
+        context(self.conv, &self.turn_id)
     }
 
     fn render(&self, t: &switchboard_config::model::Template) -> String {
@@ -458,6 +508,16 @@ impl<'a> Turn<'a> {
             options: vec![words::YES.to_string(), words::NO.to_string()],
         });
     }
+}
+
+/// What a turn's templates see besides `steps`: slots, user, conversation and turn.
+pub(super) fn context(conv: &Conversation, turn_id: &str) -> Map<String, Value> {
+    let mut ctx = Map::new();
+    ctx.insert("slots".into(), Value::Object(conv.slots.clone()));
+    ctx.insert("user".into(), json!({ "id": conv.user_id }));
+    ctx.insert("conversation".into(), json!({ "id": conv.id }));
+    ctx.insert("turn".into(), json!({ "id": turn_id }));
+    ctx
 }
 
 /// Pairs entity mentions with the intent's slots. When several slots take the same entity

@@ -201,6 +201,7 @@ impl Engine {
             user_id: Some(req.user_id.clone()),
             untrusted_user: !req.trust_user_id,
             trace_id: Some(uuid::Uuid::new_v4().simple().to_string()),
+            tap: None,
         };
         let ran = respond::run_intent(
             &self.pipeline,

@@ -38,14 +38,17 @@
 //! string that is exactly `{{ expr }}` keeps its JSON type, which is how request bodies stay valid
 //! JSON.
 
+mod agent;
 pub mod connect;
 mod cues;
 mod dialogue;
 pub mod execute;
 pub mod fulfill;
+mod model;
 pub mod proactive;
 mod reach;
 pub mod respond;
+pub mod tools;
 pub mod understand;
 pub mod words;
 
@@ -85,6 +88,12 @@ pub struct TurnRequest {
     /// (every message is a new turn).
     #[serde(default)]
     pub message_id: Option<String>,
+    /// Whether to answer with server-sent events: `delta` events with the words a language
+    /// model writes for the reply as they arrive (`{"text"}`), `reset` when what was streamed
+    /// is void (the template's reply follows), and last `turn`, the whole response (or
+    /// `error`). Default: `false` (one JSON response).
+    #[serde(default)]
+    pub stream: bool,
 }
 
 /// The bot's answer to one message.
@@ -101,6 +110,9 @@ pub struct TurnResponse {
     pub slots: Map<String, Value>,
     /// Every upstream call the turn made.
     pub calls: Vec<CallSummary>,
+    /// The language model's tokens (and their cost, with prices), when the turn asked it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<crate::llm::Usage>,
 }
 
 /// One reply message.
@@ -119,8 +131,12 @@ pub struct ReplyText {
 pub struct IntentInfo {
     /// Its name.
     pub name: String,
-    /// Confidence in [0, 1].
+    /// The classifier's confidence in it, in [0, 1].
     pub confidence: f32,
+    /// `model` when the language model chose it (`llm` understand mode); absent when the
+    /// classifier did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
 }
 
 /// An upstream call as the chat API reports it.
@@ -219,9 +235,11 @@ fn answered(conv: &Conversation, message_id: &str) -> Option<TurnResponse> {
         intent: said.intent.as_ref().map(|name| IntentInfo {
             name: name.clone(),
             confidence: 1.0,
+            source: None,
         }),
         slots: conv.slots.clone(),
         calls: Vec::new(),
+        usage: None,
     })
 }
 
@@ -232,6 +250,10 @@ pub struct Engine {
     pipeline: Arc<Pipeline>,
     understanding: Understanding,
     store: Arc<dyn ConversationStore>,
+    /// The language model, when the project has an `llm` section.
+    model: Option<crate::llm::Model>,
+    /// The tools an agent may call (the tool gateway's catalog).
+    catalog: crate::catalog::Catalog,
     /// One lock per conversation with a turn in progress, so two messages of one
     /// conversation are taken in order within this instance (across instances, the store's
     /// version check refuses the second).
@@ -255,12 +277,16 @@ impl Engine {
         store: Arc<dyn ConversationStore>,
     ) -> Result<Engine, understand::UnderstandingError> {
         let understanding = Understanding::train(&project)?;
+        let model = crate::llm::Model::new(&project, pipeline.clone());
+        let catalog = crate::catalog::Catalog::new(&project);
         Ok(Engine {
             project,
             templates,
             pipeline,
             understanding,
             store,
+            model,
+            catalog,
             locks: Mutex::new(HashMap::new()),
         })
     }
@@ -283,6 +309,21 @@ impl Engine {
     /// The compiled templates.
     pub fn templates(&self) -> &Arc<Templates> {
         &self.templates
+    }
+
+    /// The language model, when the project has one.
+    pub fn model(&self) -> Option<&crate::llm::Model> {
+        self.model.as_ref()
+    }
+
+    /// The tools the project offers (to the gateway's agents and to its own agent mode).
+    pub fn catalog(&self) -> &crate::catalog::Catalog {
+        &self.catalog
+    }
+
+    /// A tool by name.
+    pub fn tool(&self, name: &str) -> Option<&crate::catalog::ToolDef> {
+        self.catalog.get(name)
     }
 
     /// The conversation store.
@@ -334,6 +375,17 @@ impl Engine {
         &self,
         req: TurnRequest,
         reach: &Reach,
+    ) -> Result<TurnResponse, TurnError> {
+        self.turn_streaming(req, reach, None).await
+    }
+
+    /// [`Engine::turn_as`], with the words a language model writes for the reply handed to
+    /// `sink` as they arrive (the response still carries the whole reply, stored once).
+    pub async fn turn_streaming(
+        &self,
+        req: TurnRequest,
+        reach: &Reach,
+        sink: Option<&crate::llm::Sink>,
     ) -> Result<TurnResponse, TurnError> {
         let started = Instant::now();
         let user_id =
@@ -397,6 +449,7 @@ impl Engine {
                 create,
                 reach,
                 started,
+                sink,
             ),
             span,
         )
@@ -413,6 +466,7 @@ impl Engine {
         create: bool,
         reach: &Reach,
         started: Instant,
+        sink: Option<&crate::llm::Sink>,
     ) -> Result<TurnResponse, TurnError> {
         let Said {
             user_id,
@@ -435,10 +489,67 @@ impl Engine {
         }
         let limit = self.project.bot.history_limit;
         let now = chrono::Utc::now();
-        let understood = self.understanding.understand(text, now.date_naive());
-        let outcome = dialogue::Turn::new(self, &mut conv, text, &understood, started)
-            .run()
-            .await;
+        let mut understood = self.understanding.understand(text, now.date_naive());
+        let turn_id = uuid::Uuid::new_v4().to_string();
+        let mut mt = model::ModelTurn::new(
+            self.model.as_ref(),
+            sink,
+            user_id,
+            &turn_id.replace('-', ""),
+        );
+        let deadline = started
+            + self
+                .project
+                .bot
+                .turn_deadline
+                .saturating_sub(dialogue::DEADLINE_MARGIN);
+        let agent = self.model.as_ref().is_some_and(|m| m.settings().agent);
+        let mut outcome = None;
+        if agent {
+            outcome = agent::turn(self, &mut conv, text, &mut mt, deadline)
+                .await
+                .ok();
+        } else if self.asks_model(&conv, text, &understood) {
+            let base = dialogue::context(&conv, &turn_id);
+            if let Some(choice) = mt
+                .understand(
+                    &self.project,
+                    &self.templates,
+                    &base,
+                    &conv.history,
+                    text,
+                    deadline,
+                )
+                .await
+            {
+                understood.adopt(choice);
+            }
+        }
+        let outcome = match outcome {
+            Some(o) => o,
+            None => {
+                dialogue::Turn::new(
+                    self,
+                    &mut conv,
+                    text,
+                    &understood,
+                    started,
+                    turn_id,
+                    &mut mt,
+                )
+                .run()
+                .await
+            }
+        };
+        let usage = mt.usage();
+        if let Some(u) = &usage {
+            crate::telemetry::metrics::LlmTurn {
+                model: &u.model,
+                input: u.input_tokens,
+                output: u.output_tokens,
+            }
+            .emit(self.pipeline.telemetry());
+        }
 
         conv.push_history(
             HistoryEntry {
@@ -486,7 +597,25 @@ impl Engine {
             intent: outcome.intent,
             slots: conv.slots.clone(),
             calls: outcome.calls.iter().map(CallSummary::from).collect(),
+            usage,
         })
+    }
+
+    /// Whether `understand` mode asks the model about this message: a new request (no
+    /// question pending, not a cancel), and either always or when the classifier is unsure.
+    fn asks_model(
+        &self,
+        conv: &Conversation,
+        text: &str,
+        understood: &understand::Understood,
+    ) -> bool {
+        let Some(when) = self.model.as_ref().and_then(|m| m.settings().understand) else {
+            return false;
+        };
+        if conv.pending.is_some() || words::is_cancel(text) {
+            return false;
+        }
+        when == switchboard_config::model::UnderstandWhen::Always || understood.intent.is_none()
     }
 
     fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {

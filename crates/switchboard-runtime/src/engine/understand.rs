@@ -4,7 +4,7 @@
 //! module only adapts the project's definitions to the NLU crate and cleans the text first.
 
 use super::cues::Cues;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use switchboard_config::Project;
 use switchboard_config::model::EntityKind;
 use switchboard_nlu::{
@@ -28,9 +28,24 @@ pub struct Understood {
     pub intent: Option<(String, f32)>,
     /// Entities found.
     pub entities: Vec<EntityMatch>,
+    /// Whether the language model chose the intent (`understand` mode).
+    pub by_model: bool,
+    /// Slot values the model found, by slot name.
+    pub model_slots: Map<String, Value>,
 }
 
 impl Understood {
+    /// Takes the model's choice over the classifier's: its intent (or none, out of scope)
+    /// and its slot values; the classifier's confidences stay for the record.
+    pub fn adopt(&mut self, choice: crate::llm::understand::ModelChoice) {
+        self.intent = choice.intent.map(|name| {
+            let c = self.confidence_of(&name);
+            (name, c)
+        });
+        self.model_slots = choice.slots;
+        self.by_model = true;
+    }
+
     /// The first value found for an entity.
     pub fn entity(&self, name: &str) -> Option<&Value> {
         self.entities
@@ -106,6 +121,8 @@ impl Understanding {
             prediction,
             intent,
             entities,
+            by_model: false,
+            model_slots: Map::new(),
         }
     }
 

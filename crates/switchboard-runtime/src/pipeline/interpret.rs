@@ -10,14 +10,36 @@ use std::time::SystemTime;
 use switchboard_config::model::OutcomeKind;
 use tokio::time::Instant;
 
-/// The record of a call from its last attempt's result; `mcp` when it called a remote MCP
-/// tool (the body is a JSON-RPC answer to unwrap); `deadline` decides whether a
-/// `Retry-After` wait could still be honoured.
+/// What an operation's answer body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Speaks {
+    /// JSON (or nothing).
+    Rest,
+    /// A JSON-RPC answer from a remote MCP tool, to unwrap.
+    Mcp,
+    /// A chat completion, or an event stream of its chunks to fold.
+    Chat,
+}
+
+impl Speaks {
+    pub(super) fn of(op: &switchboard_config::model::Operation) -> Speaks {
+        if op.mcp_tool.is_some() {
+            Speaks::Mcp
+        } else if op.chat_completions {
+            Speaks::Chat
+        } else {
+            Speaks::Rest
+        }
+    }
+}
+
+/// The record of a call from its last attempt's result, its body read as the operation
+/// `speaks`; `deadline` decides whether a `Retry-After` wait could still be honoured.
 pub(super) fn interpret(
     operation: String,
     result: Result<RawResponse, TransportError>,
     compiled: &CompiledResponse,
-    mcp: bool,
+    speaks: Speaks,
     deadline: Instant,
 ) -> CallRecord {
     let mut record = CallRecord {
@@ -85,11 +107,13 @@ pub(super) fn interpret(
             record.reason = Some("retry_after_too_long");
         }
     }
-    let parsed = if mcp && record.outcome == OutcomeKind::Ok {
-        let content_type = raw
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
+    let content_type = raw
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let parsed = if speaks == Speaks::Chat && record.outcome == OutcomeKind::Ok {
+        super::chat::completion(&raw.body, content_type)
+    } else if speaks == Speaks::Mcp && record.outcome == OutcomeKind::Ok {
         match super::mcp::result(&raw.body, content_type) {
             Ok(v) => Ok(v),
             Err(f) => {

@@ -69,6 +69,7 @@ pub mod auth;
 pub mod breaker;
 mod build;
 pub mod cache;
+pub mod chat;
 pub mod classify;
 pub mod encode;
 pub mod hold;
@@ -86,7 +87,7 @@ pub mod ssrf;
 pub mod transport;
 
 pub use build::{AttemptPolicy, Parts, PipelineError};
-pub use record::{CallContext, CallError, CallRecord};
+pub use record::{CallContext, CallError, CallRecord, Tap, Tapped};
 
 use crate::telemetry::Telemetry;
 use crate::telemetry::metrics::InFlight;
@@ -285,6 +286,7 @@ impl Pipeline {
             user_id: ctx.user_id.as_deref().map(Arc::from),
             untrusted_user: ctx.untrusted_user,
             log: log.clone(),
+            tap: ctx.tap.clone(),
         };
         let result = runtime.service.clone().oneshot(attempt).await;
         let headers = result.as_ref().ok().map(|r| r.headers.clone());
@@ -292,7 +294,7 @@ impl Pipeline {
             op.reference().to_string(),
             result,
             &op_rt.response,
-            op.mcp_tool.is_some(),
+            interpret::Speaks::of(op),
             ctx.deadline,
         );
         record.attempts = sent.load(Ordering::Relaxed);

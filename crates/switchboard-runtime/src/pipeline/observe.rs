@@ -104,6 +104,43 @@ impl AuditHooks {
             detail: Some(format!("arguments sha256:{args_digest}")),
         });
     }
+
+    /// Records what a chat turn sent a language model: the connector, the purpose
+    /// (`understand`, `agent`, `reply`), the outcome, and the request's SHA-256 and size in
+    /// bytes, never its text.
+    #[allow(clippy::too_many_arguments)]
+    pub fn model_row(
+        &self,
+        connector: &str,
+        purpose: &str,
+        outcome: &str,
+        latency: Duration,
+        user: Option<&str>,
+        digest: &str,
+        bytes: usize,
+        tokens: (u64, u64),
+    ) {
+        self.sink.record(AuditRow {
+            id: 0,
+            at: Utc::now(),
+            kind: AuditKind::Model,
+            user: user.map(|u| self.pseudonyms.pseudonym(u)),
+            connector: connector.to_string(),
+            operation: purpose.to_string(),
+            method: "POST".to_string(),
+            path: "/chat/completions".to_string(),
+            status: None,
+            outcome: outcome.to_string(),
+            latency_ms: millis(latency),
+            attempt: 0,
+            cached: false,
+            trace_id: None,
+            detail: Some(format!(
+                "request sha256:{digest} bytes:{bytes}; tokens in:{} out:{}",
+                tokens.0, tokens.1
+            )),
+        });
+    }
 }
 
 /// Milliseconds to the microsecond, as audit rows keep them.

@@ -125,6 +125,21 @@ pub struct CallContext {
     /// The W3C trace id (32 hex digits) the call belongs to, such as its chat turn's; `None`
     /// starts a trace per call.
     pub trace_id: Option<String>,
+    /// Where a successful answer's body is handed while it arrives, chunk by chunk (a
+    /// language model's words streamed to the user); every call still gets its whole record.
+    pub tap: Option<Tap>,
+}
+
+/// Where a call hands its answer's body while it arrives.
+pub type Tap = tokio::sync::mpsc::UnboundedSender<Tapped>;
+
+/// What a [`Tap`] receives.
+#[derive(Debug, Clone)]
+pub enum Tapped {
+    /// A successful answer starts: anything an earlier attempt handed over is void.
+    Start,
+    /// The next bytes of its body.
+    Chunk(bytes::Bytes),
 }
 
 impl CallContext {
@@ -135,6 +150,7 @@ impl CallContext {
             user_id: None,
             untrusted_user: false,
             trace_id: None,
+            tap: None,
         }
     }
 

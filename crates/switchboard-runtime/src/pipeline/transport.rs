@@ -96,6 +96,8 @@ pub struct Attempt {
     /// Where each attempt that reaches the network notes its result, for the audit trail
     /// (absent when auditing is off).
     pub log: Option<Arc<std::sync::Mutex<Vec<AttemptLog>>>>,
+    /// Where a successful answer's body is handed while it arrives.
+    pub tap: Option<super::Tap>,
 }
 
 /// One attempt's result as the audit trail records it.
@@ -160,11 +162,18 @@ impl HttpTransport {
                 return Err(TransportError::TooLarge(attempt.max_response_bytes));
             }
             let mut body = BytesMut::new();
+            let tap = attempt.tap.filter(|_| (200..300).contains(&status));
+            if let Some(tap) = &tap {
+                let _ = tap.send(super::Tapped::Start);
+            }
             while let Some(chunk) = resp.chunk().await.map_err(|e| map_error(&e, budget))? {
                 if body.len() + chunk.len() > attempt.max_response_bytes {
                     return Err(TransportError::TooLarge(attempt.max_response_bytes));
                 }
                 body.extend_from_slice(&chunk);
+                if let Some(tap) = &tap {
+                    let _ = tap.send(super::Tapped::Chunk(chunk));
+                }
             }
             Ok(RawResponse {
                 status,

@@ -33,6 +33,7 @@ pub mod health;
 pub mod inbound;
 pub mod metrics;
 pub mod oauth;
+pub mod openai;
 pub mod openapi;
 pub mod web;
 
@@ -140,6 +141,9 @@ pub fn routes(
         .get(Public, "/", web::index)
         .post(Chat, "/v1/chat", chat::chat)
         .get(Chat, "/v1/conversations/{id}", chat::conversation)
+        // The chat turn for OpenAI clients and chat front ends.
+        .post(Chat, "/v1/chat/completions", openai::completions)
+        .get(Chat, "/v1/models", openai::models)
         .get(Public, "/healthz", health::healthz)
         .get(Public, "/readyz", health::readyz)
         .get(Public, "/metrics", metrics::metrics)

@@ -36,6 +36,8 @@ pub const PATH: &str = "/openapi.json";
         super::web::index,
         super::chat::chat,
         super::chat::conversation,
+        super::openai::completions,
+        super::openai::models,
         super::health::healthz,
         super::health::readyz,
         super::metrics::metrics,

@@ -71,6 +71,10 @@ pub mod names {
     pub const TURN_DURATION: &str = "switchboard_turn_duration_seconds";
     pub const TOOL_CALLS: &str = "switchboard_tool_calls_total";
     pub const TOOL_CALL_DURATION: &str = "switchboard_tool_call_duration_seconds";
+    pub const LLM_REQUESTS: &str = "switchboard_llm_requests_total";
+    pub const LLM_TOKENS: &str = "switchboard_llm_tokens_total";
+    pub const LLM_COST: &str = "switchboard_llm_cost";
+    pub const LLM_TURN_TOKENS: &str = "switchboard_llm_turn_tokens";
     pub const DEPRECATIONS: &str = "switchboard_api_deprecation_warnings_total";
     pub const SCHEMA_FAILURES: &str = "switchboard_schema_failures_total";
     pub const AUDIT_WRITTEN: &str = "switchboard_audit_rows_written_total";
@@ -230,6 +234,34 @@ pub const DESCRIPTIONS: &[Description] = &[
         SECONDS,
         "tool",
         "Time to run a tool call that ran, every upstream call included.",
+    ),
+    d(
+        LLM_REQUESTS,
+        Counter,
+        None,
+        "model, purpose, outcome",
+        "Language model requests of chat turns by purpose (understand, agent, reply) and outcome: ok, a call outcome, unreadable, or over_budget (not sent).",
+    ),
+    d(
+        LLM_TOKENS,
+        Counter,
+        None,
+        "model, purpose, direction",
+        "Tokens the model provider counted, by direction: input (prompt) or output (completion).",
+    ),
+    d(
+        LLM_COST,
+        Gauge,
+        None,
+        "model",
+        "Running total of what the model's tokens cost, at the llm section's prices (only with prices).",
+    ),
+    d(
+        LLM_TURN_TOKENS,
+        Histogram,
+        None,
+        "model, direction",
+        "Tokens one chat turn used, by direction, for turns that asked the model.",
     ),
     d(
         DEPRECATIONS,

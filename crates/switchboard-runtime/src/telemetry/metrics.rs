@@ -268,6 +268,82 @@ impl ToolCalled<'_> {
     }
 }
 
+/// One language model request of a chat turn.
+#[derive(Debug, Clone, Copy)]
+pub struct LlmAsked<'a> {
+    /// The model.
+    pub model: &'a str,
+    /// `understand`, `agent` or `reply`.
+    pub purpose: &'static str,
+    /// `ok`, a call outcome, `unreadable` or `over_budget`.
+    pub outcome: &'static str,
+    /// Prompt tokens.
+    pub input: u64,
+    /// Completion tokens.
+    pub output: u64,
+    /// What they cost, with prices.
+    pub cost: Option<f64>,
+}
+
+impl LlmAsked<'_> {
+    /// Counts the request and its tokens.
+    pub fn emit(&self, t: &Telemetry) {
+        t.counter(
+            LLM_REQUESTS,
+            vec![
+                name_label("model", self.model),
+                label("purpose", self.purpose),
+                label("outcome", self.outcome),
+            ],
+        )
+        .increment(1);
+        for (direction, n) in [("input", self.input), ("output", self.output)] {
+            if n > 0 {
+                t.counter(
+                    LLM_TOKENS,
+                    vec![
+                        name_label("model", self.model),
+                        label("purpose", self.purpose),
+                        label("direction", direction),
+                    ],
+                )
+                .increment(n);
+            }
+        }
+        if let Some(cost) = self.cost {
+            t.gauge(LLM_COST, vec![name_label("model", self.model)])
+                .increment(cost);
+        }
+    }
+}
+
+/// The tokens of one chat turn that asked the model.
+#[derive(Debug, Clone, Copy)]
+pub struct LlmTurn<'a> {
+    /// The model.
+    pub model: &'a str,
+    /// Prompt tokens.
+    pub input: u64,
+    /// Completion tokens.
+    pub output: u64,
+}
+
+impl LlmTurn<'_> {
+    /// Records the turn's tokens.
+    pub fn emit(&self, t: &Telemetry) {
+        for (direction, n) in [("input", self.input), ("output", self.output)] {
+            t.histogram(
+                LLM_TURN_TOKENS,
+                vec![
+                    name_label("model", self.model),
+                    label("direction", direction),
+                ],
+            )
+            .record(n as f64);
+        }
+    }
+}
+
 /// A response carried `Deprecation` or `Sunset`.
 #[derive(Debug, Clone, Copy)]
 pub struct DeprecationWarning<'a> {

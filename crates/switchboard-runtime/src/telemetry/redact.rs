@@ -332,38 +332,202 @@ impl Redactor {
 /// The built-in patterns alone (what log lines get: they are written before any project is
 /// loaded).
 pub fn redact_text(text: &str) -> Cow<'_, str> {
+    replace_patterns(text, &mut |_, _| REDACTED.to_string())
+}
+
+/// What a built-in pattern found: `secret` (tokens and opaque keys, never given back),
+/// `email`, `phone` or `card`.
+type Found = &'static str;
+
+/// The built-in patterns, each match replaced by what `with` makes of it.
+fn replace_patterns<'a>(
+    text: &'a str,
+    with: &mut dyn FnMut(Found, &str) -> String,
+) -> Cow<'a, str> {
     // Fast path: every pattern needs an '@' or a digit or a long word.
     if !text.bytes().any(|b| b == b'@' || b.is_ascii_digit()) && text.len() < 32 {
         return Cow::Borrowed(text);
     }
     let p = &*PATTERNS;
     let mut out = Cow::Borrowed(text);
-    let mut apply = |re: &Regex, keep: &dyn Fn(&str) -> bool| {
+    let mut apply = |re: &Regex, found: Found, keep: &dyn Fn(&str) -> bool| {
         if re.is_match(&out) {
             let replaced = re
                 .replace_all(&out, |c: &Captures<'_>| {
                     let m = &c[0];
-                    if keep(m) {
+                    if keep(m) || is_placeholder(m) {
                         m.to_string()
                     } else {
-                        REDACTED.to_string()
+                        with(found, m)
                     }
                 })
                 .into_owned();
             out = Cow::Owned(replaced);
         }
     };
-    apply(&p.token, &|_| false);
-    apply(&p.opaque, &|m| {
+    apply(&p.token, "secret", &|_| false);
+    apply(&p.opaque, "secret", &|m| {
         m.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
             || !m.chars().any(|c| c.is_ascii_digit())
             || !m.chars().any(|c| c.is_ascii_alphabetic())
     });
-    apply(&p.email, &|_| false);
+    apply(&p.email, "email", &|_| false);
     // Phone numbers first: a `+` number can pass the Luhn check by chance.
-    apply(&p.phone, &|m| digits(m).len() < 9);
-    apply(&p.card, &|m| !luhn(&digits(m)));
+    apply(&p.phone, "phone", &|m| digits(m).len() < 9);
+    apply(&p.card, "card", &|m| !luhn(&digits(m)));
     out
+}
+
+/// Whether a match is already a mask (`[redacted]`, `[email_1]`).
+fn is_placeholder(m: &str) -> bool {
+    m.starts_with('[') && m.ends_with(']')
+}
+
+/// Values hidden from a reader who must not see them (a language model), each behind a
+/// placeholder (`[email_1]`) that [`Masks::unmask`] puts back in what the reader writes, so
+/// a user's own data can be shown back to that user. The same value always gets the same
+/// placeholder. Tokens and the project's secrets are replaced by `[redacted]` and never
+/// come back.
+#[derive(Debug, Clone, Default)]
+pub struct Masks {
+    hidden: Vec<(String, String)>,
+}
+
+impl Masks {
+    fn hide(&mut self, kind: Found, value: &str) -> String {
+        if kind == "secret" {
+            return REDACTED.to_string();
+        }
+        if let Some((p, _)) = self.hidden.iter().find(|(_, v)| v == value) {
+            return p.clone();
+        }
+        let n = self
+            .hidden
+            .iter()
+            .filter(|(p, _)| p.starts_with(&format!("[{kind}_")))
+            .count()
+            + 1;
+        let placeholder = format!("[{kind}_{n}]");
+        self.hidden.push((placeholder.clone(), value.to_string()));
+        placeholder
+    }
+
+    /// Whether anything was hidden.
+    pub fn is_empty(&self) -> bool {
+        self.hidden.is_empty()
+    }
+
+    /// `text` with every placeholder replaced by the value it hides.
+    pub fn unmask(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        if !out.contains('[') {
+            return out;
+        }
+        for (p, v) in &self.hidden {
+            out = out.replace(p.as_str(), v);
+        }
+        out
+    }
+
+    /// Where a placeholder could still be completed by text not yet seen: the byte offset of
+    /// a trailing `[` with no `]` after it, if it is short enough to be one.
+    pub fn open_placeholder(text: &str) -> Option<usize> {
+        let at = text.rfind('[')?;
+        (!text[at..].contains(']') && text.len() - at <= 24).then_some(at)
+    }
+}
+
+impl Redactor {
+    /// `text` as a model may read it: what [`Redactor::text`] would redact is hidden behind
+    /// placeholders recorded in `masks` (tokens and secrets become `[redacted]`).
+    pub fn mask_text(&self, text: &str, masks: &mut Masks) -> String {
+        let text = match &self.secrets {
+            Some(re) if re.is_match(text) => re.replace_all(text, REDACTED).into_owned(),
+            _ => text.to_string(),
+        };
+        let text = replace_patterns(&text, &mut |kind, m| masks.hide(kind, m)).into_owned();
+        let Some(re) = &self.key_text else {
+            return text;
+        };
+        if !re.is_match(&text) {
+            return text;
+        }
+        re.replace_all(&text, |c: &Captures<'_>| {
+            let raw = &c[3];
+            let quoted = raw.starts_with('"') && raw.len() >= 2;
+            let value = if quoted { &raw[1..raw.len() - 1] } else { raw };
+            if is_placeholder(value) {
+                return c[0].to_string();
+            }
+            let p = masks.hide("value", value);
+            let p = if quoted { format!("\"{p}\"") } else { p };
+            format!("{}{}{p}", &c[1], &c[2])
+        })
+        .into_owned()
+    }
+
+    /// A JSON value as a model may read it: configured paths and sensitive keys hidden behind
+    /// placeholders, and every string masked as text.
+    pub fn mask_json(&self, value: &mut Value, masks: &mut Masks) {
+        for path in &self.paths {
+            let pointers: Vec<String> = path
+                .query_located(value)
+                .locations()
+                .map(|l| l.to_json_pointer())
+                .collect();
+            for p in pointers {
+                if let Some(v) = value.pointer_mut(&p) {
+                    let shown = match &*v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    *v = Value::String(masks.hide("value", &shown));
+                }
+            }
+        }
+        self.mask_walk(value, masks);
+    }
+
+    fn mask_walk(&self, value: &mut Value, masks: &mut Masks) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    if self.keys.contains(&normalise_key(k))
+                        && !v.is_null()
+                        && !v.is_object()
+                        && !v.is_array()
+                    {
+                        let shown = match &*v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        if !is_placeholder(&shown) {
+                            *v = Value::String(masks.hide(found_for_key(k), &shown));
+                        }
+                    } else {
+                        self.mask_walk(v, masks);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.mask_walk(v, masks)),
+            Value::String(s) => {
+                *s = self.mask_text(s, masks);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The placeholder kind of a sensitive key's value: credentials never come back.
+fn found_for_key(key: &str) -> Found {
+    match normalise_key(key).as_str() {
+        "email" => "email",
+        "phone" => "phone",
+        "cardnumber" => "card",
+        "password" | "secret" | "token" | "accesstoken" | "refreshtoken" | "authorization"
+        | "apikey" | "cvv" => "secret",
+        _ => "value",
+    }
 }
 
 #[cfg(test)]
@@ -496,5 +660,56 @@ mod tests {
                 "items": [{"password": "[redacted]"}],
             })
         );
+    }
+
+    #[test]
+    fn masks_hide_personal_data_and_give_it_back_but_never_credentials() {
+        let r = Redactor::new(&["national_id".to_string()], Vec::new())
+            .with_secrets(["zebra-quartz-7741"]);
+        let mut masks = Masks::default();
+        let text = "I'm ana.lopez@example.com, call +971501234567, national_id=784-1990-1 key zebra-quartz-7741 and Bearer abc.def.ghi";
+        let masked = r.mask_text(text, &mut masks);
+        for clear in [
+            "ana.lopez@example.com",
+            "+971501234567",
+            "784-1990-1",
+            "zebra-quartz-7741",
+            "abc.def.ghi",
+        ] {
+            assert!(!masked.contains(clear), "{clear} in {masked}");
+        }
+        assert!(
+            masked.contains("[email_1]")
+                && masked.contains("[phone_1]")
+                && masked.contains("[value_1]"),
+            "{masked}"
+        );
+        // The same value, the same placeholder.
+        assert_eq!(
+            r.mask_text("again ana.lopez@example.com", &mut masks),
+            "again [email_1]"
+        );
+        let reply = "Sent to [email_1]; we will call [phone_1]. [redacted]";
+        assert_eq!(
+            masks.unmask(reply),
+            "Sent to ana.lopez@example.com; we will call +971501234567. [redacted]"
+        );
+
+        let mut data = json!({"customer": {"email": "b@example.org", "password": "hunter22", "orders": [{"note": "card 4111 1111 1111 1111"}]}});
+        r.mask_json(&mut data, &mut masks);
+        let shown = data.to_string();
+        assert!(
+            !shown.contains("b@example.org")
+                && !shown.contains("hunter22")
+                && !shown.contains("4111"),
+            "{shown}"
+        );
+        assert_eq!(
+            masks.unmask(data["customer"]["email"].as_str().unwrap()),
+            "b@example.org"
+        );
+        assert_eq!(data["customer"]["password"], "[redacted]");
+        assert_eq!(Masks::open_placeholder("ok [ema"), Some(3));
+        assert_eq!(Masks::open_placeholder("ok [email_1] done"), None);
     }
 }

@@ -9,9 +9,9 @@
 //! altered or expired: nothing is sent upstream. An older client cannot be asked within a
 //! stateless call, so the call is refused with a message that says why.
 
-use super::catalog::ToolDef;
 use super::run::{self, Caller, Ran};
 use super::{Gateway, Tools};
+use crate::catalog::ToolDef;
 use crate::http::principal::Principal;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};

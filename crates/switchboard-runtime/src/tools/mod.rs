@@ -3,28 +3,28 @@
 //!
 //! # How it works
 //!
-//! `catalog.rs` turns the operations and intents the project offers into tool definitions
-//! once per project (names within 64 characters and unique, JSON Schemas from the typed inputs
-//! or slots and the extract map, explicit annotations, writes marked for confirmation);
-//! `run.rs` runs a tool as the authenticated caller (a JWT's subject is the user whose
-//! connected accounts and per-user cache the call may use), shapes the result, and counts and
-//! audits every call; `mcp.rs` serves MCP at `POST /mcp` through
+//! `crate::catalog` (floor 0, shared with the chat turn's agent mode) turns the operations
+//! and intents the project offers into tool definitions once per project (names within 64
+//! characters and unique, JSON Schemas from the typed inputs or slots and the extract map,
+//! explicit annotations, writes marked for confirmation); `run.rs` runs a tool as the
+//! authenticated caller (a JWT's subject is the user whose connected accounts and per-user
+//! cache the call may use) through `engine::tools` (shared with agent mode too), and counts
+//! and audits every call; `mcp.rs` serves MCP at `POST /mcp` through
 //! the official SDK, statelessly, with the confirmation round trip; `rest.rs` serves
 //! `GET /v1/tools`, `POST /v1/tools/{name}` for apps that do their own function calling, and
 //! the protected-resource metadata. Every route needs the `tools` scope when the project has
 //! `inbound:` credentials. The CLI's `tools export` prints the same definitions as OpenAI,
 //! Anthropic or MCP tools (`export.rs`).
 
-pub mod catalog;
 pub mod export;
 pub mod mcp;
 pub mod rest;
 pub mod run;
 
+use crate::catalog::Catalog;
 use crate::engine::Engine;
 use crate::http::Routes;
 use axum::extract::FromRef;
-use catalog::Catalog;
 use rmcp::model::{RequestStateCodec, Tool};
 use std::sync::Arc;
 

@@ -154,6 +154,7 @@ async fn a_card_turns_red_as_soon_as_a_chat_fails_without_a_health_check() {
                     text: text.into(),
                     conversation_id: None,
                     message_id: None,
+                    stream: false,
                 })
                 .await
                 .unwrap()

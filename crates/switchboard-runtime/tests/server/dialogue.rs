@@ -140,6 +140,7 @@ impl Desk {
                 text: text.into(),
                 conversation_id: None,
                 message_id: None,
+                stream: false,
             })
             .await
             .unwrap();

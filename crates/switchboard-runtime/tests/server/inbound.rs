@@ -560,6 +560,8 @@ async fn every_route_declares_its_scope() {
         ("GET", "/v1/channels/{name}", "signed"),
         ("POST", "/v1/channels/{name}", "signed"),
         ("POST", "/v1/chat", "chat"),
+        ("POST", "/v1/chat/completions", "chat"),
+        ("GET", "/v1/models", "chat"),
         ("GET", "/v1/conversations/{id}", "chat"),
         ("GET", "/v1/conversations/{id}/events", "chat"),
         ("GET", "/v1/oauth/{connector}/callback", "signed"),

@@ -284,6 +284,7 @@ async fn say(engine: &Engine, user: &str, text: &str) -> String {
             text: text.into(),
             conversation_id: None,
             message_id: None,
+            stream: false,
         })
         .await
         .unwrap();

@@ -73,6 +73,7 @@ async fn independent_steps_run_concurrently_and_chains_in_order() {
             text: "show my dashboard".into(),
             conversation_id: None,
             message_id: None,
+            stream: false,
         })
         .await
         .unwrap();
@@ -122,6 +123,7 @@ intents:
             text: "weather in dubai".into(),
             conversation_id: None,
             message_id: None,
+            stream: false,
         })
         .await
         .unwrap();

@@ -81,6 +81,7 @@ async fn the_page_is_the_projects_and_shows_the_conversation_again() {
             text: text.into(),
             conversation_id: None,
             message_id: None,
+            stream: false,
         })
     };
     turn("hello there").await.unwrap();

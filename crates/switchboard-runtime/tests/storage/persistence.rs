@@ -13,6 +13,7 @@ async fn survives_restart(database_url: Option<&str>) {
         text: text.into(),
         conversation_id: None,
         message_id: None,
+        stream: false,
     };
     let first = {
         let engine =

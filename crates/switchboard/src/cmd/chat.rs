@@ -71,6 +71,7 @@ async fn converse(args: &Args, engine: &Engine) -> anyhow::Result<()> {
             text: text.to_string(),
             conversation_id: conversation_id.clone(),
             message_id: None,
+            stream: false,
         };
         match engine.turn_as(req, &Reach::Started).await {
             Ok(res) => {

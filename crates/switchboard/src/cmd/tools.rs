@@ -5,7 +5,7 @@
 use crate::ProjectArg;
 use std::process::ExitCode;
 use switchboard_config::LoadOptions;
-use switchboard_runtime::tools::catalog::Catalog;
+use switchboard_runtime::catalog::Catalog;
 use switchboard_runtime::tools::export::{Format, export};
 
 /// The tools subcommands.

@@ -147,6 +147,7 @@ fn attempt(url: &str) -> Attempt {
         repeatable: true,
         sent: Arc::new(AtomicU32::new(0)),
         log: None,
+        tap: None,
         policy: Arc::new(AttemptPolicy {
             retry: Default::default(),
             breaker: None,

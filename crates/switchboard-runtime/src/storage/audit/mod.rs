@@ -27,6 +27,9 @@ pub enum AuditKind {
     Webhook,
     /// A tool call from an LLM agent (its operations' attempts have rows of their own).
     Tool,
+    /// What a chat turn sent a language model: a digest and a size, never the text (the
+    /// request's attempts have rows of their own).
+    Model,
 }
 
 impl AuditKind {
@@ -36,6 +39,7 @@ impl AuditKind {
             AuditKind::Upstream => "upstream",
             AuditKind::Webhook => "webhook",
             AuditKind::Tool => "tool",
+            AuditKind::Model => "model",
         }
     }
 
@@ -43,6 +47,7 @@ impl AuditKind {
         match s {
             "webhook" => AuditKind::Webhook,
             "tool" => AuditKind::Tool,
+            "model" => AuditKind::Model,
             _ => AuditKind::Upstream,
         }
     }

@@ -12,7 +12,7 @@ use switchboard_config::Project;
 use switchboard_config::model::{InboundKey, InboundSettings, Scope};
 use switchboard_demo_backend::DemoBackend;
 use switchboard_demo_backend::Route;
-use switchboard_runtime::tools::catalog::Catalog;
+use switchboard_runtime::catalog::Catalog;
 use switchboard_runtime::tools::export::{Format, export};
 
 const REQUIREMENTS: &str = include_str!("requirements.txt");

@@ -76,6 +76,28 @@ impl ToolDef {
         })
     }
 
+    /// The definition as OpenAI's function tools take it (Chat Completions and Responses), in
+    /// strict mode where it can be.
+    ///
+    /// Strict mode takes a subset of JSON Schema: every object has `additionalProperties:
+    /// false` and lists every property as required, so an optional input becomes nullable
+    /// (`["string", "null"]`, `null` added to an `enum`); `default`, `minLength` and
+    /// `maxLength` are not accepted and are dropped (the pipeline still enforces them). An
+    /// `object` input has no declared properties, which strict mode cannot express: such a
+    /// tool has `strict: false`.
+    pub fn openai(&self) -> Value {
+        let (parameters, strict) = strict_schema(&self.input_schema);
+        json!({
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": parameters,
+                "strict": strict,
+            }
+        })
+    }
+
     /// The definition as MCP's `tools/list` carries it.
     pub fn mcp(&self) -> Value {
         let mut t = json!({
@@ -372,6 +394,46 @@ fn capped(schema: Value) -> Value {
         }
     }
     s
+}
+
+/// The input schema in strict mode's subset, and whether it is strict-valid.
+fn strict_schema(schema: &Value) -> (Value, bool) {
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut strict = true;
+    let mut props = Map::new();
+    if let Some(given) = schema["properties"].as_object() {
+        for (name, p) in given {
+            let mut p = p.as_object().cloned().unwrap_or_default();
+            p.remove("default");
+            p.remove("minLength");
+            p.remove("maxLength");
+            if p.get("type") == Some(&json!("object")) {
+                strict = false;
+            }
+            if !required.contains(&name.as_str()) {
+                if let Some(ty) = p.get("type").cloned() {
+                    p.insert("type".into(), json!([ty, "null"]));
+                }
+                if let Some(Value::Array(values)) = p.get_mut("enum") {
+                    values.push(Value::Null);
+                }
+            }
+            props.insert(name.clone(), Value::Object(p));
+        }
+    }
+    let all: Vec<Value> = props.keys().map(|k| json!(k)).collect();
+    (
+        json!({
+            "type": "object",
+            "properties": props,
+            "required": all,
+            "additionalProperties": false,
+        }),
+        strict,
+    )
 }
 
 #[cfg(test)]
