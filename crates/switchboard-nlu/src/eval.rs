@@ -78,7 +78,36 @@ pub struct Confusion {
 
 /// Classifies every case and compares with its label; `threshold` decides out-of-scope.
 pub fn evaluate(classifier: &Classifier, threshold: f32, cases: &[EvalCase]) -> EvalReport {
-    let mut labels: Vec<String> = classifier.intents().map(str::to_string).collect();
+    let labels: Vec<String> = classifier.intents().map(str::to_string).collect();
+    // (best confidence, whether the best intent is the expected one, expected is out of scope)
+    let mut sweep: Vec<(f32, bool, bool)> = Vec::with_capacity(cases.len());
+    let mut predicted = Vec::with_capacity(cases.len());
+    for case in cases {
+        let prediction = classifier.classify(&case.text);
+        let best = prediction.best();
+        predicted.push(match prediction.accept(threshold) {
+            Some(s) => s.intent.clone(),
+            None => OUT_OF_SCOPE.to_string(),
+        });
+        sweep.push((
+            best.map_or(0.0, |s| s.confidence),
+            best.is_some_and(|s| s.intent == case.intent),
+            case.intent == OUT_OF_SCOPE,
+        ));
+    }
+    let mut report = score(&labels, threshold, cases, &predicted);
+    let (suggested_threshold, suggested_correct) = best_threshold(&mut sweep);
+    report.suggested_threshold = suggested_threshold;
+    report.suggested_accuracy = ratio(suggested_correct, cases.len());
+    report
+}
+
+/// Compares predictions made by anything (the classifier, a language model, both) with the
+/// cases' labels: `predicted[i]` is case i's intent or [`OUT_OF_SCOPE`]. `labels` are the
+/// intents, in report order. No threshold is suggested (`suggested_threshold` is
+/// `threshold`, `suggested_accuracy` the accuracy).
+pub fn score(labels: &[String], threshold: f32, cases: &[EvalCase], predicted: &[String]) -> EvalReport {
+    let mut labels: Vec<String> = labels.to_vec();
     labels.push(OUT_OF_SCOPE.to_string());
     let known: BTreeMap<&str, usize> = labels
         .iter()
@@ -94,23 +123,10 @@ pub fn evaluate(classifier: &Classifier, threshold: f32, cases: &[EvalCase]) -> 
     let mut correct = 0usize;
     let (mut in_scope, mut in_scope_correct) = (0usize, 0usize);
     let (mut oos, mut oos_rejected) = (0usize, 0usize);
-    // (best confidence, whether the best intent is the expected one, expected is out of scope)
-    let mut sweep: Vec<(f32, bool, bool)> = Vec::with_capacity(cases.len());
 
-    for case in cases {
-        let prediction = classifier.classify(&case.text);
-        let best = prediction.best();
-        let predicted = match prediction.accept(threshold) {
-            Some(s) => s.intent.as_str(),
-            None => OUT_OF_SCOPE,
-        };
-        let expected_oos = case.intent == OUT_OF_SCOPE;
-        sweep.push((
-            best.map_or(0.0, |s| s.confidence),
-            best.is_some_and(|s| s.intent == case.intent),
-            expected_oos,
-        ));
-        if expected_oos {
+    for (case, predicted) in cases.iter().zip(predicted) {
+        let predicted = predicted.as_str();
+        if case.intent == OUT_OF_SCOPE {
             oos += 1;
             if predicted == OUT_OF_SCOPE {
                 oos_rejected += 1;
@@ -176,8 +192,6 @@ pub fn evaluate(classifier: &Classifier, threshold: f32, cases: &[EvalCase]) -> 
         .collect();
     let mut confusions: Vec<Confusion> = confusions.into_values().collect();
     confusions.sort_by_key(|c| std::cmp::Reverse(c.count));
-    let (suggested_threshold, suggested_correct) = best_threshold(&mut sweep);
-
     EvalReport {
         threshold,
         cases: cases.len(),
@@ -186,8 +200,8 @@ pub fn evaluate(classifier: &Classifier, threshold: f32, cases: &[EvalCase]) -> 
         in_scope_cases: in_scope,
         out_of_scope_recall: ratio(oos_rejected, oos),
         out_of_scope_cases: oos,
-        suggested_threshold,
-        suggested_accuracy: ratio(suggested_correct, cases.len()),
+        suggested_threshold: threshold,
+        suggested_accuracy: ratio(correct, cases.len()),
         per_intent,
         confusions,
         unknown_intents: unknown,

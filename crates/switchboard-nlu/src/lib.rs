@@ -30,5 +30,5 @@ pub use classifier::{Classifier, DEFAULT_THRESHOLD, Prediction, Scored};
 pub use entities::{
     Builtin, EntityDef, EntityError, EntityExtractor, EntityMatch, LookupValue, MAX_EXTRACT_BYTES,
 };
-pub use eval::{Confusion, EvalCase, EvalReport, IntentMetrics, OUT_OF_SCOPE, evaluate};
+pub use eval::{Confusion, EvalCase, EvalReport, IntentMetrics, OUT_OF_SCOPE, evaluate, score};
 pub use normalize::MAX_CLASSIFY_BYTES;

@@ -95,7 +95,7 @@ fn main() -> ExitCode {
             Command::Call(a) => cmd::call::run(a).await,
             Command::Channels(a) => cmd::channels::run(a).await,
             Command::Tools(a) => cmd::tools::run(a).await,
-            Command::Eval(a) => cmd::eval::run(a),
+            Command::Eval(a) => cmd::eval::run(a).await,
             Command::Init(a) => cmd::init::run(a),
             Command::Completions(a) => Ok(cmd::completions::run(a)),
         };

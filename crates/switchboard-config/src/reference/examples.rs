@@ -1034,3 +1034,66 @@ connectors:
           confirm: true
           destructive: false
 "##;
+
+pub const LLM_INTRO: &str = r##"
+A language model in the chat turn, reached through a connector with `type: llm` (any
+OpenAI-compatible chat-completions API: OpenAI, Azure OpenAI, vLLM, Ollama, LM Studio,
+OpenRouter). Its calls go through that connector's pipeline like any other: auth, timeouts
+within the turn deadline, retries (a `429` waits for its `Retry-After`), breaker, rate limit,
+metrics and audit. `understand` asks the model which intent a message expresses and which
+slot values it gives (JSON Schema structured output), when the classifier is unsure or
+always; `agent` lets it call the project's tools in a bounded loop, with writes waiting for
+the user's yes; `reply` has it word the reply from the steps' data, the template's reply
+standing when it fails or is slow. What the model reads is masked by the project's redaction
+policy (`telemetry.redact`), and the user's own values are put back in its reply. Give the
+turn time: `bot.turn_deadline` bounds every model call. docs/llm.md explains the modes.
+"##;
+
+pub const LLM: &str = r##"
+# project
+bot:
+  turn_deadline: 20s
+connectors:
+  openai:
+    type: llm
+    base_url: https://api.openai.com/v1
+    auth: { type: bearer, token: "${env:OPENAI_API_KEY:-sk-test-placeholder}" }
+    timeout: 15s
+    rate_limit: { requests: 60, per: 1m, max_wait: 2s }
+  store:
+    base_url: https://store.example.com/api
+    operations:
+      get_order:
+        description: Look up an order by its number.
+        path: /orders/{order_id}
+        inputs: { order_id: { type: string, pattern: "[0-9]{4,10}" } }
+        response: { extract: { status: $.status } }
+intents:
+  order_status:
+    examples: [where is my order 1001, track order 1002]
+    slots:
+      order_id: { entity: number, ask: Which order? }
+    steps:
+      order: { call: store.get_order, with: { order_id: "{{ slots.order_id }}" } }
+    reply: "Order {{ slots.order_id }} is {{ steps.order.status }}."
+    llm_reply: true
+llm:
+  connector: openai
+  model: gpt-4o-mini
+  modes: [understand, reply]
+  understand_when: unsure
+  temperature: 0.2
+  system: "You are the assistant of Example Store. Be brief and friendly."
+"##;
+
+pub const LLM_LIMITS: &str = r##"
+limits:
+  tool_rounds: 4
+  max_tokens: 512
+  tokens_per_turn: 8000
+  tokens_per_user_per_day: 200000
+"##;
+
+pub const LLM_PRICES: &str = r##"
+prices: { input: 0.15, output: 0.60 }
+"##;

@@ -13,6 +13,7 @@ use crate::raw::{
     RawCircuitBreaker, RawConnector, RawConnectorTelemetry, RawDialogflow, RawEntity,
     RawHealthCheck, RawInbound, RawInboundAuth, RawInboundConnections, RawInboundJwt,
     RawInboundKey, RawInboundLimit, RawInboundLimits, RawInboundStreams, RawInputSpec, RawIntent,
+    RawLlm, RawLlmLimits, RawLlmPrices,
     RawObjectives, RawOperation, RawPoller, RawProject, RawRasa, RawRasaAction, RawRateLimit,
     RawRedact, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep, RawStorage, RawTelemetry,
     RawToolSpec, RawTools, RawVerify, RawWebhookRoute, RawWebhookSource, RawWhatsappTemplate,
@@ -395,6 +396,27 @@ fn sections() -> Vec<Section> {
             keys: Keys::Struct(keys::<RawToolSpec>(None)),
             intro: ex::TOOL_INTRO,
             example: ex::TOOL,
+        },
+        Section {
+            title: "llm",
+            def: Some("Llm"),
+            keys: Keys::Struct(keys::<RawLlm>(None)),
+            intro: ex::LLM_INTRO,
+            example: ex::LLM,
+        },
+        Section {
+            title: "llm.limits",
+            def: Some("LlmLimits"),
+            keys: Keys::Struct(keys::<RawLlmLimits>(None)),
+            intro: "",
+            example: ex::LLM_LIMITS,
+        },
+        Section {
+            title: "llm.prices",
+            def: Some("LlmPrices"),
+            keys: Keys::Struct(keys::<RawLlmPrices>(None)),
+            intro: "",
+            example: ex::LLM_PRICES,
         },
     ]
 }

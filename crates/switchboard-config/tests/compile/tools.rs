@@ -140,7 +140,7 @@ fn rest_parts_on_an_mcp_operation_and_mcp_tool_on_rest_are_errors() {
          switchboard.yaml:13:32: mcp_tool is for operations of a connector with type: mcp; this connector speaks REST
          switchboard.yaml:14:7: operation \"api.b\" has no path: add path: /... (the path below the base URL)
          switchboard.yaml:15:33: read_only is for operations of a connector with type: mcp; a REST operation's method says whether it reads
-         switchboard.yaml:17:11: expected one of rest, mcp, found \"graphql\"",
+         switchboard.yaml:17:11: expected one of rest, mcp, llm, found \"graphql\"",
     );
 }
 

@@ -92,12 +92,12 @@ impl<'a> ModelTurn<'a> {
         text: &str,
         deadline: Instant,
     ) -> Option<ModelChoice> {
-        let mut messages = vec![json!({
-            "role": "system",
-            "content": format!("{}\n\n{}", system_prompt(project, templates, base), understand::instructions(project)),
-        })];
-        messages.extend(history_messages(history));
-        messages.push(json!({ "role": "user", "content": text }));
+        let messages = understand::messages(
+            project,
+            &system_prompt(project, templates, base),
+            history_messages(history),
+            text,
+        );
         let schema = understand::schema(project);
         let answer = self
             .ask(
@@ -172,10 +172,7 @@ pub(super) fn system_prompt(
 ) -> String {
     match project.llm.as_ref().and_then(|l| l.system.as_ref()) {
         Some(t) => respond::render(templates, t, base),
-        None => format!(
-            "You are {}, the assistant of this service. Be accurate, brief and polite.",
-            project.bot.name
-        ),
+        None => understand::default_system(project),
     }
 }
 

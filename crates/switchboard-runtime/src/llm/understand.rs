@@ -95,6 +95,26 @@ pub fn instructions(project: &Project) -> String {
     s
 }
 
+/// The messages of an understanding request: the system prompt with the instructions, the
+/// conversation so far (`history`, as chat messages), the message.
+pub fn messages(project: &Project, system: &str, history: Vec<Value>, text: &str) -> Vec<Value> {
+    let mut messages = vec![json!({
+        "role": "system",
+        "content": format!("{system}\n\n{}", instructions(project)),
+    })];
+    messages.extend(history);
+    messages.push(json!({ "role": "user", "content": text }));
+    messages
+}
+
+/// The system prompt when the project gives none: one naming the bot.
+pub fn default_system(project: &Project) -> String {
+    format!(
+        "You are {}, the assistant of this service. Be accurate, brief and polite.",
+        project.bot.name
+    )
+}
+
 /// Reads the model's answer; `None` when it does not follow the schema.
 pub fn read(content: &str, project: &Project) -> Option<ModelChoice> {
     let v: Value = serde_json::from_str(content.trim()).ok()?;

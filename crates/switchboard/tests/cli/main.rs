@@ -8,5 +8,6 @@
 mod audit;
 mod channels_crash;
 mod cli;
+mod eval_model;
 mod logs;
 mod webhooks_crash;
