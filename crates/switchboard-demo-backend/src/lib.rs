@@ -29,6 +29,12 @@
 //! | `tickets` | `POST /api/v2/tickets` | any JSON object (`customer_id`, `summary`, ...) is echoed back, 201, with `id` `TCK-n`, `status` `open` and `created_at`: the helpdesk the demo bot hands conversations to; a body that is not a JSON object is 400 |
 //! | `weather` | `GET /api/v2/weather?city=Dubai` | `{"city", "country", "temperature_c", "feels_like_c", "condition", "humidity", "wind_kph", "observed_at"}` for Dubai, London, Mumbai, New York, Paris, Singapore (case-insensitive); unknown city 404, missing city 400 |
 //!
+//! # A stand-in model (`/model/v1`)
+//!
+//! `POST /model/v1/chat/completions` answers the OpenAI chat-completions wire format by simple
+//! rules (or a canned answer set with `POST /admin/model`), for benchmarks and offline tries
+//! of the `llm` section; see the `model` module. It is not a language model.
+//!
 //! # Messaging platforms (`/platforms`)
 //!
 //! Fakes of the send APIs of WhatsApp, Telegram, Slack and Twilio, which the bot's channels
@@ -109,6 +115,7 @@ mod error;
 mod fault;
 mod gate;
 mod inject;
+mod model;
 mod platforms;
 mod record;
 mod route;
@@ -185,6 +192,7 @@ impl DemoBackend {
         Router::new()
             .merge(routes::api_router(self.shared.clone()))
             .merge(admin::router())
+            .merge(model::router())
             .fallback(routes::no_route)
             .with_state(self.shared.clone())
     }

@@ -29,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) sent: Mutex<crate::platforms::SentLog>,
     /// Where payment and refund events are sent.
     webhook: Mutex<Option<WebhookTarget>>,
+    /// What the stand-in model answers to everything, when set (`POST /admin/model`).
+    pub(crate) model_answer: Mutex<Option<String>>,
     /// Flips to `true` when `serve` is asked to shut down, so that hangs and slow drips end
     /// and graceful shutdown does not wait an hour for them.
     shutdown: watch::Sender<bool>,
@@ -59,6 +61,7 @@ impl Shared {
             store: Mutex::new(Store::default()),
             sent: Mutex::new(crate::platforms::SentLog::default()),
             webhook: Mutex::new(webhook),
+            model_answer: Mutex::new(None),
             shutdown: watch::channel(false).0,
         }
     }

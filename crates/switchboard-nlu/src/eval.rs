@@ -106,7 +106,12 @@ pub fn evaluate(classifier: &Classifier, threshold: f32, cases: &[EvalCase]) -> 
 /// cases' labels: `predicted[i]` is case i's intent or [`OUT_OF_SCOPE`]. `labels` are the
 /// intents, in report order. No threshold is suggested (`suggested_threshold` is
 /// `threshold`, `suggested_accuracy` the accuracy).
-pub fn score(labels: &[String], threshold: f32, cases: &[EvalCase], predicted: &[String]) -> EvalReport {
+pub fn score(
+    labels: &[String],
+    threshold: f32,
+    cases: &[EvalCase],
+    predicted: &[String],
+) -> EvalReport {
     let mut labels: Vec<String> = labels.to_vec();
     labels.push(OUT_OF_SCOPE.to_string());
     let known: BTreeMap<&str, usize> = labels

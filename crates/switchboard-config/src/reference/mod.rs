@@ -13,10 +13,10 @@ use crate::raw::{
     RawCircuitBreaker, RawConnector, RawConnectorTelemetry, RawDialogflow, RawEntity,
     RawHealthCheck, RawInbound, RawInboundAuth, RawInboundConnections, RawInboundJwt,
     RawInboundKey, RawInboundLimit, RawInboundLimits, RawInboundStreams, RawInputSpec, RawIntent,
-    RawLlm, RawLlmLimits, RawLlmPrices,
-    RawObjectives, RawOperation, RawPoller, RawProject, RawRasa, RawRasaAction, RawRateLimit,
-    RawRedact, RawReplyVariant, RawResponse, RawRetry, RawSlot, RawStep, RawStorage, RawTelemetry,
-    RawToolSpec, RawTools, RawVerify, RawWebhookRoute, RawWebhookSource, RawWhatsappTemplate,
+    RawLlm, RawLlmLimits, RawLlmPrices, RawObjectives, RawOperation, RawPoller, RawProject,
+    RawRasa, RawRasaAction, RawRateLimit, RawRedact, RawReplyVariant, RawResponse, RawRetry,
+    RawSlot, RawStep, RawStorage, RawTelemetry, RawToolSpec, RawTools, RawVerify, RawWebhookRoute,
+    RawWebhookSource, RawWhatsappTemplate,
 };
 use serde_json::Value;
 use std::fmt::Write;

@@ -30,7 +30,11 @@ llm:
         Some("Idempotency-Key"),
         "so a 429 or 5xx is tried again"
     );
-    assert_eq!(p.connectors["openai"].tools, Some(false), "a model is no tool");
+    assert_eq!(
+        p.connectors["openai"].tools,
+        Some(false),
+        "a model is no tool"
+    );
     let llm = p.llm.as_ref().unwrap();
     assert_eq!(llm.understand, Some(UnderstandWhen::Unsure));
     assert!(!llm.agent && !llm.reply && llm.stream);

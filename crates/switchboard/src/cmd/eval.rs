@@ -7,11 +7,11 @@
 use crate::ProjectArg;
 use crate::exit;
 use anyhow::Context;
+use futures::StreamExt;
 use serde::Deserialize;
+use serde_json::{Map, json};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use futures::StreamExt;
-use serde_json::{Map, json};
 use std::sync::Arc;
 use switchboard_config::LoadOptions;
 use switchboard_config::model::UnderstandWhen;
@@ -122,7 +122,10 @@ async fn ask_model(
         None => understand::default_system(project),
     };
     let schema = understand::schema(project);
-    let budget = project.bot.turn_deadline.max(std::time::Duration::from_secs(10));
+    let budget = project
+        .bot
+        .turn_deadline
+        .max(std::time::Duration::from_secs(10));
     let answers: Vec<(Option<String>, Usage)> = futures::stream::iter(cases.iter().enumerate())
         .map(|(i, case)| {
             let (model, system, schema) = (&model, &system, &schema);
@@ -225,9 +228,16 @@ async fn with_model(
         );
     } else {
         println!("== classifier alone\n{classifier_report}");
-        println!("== model alone ({}; {failed} of {} requests failed)\n{model_report}", usage.model, cases.len());
+        println!(
+            "== model alone ({}; {failed} of {} requests failed)\n{model_report}",
+            usage.model,
+            cases.len()
+        );
         println!("== combined (understand_when: {when})\n{combined_report}");
-        let cost = usage.cost.map(|c| format!(", cost {c:.4}")).unwrap_or_default();
+        let cost = usage
+            .cost
+            .map(|c| format!(", cost {c:.4}"))
+            .unwrap_or_default();
         println!(
             "model usage: {} requests, {} tokens in, {} out{cost}",
             usage.requests, usage.input_tokens, usage.output_tokens

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The fake's choice for a message.
 fn choose(text: &str) -> &'static str {
@@ -122,7 +122,11 @@ fn eval_with_the_model_compares_classifier_model_and_combination() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(count.load(Ordering::SeqCst), cases.len(), "one request per case");
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        cases.len(),
+        "one request per case"
+    );
     assert_eq!(report["model"]["accuracy"], 1.0, "{report}");
     assert_eq!(report["model"]["out_of_scope_recall"], 1.0);
     assert_eq!(report["model_failures"], 0);
@@ -131,7 +135,10 @@ fn eval_with_the_model_compares_classifier_model_and_combination() {
     assert_eq!(report["understand_when"], "unsure");
     let classifier = report["classifier"]["accuracy"].as_f64().unwrap();
     let combined = report["combined"]["accuracy"].as_f64().unwrap();
-    assert!(classifier < 1.0, "the cases are hard for the classifier alone: {report}");
+    assert!(
+        classifier < 1.0,
+        "the cases are hard for the classifier alone: {report}"
+    );
     assert!(combined >= classifier, "{report}");
     // Every combined answer is the classifier's where it was sure, the model's elsewhere.
     for row in report["combined"]["per_intent"].as_array().unwrap() {
@@ -140,7 +147,12 @@ fn eval_with_the_model_compares_classifier_model_and_combination() {
     // The text report names the three and the usage.
     let out = run(&[]);
     let text = String::from_utf8_lossy(&out.stdout);
-    for part in ["== classifier alone", "== model alone (fake; 0 of 7 requests failed)", "== combined (understand_when: unsure)", "model usage: 7 requests, 700 tokens in, 70 out, cost 0.0008"] {
+    for part in [
+        "== classifier alone",
+        "== model alone (fake; 0 of 7 requests failed)",
+        "== combined (understand_when: unsure)",
+        "model usage: 7 requests, 700 tokens in, 70 out, cost 0.0008",
+    ] {
         assert!(text.contains(part), "{part} not in:\n{text}");
     }
     // Without an llm section, --model says what is missing.
@@ -157,5 +169,9 @@ fn eval_with_the_model_compares_classifier_model_and_combination() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--model needs an llm section"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--model needs an llm section"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
