@@ -1057,7 +1057,7 @@ connectors:
   openai:
     type: llm
     base_url: https://api.openai.com/v1
-    auth: { type: bearer, token: "${env:OPENAI_API_KEY:-sk-test-placeholder}" }
+    auth: { type: bearer, token: "${env:OPENAI_API_KEY}" }
     timeout: 15s
     rate_limit: { requests: 60, per: 1m, max_wait: 2s }
   store:
@@ -1070,7 +1070,7 @@ connectors:
         response: { extract: { status: $.status } }
 intents:
   order_status:
-    examples: [where is my order 1001, track order 1002]
+    examples: [where is my order 1001, track order 1002, status of order 1003]
     slots:
       order_id: { entity: number, ask: Which order? }
     steps:
