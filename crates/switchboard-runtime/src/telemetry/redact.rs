@@ -292,19 +292,25 @@ impl Redactor {
     /// Redacts a JSON value in place: configured paths, sensitive keys, then secrets,
     /// patterns and sensitive `key=value` pairs inside every string.
     pub fn json(&self, value: &mut Value) {
-        for path in &self.paths {
-            let pointers: Vec<String> = path
-                .query_located(value)
-                .locations()
-                .map(|l| l.to_json_pointer())
-                .collect();
-            for p in pointers {
-                if let Some(v) = value.pointer_mut(&p) {
-                    *v = Value::String(REDACTED.into());
-                }
+        for p in self.path_pointers(value) {
+            if let Some(v) = value.pointer_mut(&p) {
+                *v = Value::String(REDACTED.into());
             }
         }
         self.walk(value);
+    }
+
+    /// Where the configured JSONPaths point in `value`, as JSON pointers.
+    fn path_pointers(&self, value: &Value) -> Vec<String> {
+        self.paths
+            .iter()
+            .flat_map(|path| {
+                path.query_located(value)
+                    .locations()
+                    .map(|l| l.to_json_pointer())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     fn walk(&self, value: &mut Value) {
@@ -469,20 +475,13 @@ impl Redactor {
     /// A JSON value as a model may read it: configured paths and sensitive keys hidden behind
     /// placeholders, and every string masked as text.
     pub fn mask_json(&self, value: &mut Value, masks: &mut Masks) {
-        for path in &self.paths {
-            let pointers: Vec<String> = path
-                .query_located(value)
-                .locations()
-                .map(|l| l.to_json_pointer())
-                .collect();
-            for p in pointers {
-                if let Some(v) = value.pointer_mut(&p) {
-                    let shown = match &*v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    *v = Value::String(masks.hide("value", &shown));
-                }
+        for p in self.path_pointers(value) {
+            if let Some(v) = value.pointer_mut(&p) {
+                let shown = match &*v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                *v = Value::String(masks.hide("value", &shown));
             }
         }
         self.mask_walk(value, masks);
