@@ -71,6 +71,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             &base,
             variant::webhooks_unlimited,
         )?;
+        let model_url = format!("http://{}/model/v1", backend.addr);
+        let understanding = env.project_with(
+            &env.root.join("examples/store/switchboard.yaml"),
+            "store-understand.yaml",
+            &base,
+            |t| variant::understanding_by_model(t, &model_url),
+        )?;
         let platforms = format!("http://{}/platforms", backend.addr);
         let channels = env.project_with(
             &env.root.join("examples/store/switchboard.yaml"),
@@ -95,11 +102,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 Workload::W2 => turn(
                     &mut runner,
                     &plan,
-                    (&store, Some(&store_without_policies)),
+                    &store,
+                    &[
+                        ("no-policies", &store_without_policies),
+                        ("understand", &understanding),
+                    ],
                     "W2",
                     &ORDER_STATUS,
                 )?,
-                Workload::W3 => turn(&mut runner, &plan, (&store, None), "W3", &RASA_ORDER_STATUS)?,
+                Workload::W3 => turn(&mut runner, &plan, &store, &[], "W3", &RASA_ORDER_STATUS)?,
                 Workload::W4 => w4(&mut runner, &plan, &fanout)?,
                 Workload::W5 => w5(&mut runner, &plan, &store)?,
                 Workload::W6 => w6(&mut runner, &plan, (&webhooks, &poller))?,
@@ -195,12 +206,14 @@ fn w1(runner: &mut Runner<'_>, plan: &Plan, store: &Path) -> anyhow::Result<()> 
 }
 
 /// W2 and W3: the order-status turn (through the chat API, or as a Rasa action) on
-/// Switchboard, on the hand-written baseline, and made directly (the floor). With a second
-/// project (the demo's with its policies off), Switchboard runs on that too.
+/// Switchboard, on the hand-written baseline, and made directly (the floor). Switchboard also
+/// runs on each variant of the project given (W2: the demo's with its policies off, and with
+/// the stand-in model understanding every message), labelled as given.
 fn turn(
     runner: &mut Runner<'_>,
     plan: &Plan,
-    (store, without_policies): (&Path, Option<&Path>),
+    store: &Path,
+    variants: &[(&'static str, &Path)],
     workload: &'static str,
     turn: &Turn,
 ) -> anyhow::Result<()> {
@@ -213,8 +226,8 @@ fn turn(
             };
             let m = runner.server(at, "switchboard", Kind::Switchboard(store), turn)?;
             runner.keep(m);
-            if let Some(off) = without_policies {
-                let m = runner.server(at, "no-policies", Kind::Switchboard(off), turn)?;
+            for (label, project) in variants {
+                let m = runner.server(at, label, Kind::Switchboard(project), turn)?;
                 runner.keep(m);
             }
             let m = runner.server(at, "baseline", Kind::Baseline, turn)?;

@@ -2,7 +2,8 @@
 //! policies turned off, to show what the policy layers cost when nothing fails; and with the
 //! `payments` webhook source's per-user hourly limit lifted, so that W6's thousands of
 //! deliveries to a few users all become messages; and with the channels' send APIs on the
-//! benchmark backend and WhatsApp's send rate raised (W7).
+//! benchmark backend and WhatsApp's send rate raised (W7); and with the backend's stand-in
+//! model understanding every message (W2 `understand`).
 
 use anyhow::bail;
 
@@ -125,6 +126,26 @@ pub fn channels_on(text: &str, platforms: &str) -> anyhow::Result<String> {
     Ok(out)
 }
 
+/// The project text with a `type: llm` connector on `model_url` (the benchmark backend's
+/// stand-in model) and an `llm` section that asks it to understand every message, so each
+/// turn carries one model call before its steps. Fails when the demo project already has an
+/// `llm` section or no `connectors:` line.
+pub fn understanding_by_model(text: &str, model_url: &str) -> anyhow::Result<String> {
+    if text.lines().any(|l| l.starts_with("llm:")) {
+        bail!("the demo project already has an llm section: update xtask/src/bench/variant.rs");
+    }
+    let connector = format!("connectors:\n  model:\n    type: llm\n    base_url: {model_url}\n");
+    if text.lines().filter(|l| *l == "connectors:").count() != 1 {
+        bail!(
+            "the demo project has no single `connectors:` line: update xtask/src/bench/variant.rs"
+        );
+    }
+    Ok(
+        text.replacen("\nconnectors:\n", &format!("\n{connector}"), 1)
+            + "\nllm:\n  connector: model\n  model: stand-in\n  modes: [understand]\n  understand_when: always\n",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +170,10 @@ mod tests {
             on.contains("    type: whatsapp\n    rate_limit: { requests: 1000, max_wait: 5s }\n")
         );
         assert!(channels_on("channels: {}\n", "x").is_err());
+        let model =
+            understanding_by_model(&text, "http://127.0.0.1:9/model/v1").expect("connectors");
+        assert!(model.contains("connectors:\n  model:\n    type: llm\n    base_url: http://127.0.0.1:9/model/v1\n  store:\n"));
+        assert!(model.ends_with("  understand_when: always\n"));
+        assert!(understanding_by_model(&model, "x").is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! The dashboard: one embedded page at `/dashboard` (no CDN, no build step) that polls the
 //! JSON summary at `GET /v1/admin/dashboard` (admin scope). The summary is built from the
-//! pipeline's recent-call memory, the health board and the metrics text.
+//! pipeline's recent-call memory, the health board and the metrics text (turns, webhooks and
+//! the language model's tokens and cost).
 
 use crate::engine::Engine;
 use crate::pipeline::observe::{RecentCall, is_failure};
@@ -47,6 +48,27 @@ pub struct Summary {
     pub webhooks: Vec<WebhookCount>,
     /// The last failures, newest first.
     pub recent_failures: Vec<RecentCall>,
+    /// Language model use since start, one row per model (empty without an `llm` section).
+    pub models: Vec<ModelRow>,
+}
+
+/// What one language model was asked since start, from the `switchboard_llm_*` metrics.
+#[derive(Debug, Serialize, Default)]
+pub struct ModelRow {
+    /// The model's name.
+    pub model: String,
+    /// Requests made, for every purpose.
+    pub requests: u64,
+    /// Requests that gave no usable answer (failed, unreadable or over budget).
+    pub failed: u64,
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Completion tokens.
+    pub output_tokens: u64,
+    /// Chat turns that asked it.
+    pub turns: u64,
+    /// What the tokens cost, when the project gives prices.
+    pub cost: Option<f64>,
 }
 
 /// How many webhook events of one kind.
@@ -254,7 +276,59 @@ pub async fn data(State(engine): State<Arc<Engine>>) -> Json<Summary> {
         fallback_rate: (total > 0).then(|| fallbacks as f64 / total as f64),
         webhooks,
         recent_failures: pipeline.recent().failures(),
+        models: models(&text),
     })
+}
+
+/// The model rows, summed over purposes and outcomes from the metrics text.
+fn models(text: &str) -> Vec<ModelRow> {
+    use crate::telemetry::catalog::names::{LLM_COST, LLM_REQUESTS, LLM_TOKENS, LLM_TURN_TOKENS};
+    let turns_count = format!("{LLM_TURN_TOKENS}_count{{");
+    let mut rows: BTreeMap<String, ModelRow> = BTreeMap::new();
+    for line in text.lines() {
+        let Some((name, rest)) = line.split_once('{') else {
+            continue;
+        };
+        let (labels, value) = parse_line(line);
+        let Some(model) = label_of(labels, "model") else {
+            continue;
+        };
+        let row = || ModelRow {
+            model: model.to_string(),
+            ..ModelRow::default()
+        };
+        match name {
+            LLM_REQUESTS => {
+                let r = rows.entry(model.to_string()).or_insert_with(row);
+                r.requests += value;
+                if label_of(labels, "outcome") != Some("ok") {
+                    r.failed += value;
+                }
+            }
+            LLM_TOKENS => {
+                let r = rows.entry(model.to_string()).or_insert_with(row);
+                match label_of(labels, "direction") {
+                    Some("input") => r.input_tokens += value,
+                    Some("output") => r.output_tokens += value,
+                    _ => {}
+                }
+            }
+            LLM_COST => {
+                let cost = rest
+                    .rsplit_once(' ')
+                    .and_then(|(_, v)| v.parse::<f64>().ok());
+                let r = rows.entry(model.to_string()).or_insert_with(row);
+                r.cost = Some(r.cost.unwrap_or(0.0) + cost.unwrap_or(0.0));
+            }
+            _ if line.starts_with(&turns_count)
+                && label_of(labels, "direction") == Some("input") =>
+            {
+                rows.entry(model.to_string()).or_insert_with(row).turns += value;
+            }
+            _ => {}
+        }
+    }
+    rows.into_values().collect()
 }
 
 /// Splits `name{labels} value` into the labels and the value.

@@ -22,9 +22,38 @@ pub struct Args {
     /// (anyone who can reach the port can chat and read conversations).
     #[arg(long)]
     insecure_no_auth: bool,
+    /// Put a language model in the demo bot: the base URL of any OpenAI-compatible API
+    /// (`https://api.openai.com/v1`, Ollama's `http://localhost:11434/v1`, or the demo
+    /// backend's offline stand-in `http://127.0.0.1:8081/model/v1`). Without it the demo
+    /// uses its built-in classifier and templates only.
+    #[arg(long, value_name = "URL")]
+    llm_url: Option<String>,
+    /// The model name sent to `--llm-url`.
+    #[arg(long, default_value = "gpt-4o-mini", requires = "llm_url")]
+    llm_model: String,
+    /// `understand`: the model understands what the classifier is unsure of and words the
+    /// replies; `agent`: the model picks the demo's tools itself (writes still need the
+    /// user's yes).
+    #[arg(long, value_enum, default_value_t = LlmMode::Understand, requires = "llm_url")]
+    llm_mode: LlmMode,
+    /// The environment variable holding the model API's key, sent as a bearer token when it
+    /// is set.
+    #[arg(long, default_value = "OPENAI_API_KEY", requires = "llm_url")]
+    llm_key_env: String,
     #[command(flatten)]
     run: RunArgs,
 }
+
+/// How the demo uses the model of `--llm-url`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LlmMode {
+    Understand,
+    Agent,
+}
+
+/// A model answers more slowly than the demo backend: the turn gets time for one model call
+/// and the steps.
+const MODEL_TURN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Runs both until Ctrl-C or SIGTERM.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -43,14 +72,27 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let backend_listener = super::bind(&args.backend_listen).await?;
     let backend_addr = backend_listener.local_addr()?;
 
+    let model = args.llm_url.clone().map(|url| embedded::DemoModel {
+        url,
+        model: args.llm_model.clone(),
+        agent: args.llm_mode == LlmMode::Agent,
+        key_env: Some(args.llm_key_env.clone()),
+    });
     let mut project = super::load_project(
         Path::new(embedded::DEMO_PROJECT),
-        &embedded::demo_load_options(),
+        &embedded::with_model(model),
     )?;
+    if project.llm.is_some() {
+        project.bot.turn_deadline = project.bot.turn_deadline.max(MODEL_TURN_DEADLINE);
+    }
     // Every connector points at the demo backend: the store API, and each channel's send
     // API at the backend's fake of its platform. Twilio signs the URL it posts to, so the
     // SMS channel verifies against the address the bot really listens on.
+    let model_connector = project.llm.as_ref().map(|l| l.connector.clone());
     for connector in project.connectors.values_mut() {
+        if Some(&connector.name) == model_connector.as_ref() {
+            continue;
+        }
         let channel = project
             .channels
             .values()
@@ -147,6 +189,19 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!(
             "  channels:      WhatsApp, Telegram, Slack and SMS at http://{addr}/v1/channels/NAME; their send APIs are faked by the backend. A signed WhatsApp message from customer C42:\n                 curl -s http://{addr}/v1/channels/{} -H 'content-type: application/json' -H 'X-Hub-Signature-256: {signature}' -d '{body}'\n                 and the bot's answer as WhatsApp received it: curl -s http://{backend_addr}/admin/channels/whatsapp/sent",
             wa.name
+        );
+    }
+    if let Some(llm) = &services.project().llm {
+        let connector = &services.project().connectors[&llm.connector];
+        println!(
+            "  model:         {} at {} ({}); docs/llm.md says what each mode does",
+            llm.model,
+            connector.base_url,
+            if llm.agent {
+                "agent: the model picks the tools"
+            } else {
+                "understand when the classifier is unsure, and word the replies"
+            }
         );
     }
     println!("Press Ctrl-C to stop.");

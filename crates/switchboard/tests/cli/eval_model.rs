@@ -1,81 +1,15 @@
 //! `switchboard eval --model`: the classifier alone, the project's language model alone, and
-//! the two combined, on one evaluation file. The model is a fake on 127.0.0.1 speaking the
-//! chat-completions wire format, answering by keywords so the expected figures are known.
+//! the two combined, on one evaluation file. The model is the fake of [`crate::fake_model`],
+//! answering by keywords so the expected figures are known.
 
-use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use crate::fake_model::fake_model;
+use serde_json::Value;
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The fake's choice for a message.
-fn choose(text: &str) -> &'static str {
-    let t = text.to_lowercase();
-    if t.contains("weather") || t.contains("mausam") || t.contains("rain") {
-        "weather"
-    } else if t.contains("hello") || t.contains("namaste") || t.contains("morning") {
-        "greet"
-    } else {
-        "none"
-    }
-}
-
-/// Serves chat completions until the test ends; counts the requests.
-fn fake_model() -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/v1", listener.local_addr().unwrap());
-    let count = Arc::new(AtomicUsize::new(0));
-    let seen = count.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let seen = seen.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                seen.fetch_add(1, Ordering::SeqCst);
-                let req: Value = serde_json::from_slice(&body).unwrap();
-                let text = req["messages"].as_array().unwrap().last().unwrap()["content"]
-                    .as_str()
-                    .unwrap()
-                    .to_string();
-                assert_eq!(req["response_format"]["type"], "json_schema");
-                let content = json!({"intent": choose(&text), "slots": {"city": null}}).to_string();
-                let answer = json!({
-                    "id": "c", "object": "chat.completion", "created": 0, "model": "fake",
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110},
-                })
-                .to_string();
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-                    answer.len()
-                );
-            });
-        }
-    });
-    (url, count)
-}
+use std::sync::atomic::Ordering;
 
 #[test]
 fn eval_with_the_model_compares_classifier_model_and_combination() {
-    let (url, count) = fake_model();
+    let crate::fake_model::FakeModel { url, count, .. } = fake_model();
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("bot");
     let bin = env!("CARGO_BIN_EXE_switchboard");

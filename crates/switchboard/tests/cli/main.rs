@@ -8,6 +8,8 @@
 mod audit;
 mod channels_crash;
 mod cli;
+mod demo_model;
 mod eval_model;
+mod fake_model;
 mod logs;
 mod webhooks_crash;

@@ -66,7 +66,7 @@ impl Report<'_> {
         }
     }
 
-    /// Target rows for W5 and for the policy layers under W2.
+    /// Target rows for W5, and for the policy layers and the model's understanding under W2.
     pub(super) fn cache_and_policy_targets(&self, rows: &mut Vec<(String, String, &'static str)>) {
         let verdict = |ok: bool| if ok { "met" } else { "missed" };
         for set in SETTINGS {
@@ -112,6 +112,24 @@ impl Report<'_> {
                         fmt(without.med(cpu), 0)
                     ),
                     verdict(r < 1.05),
+                ));
+            }
+            let model = self.group("W2", set, "understand");
+            if let (Some(c), Some(base), Some(l), Some(lb)) =
+                (model.med(cpu), with.med(cpu), model.med(p50), with.med(p50))
+            {
+                rows.push((
+                    format!(
+                        "W2 {set}: understanding by the stand-in model adds (CPU per turn, p50)"
+                    ),
+                    format!(
+                        "{:+.0} µs ({} vs {} µs), {:+.2} ms ({l:.2} vs {lb:.2})",
+                        c - base,
+                        fmt(Some(c), 0),
+                        fmt(Some(base), 0),
+                        l - lb
+                    ),
+                    "info",
                 ));
             }
         }

@@ -250,7 +250,13 @@ impl<'a> Report<'a> {
         );
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
         for set in SETTINGS {
-            for sys in ["switchboard", "no-policies", "baseline", "floor"] {
+            for sys in [
+                "switchboard",
+                "no-policies",
+                "understand",
+                "baseline",
+                "floor",
+            ] {
                 let g = self.group(workload, set, sys);
                 if g.is_empty() {
                     continue;

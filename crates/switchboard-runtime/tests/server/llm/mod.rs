@@ -235,6 +235,47 @@ async fn understand_picks_the_intent_and_slots_and_the_declarative_steps_run() {
     assert_eq!(Bot::reply(&turn), "Sorry, I can't help with that.");
     assert!(turn["intent"].is_null());
     assert_eq!(b.upstream("GET", "/api/v2/weather").len(), 0);
+
+    // The dashboard's model panel: two turns, two requests, their tokens and cost.
+    let summary: Value = b
+        .bot
+        .http
+        .get(format!("{}/v1/admin/dashboard", b.bot.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = &summary["models"][0];
+    assert_eq!(row["model"], "test-model", "{summary}");
+    assert_eq!(row["requests"], 2);
+    assert_eq!(row["failed"], 0);
+    assert_eq!(row["turns"], 2);
+    assert_eq!(row["input_tokens"], 240);
+    assert_eq!(row["output_tokens"], 60);
+    assert!(
+        (row["cost"].as_f64().unwrap() - 0.00036).abs() < 1e-9,
+        "{row}"
+    );
+    let Some(browser) = crate::browser::chromium() else {
+        panic!("the dashboard's model panel is checked in chromium, which .ci/run installs");
+    };
+    let dom =
+        crate::browser::dump_dom(browser, format!("{}/dashboard", b.bot.url), 3000, None).await;
+    let at = dom
+        .find("data-model=\"test-model\"")
+        .expect("a row for the model");
+    let row = &dom[at..at + dom[at..].find("</tr>").unwrap()];
+    for cell in [
+        "<td>2</td>",
+        "<td>240</td>",
+        "<td>60</td>",
+        "<td>150</td>",
+        "<td>0.0004</td>",
+    ] {
+        assert!(row.contains(cell), "{cell} not in {row}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
