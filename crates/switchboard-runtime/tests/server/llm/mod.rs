@@ -178,7 +178,11 @@ fn client(args: &[&str]) -> Value {
 async fn bot(llm: &str, script: Vec<Reply>, otherwise: Option<Reply>) -> Bot {
     let model = FakeModel::start(script, otherwise).await;
     let (addr, backend) = common::backend().await;
-    let yaml = PROJECT.replace("MODEL", &model.url).replace(
+    let mut yaml = PROJECT.replace("MODEL", &model.url);
+    if llm.contains("limits:") {
+        yaml = yaml.replace("  limits: { tool_rounds: 3 }\n", "");
+    }
+    let yaml = yaml.replace(
         "  LLM\n",
         &format!("  {}\n", llm.trim().replace('\n', "\n  ")),
     );
@@ -466,6 +470,44 @@ async fn a_model_that_keeps_calling_tools_stops_at_the_round_limit_with_the_fall
     assert!(bodies[..3].iter().all(|r| r["tools"].is_array()));
     assert!(bodies[3].get("tools").is_none());
     assert_eq!(b.upstream("GET", "/api/v2/weather").len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_over_the_daily_token_limit_is_answered_without_the_model() {
+    // Each answer costs 150 tokens: the first turn of a day fits, the second does not.
+    let b = bot(
+        "modes: [understand]\nunderstand_when: always\nlimits: { tokens_per_user_per_day: 150 }",
+        vec![],
+        Some(understood("order_status", json!({"order_id": "1002"}))),
+    )
+    .await;
+    let turn = b.say("u1", "where is my order 1002").await;
+    assert_eq!(turn["intent"]["source"], "model", "{turn}");
+    assert_eq!(turn["usage"]["input_tokens"], 120);
+    assert_eq!(b.model.bodies().len(), 1);
+    // Over the limit: the classifier understands, the steps run, the model is not asked.
+    let turn = b.say("u1", "where is my order 1001").await;
+    assert_eq!(Bot::reply(&turn), "Order 1001 is shipped.");
+    assert_ne!(turn["intent"]["source"], "model", "{turn}");
+    assert_eq!(b.model.bodies().len(), 1, "the model was not asked again");
+    // Another user has a day of their own.
+    let turn = b.say("u2", "where is my order 1002").await;
+    assert_eq!(turn["intent"]["source"], "model", "{turn}");
+    assert_eq!(b.model.bodies().len(), 2);
+    let metrics = b
+        .bot
+        .http
+        .get(format!("{}/metrics", b.bot.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"switchboard_llm_requests_total{model="test-model",purpose="understand",outcome="over_budget"} 1"#),
+        "{metrics}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
