@@ -57,6 +57,8 @@ fn reference_examples_load() {
             env: Arc::new(|name| {
                 Some(if name == "DATABASE_URL" {
                     "postgres://db/sb".into()
+                } else if name == "REDIS_URL" {
+                    "redis://redis:6379/0".into()
                 } else if name.ends_with("ACCOUNTS_KEY") {
                     "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into()
                 } else {

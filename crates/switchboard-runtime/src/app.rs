@@ -40,6 +40,9 @@ pub enum AppError {
     /// The audit pseudonym key could not be read or made.
     #[error(transparent)]
     Pseudonym(#[from] crate::telemetry::pseudonym::PseudonymError),
+    /// The shared state's Redis URL could not be used.
+    #[error("state.redis: {0}")]
+    State(String),
 }
 
 /// What `call` needs: the pipeline with its recorder and audit trail.
@@ -96,6 +99,13 @@ pub async fn calls(project: Arc<Project>, data_dir: &Path) -> Result<Calls, AppE
     crate::telemetry::spawn_upkeep(&telemetry);
     let audit = audit(&project, data_dir, &telemetry).await?;
     let accounts = accounts(&project, data_dir).await?;
+    let shared = match &project.state {
+        Some(settings) => Some(
+            crate::shared::Shared::start(settings, telemetry.clone())
+                .map_err(|e| AppError::State(e.to_string()))?,
+        ),
+        None => None,
+    };
     let pipeline = Pipeline::new(
         project,
         templates.clone(),
@@ -103,6 +113,7 @@ pub async fn calls(project: Arc<Project>, data_dir: &Path) -> Result<Calls, AppE
             telemetry,
             audit,
             accounts,
+            shared,
         },
     )?;
     crate::health::start(&pipeline);
@@ -113,7 +124,7 @@ pub async fn calls(project: Arc<Project>, data_dir: &Path) -> Result<Calls, AppE
 }
 
 /// Builds the whole application. `database_url`, when given, overrides the project's
-/// `storage`.
+/// `storage` (`--redis-url` sets `project.state` before this).
 pub async fn build(
     project: Project,
     data_dir: &Path,

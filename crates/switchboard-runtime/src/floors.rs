@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 const FLOORS: &[&[&str]] = &[
     &["catalog", "conversation", "template", "user_id"],
     &["telemetry"],
-    &["storage"],
+    &["storage", "shared"],
     &["pipeline"],
     &["health", "llm"],
     &["engine"],

@@ -14,7 +14,8 @@
 //! 4  health, llm            health checks and objectives; the language model of the chat
 //!                            turn (both call the pipeline)
 //! 3  pipeline                operation calls and their policies
-//! 2  storage                 conversations, inbox, audit, accounts
+//! 2  storage, shared         conversations, inbox, audit, accounts; the fleet's state in
+//!                            Redis (rate limits, cache, turn lock)
 //! 1  telemetry               recorder, metrics, log events, redaction, health board
 //! 0  catalog, conversation,  the project's tools; conversation state; templates; user ids
 //!    template, user_id
@@ -33,6 +34,7 @@ pub mod llm;
 pub mod pipeline;
 pub mod platforms;
 pub mod server;
+pub mod shared;
 pub mod storage;
 pub mod telemetry;
 pub mod template;

@@ -17,6 +17,7 @@ use std::sync::Arc;
 pub(crate) struct Merged {
     pub bot: Option<Spanned<RawBot>>,
     pub storage: Option<Spanned<RawStorage>>,
+    pub state: Option<Spanned<crate::raw::RawState>>,
     pub rasa: Option<Spanned<RawRasa>>,
     pub dialogflow: Option<Spanned<RawDialogflow>>,
     pub inbound: Option<Spanned<crate::raw::RawInbound>>,
@@ -79,6 +80,9 @@ fn read(
     }
     if project.storage.is_some() {
         merged.storage = project.storage;
+    }
+    if project.state.is_some() {
+        merged.state = project.state;
     }
     if project.rasa.is_some() {
         merged.rasa = project.rasa;

@@ -23,6 +23,7 @@ mod reply;
 mod response;
 mod secrets;
 mod settings;
+mod state;
 mod step_fields;
 mod telemetry;
 mod templates;
@@ -178,6 +179,10 @@ pub(crate) fn load(
         &known.all_slots,
     );
     let storage = settings::storage(&mut ctx, merged.storage.as_ref());
+    let state = merged
+        .state
+        .as_ref()
+        .and_then(|s| state::state(&mut ctx, s));
     let conversation_retention =
         settings::conversation_retention(&mut ctx, merged.storage.as_ref());
     let rasa = merged
@@ -227,6 +232,7 @@ pub(crate) fn load(
         telemetry,
         tools,
         llm,
+        state,
         secrets,
     };
     Ok((project, diags))

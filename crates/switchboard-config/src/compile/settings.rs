@@ -122,7 +122,7 @@ pub(crate) fn conversation_retention(ctx: &mut Ctx, raw: Option<&Spanned<RawStor
 }
 
 /// Whether a URL's authority holds `user:password@`.
-fn has_password(url: &str) -> bool {
+pub(crate) fn has_password(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     authority

@@ -14,6 +14,7 @@ mod outcome;
 mod platforms;
 mod policy;
 mod pollers;
+mod state;
 mod telemetry;
 mod tools;
 mod value_template;
@@ -45,6 +46,7 @@ pub use policy::{
     OperationPolicy, RateLimitPolicy, RetryPolicy,
 };
 pub use pollers::Poller;
+pub use state::{DEFAULT_STATE_PREFIX, DEFAULT_STATE_TIMEOUT, DownMode, StateSettings, WhenDown};
 pub use telemetry::{
     AuditSettings, ConnectorTelemetry, DEFAULT_AUDIT_RETENTION, HealthCheck, LogFormat, Objectives,
     RedactSettings, TelemetrySettings,
@@ -92,6 +94,8 @@ pub struct Project {
     pub tools: ToolsSettings,
     /// The language model in the chat turn, if any.
     pub llm: Option<LlmSettings>,
+    /// Shared state across instances (Redis), if any.
+    pub state: Option<StateSettings>,
     /// Every value a `${env:NAME}` or `${file:PATH}` reference resolved to (credentials of
     /// every auth scheme, webhook and platform secrets, keys, URLs with passwords), so logs
     /// and audit rows can redact them as literal text wherever an upstream echoes them.

@@ -18,6 +18,7 @@ mod platforms;
 mod policy;
 mod pollers;
 mod project;
+mod state;
 mod telemetry;
 mod tools;
 mod webhooks;
@@ -51,6 +52,7 @@ pub use policy::{
 };
 pub use pollers::RawPoller;
 pub use project::{INCLUDED_KEYS, RawBot, RawProject, RawStorage, TOP_KEYS};
+pub use state::{RawDownMode, RawState, RawWhenDown};
 pub use telemetry::{
     RawAudit, RawConnectorTelemetry, RawHealthCheck, RawLogFormat, RawObjectives, RawRedact,
     RawTelemetry,
@@ -142,6 +144,7 @@ pub fn parse_file(source: usize, text: &str, main: bool, errors: &mut Vec<RawErr
             }
             "bot" => project.bot = reader.item(node, kpos, "bot"),
             "storage" => project.storage = reader.item(node, kpos, "storage"),
+            "state" => project.state = reader.item(node, kpos, "state"),
             "rasa" => project.rasa = reader.item(node, kpos, "rasa"),
             "dialogflow" => project.dialogflow = reader.item(node, kpos, "dialogflow"),
             "inbound" => project.inbound = reader.item(node, kpos, "inbound"),

@@ -3,7 +3,7 @@
 use super::common::{RawDuration, SecretDoc, Spanned, TemplateDoc};
 use super::{
     RawChannel, RawConnector, RawDialogflow, RawEntity, RawInbound, RawIntent, RawLlm, RawPoller,
-    RawRasa, RawTelemetry, RawTools, RawWebhookSource,
+    RawRasa, RawState, RawTelemetry, RawTools, RawWebhookSource,
 };
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -13,6 +13,7 @@ use serde::Deserialize;
 pub const TOP_KEYS: &[&str] = &[
     "bot",
     "storage",
+    "state",
     "include",
     "connectors",
     "entities",
@@ -43,6 +44,9 @@ pub struct RawProject {
     pub bot: Option<Spanned<RawBot>>,
     /// Where conversations are stored. Main file only. Default: a SQLite file `switchboard.db`.
     pub storage: Option<Spanned<RawStorage>>,
+    /// Shared state for several instances (Redis): rate limits, cache, turn lock. Main file
+    /// only. Default: none (in process, for one instance).
+    pub state: Option<Spanned<RawState>>,
     /// Other files to read connectors, entities and intents from: paths or glob patterns
     /// (`intents/*.yaml`), relative to the file that includes them. A pattern that matches
     /// nothing is an error.

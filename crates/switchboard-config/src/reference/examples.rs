@@ -83,6 +83,35 @@ storage:
 # storage: { type: sqlite, path: switchboard.db, conversation_retention: 90d }
 "##;
 
+pub const STATE_INTRO: &str = r##"
+`state` puts what several instances must agree on in Redis: each connector's (or
+operation's) outbound rate limit, decided by one atomic script per call on Redis's clock;
+the response cache, with a miss fetched once for the fleet; and the turn lock, so messages of
+one conversation are taken one at a time in arrival order whichever instance receives them.
+Breakers and retry budgets stay per instance (each reacts to what it sees, without a Redis
+round trip per attempt). `switchboard serve --redis-url URL` sets `redis` without the
+section. See docs/deploy.md for a fleet.
+"##;
+
+pub const STATE: &str = r##"
+# project
+storage:
+  type: postgres
+  url: "${env:DATABASE_URL}"
+state:
+  redis: "${env:REDIS_URL}"
+  prefix: shop-bot
+  timeout: 250ms
+  when_down: { rate_limit: fail_closed, cache: local, turn_lock: local }
+"##;
+
+pub const STATE_WHEN_DOWN: &str = r##"
+when_down:
+  rate_limit: local
+  cache: fail_open
+  turn_lock: fail_closed
+"##;
+
 pub const CONNECTORS_INTRO: &str = r##"
 `connectors` maps a connector's name to its settings. Operation calls are written
 `CONNECTOR.OPERATION` in intents. A connector of `type: mcp` is a remote MCP server: its

@@ -15,8 +15,8 @@ use crate::raw::{
     RawInboundKey, RawInboundLimit, RawInboundLimits, RawInboundStreams, RawInputSpec, RawIntent,
     RawLlm, RawLlmLimits, RawLlmPrices, RawObjectives, RawOperation, RawPoller, RawProject,
     RawRasa, RawRasaAction, RawRateLimit, RawRedact, RawReplyVariant, RawResponse, RawRetry,
-    RawSlot, RawStep, RawStorage, RawTelemetry, RawToolSpec, RawTools, RawVerify, RawWebhookRoute,
-    RawWebhookSource, RawWhatsappTemplate,
+    RawSlot, RawState, RawStep, RawStorage, RawTelemetry, RawToolSpec, RawTools, RawVerify,
+    RawWebhookRoute, RawWebhookSource, RawWhatsappTemplate, RawWhenDown,
 };
 use serde_json::Value;
 use std::fmt::Write;
@@ -82,6 +82,20 @@ fn sections() -> Vec<Section> {
             keys: tagged(&["sqlite", "postgres"], keys::<RawStorage>),
             intro: "",
             example: ex::STORAGE,
+        },
+        Section {
+            title: "state",
+            def: Some("State"),
+            keys: Keys::Struct(keys::<RawState>(None)),
+            intro: ex::STATE_INTRO,
+            example: ex::STATE,
+        },
+        Section {
+            title: "state.when_down",
+            def: Some("WhenDown"),
+            keys: Keys::Struct(keys::<RawWhenDown>(None)),
+            intro: "",
+            example: ex::STATE_WHEN_DOWN,
         },
         Section {
             title: "connectors",

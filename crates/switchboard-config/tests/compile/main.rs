@@ -17,6 +17,7 @@ mod includes;
 mod llm;
 mod platforms;
 mod policies;
+mod state;
 mod telemetry;
 mod tools;
 mod values;

@@ -171,7 +171,9 @@ async fn inbound(ch: &Channels, m: &Queued) -> Result<Option<String>, Unfinished
         .await;
     let response = match turn {
         Ok(r) => r,
-        Err(TurnError::Conflict(e) | TurnError::Storage(e)) => return Err(Unfinished::Retry(e)),
+        Err(TurnError::Conflict(e) | TurnError::Storage(e) | TurnError::Unavailable(e)) => {
+            return Err(Unfinished::Retry(e));
+        }
         Err(TurnError::Invalid(e) | TurnError::NotFound(e)) => return Err(Unfinished::Fail(e)),
     };
     let to = Recipient {

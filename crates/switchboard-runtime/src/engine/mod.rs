@@ -44,6 +44,7 @@ mod cues;
 mod dialogue;
 pub mod execute;
 pub mod fulfill;
+mod hold;
 mod model;
 pub mod proactive;
 mod reach;
@@ -195,6 +196,9 @@ pub enum TurnError {
     /// The conversation store failed.
     #[error("{0}")]
     Storage(String),
+    /// A service the turn needs (the shared state) cannot be reached now.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl From<StoreError> for TurnError {
@@ -255,8 +259,8 @@ pub struct Engine {
     /// The tools an agent may call (the tool gateway's catalog).
     catalog: crate::catalog::Catalog,
     /// One lock per conversation with a turn in progress, so two messages of one
-    /// conversation are taken in order within this instance (across instances, the store's
-    /// version check refuses the second).
+    /// conversation are taken in order within this instance (across instances, the fleet's
+    /// lock in shared state; without it, the store's version check refuses the second).
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -433,8 +437,13 @@ impl Engine {
             None => (uuid::Uuid::new_v4().to_string(), true),
         };
 
-        let lock = self.lock_for(&conversation_id);
-        let guard = lock.lock().await;
+        let held = self
+            .hold(
+                &conversation_id,
+                started + self.project.bot.turn_deadline,
+                true,
+            )
+            .await?;
         // Every log line of the turn carries its conversation id (and, from the server's
         // span, the request id).
         let span = tracing::info_span!("turn", conversation_id = %conversation_id);
@@ -454,8 +463,7 @@ impl Engine {
             span,
         )
         .await;
-        drop(guard);
-        self.release(&conversation_id, lock);
+        self.let_go(held).await;
         result
     }
 
@@ -616,25 +624,6 @@ impl Engine {
             return false;
         }
         when == switchboard_config::model::UnderstandWhen::Always || understood.intent.is_none()
-    }
-
-    fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self
-            .locks
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        locks.entry(id.to_string()).or_default().clone()
-    }
-
-    fn release(&self, id: &str, lock: Arc<tokio::sync::Mutex<()>>) {
-        let mut locks = self
-            .locks
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Two references: the map's and ours. Nobody else waits, so the entry can go.
-        if Arc::strong_count(&lock) == 2 {
-            locks.remove(id);
-        }
     }
 
     /// Loads a conversation for display, if it exists and is within the caller's reach.

@@ -64,13 +64,18 @@ impl Engine {
         text: &str,
     ) -> Result<String, StoreError> {
         let conversation_id = self.default_conversation(user_id).await?;
-        let lock = self.lock_for(&conversation_id);
-        let guard = lock.lock().await;
+        let held = self
+            .hold(
+                &conversation_id,
+                tokio::time::Instant::now() + self.project.bot.turn_deadline,
+                false,
+            )
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let result = self
             .add_locked(&conversation_id, user_id, message_id, text)
             .await;
-        drop(guard);
-        self.release(&conversation_id, lock);
+        self.let_go(held).await;
         result.map(|()| conversation_id)
     }
 

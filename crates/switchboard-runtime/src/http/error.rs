@@ -150,6 +150,10 @@ impl From<crate::engine::TurnError> for ApiError {
             TurnError::NotFound(m) => ApiError::not_found(m),
             TurnError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             TurnError::Storage(m) => ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, &m),
+            TurnError::Unavailable(m) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
+                    .with_retry_after("1")
+            }
         }
     }
 }

@@ -74,6 +74,8 @@ pub struct Parts {
     pub audit: Option<AuditHooks>,
     /// The account store, when the project has `bot.accounts_key`.
     pub accounts: Option<auth::oauth2_code::Accounts>,
+    /// The fleet's shared state, when the project has a `state` section.
+    pub shared: Option<Arc<crate::shared::Shared>>,
 }
 
 impl Pipeline {
@@ -87,6 +89,7 @@ impl Pipeline {
             telemetry,
             audit,
             accounts,
+            shared,
         } = parts;
         let mut connectors = HashMap::new();
         let mut limiters = Vec::new();
@@ -114,7 +117,7 @@ impl Pipeline {
                 .policy
                 .rate_limit
                 .as_ref()
-                .map(|r| Arc::new(rate_limit::Limiter::new(r)));
+                .map(|r| Arc::new(rate_limit::Limiter::new(name, r, shared.clone())));
             if let Some(l) = &shared_limiter {
                 limiters.push((name.clone(), l.clone()));
             }
@@ -156,9 +159,12 @@ impl Pipeline {
                     op,
                     response,
                     metrics,
-                    &shared_breaker,
-                    shared_limiter.as_ref(),
-                    &shared_hold,
+                    &ConnectorHandles {
+                        breaker: &shared_breaker,
+                        limiter: shared_limiter.as_ref(),
+                        hold: &shared_hold,
+                        state: shared.as_ref(),
+                    },
                 );
                 if op.policy.rate_limit.is_some()
                     && let Some(l) = &rt.policy.limiter
@@ -199,7 +205,13 @@ impl Pipeline {
             deprecations: std::sync::Mutex::new(std::collections::HashSet::new()),
             recent: observe::Recent::default(),
             account_schemes,
+            shared,
         }))
+    }
+
+    /// The fleet's shared state, when the project has a `state` section.
+    pub fn shared(&self) -> Option<&Arc<crate::shared::Shared>> {
+        self.shared.as_ref()
     }
 
     /// The connected-account scheme of a connector, if it has one.
@@ -211,6 +223,15 @@ impl Pipeline {
     }
 }
 
+/// What an operation shares with its connector unless it has its own, and the fleet's state.
+#[derive(Clone, Copy)]
+struct ConnectorHandles<'a> {
+    breaker: &'a Arc<breaker::Breaker>,
+    limiter: Option<&'a Arc<rate_limit::Limiter>>,
+    hold: &'a Arc<hold::Hold>,
+    state: Option<&'a Arc<crate::shared::Shared>>,
+}
+
 /// Builds an operation's handles: its breaker and limiter (shared with the connector unless
 /// it has its own) and its cache.
 fn operation_runtime(
@@ -218,10 +239,14 @@ fn operation_runtime(
     op: &Operation,
     response: CompiledResponse,
     metrics: crate::telemetry::metrics::OpMetrics,
-    shared_breaker: &Arc<breaker::Breaker>,
-    shared_limiter: Option<&Arc<rate_limit::Limiter>>,
-    shared_hold: &Arc<hold::Hold>,
+    connector: &ConnectorHandles<'_>,
 ) -> OperationRuntime {
+    let ConnectorHandles {
+        breaker: shared_breaker,
+        limiter: shared_limiter,
+        hold: shared_hold,
+        state: shared,
+    } = *connector;
     let b = &op.policy.circuit_breaker;
     let breaker = match (b.enabled, b.scope) {
         (false, _) => None,
@@ -232,7 +257,11 @@ fn operation_runtime(
         )),
     };
     let limiter = match &op.policy.rate_limit {
-        Some(own) => Some(Arc::new(rate_limit::Limiter::new(own))),
+        Some(own) => Some(Arc::new(rate_limit::Limiter::new(
+            &format!("{}.{}", c.name, op.name),
+            own,
+            shared.cloned(),
+        ))),
         None => shared_limiter.cloned(),
     };
     let own_breaker = b.enabled && b.scope == BreakerScope::Operation;
@@ -241,11 +270,13 @@ fn operation_runtime(
     } else {
         shared_hold.clone()
     };
-    let cache = op
-        .policy
-        .cache
-        .clone()
-        .map(|policy| cache::OpCache::new(policy, op.headers.keys().cloned().collect()));
+    let cache = op.policy.cache.clone().map(|policy| {
+        cache::OpCache::new(
+            policy,
+            op.headers.keys().cloned().collect(),
+            shared.map(|s| (s.clone(), format!("{}.{}", c.name, op.name))),
+        )
+    });
     OperationRuntime {
         response,
         metrics,

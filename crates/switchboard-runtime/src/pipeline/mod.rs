@@ -126,6 +126,8 @@ pub struct Pipeline {
     recent: observe::Recent,
     /// Connectors whose users connect their own accounts, by name.
     account_schemes: HashMap<String, Arc<auth::oauth2_code::AuthorizationCode>>,
+    /// The fleet's shared state, when the project has a `state` section.
+    shared: Option<Arc<crate::shared::Shared>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -208,8 +210,12 @@ impl Pipeline {
                 {
                     key.push_str(&format!("g{}", scheme.generation(user)));
                 }
-                c.get_or_load(key, self.send(runtime, op_rt, connector, op, request, ctx))
-                    .await
+                c.get_or_load(
+                    key,
+                    ctx.deadline,
+                    self.send(runtime, op_rt, connector, op, request, ctx),
+                )
+                .await
             }
             None => self.send(runtime, op_rt, connector, op, request, ctx).await,
         };
@@ -231,7 +237,7 @@ impl Pipeline {
                     .and_then(|c| c.operations.get(&target.operation))
                     .and_then(|o| o.cache.as_ref())
                 {
-                    c.invalidate_all();
+                    c.invalidate_all().await;
                 }
             }
         }

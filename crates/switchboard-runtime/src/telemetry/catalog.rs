@@ -76,6 +76,8 @@ pub mod names {
     pub const LLM_COST: &str = "switchboard_llm_cost";
     pub const LLM_TURN_TOKENS: &str = "switchboard_llm_turn_tokens";
     pub const DEPRECATIONS: &str = "switchboard_api_deprecation_warnings_total";
+    pub const STATE_UP: &str = "switchboard_shared_state_up";
+    pub const STATE_FALLBACKS: &str = "switchboard_shared_state_fallbacks_total";
     pub const SCHEMA_FAILURES: &str = "switchboard_schema_failures_total";
     pub const AUDIT_WRITTEN: &str = "switchboard_audit_rows_written_total";
     pub const AUDIT_DROPPED: &str = "switchboard_audit_rows_dropped_total";
@@ -262,6 +264,20 @@ pub const DESCRIPTIONS: &[Description] = &[
         None,
         "model, direction",
         "Tokens one chat turn used, by direction, for turns that asked the model.",
+    ),
+    d(
+        STATE_UP,
+        Gauge,
+        None,
+        "",
+        "1 while Redis (the state section) answers, 0 while it does not and each feature acts as its when_down says (only with a state section).",
+    ),
+    d(
+        STATE_FALLBACKS,
+        Counter,
+        None,
+        "feature, mode",
+        "Decisions made without Redis, by feature (rate_limit, cache, turn_lock) and the when_down mode applied.",
     ),
     d(
         DEPRECATIONS,

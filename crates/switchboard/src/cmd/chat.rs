@@ -28,12 +28,7 @@ pub struct Args {
 /// Reads lines until end of input, `/quit` or Ctrl-D.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let project = super::load_project(&args.project.config, &LoadOptions::default())?;
-    let services = switchboard_runtime::app::build(
-        project,
-        &args.run.data_dir,
-        args.run.database_url.as_deref(),
-    )
-    .await?;
+    let services = args.run.build(project).await?;
     let session = converse(&args, &services.engine).await;
     // Upstream calls of the session are queued for the audit trail: write them before the
     // process ends (whether the session ended well or not), or the last ones are lost.

@@ -111,12 +111,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             *url = format!("http://{addr}/v1/channels/{}", channel.name);
         }
     }
-    let services = switchboard_runtime::app::build(
-        project,
-        &args.run.data_dir,
-        args.run.database_url.as_deref(),
-    )
-    .await?;
+    let services = args.run.build(project).await?;
 
     // The backend posts Stripe-signed payment and refund events to the bot's webhook source.
     let webhook_url = format!("http://{addr}/v1/webhooks/payments");

@@ -53,6 +53,36 @@ pub struct RunArgs {
     /// A database URL (`postgres://...` or `sqlite://FILE`) overriding the project's `storage`.
     #[arg(long, env = "SWITCHBOARD_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// A Redis URL (`redis://HOST:6379/0`) for the state several instances share (rate
+    /// limits, cache, turn lock), overriding the project's `state.redis`.
+    #[arg(long, env = "SWITCHBOARD_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+}
+
+impl RunArgs {
+    /// Builds the application with these options over the project's own settings.
+    pub async fn build(
+        &self,
+        mut project: switchboard_config::Project,
+    ) -> anyhow::Result<switchboard_runtime::app::Services> {
+        if let Some(url) = &self.redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                bail!("--redis-url must be a redis:// or rediss:// URL");
+            }
+            project.state = Some(match project.state.take() {
+                // The project's prefix and when_down modes stay; only the address changes.
+                Some(mut s) => {
+                    s.redis = switchboard_config::Secret::from_reference(url.clone());
+                    s
+                }
+                None => switchboard_config::model::StateSettings::from_url(url),
+            });
+        }
+        Ok(
+            switchboard_runtime::app::build(project, &self.data_dir, self.database_url.as_deref())
+                .await?,
+        )
+    }
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).

@@ -44,12 +44,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     .into_iter()
     .flatten()
     .collect();
-    let services = switchboard_runtime::app::build(
-        project,
-        &args.run.data_dir,
-        args.run.database_url.as_deref(),
-    )
-    .await?;
+    let services = args.run.build(project).await?;
     let listener = super::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
     if open && !addr.ip().is_loopback() {

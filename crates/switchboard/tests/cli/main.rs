@@ -11,5 +11,6 @@ mod cli;
 mod demo_model;
 mod eval_model;
 mod fake_model;
+mod fleet;
 mod logs;
 mod webhooks_crash;

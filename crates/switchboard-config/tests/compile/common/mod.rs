@@ -50,6 +50,7 @@ pub const SECRET_FILES: &[(&str, &str)] = &[("secrets/key", "file-key\n")];
 pub const ENV: &[(&str, &str)] = &[
     ("API_KEY", "env-key"),
     ("DATABASE_URL", "postgres://u:p@db/sb"),
+    ("REDIS_URL", "redis://:p@cache:6379/0"),
     (
         "ACCOUNTS_KEY",
         "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",

@@ -1,20 +1,28 @@
-//! One outbound limiter: a GCRA rate (governor) and an optional concurrency semaphore, with a
-//! bounded wait.
+//! One outbound limiter: a GCRA rate (governor, or Redis for the fleet when the project has
+//! shared state) and an optional concurrency semaphore (per instance), with a bounded wait.
 
 use crate::pipeline::transport::TransportError;
+use crate::shared::{Feature, Shared};
 use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use switchboard_config::model::RateLimitPolicy;
+use switchboard_config::model::{DownMode, RateLimitPolicy};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 /// A connector's (or an operation's) outbound limiter.
 #[derive(Debug)]
 pub struct Limiter {
+    /// The connector, or `connector.operation`: the limiter's name in shared state.
+    name: String,
+    interval: Duration,
+    burst: u32,
+    /// The fleet's state, when shared: the rate is decided there, `rate` only stands in
+    /// while Redis is down (with `when_down.rate_limit: local`).
+    shared: Option<Arc<Shared>>,
     rate: DefaultDirectRateLimiter,
     concurrency: Option<Arc<Semaphore>>,
     max_wait: Duration,
@@ -60,14 +68,19 @@ impl Drop for Queued<'_> {
 }
 
 impl Limiter {
-    /// A limiter for a policy: `requests` per `per`, `burst` at once.
-    pub fn new(policy: &RateLimitPolicy) -> Limiter {
+    /// A limiter for a policy: `requests` per `per`, `burst` at once; across the fleet with
+    /// `shared`.
+    pub fn new(name: &str, policy: &RateLimitPolicy, shared: Option<Arc<Shared>>) -> Limiter {
         let one = NonZeroU32::MIN;
         let interval = (policy.per / policy.requests.max(1)).max(Duration::from_nanos(1));
         let quota = Quota::with_period(interval)
             .unwrap_or_else(|| Quota::per_second(one))
             .allow_burst(NonZeroU32::new(policy.burst).unwrap_or(one));
         Limiter {
+            name: name.to_string(),
+            interval,
+            burst: policy.burst.max(1),
+            shared,
             rate: RateLimiter::direct(quota),
             concurrency: policy
                 .concurrency
@@ -118,15 +131,38 @@ impl Limiter {
         let started = Instant::now();
         let give_up = deadline.min(started + self.max_wait);
         let refused = || TransportError::RateLimited(self.max_wait);
-        loop {
-            match self.rate.check() {
-                Ok(()) => break,
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(self.rate.clock().now());
-                    if Instant::now() + wait > give_up {
-                        return Err(refused());
+        let local = match &self.shared {
+            None => true,
+            Some(shared) => {
+                let budget = give_up.saturating_duration_since(Instant::now());
+                match shared
+                    .gcra(&self.name, self.interval, self.burst, budget)
+                    .await
+                {
+                    Ok(Some(wait)) => {
+                        tokio::time::sleep(wait).await;
+                        false
                     }
-                    tokio::time::sleep(wait).await;
+                    Ok(None) => return Err(refused()),
+                    Err(_) => match shared.fall_back(Feature::RateLimit) {
+                        DownMode::Local => true,
+                        DownMode::FailOpen => false,
+                        DownMode::FailClosed => return Err(refused()),
+                    },
+                }
+            }
+        };
+        if local {
+            loop {
+                match self.rate.check() {
+                    Ok(()) => break,
+                    Err(not_until) => {
+                        let wait = not_until.wait_time_from(self.rate.clock().now());
+                        if Instant::now() + wait > give_up {
+                            return Err(refused());
+                        }
+                        tokio::time::sleep(wait).await;
+                    }
                 }
             }
         }
@@ -157,7 +193,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_caller_past_max_wait_is_refused_at_once() {
-        let l = Limiter::new(&policy(1, 100));
+        let l = Limiter::new("t", &policy(1, 100), None);
         let far = Instant::now() + Duration::from_secs(10);
         assert!(l.acquire(far).await.is_ok());
         let started = Instant::now();
@@ -170,7 +206,7 @@ mod tests {
 
     #[tokio::test]
     async fn callers_within_max_wait_are_paced() {
-        let l = Limiter::new(&policy(20, 1000));
+        let l = Limiter::new("t", &policy(20, 1000), None);
         let far = Instant::now() + Duration::from_secs(10);
         let started = Instant::now();
         for _ in 0..5 {

@@ -1,0 +1,449 @@
+//! Three `switchboard serve` processes on one PostgreSQL and one Redis behave as one: an
+//! operation's rate limit holds for the fleet, a cached answer is fetched once for all, the
+//! messages of one conversation spread over the three are taken in arrival order without a
+//! conflict, a `kill -9` of the instance holding a conversation frees it within the lease, and
+//! with Redis stopped each instance goes on as `when_down` says, and says it is degraded.
+//!
+//! Redis is a `redis-server` of the test's own on a free port (so it can be stopped mid-run);
+//! PostgreSQL is the machine's, in a schema of the test's own.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use switchboard_demo_backend::{DemoBackend, Route};
+
+const PROJECT: &str = r#"
+bot:
+  turn_deadline: 15s
+  history_limit: 200
+state:
+  redis: "${env:FLEET_REDIS_URL}"
+  timeout: 200ms
+connectors:
+  store:
+    base_url: BACKEND
+    auth: { type: api_key, in: header, name: X-Api-Key, value: "${env:FLEET_STORE_KEY}" }
+    timeout: 12s
+    retry: { attempts: 1 }
+    operations:
+      limited:
+        description: Exchange rates, at most 100 calls a minute.
+        path: /rates
+        rate_limit: { requests: 100, per: 1m, burst: 100, max_wait: 0s }
+      cached:
+        description: A customer, cached for a minute.
+        path: /customers/{customer_id}
+        inputs: { customer_id: { type: string } }
+        cache: { ttl: 60s }
+      order:
+        description: An order, answered after a delay.
+        path: /orders/{order_id}
+        query: { delay_ms: "{{ inputs.delay_ms }}" }
+        inputs:
+          order_id: { type: string }
+          delay_ms: { type: string }
+        response: { extract: { status: $.status } }
+intents:
+  check_order:
+    examples: [check my order, how is my order doing, check the order please]
+    steps:
+      o: { call: store.order, with: { order_id: "1001", delay_ms: "80" } }
+    reply: "Order 1001 is {{ steps.o.status }}."
+  slow_check:
+    examples: [take your time with the order, slowly check everything, no hurry at all]
+    steps:
+      o: { call: store.order, with: { order_id: "1001", delay_ms: "8000" } }
+    reply: "Slowly: order 1001 is {{ steps.o.status }}."
+"#;
+
+/// A process ended by drop.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A free loopback port (bound, then released for the child to take).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Whether a Redis on `port` answers PING.
+fn redis_answers(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    if s.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 7];
+    s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+}
+
+/// A `redis-server` of the test's own on `port`, answering before this returns.
+fn start_redis(port: u16) -> Proc {
+    let child = Command::new("redis-server")
+        .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .arg("--port")
+        .arg(port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server runs (Debian's redis-server package; .ci/run installs it)");
+    let started = Instant::now();
+    while !redis_answers(port) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "redis-server on {port} did not answer"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Proc(child)
+}
+
+/// A PostgreSQL schema of the test's own; dropped by `drop_schema`.
+fn postgres_url(schema: &str) -> String {
+    let base = std::env::var("SWITCHBOARD_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    psql(&base, &format!("CREATE SCHEMA {schema}"));
+    let join = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{join}options[search_path]={schema}")
+}
+
+fn psql(url: &str, sql: &str) {
+    let out = Command::new("psql")
+        .arg(url.split('?').next().unwrap_or(url))
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .output()
+        .expect("psql runs (PostgreSQL's client; the machine has it)");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// One instance: `switchboard serve` on a free port; its URL once it answers.
+fn start_instance(dir: &Path, n: usize, database: &str, redis: &str) -> (Proc, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(dir.join("switchboard.yaml"))
+        .arg("--data-dir")
+        .arg(dir.join(format!("data-{n}")))
+        .args(["--database-url", database])
+        .env("FLEET_REDIS_URL", redis)
+        .env("FLEET_STORE_KEY", "demo-key")
+        .env_remove("SWITCHBOARD_CONFIG")
+        .env_remove("SWITCHBOARD_REDIS_URL")
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .env("SWITCHBOARD_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the server prints its address")
+            .unwrap();
+        if let Some((_, rest)) = line.split_once(" on http://")
+            && let Some((host, _)) = rest.split_once('/')
+        {
+            break format!("http://{host}");
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (Proc(child), url)
+}
+
+async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
+    let r = http.post(url).json(&body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn get_json(http: &reqwest::Client, url: String) -> (u16, Value) {
+    let r = http.get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_redis() {
+    let (addr, backend): (_, DemoBackend) = DemoBackend::spawn_local().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("switchboard.yaml"),
+        PROJECT.replace("BACKEND", &format!("http://{addr}/api/v2")),
+    )
+    .unwrap();
+    let redis_port = free_port();
+    let mut redis = Some(start_redis(redis_port));
+    let redis_url = format!("redis://127.0.0.1:{redis_port}/0");
+    let schema = format!("switchboard_fleet_{}", std::process::id());
+    let database = postgres_url(&schema);
+    let mut instances: Vec<(Proc, String)> = (0..3)
+        .map(|n| start_instance(dir.path(), n, &database, &redis_url))
+        .collect();
+    let urls: Vec<String> = instances.iter().map(|(_, u)| u.clone()).collect();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    // Every instance has reached Redis before the load starts.
+    for url in &urls {
+        let started = Instant::now();
+        loop {
+            let (_, ready) = get_json(&http, format!("{url}/readyz")).await;
+            if ready["checks"]["shared_state"] == "ok" {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "{ready}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    // 600 concurrent calls of an operation limited to 100 a minute (burst 100, no queue),
+    // 200 to each instance: the upstream sees the burst and what the rate refills meanwhile.
+    let started = Instant::now();
+    let calls: Vec<_> = (0..600)
+        .map(|i| {
+            let (http, url) = (http.clone(), urls[i % 3].clone());
+            tokio::spawn(async move {
+                post(
+                    &http,
+                    format!("{url}/v1/tools/store_limited"),
+                    json!({"arguments": {}}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let answers = futures_join(calls).await;
+    let elapsed = started.elapsed();
+    let sent = backend.stats().calls(Route::Rates);
+    let refill = (elapsed.as_secs_f64() / 0.6).ceil() as u64;
+    assert!(
+        (100..=100 + refill).contains(&sent),
+        "the upstream saw {sent} calls in {elapsed:?} (limit 100 a minute, burst 100); three separate limits would let up to 300 through"
+    );
+    let ok = answers
+        .iter()
+        .filter(|(s, b)| *s == 200 && b["ok"] == true)
+        .count() as u64;
+    assert_eq!(ok, sent, "every call sent is answered, the others refused");
+
+    // A cached operation called 30 times at once through the three: one upstream call.
+    backend.reset_stats();
+    let calls: Vec<_> = (0..30)
+        .map(|i| {
+            let (http, url) = (http.clone(), urls[i % 3].clone());
+            tokio::spawn(async move {
+                post(
+                    &http,
+                    format!("{url}/v1/tools/store_cached"),
+                    json!({"arguments": {"customer_id": "C42"}}),
+                )
+                .await
+            })
+        })
+        .collect();
+    for (status, body) in futures_join(calls).await {
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["ok"], true, "{body}");
+    }
+    assert_eq!(backend.stats().calls(Route::Customers), 1);
+
+    // 50 messages of one conversation, 40 ms apart, round robin over the three; each turn
+    // takes 80 ms upstream, so they queue: taken in arrival order, none refused. The user's
+    // conversation exists first (making it is not part of the order).
+    for url in &urls {
+        let (status, body) = post(
+            &http,
+            format!("{url}/v1/chat"),
+            json!({"user_id": "fleet-user", "text": "hello"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let mut sends = Vec::new();
+    for i in 0..50 {
+        let (http, url) = (http.clone(), urls[i % 3].clone());
+        sends.push(tokio::spawn(async move {
+            post(
+                &http,
+                format!("{url}/v1/chat"),
+                json!({"user_id": "fleet-user", "text": format!("check my order m{i:02}")}),
+            )
+            .await
+        }));
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    let answers = futures_join(sends).await;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+    }
+    let conversation = answers[0].1["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, conv) = get_json(
+        &http,
+        format!("{}/v1/conversations/{conversation}", urls[1]),
+    )
+    .await;
+    let said: Vec<String> = conv["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "user" && m["text"] != "hello")
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect();
+    let sent: Vec<String> = (0..50).map(|i| format!("check my order m{i:02}")).collect();
+    assert_eq!(
+        said, sent,
+        "the history holds the messages in arrival order"
+    );
+
+    // The instance holding a conversation dies mid-turn: the next message, on another
+    // instance, goes on within the lease instead of waiting for the turn deadline.
+    let (status, body) = post(
+        &http,
+        format!("{}/v1/chat", urls[2]),
+        json!({"user_id": "kill-user", "text": "check my order"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let slow = {
+        let (http, url) = (http.clone(), urls[0].clone());
+        tokio::spawn(async move {
+            let _ = http
+                .post(format!("{url}/v1/chat"))
+                .json(&json!({"user_id": "kill-user", "text": "take your time with the order"}))
+                .send()
+                .await;
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let next = {
+        let (http, url) = (http.clone(), urls[1].clone());
+        tokio::spawn(async move {
+            post(
+                &http,
+                format!("{url}/v1/chat"),
+                json!({"user_id": "kill-user", "text": "check my order"}),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let killed_at = Instant::now();
+    let _ = instances[0].0.0.kill();
+    let _ = instances[0].0.0.wait();
+    let (status, body) = next.await.unwrap();
+    let after = killed_at.elapsed();
+    slow.abort();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["replies"][0]["text"], "Order 1001 is shipped.",
+        "{body}"
+    );
+    assert!(
+        after < Duration::from_secs(4),
+        "the next message waited {after:?} after the holder died (lease 2 s; its turn would have run 8 s)"
+    );
+
+    // Redis stops: the two instances left go on with their own limits and cache (local),
+    // say they are degraded, and count the decisions made without it.
+    drop(redis.take());
+    backend.reset_stats();
+    let url = &urls[1];
+    let (status, body) = post(
+        &http,
+        format!("{url}/v1/tools/store_cached"),
+        json!({"arguments": {"customer_id": "C43"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(
+        &http,
+        format!("{url}/v1/chat"),
+        json!({"user_id": "fleet-user-2", "text": "check my order"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["replies"][0]["text"], "Order 1001 is shipped.");
+    let (status, ready) = get_json(&http, format!("{url}/readyz")).await;
+    assert_eq!(status, 200, "{ready}");
+    assert_eq!(ready["status"], "degraded", "{ready}");
+    assert_eq!(ready["when_down"]["rate_limit"], "local");
+    let metrics = http
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("switchboard_shared_state_up 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            r#"switchboard_shared_state_fallbacks_total{feature="turn_lock",mode="local"}"#
+        ),
+        "{metrics}"
+    );
+    // Redis back on the same port: the instances reconnect and are ready again.
+    redis = Some(start_redis(redis_port));
+    let started = Instant::now();
+    loop {
+        let _ = post(
+            &http,
+            format!("{url}/v1/tools/store_cached"),
+            json!({"arguments": {"customer_id": "C42"}}),
+        )
+        .await;
+        let (_, ready) = get_json(&http, format!("{url}/readyz")).await;
+        if ready["status"] == "ready" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "not ready again after Redis came back: {ready}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(instances.drain(..));
+    drop(redis);
+    let base = std::env::var("SWITCHBOARD_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    psql(&base, &format!("DROP SCHEMA {schema} CASCADE"));
+}
+
+/// Awaits every task, in order.
+async fn futures_join<T: Send + 'static>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
