@@ -6,7 +6,7 @@ use std::time::Duration;
 /// Run the benchmark workloads (all available ones by default).
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
-    /// Workloads: W1, W2, W3, W4, W5, W6, W7, W8, micro. Default: all of them.
+    /// Workloads: W1, W2, W3, W4, W5, W6, W7, W8, W9, micro. Default: all of them.
     pub workloads: Vec<String>,
     /// Settings to run: a (concurrency 1, no delay), b (concurrency 64, no delay),
     /// c (concurrency 64, 20 ms on every upstream call).
@@ -50,13 +50,16 @@ pub enum Workload {
     W7,
     /// A tool call over MCP (`tools/call` of `store_get_order`) beside W1's pipeline call.
     W8,
+    /// W2 on one instance with in-process state beside three instances on one PostgreSQL
+    /// and one Redis.
+    W9,
     /// Criterion micro-benchmarks of the hot pieces.
     Micro,
 }
 
 impl Workload {
     /// Every workload available today, in run order.
-    pub const AVAILABLE: [Workload; 9] = [
+    pub const AVAILABLE: [Workload; 10] = [
         Workload::W1,
         Workload::W2,
         Workload::W3,
@@ -65,6 +68,7 @@ impl Workload {
         Workload::W6,
         Workload::W7,
         Workload::W8,
+        Workload::W9,
         Workload::Micro,
     ];
 
@@ -78,9 +82,10 @@ impl Workload {
             "W6" => Workload::W6,
             "W7" => Workload::W7,
             "W8" => Workload::W8,
+            "W9" => Workload::W9,
             "MICRO" => Workload::Micro,
             other => {
-                bail!("unknown workload {other:?}: use W1, W2, W3, W4, W5, W6, W7, W8 or micro")
+                bail!("unknown workload {other:?}: use W1, W2, W3, W4, W5, W6, W7, W8, W9 or micro")
             }
         })
     }

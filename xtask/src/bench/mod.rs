@@ -21,6 +21,7 @@ mod servers;
 mod variant;
 mod w6;
 mod w7;
+mod w9;
 
 use anyhow::Context;
 use args::{BenchArgs, Plan, Workload};
@@ -116,6 +117,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 Workload::W6 => w6(&mut runner, &plan, (&webhooks, &poller))?,
                 Workload::W7 => w7(&mut runner, &plan, &channels)?,
                 Workload::W8 => w8(&mut runner, &plan, &store)?,
+                Workload::W9 => w9(&mut runner, &plan, &store)?,
                 Workload::Micro => {}
             }
         }
@@ -311,6 +313,27 @@ fn w7(runner: &mut Runner<'_>, plan: &Plan, project: &Path) -> anyhow::Result<()
         for rate in w7::RATES {
             let m = runner.channel_rate(run, rate, project)?;
             runner.keep(m);
+        }
+    }
+    Ok(())
+}
+
+/// W9: W2 on one instance with in-process state (and SQLite) beside three instances on one
+/// PostgreSQL and one Redis, all three pinned to the one CPU the single instance had.
+fn w9(runner: &mut Runner<'_>, plan: &Plan, store: &Path) -> anyhow::Result<()> {
+    for &setting in &plan.settings {
+        for run in 1..=plan.runs {
+            let at = At {
+                workload: "W9",
+                setting,
+                run,
+            };
+            let m = runner.server(at, "one", Kind::Switchboard(store), &ORDER_STATUS)?;
+            runner.keep(m);
+            let (shared, schema) = w9::prepare(&at.label("three"))?;
+            let m = runner.fleet(at, "three", store, &shared, 3, &ORDER_STATUS);
+            w9::finish(&schema)?;
+            runner.keep(m?);
         }
     }
     Ok(())

@@ -143,6 +143,10 @@ pub struct Measurement {
     pub startup_ms: Option<f64>,
     /// CPU per request of the load generator, microseconds (chat systems).
     pub loadgen_cpu_us_per_request: Option<f64>,
+    /// W9: CPU per request of the shared stores (every `postgres` and `redis-server`
+    /// process), microseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_cpu_us_per_request: Option<f64>,
     /// Upstream calls the backend counted per request.
     pub upstream_calls_per_request: f64,
     /// W4: turn latency over its steps'.

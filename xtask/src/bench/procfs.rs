@@ -39,6 +39,31 @@ pub fn stat_cpu_ticks(stat: &str) -> anyhow::Result<u64> {
     Ok(utime + stime)
 }
 
+/// User plus system CPU time of every process whose command name (`/proc/PID/comm`) is one
+/// of `names`, such as a database's server and its per-connection backends. Processes that
+/// end between two readings take their time with them, so this reads low, not high.
+pub fn cpu_of_named(names: &[&str], ticks_per_sec: u64) -> Duration {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Duration::ZERO;
+    };
+    let mut ticks = 0;
+    for entry in dir.flatten() {
+        let path = entry.path();
+        let Ok(comm) = std::fs::read_to_string(path.join("comm")) else {
+            continue;
+        };
+        if !names.iter().any(|n| comm.trim() == *n) {
+            continue;
+        }
+        if let Ok(stat) = std::fs::read_to_string(path.join("stat"))
+            && let Ok(t) = stat_cpu_ticks(&stat)
+        {
+            ticks += t;
+        }
+    }
+    Duration::from_secs_f64(ticks as f64 / ticks_per_sec as f64)
+}
+
 /// Peak resident set size of a process, in KiB.
 pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))

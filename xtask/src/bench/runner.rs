@@ -8,7 +8,7 @@ use super::env::Env;
 use super::model::{Measurement, ToolResult};
 use super::procfs;
 use super::procs::{LOAD_CPU, SUT_CPU, run_tool};
-use super::servers::{Kind, Server, Turn};
+use super::servers::{Kind, Server, Shared, Turn};
 use anyhow::{Context, bail};
 use std::path::Path;
 use std::time::Duration;
@@ -37,7 +37,7 @@ pub struct At<'s> {
 }
 
 impl At<'_> {
-    fn label(&self, system: &str) -> String {
+    pub(super) fn label(&self, system: &str) -> String {
         format!(
             "{}-{}-{}-{system}",
             self.workload,
@@ -65,6 +65,7 @@ impl At<'_> {
             peak_rss_mib: None,
             startup_ms: None,
             loadgen_cpu_us_per_request: None,
+            store_cpu_us_per_request: None,
             upstream_calls_per_request: 0.0,
             steps: r.steps.clone(),
             webhooks: None,
@@ -112,7 +113,7 @@ impl Runner<'_> {
 
     fn loadgen_chat(
         &self,
-        url: &str,
+        urls: &[String],
         turn: &Turn,
         prefix: &str,
         concurrency: usize,
@@ -120,10 +121,11 @@ impl Runner<'_> {
         label: &str,
     ) -> anyhow::Result<ToolResult> {
         let mut cmd = self.env.pinning.command(LOAD_CPU, &self.env.loadgen);
+        cmd.arg("chat");
+        for url in urls {
+            cmd.args(["--url", url]);
+        }
         cmd.args([
-            "chat",
-            "--url",
-            url,
             "--body",
             &turn.body_template(),
             "--user-prefix",
@@ -193,7 +195,7 @@ impl Runner<'_> {
         self.backend.set_delay(at.setting.delay_ms())?;
         let mut server = Server::start(self.env, kind, &self.backend, &label)?;
         server.check_turn(&mut self.backend, turn, &who)?;
-        let url = server.url(turn);
+        let url = [server.url(turn)];
         let prefix = format!("{label}-u");
         let concurrency = at.setting.concurrency();
         if !self.plan.warmup.is_zero() {
@@ -229,6 +231,95 @@ impl Runner<'_> {
         m.cpu_us_per_request =
             Some(after.saturating_sub(before).as_secs_f64() * 1e6 / r.requests as f64);
         m.cpu_of = "server process".into();
+        m.peak_rss_mib = Some(kib_to_mib(rss));
+        m.startup_ms = Some(startup.as_secs_f64() * 1000.0);
+        m.loadgen_cpu_us_per_request = r.self_cpu_us_per_request;
+        m.upstream_calls_per_request = turn.routes.len() as f64;
+        Ok(m)
+    }
+
+    /// W9: `n` instances of Switchboard on one PostgreSQL and one Redis under the chat load,
+    /// the load generator's connections spread over them. CPU is the instances' together
+    /// (PostgreSQL and Redis are reported beside it); peak RSS is the largest instance's.
+    pub fn fleet(
+        &mut self,
+        at: At<'_>,
+        system: &str,
+        project: &Path,
+        shared: &Shared,
+        n: usize,
+        turn: &Turn,
+    ) -> anyhow::Result<Measurement> {
+        let label = at.label(system);
+        let who = format!(
+            "{} {} run {} {system}",
+            at.workload,
+            at.setting.name(),
+            at.run
+        );
+        self.backend.set_delay(at.setting.delay_ms())?;
+        let mut servers = Vec::new();
+        for i in 0..n {
+            let mut s = Server::start(
+                self.env,
+                Kind::Fleet(project, shared),
+                &self.backend,
+                &format!("{label}-{i}"),
+            )?;
+            s.check_turn(&mut self.backend, turn, &format!("{who} instance {i}"))?;
+            servers.push(s);
+        }
+        let urls: Vec<String> = servers.iter().map(|s| s.url(turn)).collect();
+        let prefix = format!("{label}-u");
+        let concurrency = at.setting.concurrency();
+        if !self.plan.warmup.is_zero() {
+            let w = self.loadgen_chat(
+                &urls,
+                turn,
+                &prefix,
+                concurrency,
+                self.plan.warmup,
+                &format!("{label}-loadgen"),
+            )?;
+            ensure_clean(&w, &format!("{who} (warm-up)"))?;
+        }
+        self.backend.reset_stats()?;
+        let cpu = |pids: &[u32]| -> anyhow::Result<Duration> {
+            pids.iter()
+                .map(|p| procfs::cpu_time(*p, self.env.clk_tck))
+                .sum()
+        };
+        let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
+        let before = cpu(&pids)?;
+        let stores_before = procfs::cpu_of_named(&["postgres", "redis-server"], self.env.clk_tck);
+        let r = self.loadgen_chat(
+            &urls,
+            turn,
+            &prefix,
+            concurrency,
+            self.plan.duration,
+            &format!("{label}-loadgen"),
+        )?;
+        let after = cpu(&pids)?;
+        let stores_after = procfs::cpu_of_named(&["postgres", "redis-server"], self.env.clk_tck);
+        let mut rss = 0;
+        for p in &pids {
+            rss = rss.max(procfs::peak_rss_kib(*p)?);
+        }
+        ensure_clean(&r, &who)?;
+        self.backend
+            .expect_calls(turn.routes, r.requests_total, &who)?;
+        let startup = servers.iter().map(|s| s.startup).max().unwrap_or_default();
+        for s in servers {
+            s.stop();
+        }
+        let mut m = at.measurement(system, &r);
+        m.cpu_us_per_request =
+            Some(after.saturating_sub(before).as_secs_f64() * 1e6 / r.requests as f64);
+        m.cpu_of = format!("{n} server processes");
+        m.store_cpu_us_per_request = Some(
+            stores_after.saturating_sub(stores_before).as_secs_f64() * 1e6 / r.requests as f64,
+        );
         m.peak_rss_mib = Some(kib_to_mib(rss));
         m.startup_ms = Some(startup.as_secs_f64() * 1000.0);
         m.loadgen_cpu_us_per_request = r.self_cpu_us_per_request;

@@ -159,8 +159,20 @@ impl Turn {
 pub enum Kind<'a> {
     /// `switchboard serve` on this project.
     Switchboard(&'a Path),
+    /// `switchboard serve` on this project as one of a fleet: `--database-url` and
+    /// `--redis-url` name the PostgreSQL and the Redis the fleet shares.
+    Fleet(&'a Path, &'a Shared),
     /// The hand-written order-status server.
     Baseline,
+}
+
+/// Where a fleet keeps its shared state.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    /// The PostgreSQL database (a schema of the run's own).
+    pub database_url: String,
+    /// The Redis database.
+    pub redis_url: String,
 }
 
 /// A running server under test.
@@ -184,7 +196,7 @@ impl Server {
     ) -> anyhow::Result<Server> {
         let addr = free_addr()?;
         let (cmd, data, name) = match kind {
-            Kind::Switchboard(project) => {
+            Kind::Switchboard(project) | Kind::Fleet(project, _) => {
                 let data = env.work.join(format!("data-{label}"));
                 if data.exists() {
                     std::fs::remove_dir_all(&data)
@@ -205,12 +217,17 @@ impl Server {
                     "SWITCHBOARD_CONFIG",
                     "SWITCHBOARD_DATA_DIR",
                     "SWITCHBOARD_DATABASE_URL",
+                    "SWITCHBOARD_REDIS_URL",
                     "SWITCHBOARD_LISTEN",
                 ] {
                     cmd.env_remove(var);
                 }
                 if let Some(filter) = &env.sut_log {
                     cmd.env("SWITCHBOARD_LOG", filter);
+                }
+                if let Kind::Fleet(_, shared) = kind {
+                    cmd.args(["--database-url", &shared.database_url])
+                        .args(["--redis-url", &shared.redis_url]);
                 }
                 (cmd, Some(data), "switchboard serve")
             }

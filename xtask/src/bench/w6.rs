@@ -95,6 +95,7 @@ pub(super) fn measurement(
         peak_rss_mib: None,
         startup_ms: None,
         loadgen_cpu_us_per_request: r.self_cpu_us_per_request,
+        store_cpu_us_per_request: None,
         upstream_calls_per_request: 0.0,
         steps: None,
         webhooks: None,

@@ -19,9 +19,10 @@ use tokio::net::TcpStream;
 /// Arguments of `loadgen chat`.
 #[derive(Debug, clap::Args)]
 pub struct ChatArgs {
-    /// The chat endpoint, `http://127.0.0.1:PORT/v1/chat`.
-    #[arg(long)]
-    url: String,
+    /// The chat endpoint, `http://127.0.0.1:PORT/v1/chat`; repeated for several instances,
+    /// worker `i` speaks to the `i mod n`-th (as a load balancer spreading connections).
+    #[arg(long, required = true)]
+    url: Vec<String>,
     /// The JSON body; `{user}` becomes the worker's user id.
     #[arg(long)]
     body: String,
@@ -70,7 +71,11 @@ pub(crate) fn target(url: &str) -> anyhow::Result<Target> {
 /// Runs the chat load.
 pub async fn run(args: ChatArgs) -> anyhow::Result<RunResult> {
     let load = args.common.load()?;
-    let target = Arc::new(target(&args.url)?);
+    let targets: Vec<Arc<Target>> = args
+        .url
+        .iter()
+        .map(|u| target(u).map(Arc::new))
+        .collect::<anyhow::Result<_>>()?;
     let expect = Arc::new(args.expect.into_bytes());
     let timeout = args.common.timeout;
     let step_stats = args.step_stats;
@@ -94,7 +99,7 @@ pub async fn run(args: ChatArgs) -> anyhow::Result<RunResult> {
         .collect();
     drive("chat", load, |i, stop| {
         let worker = Worker {
-            target: target.clone(),
+            target: targets[i % targets.len()].clone(),
             body: bodies[i].clone(),
             expect: expect.clone(),
             headers: headers.clone(),

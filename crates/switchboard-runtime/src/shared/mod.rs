@@ -21,7 +21,6 @@ pub use lock::TurnLease;
 use crate::telemetry::catalog::names::{STATE_FALLBACKS, STATE_UP};
 use crate::telemetry::{Telemetry, label};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use switchboard_config::model::{DownMode, StateSettings};
@@ -58,7 +57,8 @@ impl Feature {
 pub struct Shared {
     settings: StateSettings,
     conn: RwLock<Option<ConnectionManager>>,
-    up: AtomicBool,
+    /// Whether the last command reached Redis; watched by [`Shared::connected`].
+    up: tokio::sync::watch::Sender<bool>,
     telemetry: Arc<Telemetry>,
 }
 
@@ -82,7 +82,7 @@ impl Shared {
         let shared = Arc::new(Shared {
             settings: settings.clone(),
             conn: RwLock::new(None),
-            up: AtomicBool::new(false),
+            up: tokio::sync::watch::Sender::new(false),
             telemetry,
         });
         shared.set_up(false);
@@ -119,7 +119,13 @@ impl Shared {
 
     /// Whether the last command reached Redis.
     pub fn is_up(&self) -> bool {
-        self.up.load(Ordering::Relaxed)
+        *self.up.borrow()
+    }
+
+    /// Resolves once Redis answers (at once if it does now).
+    pub async fn connected(&self) {
+        let mut rx = self.up.subscribe();
+        let _ = rx.wait_for(|up| *up).await;
     }
 
     /// What `feature` does while Redis is down.
@@ -169,7 +175,7 @@ impl Shared {
     }
 
     fn set_up(&self, up: bool) {
-        let was = self.up.swap(up, Ordering::Relaxed);
+        let was = self.up.send_replace(up);
         self.telemetry
             .gauge(STATE_UP, Vec::new())
             .set(if up { 1.0 } else { 0.0 });

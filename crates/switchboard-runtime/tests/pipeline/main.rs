@@ -13,5 +13,6 @@ mod limits;
 mod outbound_auth;
 mod pipeline;
 mod resilience;
+mod shared_state;
 mod ssrf;
 mod upstream_watch;

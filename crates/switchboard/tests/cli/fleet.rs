@@ -136,11 +136,19 @@ fn psql(url: &str, sql: &str) {
     );
 }
 
-/// One instance: `switchboard serve` on a free port; its URL once it answers.
+/// One instance: `switchboard serve` on a free port; its URL once it answers. The third
+/// reads a copy of the project without its `state` section and gets Redis from
+/// `--redis-url` instead.
 fn start_instance(dir: &Path, n: usize, database: &str, redis: &str) -> (Proc, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(dir.join("switchboard.yaml"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--config"]);
+    if n == 2 {
+        cmd.arg(dir.join("no-state.yaml"))
+            .args(["--redis-url", redis]);
+    } else {
+        cmd.arg(dir.join("switchboard.yaml"));
+    }
+    let mut child = cmd
         .arg("--data-dir")
         .arg(dir.join(format!("data-{n}")))
         .args(["--database-url", database])
@@ -186,11 +194,11 @@ async fn get_json(http: &reqwest::Client, url: String) -> (u16, Value) {
 async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_redis() {
     let (addr, backend): (_, DemoBackend) = DemoBackend::spawn_local().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("switchboard.yaml"),
-        PROJECT.replace("BACKEND", &format!("http://{addr}/api/v2")),
-    )
-    .unwrap();
+    let project = PROJECT.replace("BACKEND", &format!("http://{addr}/api/v2"));
+    std::fs::write(dir.path().join("switchboard.yaml"), &project).unwrap();
+    let state = "state:\n  redis: \"${env:FLEET_REDIS_URL}\"\n  timeout: 200ms\n";
+    assert!(project.contains(state));
+    std::fs::write(dir.path().join("no-state.yaml"), project.replace(state, "")).unwrap();
     let redis_port = free_port();
     let mut redis = Some(start_redis(redis_port));
     let redis_url = format!("redis://127.0.0.1:{redis_port}/0");

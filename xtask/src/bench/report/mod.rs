@@ -4,6 +4,7 @@
 
 mod cache;
 mod channels;
+mod fleet;
 mod mcp;
 mod webhooks;
 
@@ -173,6 +174,9 @@ impl<'a> Report<'a> {
         }
         if self.has("W8") {
             self.w8(&mut s);
+        }
+        if self.has("W9") {
+            self.w9(&mut s);
         }
         if !self.micro.is_empty() {
             self.micro_table(&mut s);
@@ -524,6 +528,7 @@ mod tests {
             peak_rss_mib: Some(20.0),
             startup_ms: Some(50.0),
             loadgen_cpu_us_per_request: None,
+            store_cpu_us_per_request: None,
             upstream_calls_per_request: 4.0,
             steps: None,
             webhooks: None,

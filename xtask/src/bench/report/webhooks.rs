@@ -112,6 +112,7 @@ mod tests {
             peak_rss_mib: Some(30.0),
             startup_ms: Some(40.0),
             loadgen_cpu_us_per_request: None,
+            store_cpu_us_per_request: None,
             upstream_calls_per_request: 0.0,
             steps: None,
             webhooks: Some(WebhookFigures {
