@@ -45,6 +45,9 @@ pub enum AppError {
     State(String),
 }
 
+/// How long start-up waits for Redis to answer before going on degraded.
+const STATE_CONNECT_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What `call` needs: the pipeline with its recorder and audit trail.
 pub struct Calls {
     /// The compiled templates.
@@ -100,10 +103,21 @@ pub async fn calls(project: Arc<Project>, data_dir: &Path) -> Result<Calls, AppE
     let audit = audit(&project, data_dir, &telemetry).await?;
     let accounts = accounts(&project, data_dir).await?;
     let shared = match &project.state {
-        Some(settings) => Some(
-            crate::shared::Shared::start(settings, telemetry.clone())
-                .map_err(|e| AppError::State(e.to_string()))?,
-        ),
+        Some(settings) => {
+            let shared = crate::shared::Shared::start(settings, telemetry.clone())
+                .map_err(|e| AppError::State(e.to_string()))?;
+            // The first requests find Redis connected when it answers at all; when it does
+            // not, the instance starts degraded (as `when_down` says) and keeps trying.
+            if tokio::time::timeout(STATE_CONNECT_WAIT, shared.connected())
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    "shared state: Redis did not answer within {STATE_CONNECT_WAIT:?}; starting degraded"
+                );
+            }
+            Some(shared)
+        }
         None => None,
     };
     let pipeline = Pipeline::new(

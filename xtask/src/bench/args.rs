@@ -247,7 +247,7 @@ mod tests {
     fn mistakes() {
         let p = args(&["w6"], &["a"]).plan().expect("W6 is there");
         assert_eq!(p.workloads, vec![Workload::W6]);
-        assert!(args(&["W9"], &["a"]).plan().is_err());
+        assert!(args(&["W10"], &["a"]).plan().is_err());
         assert!(args(&[], &["d"]).plan().is_err());
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("1h").is_err());

@@ -5,8 +5,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// Shared state for several instances behind a load balancer: outbound rate limits, the
-/// response cache and the per-conversation turn lock kept in Redis, so the instances behave
-/// as one. Conversations, the inbox, the audit trail and accounts live in `storage`
+/// response cache, client-credentials tokens (sealed) and the per-conversation turn lock kept
+/// in Redis, so the instances behave as one. Conversations, the inbox, the audit trail and accounts live in `storage`
 /// (PostgreSQL for several instances). Main file only. Default: none (everything in process,
 /// for one instance).
 #[derive(Debug, Deserialize, JsonSchema)]

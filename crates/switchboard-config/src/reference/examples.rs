@@ -86,8 +86,9 @@ storage:
 pub const STATE_INTRO: &str = r##"
 `state` puts what several instances must agree on in Redis: each connector's (or
 operation's) outbound rate limit, decided by one atomic script per call on Redis's clock;
-the response cache, with a miss fetched once for the fleet; and the turn lock, so messages of
-one conversation are taken one at a time in arrival order whichever instance receives them.
+the response cache, with a miss fetched once for the fleet; OAuth client-credentials tokens,
+fetched once for the fleet and stored sealed; and the turn lock, so messages of one
+conversation are taken one at a time in arrival order whichever instance receives them.
 Breakers and retry budgets stay per instance (each reacts to what it sees, without a Redis
 round trip per attempt). `switchboard serve --redis-url URL` sets `redis` without the
 section. See docs/deploy.md for a fleet.

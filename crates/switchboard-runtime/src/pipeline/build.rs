@@ -123,28 +123,28 @@ impl Pipeline {
             }
             let shared_hold = hold::Hold::new(name.clone());
             holds.push(shared_hold.clone());
-            let service = tower::ServiceBuilder::new()
-                .layer(retry::layer(budget))
-                .layer(hold::HoldLayer)
-                .layer(breaker::BreakerLayer)
-                .layer(rate_limit::RateLimitLayer)
-                .layer(auth::AuthLayer::new({
-                    let scheme = auth::Scheme::new(c, accounts.as_ref()).map_err(|e| {
-                        PipelineError::Client {
-                            connector: name.clone(),
-                            reason: e.to_string(),
+            let service =
+                tower::ServiceBuilder::new()
+                    .layer(retry::layer(budget))
+                    .layer(hold::HoldLayer)
+                    .layer(breaker::BreakerLayer)
+                    .layer(rate_limit::RateLimitLayer)
+                    .layer(auth::AuthLayer::new({
+                        let scheme = auth::Scheme::new(c, accounts.as_ref(), shared.as_ref())
+                            .map_err(|e| PipelineError::Client {
+                                connector: name.clone(),
+                                reason: e.to_string(),
+                            })?;
+                        if let auth::Scheme::AuthorizationCode(a) = &scheme {
+                            account_schemes.insert(name.clone(), a.clone());
                         }
-                    })?;
-                    if let auth::Scheme::AuthorizationCode(a) = &scheme {
-                        account_schemes.insert(name.clone(), a.clone());
-                    }
-                    scheme
-                }))
-                .layer(ssrf::GuardLayer::new(ssrf::NetworkPolicy::for_url(
-                    &base,
-                    c.allow_private_network,
-                )))
-                .service(HttpTransport::new(client));
+                        scheme
+                    }))
+                    .layer(ssrf::GuardLayer::new(ssrf::NetworkPolicy::for_url(
+                        &base,
+                        c.allow_private_network,
+                    )))
+                    .service(HttpTransport::new(client));
             let mut operations = HashMap::new();
             for (op_name, op) in &c.operations {
                 let response = CompiledResponse::new(&op.response).map_err(|reason| {

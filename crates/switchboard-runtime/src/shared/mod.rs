@@ -4,7 +4,9 @@
 //! - `rate.rs`: the outbound GCRA limit, one atomic script per decision;
 //! - `cache.rs`: the response cache, with a short lock so a miss is fetched once;
 //! - `lock.rs`: the per-conversation turn lock, a queue in arrival order with leases that
-//!   lapse when their holder dies.
+//!   lapse when their holder dies;
+//! - `token.rs`: a connector's client-credentials token, fetched by one instance, stored
+//!   sealed.
 //!
 //! Without a `state` section none of this exists and every feature keeps its in-process
 //! state. While Redis cannot be reached (each command waits at most `state.timeout`), every
@@ -14,9 +16,11 @@
 mod cache;
 mod lock;
 mod rate;
+mod token;
 
 pub use cache::{CacheRead, Stored};
 pub use lock::TurnLease;
+pub use token::TokenRead;
 
 use crate::telemetry::catalog::names::{STATE_FALLBACKS, STATE_UP};
 use crate::telemetry::{Telemetry, label};

@@ -2,7 +2,9 @@
 //! operation's rate limit holds for the fleet, a cached answer is fetched once for all, the
 //! messages of one conversation spread over the three are taken in arrival order without a
 //! conflict, a `kill -9` of the instance holding a conversation frees it within the lease, and
-//! with Redis stopped each instance goes on as `when_down` says, and says it is degraded.
+//! with Redis stopped each instance goes on as `when_down` says, and says it is degraded. An
+//! OAuth token is fetched once for the three, and a webhook taken by one instance reaches an
+//! event stream held by another.
 //!
 //! Redis is a `redis-server` of the test's own on a free port (so it can be stopped mid-run);
 //! PostgreSQL is the machine's, in a schema of the test's own.
@@ -12,6 +14,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use switchboard_demo_backend::{DemoBackend, Route};
 
@@ -46,6 +50,21 @@ connectors:
           order_id: { type: string }
           delay_ms: { type: string }
         response: { extract: { status: $.status } }
+  secured:
+    base_url: BACKEND
+    headers: { X-Api-Key: "${env:FLEET_STORE_KEY}" }
+    retry: { attempts: 1 }
+    auth:
+      type: oauth2_client_credentials
+      token_url: TOKEN_URL
+      client_id: fleet-bot
+      client_secret: "${env:FLEET_CLIENT_SECRET}"
+      expiry_skew: 0s
+    operations:
+      weather:
+        description: The weather in Dubai, behind an OAuth token.
+        path: /weather
+        query: { city: Dubai }
 intents:
   check_order:
     examples: [check my order, how is my order doing, check the order please]
@@ -57,7 +76,17 @@ intents:
     steps:
       o: { call: store.order, with: { order_id: "1001", delay_ms: "8000" } }
     reply: "Slowly: order 1001 is {{ steps.o.status }}."
+webhooks:
+  payments:
+    verify: { type: stripe, secrets: ["${env:FLEET_WEBHOOK_SECRET}"] }
+    routes:
+      payment_intent.succeeded:
+        user: $.data.object.metadata.user_id
+        message: "Payment {{ event.id }} received."
 "#;
+
+/// The webhook source's signing secret.
+const WEBHOOK_SECRET: &str = "whsec_fleet_test";
 
 /// A process ended by drop.
 struct Proc(Child);
@@ -154,6 +183,8 @@ fn start_instance(dir: &Path, n: usize, database: &str, redis: &str) -> (Proc, S
         .args(["--database-url", database])
         .env("FLEET_REDIS_URL", redis)
         .env("FLEET_STORE_KEY", "demo-key")
+        .env("FLEET_WEBHOOK_SECRET", WEBHOOK_SECRET)
+        .env("FLEET_CLIENT_SECRET", "fleet-client-secret")
         .env_remove("SWITCHBOARD_CONFIG")
         .env_remove("SWITCHBOARD_REDIS_URL")
         .env_remove("SWITCHBOARD_DATABASE_URL")
@@ -178,6 +209,45 @@ fn start_instance(dir: &Path, n: usize, database: &str, redis: &str) -> (Proc, S
     (Proc(child), url)
 }
 
+/// A token endpoint on a free port handing out tokens good for 2 s; counts its requests.
+fn token_server() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/oauth/token", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let answer = json!({"access_token": format!("tok-{n}"), "token_type": "Bearer", "expires_in": 2}).to_string();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+            });
+        }
+    });
+    (url, count)
+}
+
 async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
     let r = http.post(url).json(&body).send().await.unwrap();
     let status = r.status().as_u16();
@@ -194,7 +264,10 @@ async fn get_json(http: &reqwest::Client, url: String) -> (u16, Value) {
 async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_redis() {
     let (addr, backend): (_, DemoBackend) = DemoBackend::spawn_local().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let project = PROJECT.replace("BACKEND", &format!("http://{addr}/api/v2"));
+    let (token_url, tokens) = token_server();
+    let project = PROJECT
+        .replace("BACKEND", &format!("http://{addr}/api/v2"))
+        .replace("TOKEN_URL", &token_url);
     std::fs::write(dir.path().join("switchboard.yaml"), &project).unwrap();
     let state = "state:\n  redis: \"${env:FLEET_REDIS_URL}\"\n  timeout: 200ms\n";
     assert!(project.contains(state));
@@ -277,6 +350,41 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
     }
     assert_eq!(backend.stats().calls(Route::Customers), 1);
 
+    // A client-credentials token is fetched once for the fleet; once it has expired, 60 calls
+    // at once over the three fetch one new token between them.
+    for url in &urls {
+        let (status, body) = post(
+            &http,
+            format!("{url}/v1/tools/secured_weather"),
+            json!({"arguments": {}}),
+        )
+        .await;
+        assert_eq!(body["ok"], true, "{status} {body}");
+    }
+    assert_eq!(tokens.load(Ordering::SeqCst), 1, "one token for the three");
+    tokio::time::sleep(Duration::from_millis(2200)).await; // the token's 2 s lifetime
+    let calls: Vec<_> = (0..60)
+        .map(|i| {
+            let (http, url) = (http.clone(), urls[i % 3].clone());
+            tokio::spawn(async move {
+                post(
+                    &http,
+                    format!("{url}/v1/tools/secured_weather"),
+                    json!({"arguments": {}}),
+                )
+                .await
+            })
+        })
+        .collect();
+    for (status, body) in futures_join(calls).await {
+        assert_eq!(body["ok"], true, "{status} {body}");
+    }
+    assert_eq!(
+        tokens.load(Ordering::SeqCst),
+        2,
+        "one new token for 60 calls on three"
+    );
+
     // 50 messages of one conversation, 40 ms apart, round robin over the three; each turn
     // takes 80 ms upstream, so they queue: taken in arrival order, none refused. The user's
     // conversation exists first (making it is not part of the order).
@@ -327,6 +435,55 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
         said, sent,
         "the history holds the messages in arrival order"
     );
+
+    // A webhook accepted by one instance reaches a user's event stream held by another.
+    let mut stream = http
+        .get(format!("{}/v1/users/stream-user/events", urls[1]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let event = json!({
+        "id": "evt_fleet_1",
+        "type": "payment_intent.succeeded",
+        "data": { "object": { "metadata": { "user_id": "stream-user" } } }
+    })
+    .to_string();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let r = http
+        .post(format!("{}/v1/webhooks/payments", urls[0]))
+        .header("content-type", "application/json")
+        .header(
+            "Stripe-Signature",
+            switchboard_demo_backend::stripe_signature(
+                WEBHOOK_SECRET,
+                now as i64,
+                event.as_bytes(),
+            ),
+        )
+        .body(event)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let mut seen = String::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !seen.contains("Payment evt_fleet_1 received.") {
+            let chunk = stream
+                .chunk()
+                .await
+                .unwrap()
+                .expect("the stream stays open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the message never reached the other instance's stream: {seen}"));
+    assert!(seen.contains("event: message"), "{seen}");
+    drop(stream);
 
     // The instance holding a conversation dies mid-turn: the next message, on another
     // instance, goes on within the lease instead of waiting for the turn deadline.

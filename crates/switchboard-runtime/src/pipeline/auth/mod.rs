@@ -118,10 +118,12 @@ pub type Used = Option<Arc<str>>;
 
 impl Scheme {
     /// Sets up a connector's scheme: keys parsed, token clients built.
-    /// `accounts`: the account store of the connectors users connect their own accounts to.
+    /// `accounts`: the account store of the connectors users connect their own accounts to;
+    /// `shared`: the fleet's state, where a client-credentials token is kept for all.
     pub fn new(
         connector: &Connector,
         accounts: Option<&oauth2_code::Accounts>,
+        shared: Option<&Arc<crate::shared::Shared>>,
     ) -> Result<Scheme, AuthError> {
         Ok(match &connector.auth {
             Auth::None => Scheme::None,
@@ -135,7 +137,7 @@ impl Scheme {
                 Scheme::Basic(basic::Basic::new(username, password))
             }
             Auth::ClientCredentials(cc) => {
-                Scheme::ClientCredentials(oauth2::ClientCredentials::new(connector, cc)?)
+                Scheme::ClientCredentials(oauth2::ClientCredentials::new(connector, cc, shared)?)
             }
             Auth::AuthorizationCode(a) => Scheme::AuthorizationCode(Arc::new(
                 oauth2_code::AuthorizationCode::new(connector, a, accounts.cloned())?,
