@@ -331,7 +331,7 @@ fn w9(runner: &mut Runner<'_>, plan: &Plan, store: &Path) -> anyhow::Result<()> 
             let m = runner.server(at, "one", Kind::Switchboard(store), &ORDER_STATUS)?;
             runner.keep(m);
             let (shared, schema) = w9::prepare(&at.label("three"))?;
-            let m = runner.fleet(at, "three", store, &shared, 3, &ORDER_STATUS);
+            let m = runner.fleet(at, "three", (store, &shared), 3, &ORDER_STATUS);
             w9::finish(&schema)?;
             runner.keep(m?);
         }

@@ -37,6 +37,16 @@ pub struct At<'s> {
 }
 
 impl At<'_> {
+    /// How a measurement is named in errors.
+    fn who(&self, system: &str) -> String {
+        format!(
+            "{} {} run {} {system}",
+            self.workload,
+            self.setting.name(),
+            self.run
+        )
+    }
+
     pub(super) fn label(&self, system: &str) -> String {
         format!(
             "{}-{}-{}-{system}",
@@ -186,77 +196,23 @@ impl Runner<'_> {
         turn: &Turn,
     ) -> anyhow::Result<Measurement> {
         let label = at.label(system);
-        let who = format!(
-            "{} {} run {} {system}",
-            at.workload,
-            at.setting.name(),
-            at.run
-        );
         self.backend.set_delay(at.setting.delay_ms())?;
         let mut server = Server::start(self.env, kind, &self.backend, &label)?;
-        server.check_turn(&mut self.backend, turn, &who)?;
-        let url = [server.url(turn)];
-        let prefix = format!("{label}-u");
-        let concurrency = at.setting.concurrency();
-        if !self.plan.warmup.is_zero() {
-            let w = self.loadgen_chat(
-                &url,
-                turn,
-                &prefix,
-                concurrency,
-                self.plan.warmup,
-                &format!("{label}-loadgen"),
-            )?;
-            ensure_clean(&w, &format!("{who} (warm-up)"))?;
-        }
-        self.backend.reset_stats()?;
-        let pid = server.pid();
-        let before = procfs::cpu_time(pid, self.env.clk_tck)?;
-        let r = self.loadgen_chat(
-            &url,
-            turn,
-            &prefix,
-            concurrency,
-            self.plan.duration,
-            &format!("{label}-loadgen"),
-        )?;
-        let after = procfs::cpu_time(pid, self.env.clk_tck)?;
-        let rss = procfs::peak_rss_kib(pid)?;
-        ensure_clean(&r, &who)?;
-        self.backend
-            .expect_calls(turn.routes, r.requests_total, &who)?;
-        let startup = server.startup;
-        server.stop();
-        let mut m = at.measurement(system, &r);
-        m.cpu_us_per_request =
-            Some(after.saturating_sub(before).as_secs_f64() * 1e6 / r.requests as f64);
-        m.cpu_of = "server process".into();
-        m.peak_rss_mib = Some(kib_to_mib(rss));
-        m.startup_ms = Some(startup.as_secs_f64() * 1000.0);
-        m.loadgen_cpu_us_per_request = r.self_cpu_us_per_request;
-        m.upstream_calls_per_request = turn.routes.len() as f64;
-        Ok(m)
+        server.check_turn(&mut self.backend, turn, &at.who(system))?;
+        self.measure(at, system, vec![server], turn, false)
     }
 
     /// W9: `n` instances of Switchboard on one PostgreSQL and one Redis under the chat load,
-    /// the load generator's connections spread over them. CPU is the instances' together
-    /// (PostgreSQL and Redis are reported beside it); peak RSS is the largest instance's.
+    /// the load generator's connections spread over them.
     pub fn fleet(
         &mut self,
         at: At<'_>,
         system: &str,
-        project: &Path,
-        shared: &Shared,
+        (project, shared): (&Path, &Shared),
         n: usize,
         turn: &Turn,
     ) -> anyhow::Result<Measurement> {
         let label = at.label(system);
-        let who = format!(
-            "{} {} run {} {system}",
-            at.workload,
-            at.setting.name(),
-            at.run
-        );
         self.backend.set_delay(at.setting.delay_ms())?;
         let mut servers = Vec::new();
         for i in 0..n {
@@ -266,9 +222,29 @@ impl Runner<'_> {
                 &self.backend,
                 &format!("{label}-{i}"),
             )?;
-            s.check_turn(&mut self.backend, turn, &format!("{who} instance {i}"))?;
+            s.check_turn(
+                &mut self.backend,
+                turn,
+                &format!("{} instance {i}", at.who(system)),
+            )?;
             servers.push(s);
         }
+        self.measure(at, system, servers, turn, true)
+    }
+
+    /// Warms up and measures checked servers under the chat load (spread over them), then
+    /// stops them. CPU is theirs together, peak RSS the largest one's; with `stores`, the CPU
+    /// of every `postgres` and `redis-server` process is read beside it.
+    fn measure(
+        &mut self,
+        at: At<'_>,
+        system: &str,
+        servers: Vec<Server>,
+        turn: &Turn,
+        stores: bool,
+    ) -> anyhow::Result<Measurement> {
+        let label = at.label(system);
+        let who = at.who(system);
         let urls: Vec<String> = servers.iter().map(|s| s.url(turn)).collect();
         let prefix = format!("{label}-u");
         let concurrency = at.setting.concurrency();
@@ -284,14 +260,15 @@ impl Runner<'_> {
             ensure_clean(&w, &format!("{who} (warm-up)"))?;
         }
         self.backend.reset_stats()?;
+        let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
         let cpu = |pids: &[u32]| -> anyhow::Result<Duration> {
             pids.iter()
                 .map(|p| procfs::cpu_time(*p, self.env.clk_tck))
                 .sum()
         };
-        let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
+        let store_names = ["postgres", "redis-server"];
         let before = cpu(&pids)?;
-        let stores_before = procfs::cpu_of_named(&["postgres", "redis-server"], self.env.clk_tck);
+        let stores_before = procfs::cpu_of_named(&store_names, self.env.clk_tck);
         let r = self.loadgen_chat(
             &urls,
             turn,
@@ -301,7 +278,7 @@ impl Runner<'_> {
             &format!("{label}-loadgen"),
         )?;
         let after = cpu(&pids)?;
-        let stores_after = procfs::cpu_of_named(&["postgres", "redis-server"], self.env.clk_tck);
+        let stores_after = procfs::cpu_of_named(&store_names, self.env.clk_tck);
         let mut rss = 0;
         for p in &pids {
             rss = rss.max(procfs::peak_rss_kib(*p)?);
@@ -310,16 +287,20 @@ impl Runner<'_> {
         self.backend
             .expect_calls(turn.routes, r.requests_total, &who)?;
         let startup = servers.iter().map(|s| s.startup).max().unwrap_or_default();
+        let n = servers.len();
         for s in servers {
             s.stop();
         }
+        let per_request = |d: Duration| d.as_secs_f64() * 1e6 / r.requests as f64;
         let mut m = at.measurement(system, &r);
-        m.cpu_us_per_request =
-            Some(after.saturating_sub(before).as_secs_f64() * 1e6 / r.requests as f64);
-        m.cpu_of = format!("{n} server processes");
-        m.store_cpu_us_per_request = Some(
-            stores_after.saturating_sub(stores_before).as_secs_f64() * 1e6 / r.requests as f64,
-        );
+        m.cpu_us_per_request = Some(per_request(after.saturating_sub(before)));
+        m.cpu_of = if n == 1 {
+            "server process".into()
+        } else {
+            format!("{n} server processes")
+        };
+        m.store_cpu_us_per_request =
+            stores.then(|| per_request(stores_after.saturating_sub(stores_before)));
         m.peak_rss_mib = Some(kib_to_mib(rss));
         m.startup_ms = Some(startup.as_secs_f64() * 1000.0);
         m.loadgen_cpu_us_per_request = r.self_cpu_us_per_request;

@@ -3,8 +3,6 @@
 //! others a fixed worded reply.
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -33,59 +31,33 @@ pub struct FakeModel {
 
 /// Serves chat completions until the test ends.
 pub fn fake_model() -> FakeModel {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/v1", listener.local_addr().unwrap());
     let count = Arc::new(AtomicUsize::new(0));
     let auth = Arc::new(Mutex::new(Vec::new()));
     let (seen, seen_auth) = (count.clone(), auth.clone());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let (seen, seen_auth) = (seen.clone(), seen_auth.clone());
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("authorization:") {
-                        seen_auth.lock().unwrap().push(v.trim().to_string());
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                seen.fetch_add(1, Ordering::SeqCst);
-                let req: Value = serde_json::from_slice(&body).unwrap();
-                let text = req["messages"].as_array().unwrap().last().unwrap()["content"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                let content = if req["response_format"]["type"] == "json_schema" {
-                    json!({"intent": choose(&text), "slots": {"city": null}}).to_string()
-                } else {
-                    WORDED.to_string()
-                };
-                let answer = json!({
-                    "id": "c", "object": "chat.completion", "created": 0, "model": "fake",
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110},
-                })
-                .to_string();
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-                    answer.len()
-                );
-            });
+    let addr = crate::json_server::serve(move |req| {
+        seen.fetch_add(1, Ordering::SeqCst);
+        if let Some(a) = req.header("authorization") {
+            seen_auth.lock().unwrap().push(a.to_ascii_lowercase());
         }
+        let req: Value = serde_json::from_slice(&req.body).unwrap();
+        let text = req["messages"].as_array().unwrap().last().unwrap()["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let content = if req["response_format"]["type"] == "json_schema" {
+            json!({"intent": choose(&text), "slots": {"city": null}}).to_string()
+        } else {
+            WORDED.to_string()
+        };
+        json!({
+            "id": "c", "object": "chat.completion", "created": 0, "model": "fake",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110},
+        })
     });
-    FakeModel { url, count, auth }
+    FakeModel {
+        url: format!("http://{addr}/v1"),
+        count,
+        auth,
+    }
 }

@@ -10,7 +10,7 @@
 //! PostgreSQL is the machine's, in a schema of the test's own.
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -193,59 +193,19 @@ fn start_instance(dir: &Path, n: usize, database: &str, redis: &str) -> (Proc, S
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("the server prints its address")
-            .unwrap();
-        if let Some((_, rest)) = line.split_once(" on http://")
-            && let Some((host, _)) = rest.split_once('/')
-        {
-            break format!("http://{host}");
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let url = crate::webhooks_crash::served_url(&mut child);
     (Proc(child), url)
 }
 
-/// A token endpoint on a free port handing out tokens good for 2 s; counts its requests.
+/// A token endpoint handing out tokens good for 2 s; counts its requests.
 fn token_server() -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/oauth/token", listener.local_addr().unwrap());
     let count = Arc::new(AtomicUsize::new(0));
     let seen = count.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
-                let answer = json!({"access_token": format!("tok-{n}"), "token_type": "Bearer", "expires_in": 2}).to_string();
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-                    answer.len()
-                );
-            });
-        }
+    let addr = crate::json_server::serve(move |_| {
+        let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
+        json!({"access_token": format!("tok-{n}"), "token_type": "Bearer", "expires_in": 2})
     });
-    (url, count)
+    (format!("http://{addr}/oauth/token"), count)
 }
 
 async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {

@@ -12,5 +12,6 @@ mod demo_model;
 mod eval_model;
 mod fake_model;
 mod fleet;
+mod json_server;
 mod logs;
 mod webhooks_crash;

@@ -57,7 +57,14 @@ pub(crate) fn start(dir: &Path) -> Server {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    let stderr = child.stderr.take().unwrap();
+    let url = served_url(&mut child);
+    Server { child, url }
+}
+
+/// The address a `switchboard serve` child (started with its stderr piped) says it serves
+/// on; its stderr is drained from then on, so the child never blocks on a full pipe.
+pub(crate) fn served_url(child: &mut Child) -> String {
+    let stderr = child.stderr.take().expect("stderr is piped");
     let mut lines = BufReader::new(stderr).lines();
     let url = loop {
         let line = lines
@@ -70,9 +77,8 @@ pub(crate) fn start(dir: &Path) -> Server {
             break format!("http://{host}");
         }
     };
-    // Keep draining stderr so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, url }
+    url
 }
 
 fn body(i: usize) -> String {

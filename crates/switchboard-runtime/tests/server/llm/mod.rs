@@ -116,6 +116,19 @@ impl Bot {
         r.json().await.unwrap()
     }
 
+    /// The server's `/metrics` text.
+    async fn metrics(&self) -> String {
+        self.bot
+            .http
+            .get(format!("{}/metrics", self.bot.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     fn reply(turn: &Value) -> String {
         turn["replies"]
             .as_array()
@@ -494,16 +507,7 @@ async fn a_user_over_the_daily_token_limit_is_answered_without_the_model() {
     let turn = b.say("u2", "where is my order 1002").await;
     assert_eq!(turn["intent"]["source"], "model", "{turn}");
     assert_eq!(b.model.bodies().len(), 2);
-    let metrics = b
-        .bot
-        .http
-        .get(format!("{}/metrics", b.bot.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = b.metrics().await;
     assert!(
         metrics.contains(r#"switchboard_llm_requests_total{model="test-model",purpose="understand",outcome="over_budget"} 1"#),
         "{metrics}"
@@ -527,16 +531,7 @@ async fn with_the_model_down_the_classifier_and_templates_answer() {
     // The metrics say so.
     let b = bot("modes: [reply]", vec![], Some(down)).await;
     b.say("u1", "where is my order 1003").await;
-    let metrics = b
-        .bot
-        .http
-        .get(format!("{}/metrics", b.bot.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = b.metrics().await;
     assert!(
         metrics.contains(r#"switchboard_llm_requests_total{model="test-model",purpose="reply",outcome="unavailable"}"#),
         "{metrics}"
