@@ -22,7 +22,7 @@ pub struct StateSettings {
 /// The default key prefix.
 pub const DEFAULT_STATE_PREFIX: &str = "switchboard";
 /// The default time one Redis command may take.
-pub const DEFAULT_STATE_TIMEOUT: Duration = Duration::from_millis(250);
+pub const DEFAULT_STATE_TIMEOUT: Duration = Duration::from_secs(1);
 
 impl StateSettings {
     /// The settings `--redis-url URL` gives: the defaults on `url`.

@@ -25,7 +25,8 @@ pub struct RawState {
     /// `timeout` for it). Default: `local` for each.
     pub when_down: Option<Spanned<RawWhenDown>>,
     /// How long one Redis command may take before the feature acts as if Redis were down.
-    /// Default: `250ms`.
+    /// Default: `1s` (an instance busy with a burst must not take its own queueing for Redis
+    /// being down, which would hand its decisions to the `when_down` fallback).
     pub timeout: Option<Spanned<super::common::RawDuration>>,
 }
 

@@ -16,7 +16,7 @@ fn the_state_section_gets_its_defaults_and_its_modes() {
     // A password is fine from the environment, never printed.
     assert_eq!(s.redis.expose(), "redis://:p@cache:6379/0");
     assert!(!format!("{s:?}").contains(":p@"));
-    assert_eq!(s.timeout, std::time::Duration::from_millis(250));
+    assert_eq!(s.timeout, std::time::Duration::from_secs(1));
     assert_eq!(s.when_down.rate_limit, DownMode::FailClosed);
     assert_eq!(s.when_down.cache, DownMode::FailOpen);
     assert_eq!(s.when_down.turn_lock, DownMode::Local);

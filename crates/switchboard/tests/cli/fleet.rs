@@ -25,7 +25,7 @@ bot:
   history_limit: 200
 state:
   redis: "${env:FLEET_REDIS_URL}"
-  timeout: 200ms
+  timeout: 2s
 connectors:
   store:
     base_url: BACKEND
@@ -229,7 +229,7 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
         .replace("BACKEND", &format!("http://{addr}/api/v2"))
         .replace("TOKEN_URL", &token_url);
     std::fs::write(dir.path().join("switchboard.yaml"), &project).unwrap();
-    let state = "state:\n  redis: \"${env:FLEET_REDIS_URL}\"\n  timeout: 200ms\n";
+    let state = "state:\n  redis: \"${env:FLEET_REDIS_URL}\"\n  timeout: 2s\n";
     assert!(project.contains(state));
     std::fs::write(dir.path().join("no-state.yaml"), project.replace(state, "")).unwrap();
     let redis_port = free_port();
@@ -279,9 +279,29 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
     let elapsed = started.elapsed();
     let sent = backend.stats().calls(Route::Rates);
     let refill = (elapsed.as_secs_f64() / 0.6).ceil() as u64;
+    let mut fallbacks = String::new();
+    for url in &urls {
+        let text = http
+            .get(format!("{url}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        fallbacks.extend(
+            text.lines()
+                .filter(|l| l.starts_with("switchboard_shared_state_fallbacks_total"))
+                .map(|l| format!("{url}: {l}\n")),
+        );
+    }
     assert!(
         (100..=100 + refill).contains(&sent),
-        "the upstream saw {sent} calls in {elapsed:?} (limit 100 a minute, burst 100); three separate limits would let up to 300 through"
+        "the upstream saw {sent} calls in {elapsed:?} (limit 100 a minute, burst 100); three separate limits would let up to 300 through; decisions made without Redis:\n{fallbacks}"
+    );
+    assert!(
+        fallbacks.is_empty(),
+        "Redis answered every decision:\n{fallbacks}"
     );
     let ok = answers
         .iter()
