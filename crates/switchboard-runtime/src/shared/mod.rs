@@ -64,6 +64,9 @@ pub struct Shared {
     /// Whether the last command reached Redis; watched by [`Shared::connected`].
     up: tokio::sync::watch::Sender<bool>,
     telemetry: Arc<Telemetry>,
+    /// When connecting began: until `timeout` past it, a command waits for the first
+    /// connection instead of answering [`Down`] (start-up is not an outage).
+    born: tokio::time::Instant,
 }
 
 impl std::fmt::Debug for Shared {
@@ -88,6 +91,7 @@ impl Shared {
             conn: RwLock::new(None),
             up: tokio::sync::watch::Sender::new(false),
             telemetry,
+            born: tokio::time::Instant::now(),
         });
         shared.set_up(false);
         let weak = Arc::downgrade(&shared);
@@ -198,12 +202,23 @@ impl Shared {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
-        let conn = self
-            .conn
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-            .ok_or(Down)?;
+        let current = || {
+            self.conn
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        };
+        let conn = match current() {
+            Some(c) => c,
+            None => {
+                let left = self.settings.timeout.saturating_sub(self.born.elapsed());
+                if left.is_zero() {
+                    return Err(Down);
+                }
+                let _ = tokio::time::timeout(left, self.connected()).await;
+                current().ok_or(Down)?
+            }
+        };
         match tokio::time::timeout(self.settings.timeout, f(conn)).await {
             Ok(Ok(v)) => {
                 if !self.is_up() {

@@ -27,12 +27,26 @@ pub async fn backend() -> (SocketAddr, DemoBackend) {
         .expect("demo backend starts")
 }
 
-/// Loads a project file, panicking with the diagnostics when it does not load.
+/// Loads a project file, panicking with the diagnostics when it does not load. With
+/// `SWITCHBOARD_TEST_STATE=redis` (set by `.ci/run` for a second pass of the suites), a
+/// project without a `state` section gets one on the machine's Redis (or
+/// `SWITCHBOARD_TEST_REDIS_URL`), under a key prefix of its own, so the suites run with
+/// shared state as they do in process.
 pub fn load(path: &Path) -> Project {
-    match switchboard_config::load(path, &LoadOptions::default()) {
+    let mut p = match switchboard_config::load(path, &LoadOptions::default()) {
         Ok((p, _)) => p,
         Err(d) => panic!("{} does not load:\n{d}", path.display()),
+    };
+    if p.state.is_none() && std::env::var("SWITCHBOARD_TEST_STATE").as_deref() == Ok("redis") {
+        let url = std::env::var("SWITCHBOARD_TEST_REDIS_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "redis://127.0.0.1:6379/0".to_string());
+        let mut state = switchboard_config::model::StateSettings::from_url(&url);
+        state.prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+        p.state = Some(state);
     }
+    p
 }
 
 /// The demo project, pointed at a backend.
@@ -72,7 +86,20 @@ pub fn point_at(p: &mut Project, addr: SocketAddr) {
 pub fn pipeline(p: Project) -> Arc<Pipeline> {
     let p = Arc::new(p);
     let templates = Arc::new(Templates::compile(&p).expect("templates compile"));
-    Pipeline::new(p, templates, pipeline_mod::Parts::default()).expect("pipeline builds")
+    let telemetry = Arc::new(switchboard_runtime::telemetry::Telemetry::new());
+    let shared = p.state.as_ref().map(|s| {
+        switchboard_runtime::shared::Shared::start(s, telemetry.clone()).expect("a Redis URL")
+    });
+    Pipeline::new(
+        p,
+        templates,
+        pipeline_mod::Parts {
+            telemetry,
+            shared,
+            ..pipeline_mod::Parts::default()
+        },
+    )
+    .expect("pipeline builds")
 }
 
 /// The services of a project on an SQLite store in a temporary directory.

@@ -107,9 +107,11 @@ impl Limiter {
     ) -> Result<Option<OwnedSemaphorePermit>, TransportError> {
         let started = Instant::now();
         let queued = Queued::new(&self.stats);
-        let result = self.acquire_inner(deadline).await;
+        let mut deciding = Duration::ZERO;
+        let result = self.acquire_inner(deadline, &mut deciding).await;
         drop(queued);
-        let waited = started.elapsed();
+        // Asking the fleet's Redis is deciding, not waiting for a turn.
+        let waited = started.elapsed().saturating_sub(deciding);
         if result.is_err() {
             self.stats.refused.fetch_add(1, Ordering::Relaxed);
         } else if waited >= Duration::from_millis(1) {
@@ -124,9 +126,11 @@ impl Limiter {
 
     /// Waits for a turn: a GCRA cell, then a concurrency slot (held by the returned permit
     /// until the attempt ends). Refused when the wait would pass `max_wait` or `deadline`.
+    /// `deciding` gets the time spent asking Redis.
     async fn acquire_inner(
         &self,
         deadline: Instant,
+        deciding: &mut Duration,
     ) -> Result<Option<OwnedSemaphorePermit>, TransportError> {
         let started = Instant::now();
         let give_up = deadline.min(started + self.max_wait);
@@ -134,13 +138,17 @@ impl Limiter {
         let local = match &self.shared {
             None => true,
             Some(shared) => {
-                let budget = give_up.saturating_duration_since(Instant::now());
-                match shared
+                let asked = Instant::now();
+                let budget = give_up.saturating_duration_since(asked);
+                let decision = shared
                     .gcra(&self.name, self.interval, self.burst, budget)
-                    .await
-                {
+                    .await;
+                *deciding = asked.elapsed();
+                match decision {
                     Ok(Some(wait)) => {
-                        tokio::time::sleep(wait).await;
+                        if !wait.is_zero() {
+                            tokio::time::sleep(wait).await;
+                        }
                         false
                     }
                     Ok(None) => return Err(refused()),

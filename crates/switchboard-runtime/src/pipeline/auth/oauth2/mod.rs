@@ -35,6 +35,9 @@ struct Fleet {
     shared: Arc<Shared>,
     connector: String,
     sealer: Sealer,
+    /// The digest of the last token the API refused: found in Redis again (its retirement
+    /// still under way), it is retired and not used.
+    refused: std::sync::Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Fleet {
@@ -92,6 +95,7 @@ impl ClientCredentials {
                 shared: shared.clone(),
                 connector: connector.name.clone(),
                 sealer: Sealer::new(&key),
+                refused: std::sync::Mutex::new(None),
             }
         });
         Ok(ClientCredentials {
@@ -125,7 +129,17 @@ impl ClientCredentials {
                     if let Ok(plain) = fleet.sealer.open(&sealed, AAD)
                         && let Ok(token) = String::from_utf8(plain)
                     {
-                        return Ok((Arc::from(token.as_str()), left));
+                        let d = digest(&token);
+                        let refused = fleet
+                            .refused
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .clone();
+                        if refused.as_deref() != Some(d.as_str()) {
+                            return Ok((Arc::from(token.as_str()), left));
+                        }
+                        let _ = fleet.shared.token_forget(&fleet.connector, &d).await;
+                        continue;
                     }
                     // Sealed under other credentials (instances mid-rotation of the client
                     // secret): this instance fetches its own and leaves the entry alone.
@@ -215,6 +229,10 @@ impl ClientCredentials {
         if let Some(fleet) = &self.fleet {
             let (shared, connector, digest) =
                 (fleet.shared.clone(), fleet.connector.clone(), digest(token));
+            *fleet
+                .refused
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(digest.clone());
             tokio::spawn(async move {
                 let _ = shared.token_forget(&connector, &digest).await;
             });
