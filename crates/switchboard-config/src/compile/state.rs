@@ -50,7 +50,7 @@ pub(crate) fn state(ctx: &mut Ctx, raw: &Spanned<RawState>) -> Option<StateSetti
             w.cache.as_ref(),
             "cache",
             &[(
-                RawDownMode::FailClosed,
+                DownMode::FailClosed,
                 "a cache that cannot be read is skipped, not a reason to refuse the call; use local or fail_open",
             )],
         );
@@ -59,7 +59,7 @@ pub(crate) fn state(ctx: &mut Ctx, raw: &Spanned<RawState>) -> Option<StateSetti
             w.turn_lock.as_ref(),
             "turn_lock",
             &[(
-                RawDownMode::FailOpen,
+                DownMode::FailOpen,
                 "turns without any lock could interleave; use local (one lock per instance) or fail_closed",
             )],
         );
@@ -78,29 +78,22 @@ fn mode(
     ctx: &mut Ctx,
     raw: Option<&Spanned<RawDownMode>>,
     key: &str,
-    refused: &[(RawDownMode, &str)],
+    refused: &[(DownMode, &str)],
 ) -> DownMode {
     let Some(m) = raw else {
         return DownMode::Local;
     };
-    if let Some((_, why)) = refused.iter().find(|(r, _)| *r == m.value) {
-        ctx.error(
-            m.pos,
-            format!("when_down.{key} cannot be {}: {why}", name(m.value)),
-        );
-        return DownMode::Local;
-    }
-    match m.value {
+    let mode = match m.value {
         RawDownMode::Local => DownMode::Local,
         RawDownMode::FailOpen => DownMode::FailOpen,
         RawDownMode::FailClosed => DownMode::FailClosed,
+    };
+    if let Some((_, why)) = refused.iter().find(|(r, _)| *r == mode) {
+        ctx.error(
+            m.pos,
+            format!("when_down.{key} cannot be {}: {why}", mode.as_str()),
+        );
+        return DownMode::Local;
     }
-}
-
-fn name(m: RawDownMode) -> &'static str {
-    match m {
-        RawDownMode::Local => "local",
-        RawDownMode::FailOpen => "fail_open",
-        RawDownMode::FailClosed => "fail_closed",
-    }
+    mode
 }

@@ -43,11 +43,12 @@ pub async fn readyz(State(engine): State<Arc<Engine>>) -> (StatusCode, Json<Valu
     }
     let modes: serde_json::Map<String, Value> = degraded
         .iter()
-        .map(|(feature, mode)| ((*feature).to_string(), Value::from(mode.as_str())))
+        .map(|(feature, mode)| (feature.as_str().to_string(), Value::from(mode.as_str())))
         .collect();
-    let closed = degraded
-        .iter()
-        .any(|(f, m)| *f == "turn_lock" && *m == switchboard_config::model::DownMode::FailClosed);
+    let closed = degraded.iter().any(|(f, m)| {
+        *f == crate::shared::Feature::TurnLock
+            && *m == switchboard_config::model::DownMode::FailClosed
+    });
     (
         if closed {
             StatusCode::SERVICE_UNAVAILABLE

@@ -48,7 +48,8 @@ pub enum Feature {
 }
 
 impl Feature {
-    fn as_str(self) -> &'static str {
+    /// The name used in `when_down` and in metrics.
+    pub fn as_str(self) -> &'static str {
         match self {
             Feature::RateLimit => "rate_limit",
             Feature::Cache => "cache",
@@ -147,13 +148,13 @@ impl Shared {
     }
 
     /// The features that act otherwise than with Redis now, with their modes.
-    pub fn degraded(&self) -> Vec<(&'static str, DownMode)> {
+    pub fn degraded(&self) -> Vec<(Feature, DownMode)> {
         if self.is_up() {
             return Vec::new();
         }
         [Feature::RateLimit, Feature::Cache, Feature::TurnLock]
             .into_iter()
-            .map(|f| (f.as_str(), self.when_down(f)))
+            .map(|f| (f, self.when_down(f)))
             .collect()
     }
 

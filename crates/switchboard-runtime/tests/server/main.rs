@@ -27,6 +27,7 @@ mod platforms;
 mod pollers;
 mod pyenv;
 mod server;
+mod shared_state;
 mod steps;
 mod streams;
 mod tools;

@@ -262,20 +262,14 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
     // 600 concurrent calls of an operation limited to 100 a minute (burst 100, no queue),
     // 200 to each instance: the upstream sees the burst and what the rate refills meanwhile.
     let started = Instant::now();
-    let calls: Vec<_> = (0..600)
-        .map(|i| {
-            let (http, url) = (http.clone(), urls[i % 3].clone());
-            tokio::spawn(async move {
-                post(
-                    &http,
-                    format!("{url}/v1/tools/store_limited"),
-                    json!({"arguments": {}}),
-                )
-                .await
-            })
-        })
-        .collect();
-    let answers = futures_join(calls).await;
+    let answers = spread(
+        &http,
+        &urls,
+        600,
+        "/v1/tools/store_limited",
+        json!({"arguments": {}}),
+    )
+    .await;
     let elapsed = started.elapsed();
     let sent = backend.stats().calls(Route::Rates);
     let refill = (elapsed.as_secs_f64() / 0.6).ceil() as u64;
@@ -311,20 +305,15 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
 
     // A cached operation called 30 times at once through the three: one upstream call.
     backend.reset_stats();
-    let calls: Vec<_> = (0..30)
-        .map(|i| {
-            let (http, url) = (http.clone(), urls[i % 3].clone());
-            tokio::spawn(async move {
-                post(
-                    &http,
-                    format!("{url}/v1/tools/store_cached"),
-                    json!({"arguments": {"customer_id": "C42"}}),
-                )
-                .await
-            })
-        })
-        .collect();
-    for (status, body) in futures_join(calls).await {
+    for (status, body) in spread(
+        &http,
+        &urls,
+        30,
+        "/v1/tools/store_cached",
+        json!({"arguments": {"customer_id": "C42"}}),
+    )
+    .await
+    {
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["ok"], true, "{body}");
     }
@@ -343,20 +332,15 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
     }
     assert_eq!(tokens.load(Ordering::SeqCst), 1, "one token for the three");
     tokio::time::sleep(Duration::from_millis(2200)).await; // the token's 2 s lifetime
-    let calls: Vec<_> = (0..60)
-        .map(|i| {
-            let (http, url) = (http.clone(), urls[i % 3].clone());
-            tokio::spawn(async move {
-                post(
-                    &http,
-                    format!("{url}/v1/tools/secured_weather"),
-                    json!({"arguments": {}}),
-                )
-                .await
-            })
-        })
-        .collect();
-    for (status, body) in futures_join(calls).await {
+    for (status, body) in spread(
+        &http,
+        &urls,
+        60,
+        "/v1/tools/secured_weather",
+        json!({"arguments": {}}),
+    )
+    .await
+    {
         assert_eq!(body["ok"], true, "{status} {body}");
     }
     assert_eq!(
@@ -591,4 +575,23 @@ async fn futures_join<T: Send + 'static>(tasks: Vec<tokio::task::JoinHandle<T>>)
         out.push(t.await.unwrap());
     }
     out
+}
+
+/// `n` concurrent POSTs of `body` to `path`, round robin over the instances; the answers
+/// in order.
+async fn spread(
+    http: &reqwest::Client,
+    urls: &[String],
+    n: usize,
+    path: &str,
+    body: Value,
+) -> Vec<(u16, Value)> {
+    let calls: Vec<_> = (0..n)
+        .map(|i| {
+            let url = format!("{}{path}", urls[i % urls.len()]);
+            let (http, body) = (http.clone(), body.clone());
+            tokio::spawn(async move { post(&http, url, body).await })
+        })
+        .collect();
+    futures_join(calls).await
 }

@@ -116,6 +116,19 @@ impl Bot {
         r.json().await.unwrap()
     }
 
+    /// The JSON a GET of `path` answers.
+    async fn get_json(&self, path: &str) -> Value {
+        self.bot
+            .http
+            .get(format!("{}{path}", self.bot.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// The server's `/metrics` text.
     async fn metrics(&self) -> String {
         self.bot
@@ -254,16 +267,7 @@ async fn understand_picks_the_intent_and_slots_and_the_declarative_steps_run() {
     assert_eq!(b.upstream("GET", "/api/v2/weather").len(), 0);
 
     // The dashboard's model panel: two turns, two requests, their tokens and cost.
-    let summary: Value = b
-        .bot
-        .http
-        .get(format!("{}/v1/admin/dashboard", b.bot.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let summary = b.get_json("/v1/admin/dashboard").await;
     let row = &summary["models"][0];
     assert_eq!(row["model"], "test-model", "{summary}");
     assert_eq!(row["requests"], 2);
@@ -625,16 +629,7 @@ async fn personal_data_never_reaches_the_model_in_clear_and_comes_back_to_its_ow
     );
     // What was sent is audited as a digest and a size, never as text.
     b.bot.services.pipeline().flush_audit().await;
-    let rows: Value = b
-        .bot
-        .http
-        .get(format!("{}/v1/admin/audit?limit=1000", b.bot.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rows = b.get_json("/v1/admin/audit?limit=1000").await;
     let rows: Vec<&Value> = rows["rows"]
         .as_array()
         .expect("audit rows")
