@@ -108,3 +108,58 @@ impl LeasedTable {
         .map_err(db.err(&format!("cannot release {} leases in", self.what)))
     }
 }
+
+/// Jobs run by one instance at a time (each poller), leased in `job_leases`: the holder
+/// renews its lease every [`RENEW`]; once a holder has died its lease runs out within
+/// [`LEASE`] and the next instance to ask takes the job over.
+pub(crate) mod jobs {
+    use crate::storage::StoreError;
+    use crate::storage::db::{Db, on_pool};
+    use crate::storage::inbox::Holder;
+
+    /// Takes `job` for `holder` (this run) until [`super::until`]`(now)`, or renews it, unless
+    /// another run holds it past `now`; true when `holder` holds it. One statement, so two
+    /// instances asking at once cannot both win.
+    pub(crate) async fn hold(
+        db: &Db,
+        job: &str,
+        holder: &Holder,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        on_pool!(db, pool => {
+            sqlx::query(
+                "INSERT INTO job_leases (job, holder, run, lease_until) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, run = excluded.run, \
+                 lease_until = excluded.lease_until \
+                 WHERE job_leases.lease_until < $5 \
+                 OR (job_leases.holder = excluded.holder AND job_leases.run = excluded.run)",
+            )
+            .bind(job)
+            .bind(&holder.instance)
+            .bind(&holder.run)
+            .bind(super::until(now))
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected() == 1)
+        })
+        .map_err(db.err("cannot take a job's lease in"))
+    }
+
+    /// At start-up: ends the job leases an earlier run held (every earlier run on SQLite,
+    /// whose file belongs to one process; this instance's on PostgreSQL), so its jobs are
+    /// taken over at once rather than when the leases run out.
+    pub(crate) async fn release(db: &Db, holder: &Holder) -> Result<u64, StoreError> {
+        let whose = db.dialect().pick("holder IS NOT NULL", "holder = $1");
+        let sql = format!("UPDATE job_leases SET lease_until = 0 WHERE {whose} AND run <> $2");
+        on_pool!(db, pool => {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&holder.instance)
+                .bind(&holder.run)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
+        .map_err(db.err("cannot release job leases in"))
+    }
+}

@@ -32,8 +32,10 @@
 //!   (settling, failing or postponing an event clears its holder, so only work in flight is
 //!    renewed; an instance killed mid-route is taken over after 5 s, or at once by its restart)
 //! poller (one task per `pollers:` entry)                       poller.rs
+//!   polls only while it holds the job lease `poller:NAME` (storage/lease.rs, 5 s, renewed
+//!   every 1.5 s): one instance of a fleet polls, another takes over when it dies;
 //!   Pipeline::call every interval; items by JSONPath, key + SHA-256 of content vs poll_state;
-//!   the n-th change of an item is event KEY:n (instances polling together queue it once);
+//!   the n-th change of an item is event KEY:n (a hand-over's double poll queues it once);
 //!   new hashes and events committed together, then routed by the same worker
 //! GET /v1/{users,conversations}/{id}/events                    stream.rs
 //!   SSE from the outbox: Last-Event-ID = outbox seq; takes a place in the hub       hub.rs

@@ -9,21 +9,59 @@
 use super::{Webhooks, now_ms};
 use crate::pipeline::CallContext;
 use crate::storage::inbox::NewEvent;
+use crate::storage::lease;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Weak;
 use switchboard_config::model::Poller;
 
-/// Runs one poller until the machinery is dropped.
+/// Runs one poller until the machinery is dropped. Instances sharing a database poll by
+/// turns: the poller runs where it holds the job's lease (`poller:NAME`), which is asked for
+/// every [`lease::RENEW`] and renewed through a poll; an instance that takes the job over
+/// (at start, or when the holder died and its lease ran out) polls at once.
 pub(super) async fn run(machinery: Weak<Webhooks>, poller: Poller) {
-    let mut tick = tokio::time::interval(poller.every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let job = format!("poller:{}", poller.name);
+    let mut due = tokio::time::interval(poller.every);
+    due.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ask = tokio::time::interval(lease::RENEW);
+    ask.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut held = false;
     loop {
-        tick.tick().await;
-        let Some(w) = machinery.upgrade() else { break };
-        if let Err(reason) = poll(&w, &poller).await {
-            tracing::warn!(target: "switchboard::webhooks", poller = %poller.name, %reason, "poll failed");
+        tokio::select! {
+            _ = ask.tick() => {
+                let Some(w) = machinery.upgrade() else { break };
+                let was = held;
+                held = hold(&w, &job).await;
+                if held && !was {
+                    tracing::info!(target: "switchboard::webhooks", poller = %poller.name, "this instance runs the poller");
+                    due.reset_immediately();
+                }
+            }
+            _ = due.tick(), if held => {
+                let Some(w) = machinery.upgrade() else { break };
+                let work = async {
+                    if let Err(reason) = poll(&w, &poller).await {
+                        tracing::warn!(target: "switchboard::webhooks", poller = %poller.name, %reason, "poll failed");
+                    }
+                };
+                lease::while_renewing(work, lease::RENEW, || async {
+                    hold(&w, &job).await;
+                })
+                .await;
+            }
+        }
+    }
+}
+
+/// Whether this run holds (took or renewed) the job's lease; a store that cannot answer
+/// holds nothing, so no two instances poll while it is away.
+async fn hold(w: &Webhooks, job: &str) -> bool {
+    match w.inbox.hold_job(job, &w.holder, now_ms()).await {
+        Ok(held) => held,
+        Err(error) => {
+            tracing::warn!(target: "switchboard::webhooks", job, %error, "cannot take a job's lease");
+            false
         }
     }
 }

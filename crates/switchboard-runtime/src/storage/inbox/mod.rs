@@ -283,14 +283,24 @@ pub trait InboxStore: Send + Sync + 'static {
     fn purge(&self, before: i64) -> BoxFuture<'_, Result<u64, StoreError>>;
 
     /// At start-up: makes claimable at `now` every pending event held by an earlier run of
-    /// `holder.instance` (that run was killed), so its events need not wait out their leases;
-    /// returns how many. SQLite, whose file belongs to one process, releases every earlier
+    /// `holder.instance` (that run was killed), so its events need not wait out their leases,
+    /// and ends that run's job leases; returns how many events. SQLite, whose file belongs to one process, releases every earlier
     /// run's leases; PostgreSQL, shared by instances, only this instance's.
     fn release_leases<'a>(
         &'a self,
         holder: &'a Holder,
         now: i64,
     ) -> BoxFuture<'a, Result<u64, StoreError>>;
+
+    /// Takes or renews the lease of a job that runs on one instance at a time (a poller) for
+    /// `holder`, unless another run holds it past `now`; true when `holder` holds it. The
+    /// leases an earlier run held are ended by [`InboxStore::release_leases`].
+    fn hold_job<'a>(
+        &'a self,
+        job: &'a str,
+        holder: &'a Holder,
+        now: i64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
 }
 
 /// Opens the inbox in the project's store (the schema is brought up to date as the

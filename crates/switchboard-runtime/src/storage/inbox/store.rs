@@ -9,7 +9,7 @@ use super::{
 };
 use crate::storage::StoreError;
 use crate::storage::db::{Db, Tuning, on_pool};
-use crate::storage::lease::LeasedTable;
+use crate::storage::lease::{LeasedTable, jobs};
 use futures::future::BoxFuture;
 use std::path::Path;
 use switchboard_config::model::StorageSettings;
@@ -436,6 +436,18 @@ impl InboxStore for SqlInbox {
         holder: &'a Holder,
         now: i64,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
-        Box::pin(EVENTS.release(&self.db, holder, now))
+        Box::pin(async move {
+            jobs::release(&self.db, holder).await?;
+            EVENTS.release(&self.db, holder, now).await
+        })
+    }
+
+    fn hold_job<'a>(
+        &'a self,
+        job: &'a str,
+        holder: &'a Holder,
+        now: i64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(jobs::hold(&self.db, job, holder, now))
     }
 }

@@ -30,6 +30,11 @@ pub(super) const SQLITE: &[Embedded] = &[
         "webhook leases",
         include_str!("sqlite/0102_webhook_leases.sql"),
     ),
+    (
+        103,
+        "job leases",
+        include_str!("sqlite/0103_job_leases.sql"),
+    ),
     (201, "audit", include_str!("sqlite/0201_audit.sql")),
     (301, "accounts", include_str!("sqlite/0301_accounts.sql")),
     (
@@ -57,6 +62,11 @@ pub(super) const POSTGRES: &[Embedded] = &[
         102,
         "webhook leases",
         include_str!("postgres/0102_webhook_leases.sql"),
+    ),
+    (
+        103,
+        "job leases",
+        include_str!("postgres/0103_job_leases.sql"),
     ),
     (201, "audit", include_str!("postgres/0201_audit.sql")),
     (301, "accounts", include_str!("postgres/0301_accounts.sql")),

@@ -9,11 +9,12 @@
 //! Redis is a `redis-server` of the test's own on a free port (so it can be stopped mid-run);
 //! PostgreSQL is the machine's, in a schema of the test's own.
 
+use super::{Proc, Schema, get_json, post, serve};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -88,16 +89,6 @@ webhooks:
 /// The webhook source's signing secret.
 const WEBHOOK_SECRET: &str = "whsec_fleet_test";
 
-/// A process ended by drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A free loopback port (bound, then released for the child to take).
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -141,60 +132,24 @@ fn start_redis(port: u16) -> Proc {
     Proc(child)
 }
 
-/// A PostgreSQL schema of the test's own; dropped by `drop_schema`.
-fn postgres_url(schema: &str) -> String {
-    let base = std::env::var("SWITCHBOARD_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string());
-    psql(&base, &format!("CREATE SCHEMA {schema}"));
-    let join = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{join}options[search_path]={schema}")
-}
-
-fn psql(url: &str, sql: &str) {
-    let out = Command::new("psql")
-        .arg(url.split('?').next().unwrap_or(url))
-        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
-        .output()
-        .expect("psql runs (PostgreSQL's client; the machine has it)");
-    assert!(
-        out.status.success(),
-        "psql {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// One instance: `switchboard serve` on a free port; its URL once it answers. The third
 /// reads a copy of the project without its `state` section and gets Redis from
 /// `--redis-url` instead.
 fn start_instance(dir: &Path, n: usize, database: &str, redis: &str) -> (Proc, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--config"]);
-    if n == 2 {
-        cmd.arg(dir.join("no-state.yaml"))
-            .args(["--redis-url", redis]);
+    let config = dir.join(if n == 2 {
+        "no-state.yaml"
     } else {
-        cmd.arg(dir.join("switchboard.yaml"));
-    }
-    let mut child = cmd
-        .arg("--data-dir")
-        .arg(dir.join(format!("data-{n}")))
-        .args(["--database-url", database])
-        .env("FLEET_REDIS_URL", redis)
-        .env("FLEET_STORE_KEY", "demo-key")
-        .env("FLEET_WEBHOOK_SECRET", WEBHOOK_SECRET)
-        .env("FLEET_CLIENT_SECRET", "fleet-client-secret")
-        .env_remove("SWITCHBOARD_CONFIG")
-        .env_remove("SWITCHBOARD_REDIS_URL")
-        .env_remove("SWITCHBOARD_DATABASE_URL")
-        .env("SWITCHBOARD_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let url = crate::webhooks_crash::served_url(&mut child);
-    (Proc(child), url)
+        "switchboard.yaml"
+    });
+    serve(&config, &dir.join(format!("data-{n}")), database, |cmd| {
+        if n == 2 {
+            cmd.args(["--redis-url", redis]);
+        }
+        cmd.env("FLEET_REDIS_URL", redis)
+            .env("FLEET_STORE_KEY", "demo-key")
+            .env("FLEET_WEBHOOK_SECRET", WEBHOOK_SECRET)
+            .env("FLEET_CLIENT_SECRET", "fleet-client-secret");
+    })
 }
 
 /// A token endpoint handing out tokens good for 2 s; counts its requests.
@@ -206,18 +161,6 @@ fn token_server() -> (String, Arc<AtomicUsize>) {
         json!({"access_token": format!("tok-{n}"), "token_type": "Bearer", "expires_in": 2})
     });
     (format!("http://{addr}/oauth/token"), count)
-}
-
-async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
-    let r = http.post(url).json(&body).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn get_json(http: &reqwest::Client, url: String) -> (u16, Value) {
-    let r = http.get(url).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -235,8 +178,8 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
     let redis_port = free_port();
     let mut redis = Some(start_redis(redis_port));
     let redis_url = format!("redis://127.0.0.1:{redis_port}/0");
-    let schema = format!("switchboard_fleet_{}", std::process::id());
-    let database = postgres_url(&schema);
+    let schema = Schema::create("fleet");
+    let database = schema.url();
     let mut instances: Vec<(Proc, String)> = (0..3)
         .map(|n| start_instance(dir.path(), n, &database, &redis_url))
         .collect();
@@ -482,8 +425,7 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let killed_at = Instant::now();
-    let _ = instances[0].0.0.kill();
-    let _ = instances[0].0.0.wait();
+    instances[0].0.kill();
     let (status, body) = next.await.unwrap();
     let after = killed_at.elapsed();
     slow.abort();
@@ -561,11 +503,6 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
     }
     drop(instances.drain(..));
     drop(redis);
-    let base = std::env::var("SWITCHBOARD_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string());
-    psql(&base, &format!("DROP SCHEMA {schema} CASCADE"));
 }
 
 /// Awaits every task, in order.
