@@ -106,6 +106,12 @@ async fn post(http: &reqwest::Client, url: String, body: Value) -> (u16, Value) 
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// An instance's `/metrics` text.
+async fn metrics(http: &reqwest::Client, url: &str) -> String {
+    let r = http.get(format!("{url}/metrics")).send().await.unwrap();
+    r.text().await.unwrap()
+}
+
 async fn get_json(http: &reqwest::Client, url: String) -> (u16, Value) {
     let r = http.get(url).send().await.unwrap();
     let status = r.status().as_u16();

@@ -9,7 +9,7 @@
 //! Redis is a `redis-server` of the test's own on a free port (so it can be stopped mid-run);
 //! PostgreSQL is the machine's, in a schema of the test's own.
 
-use super::{Proc, Schema, get_json, post, serve};
+use super::{Proc, Schema, get_json, metrics, post, serve};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -218,14 +218,7 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
     let refill = (elapsed.as_secs_f64() / 0.6).ceil() as u64;
     let mut fallbacks = String::new();
     for url in &urls {
-        let text = http
-            .get(format!("{url}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = metrics(&http, url).await;
         fallbacks.extend(
             text.lines()
                 .filter(|l| l.starts_with("switchboard_shared_state_fallbacks_total"))
@@ -463,23 +456,13 @@ async fn three_instances_share_limits_cache_and_conversations_and_go_on_without_
     assert_eq!(status, 200, "{ready}");
     assert_eq!(ready["status"], "degraded", "{ready}");
     assert_eq!(ready["when_down"]["rate_limit"], "local");
-    let metrics = http
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&http, url).await;
+    assert!(text.contains("switchboard_shared_state_up 0"), "{text}");
     assert!(
-        metrics.contains("switchboard_shared_state_up 0"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains(
+        text.contains(
             r#"switchboard_shared_state_fallbacks_total{feature="turn_lock",mode="local"}"#
         ),
-        "{metrics}"
+        "{text}"
     );
     // Redis back on the same port: the instances reconnect and are ready again.
     redis = Some(start_redis(redis_port));
