@@ -184,6 +184,18 @@ pub(crate) fn weather(city: &str) -> Option<Value> {
             "city": "Dubai", "country": "AE", "temperature_c": 31, "feels_like_c": 34,
             "condition": "sunny", "humidity": 45, "wind_kph": 14
         }),
+        "abu dhabi" => json!({
+            "city": "Abu Dhabi", "country": "AE", "temperature_c": 30, "feels_like_c": 33,
+            "condition": "sunny", "humidity": 50, "wind_kph": 16
+        }),
+        "bengaluru" => json!({
+            "city": "Bengaluru", "country": "IN", "temperature_c": 24, "feels_like_c": 25,
+            "condition": "partly cloudy", "humidity": 65, "wind_kph": 12
+        }),
+        "delhi" => json!({
+            "city": "Delhi", "country": "IN", "temperature_c": 22, "feels_like_c": 22,
+            "condition": "smog", "humidity": 55, "wind_kph": 6
+        }),
         "london" => json!({
             "city": "London", "country": "GB", "temperature_c": 9, "feels_like_c": 6,
             "condition": "rain", "humidity": 82, "wind_kph": 22
@@ -216,4 +228,5 @@ pub(crate) fn weather(city: &str) -> Option<Value> {
 }
 
 /// The names of the cities with weather, for error messages.
-pub(crate) const WEATHER_CITIES: &str = "Dubai, London, Mumbai, New York, Paris, Singapore";
+pub(crate) const WEATHER_CITIES: &str =
+    "Abu Dhabi, Bengaluru, Delhi, Dubai, London, Mumbai, New York, Paris, Singapore";

@@ -27,7 +27,7 @@
 //! | `refunds` | `POST /api/v2/refunds` `{payment_id, amount?, reason?}` | needs header `Idempotency-Key` (else 400); 201 `{"id": "RF-n", "payment_id", "amount", "currency", "status": "succeeded", ...}`, amount defaults to the whole payment; unknown payment 404. A repeated key gets the first answer again (same status and body, header `Idempotent-Replayed: true`) and creates nothing; a 400 for invalid input is not remembered |
 //! | `rates` | `GET /api/v2/rates?base=USD&symbols=INR,AED` | `{"base": "USD", "date": "2026-11-24", "rates": {"AED": 3.6725, "INR": 83.21}}` from a fixed table (USD, EUR, GBP, INR, AED, JPY, SGD, CHF; cross rates through USD, 6 decimals). `base` defaults to USD, `symbols` to all others; an unknown currency is 400 |
 //! | `tickets` | `POST /api/v2/tickets` | any JSON object (`customer_id`, `summary`, ...) is echoed back, 201, with `id` `TCK-n`, `status` `open` and `created_at`: the helpdesk the demo bot hands conversations to; a body that is not a JSON object is 400 |
-//! | `weather` | `GET /api/v2/weather?city=Dubai` | `{"city", "country", "temperature_c", "feels_like_c", "condition", "humidity", "wind_kph", "observed_at"}` for Dubai, London, Mumbai, New York, Paris, Singapore (case-insensitive); unknown city 404, missing city 400 |
+//! | `weather` | `GET /api/v2/weather?city=Dubai` | `{"city", "country", "temperature_c", "feels_like_c", "condition", "humidity", "wind_kph", "observed_at"}` for Abu Dhabi, Bengaluru, Delhi, Dubai, London, Mumbai, New York, Paris, Singapore (case-insensitive); unknown city 404, missing city 400 |
 //!
 //! # A stand-in model (`/model/v1`)
 //!

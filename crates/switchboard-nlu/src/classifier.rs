@@ -16,15 +16,20 @@
 
 use std::collections::HashMap;
 
-use crate::features::{SparseVec, Vocabulary, dot};
+use crate::features::{SparseVec, Vocabulary};
 use crate::normalize::tokens;
 
 /// Confidence below which a prediction is treated as out of scope (the engine's fallback).
 /// In-scope messages typically score 0.4 to 0.9, unrelated ones below 0.2.
 pub const DEFAULT_THRESHOLD: f32 = 0.22;
 
-/// Passes over the training set.
+/// Passes over the training set, for a set of up to [`STEPS`] / `EPOCHS` examples.
 const EPOCHS: usize = 30;
+/// SGD steps a training aims at: a larger set takes fewer passes (down to [`MIN_EPOCHS`]),
+/// as what a model learns depends on the steps more than on the passes, and a project of
+/// 5,000 examples should not pay 30 passes at every start.
+const STEPS: usize = 20_000;
+const MIN_EPOCHS: usize = 4;
 /// Initial SGD step size; decays as `LEARNING_RATE / (1 + t / DECAY_STEPS)`.
 const LEARNING_RATE: f32 = 1.0;
 const DECAY_STEPS: f32 = 2000.0;
@@ -44,14 +49,21 @@ const SIM_FULL: f32 = 0.5;
 #[derive(Debug, Clone)]
 pub struct Classifier {
     intents: Vec<String>,
+    /// Classes the model tells apart: the intents, and one more for out-of-scope examples
+    /// when the project gave some.
+    classes: usize,
     /// Whether each intent had at least one usable example; intents without any never win.
     trainable: Vec<bool>,
     vocab: Vocabulary,
-    /// Weights, feature-major: `weights[f * n_intents + c]`.
+    /// Weights, feature-major: `weights[f * classes + c]`.
     weights: Vec<f32>,
     bias: Vec<f32>,
-    /// Training vectors with their intent index, for nearest-example similarity.
-    examples: Vec<(usize, SparseVec)>,
+    /// The class of each training example, for nearest-example similarity.
+    example_class: Vec<usize>,
+    /// The training vectors by feature: `postings[f]` lists `(example, value)` for every
+    /// example with feature `f`, so similarities to all examples cost only the message's
+    /// features' lists, not a pass over every example.
+    postings: Vec<Vec<(u32, f32)>>,
 }
 
 /// The classifier's answer for one message: every intent, best first.
@@ -95,6 +107,16 @@ impl Classifier {
     /// nothing (only punctuation or emoji) are skipped; an intent left without examples is
     /// still listed but always ranks last with confidence 0.
     pub fn train(intents: &[(String, Vec<String>)]) -> Classifier {
+        Classifier::train_with_negatives(intents, &[])
+    }
+
+    /// Trains as [`Classifier::train`], with messages the bot should not take ("book a
+    /// flight", "order a pizza"): they form one more class, never reported, which draws
+    /// probability away from the intents for messages like them.
+    pub fn train_with_negatives(
+        intents: &[(String, Vec<String>)],
+        negatives: &[String],
+    ) -> Classifier {
         let mut names: Vec<String> = Vec::new();
         let mut position: HashMap<&str, usize> = HashMap::new();
         let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
@@ -110,7 +132,14 @@ impl Classifier {
                 }
             }
         }
-        let n_classes = names.len();
+        let negative_class = names.len();
+        rows.extend(
+            negatives
+                .iter()
+                .map(|n| (negative_class, tokens(n)))
+                .filter(|(_, t)| !t.is_empty()),
+        );
+        let n_classes = names.len() + usize::from(rows.iter().any(|(c, _)| *c == negative_class));
         let mut trainable = vec![false; n_classes];
         for (class, _) in &rows {
             trainable[*class] = true;
@@ -122,13 +151,22 @@ impl Classifier {
             .map(|(class, toks)| (*class, vocab.analyze(toks).vector))
             .collect();
         let (weights, bias) = fit(&examples, vocab.len(), n_classes, &trainable);
+        let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); vocab.len()];
+        for (e, (_, x)) in examples.iter().enumerate() {
+            for &(f, v) in x {
+                postings[f as usize].push((e as u32, v));
+            }
+        }
+        let example_class = examples.iter().map(|(c, _)| *c).collect();
         Classifier {
             intents: names,
+            classes: n_classes,
             trainable,
             vocab,
             weights,
             bias,
-            examples,
+            example_class,
+            postings,
         }
     }
 
@@ -170,12 +208,28 @@ impl Classifier {
         let (x, coverage) = (analysis.vector, analysis.coverage);
         let probabilities = self.probabilities(&x);
         let mut nearest = vec![0.0f32; self.intents.len()];
+        // The nearest out-of-scope example (the class past the intents).
+        let mut nearest_negative = 0.0f32;
         if !x.is_empty() {
-            for (class, example) in &self.examples {
-                let s = dot(&x, example);
-                if s > nearest[*class] {
-                    nearest[*class] = s;
+            let mut sims = vec![0.0f32; self.example_class.len()];
+            for &(f, xv) in &x {
+                for &(e, v) in &self.postings[f as usize] {
+                    sims[e as usize] += xv * v;
                 }
+            }
+            for (class, &s) in self.example_class.iter().zip(&sims) {
+                match nearest.get_mut(*class) {
+                    Some(n) if s > *n => *n = s,
+                    None if s > nearest_negative => nearest_negative = s,
+                    _ => {}
+                }
+            }
+        }
+        // A message closer to an out-of-scope example than to any of an intent's is not
+        // familiar to that intent, however much it shares with it.
+        for n in nearest.iter_mut() {
+            if nearest_negative > *n {
+                *n *= (*n / nearest_negative).powi(3);
             }
         }
         (0..self.intents.len())
@@ -192,7 +246,7 @@ impl Classifier {
     }
 
     fn probabilities(&self, x: &[(u32, f32)]) -> Vec<f32> {
-        let n = self.intents.len();
+        let n = self.classes;
         let mut scores = self.bias.clone();
         for &(f, v) in x {
             let row = &self.weights[f as usize * n..(f as usize + 1) * n];
@@ -262,7 +316,8 @@ fn fit(
     let mut scale = 1.0f32;
     let mut step = 0usize;
     let mut scores = vec![0.0f32; n_classes];
-    for _ in 0..EPOCHS {
+    let epochs = (STEPS / examples.len()).clamp(MIN_EPOCHS, EPOCHS);
+    for _ in 0..epochs {
         shuffle(&mut order, &mut rng);
         for &i in &order {
             let (class, x) = &examples[i];

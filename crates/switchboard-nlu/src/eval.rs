@@ -7,9 +7,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::classifier::Classifier;
+use crate::entities::EntityExtractor;
 
 /// The label of cases that should be rejected, and of rejected predictions in the report.
 pub const OUT_OF_SCOPE: &str = "out_of_scope";
@@ -17,11 +20,30 @@ pub const OUT_OF_SCOPE: &str = "out_of_scope";
 /// How many example texts a confusion keeps.
 const CONFUSION_EXAMPLES: usize = 3;
 
-/// One labelled message. `intent` is an intent name or [`OUT_OF_SCOPE`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One labelled message. `intent` is an intent name or [`OUT_OF_SCOPE`]; `tags` group cases
+/// for [`EvalReport::per_tag`] (`hinglish`, `typo`); `entities` are the values the message
+/// carries, by entity name, for [`score_entities`] (a list: every value of that entity, in
+/// order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalCase {
     pub text: String,
     pub intent: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub entities: BTreeMap<String, Value>,
+}
+
+impl EvalCase {
+    /// A case with no tags and no entities.
+    pub fn new(text: impl Into<String>, intent: impl Into<String>) -> EvalCase {
+        EvalCase {
+            text: text.into(),
+            intent: intent.into(),
+            tags: Vec::new(),
+            entities: BTreeMap::new(),
+        }
+    }
 }
 
 /// The outcome of [`evaluate`].
@@ -47,6 +69,10 @@ pub struct EvalReport {
     pub suggested_accuracy: f32,
     /// One row per intent in classifier order, then one for [`OUT_OF_SCOPE`].
     pub per_intent: Vec<IntentMetrics>,
+    /// One row per tag found on the cases, in alphabetical order.
+    pub per_tag: Vec<TagMetrics>,
+    /// One row per entity annotated on the cases ([`score_entities`]); empty until scored.
+    pub entities: Vec<EntityMetrics>,
     /// Mistakes grouped by (expected, predicted), most frequent first.
     pub confusions: Vec<Confusion>,
     /// Labels in the cases that the classifier does not know (typos in the test file?).
@@ -64,6 +90,37 @@ pub struct IntentMetrics {
     pub support: usize,
     /// Cases predicted as this intent.
     pub predicted: usize,
+}
+
+/// How the cases carrying one tag fared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TagMetrics {
+    pub tag: String,
+    pub cases: usize,
+    /// Share of the tag's cases judged right.
+    pub accuracy: f32,
+    /// Of those, how many were out of scope, and the share of them rejected.
+    pub out_of_scope_cases: usize,
+    pub out_of_scope_recall: f32,
+}
+
+/// How often one entity was read as annotated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntityMetrics {
+    pub entity: String,
+    /// Cases that annotate this entity.
+    pub cases: usize,
+    pub accuracy: f32,
+    /// A few misses: the text, what was expected and what was found.
+    pub misses: Vec<EntityMiss>,
+}
+
+/// A case whose entity was not read as annotated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntityMiss {
+    pub text: String,
+    pub expected: Value,
+    pub found: Value,
 }
 
 /// A kind of mistake: cases labelled `expected` that came out as `predicted`.
@@ -197,6 +254,33 @@ pub fn score(
         .collect();
     let mut confusions: Vec<Confusion> = confusions.into_values().collect();
     confusions.sort_by_key(|c| std::cmp::Reverse(c.count));
+    // tag -> (cases, right, out of scope, rejected)
+    let mut tags: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
+    for (case, predicted) in cases.iter().zip(predicted) {
+        for tag in &case.tags {
+            let row = tags.entry(tag.as_str()).or_default();
+            row.0 += 1;
+            if *predicted == case.intent {
+                row.1 += 1;
+            }
+            if case.intent == OUT_OF_SCOPE {
+                row.2 += 1;
+                if predicted == OUT_OF_SCOPE {
+                    row.3 += 1;
+                }
+            }
+        }
+    }
+    let per_tag = tags
+        .into_iter()
+        .map(|(tag, (n, right, oos, rejected))| TagMetrics {
+            tag: tag.to_string(),
+            cases: n,
+            accuracy: ratio(right, n),
+            out_of_scope_cases: oos,
+            out_of_scope_recall: ratio(rejected, oos),
+        })
+        .collect();
     EvalReport {
         threshold,
         cases: cases.len(),
@@ -208,9 +292,65 @@ pub fn score(
         suggested_threshold: threshold,
         suggested_accuracy: ratio(correct, cases.len()),
         per_intent,
+        per_tag,
+        entities: Vec::new(),
         confusions,
         unknown_intents: unknown,
     }
+}
+
+/// How many misses an [`EntityMetrics`] keeps.
+const ENTITY_MISSES: usize = 5;
+
+/// Reads each case's annotated entities with `extractor` (relative dates against `today`)
+/// and compares: an entity is right when the values found for it are the annotated one
+/// (any of them), or for a list, exactly the listed values in order.
+pub fn score_entities(
+    extractor: &EntityExtractor,
+    today: NaiveDate,
+    cases: &[EvalCase],
+) -> Vec<EntityMetrics> {
+    let mut rows: BTreeMap<&str, EntityMetrics> = BTreeMap::new();
+    for case in cases.iter().filter(|c| !c.entities.is_empty()) {
+        let found = extractor.extract(&case.text, today);
+        for (entity, expected) in &case.entities {
+            let values: Vec<Value> = found
+                .iter()
+                .filter(|m| &m.entity == entity)
+                .map(|m| m.value.clone())
+                .collect();
+            let right = match expected {
+                Value::Array(list) => {
+                    list.len() == values.len() && list.iter().zip(&values).all(|(e, f)| same(e, f))
+                }
+                one => values.iter().any(|f| same(one, f)),
+            };
+            let row = rows
+                .entry(entity.as_str())
+                .or_insert_with(|| EntityMetrics {
+                    entity: entity.clone(),
+                    cases: 0,
+                    accuracy: 0.0,
+                    misses: Vec::new(),
+                });
+            row.cases += 1;
+            if right {
+                row.accuracy += 1.0;
+            } else if row.misses.len() < ENTITY_MISSES {
+                row.misses.push(EntityMiss {
+                    text: case.text.clone(),
+                    expected: expected.clone(),
+                    found: Value::Array(values),
+                });
+            }
+        }
+    }
+    rows.into_values()
+        .map(|mut r| {
+            r.accuracy /= r.cases as f32;
+            r
+        })
+        .collect()
 }
 
 fn ratio(num: usize, den: usize) -> f32 {
@@ -218,6 +358,119 @@ fn ratio(num: usize, den: usize) -> f32 {
         0.0
     } else {
         num as f32 / den as f32
+    }
+}
+
+/// A threshold chosen on examples held out of training (see [`calibrate`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    /// The threshold with the most held-out messages judged right.
+    pub threshold: f32,
+    /// In-scope examples and out-of-scope examples held out.
+    pub in_scope: usize,
+    pub out_of_scope: usize,
+    /// Balanced accuracy of the held-out messages at `threshold`: the mean of the share of
+    /// in-scope ones taken by the right intent and the share of out-of-scope ones turned away.
+    pub accuracy: f32,
+}
+
+/// Holds out every fourth example of each intent (with four or more) and every other
+/// out-of-scope example, trains on the rest, and returns the threshold with the best balanced
+/// accuracy on the held-out messages, kept within `[MIN_CALIBRATED, MAX_CALIBRATED]` (a small sample should not
+/// swing it far). `None` without at least three out-of-scope examples to hold out: with
+/// nothing to reject, any low threshold looks best.
+pub fn calibrate(intents: &[(String, Vec<String>)], negatives: &[String]) -> Option<Calibration> {
+    let held_negatives: Vec<&String> = negatives.iter().skip(1).step_by(2).collect();
+    if held_negatives.len() < 3 {
+        return None;
+    }
+    let kept_negatives: Vec<String> = negatives.iter().step_by(2).cloned().collect();
+    let mut train = Vec::with_capacity(intents.len());
+    let mut held: Vec<(&str, &str)> = Vec::new();
+    for (name, examples) in intents {
+        let mut kept = Vec::with_capacity(examples.len());
+        for (i, e) in examples.iter().enumerate() {
+            if examples.len() >= 4 && i % 4 == 3 {
+                held.push((name.as_str(), e.as_str()));
+            } else {
+                kept.push(e.clone());
+            }
+        }
+        train.push((name.clone(), kept));
+    }
+    let classifier = Classifier::train_with_negatives(&train, &kept_negatives);
+    let mut sweep: Vec<(f32, bool, bool)> = Vec::with_capacity(held.len() + held_negatives.len());
+    for (intent, text) in &held {
+        let p = classifier.classify(text);
+        let best = p.best();
+        sweep.push((
+            best.map_or(0.0, |s| s.confidence),
+            best.is_some_and(|s| s.intent == *intent),
+            false,
+        ));
+    }
+    for text in &held_negatives {
+        let best = classifier
+            .classify(text)
+            .best()
+            .map_or(0.0, |s| s.confidence);
+        sweep.push((best, false, true));
+    }
+    // Balanced: taking in-scope messages and turning the others away count the same,
+    // however many out-of-scope examples the project happens to list.
+    let balanced = |t: f32| {
+        let in_right = sweep
+            .iter()
+            .filter(|(c, hit, oos)| !oos && *hit && *c >= t)
+            .count();
+        let out_right = sweep.iter().filter(|(c, _, oos)| *oos && *c < t).count();
+        (ratio(in_right, held.len()) + ratio(out_right, held_negatives.len())) / 2.0
+    };
+    let mut cuts: Vec<f32> = sweep.iter().map(|s| s.0).collect();
+    cuts.sort_by(f32::total_cmp);
+    cuts.dedup();
+    let candidates = cuts
+        .windows(2)
+        .map(|w| (w[0] + w[1]) / 2.0)
+        .filter(|t| (MIN_CALIBRATED..=MAX_CALIBRATED).contains(t))
+        .chain([MIN_CALIBRATED, crate::DEFAULT_THRESHOLD, MAX_CALIBRATED]);
+    // The best balance; on a tie, the one nearest the default.
+    let threshold = candidates
+        .map(|t| (t, balanced(t)))
+        .max_by(|a, b| {
+            a.1.total_cmp(&b.1).then(
+                (b.0 - crate::DEFAULT_THRESHOLD)
+                    .abs()
+                    .total_cmp(&(a.0 - crate::DEFAULT_THRESHOLD).abs()),
+            )
+        })
+        .map_or(crate::DEFAULT_THRESHOLD, |(t, _)| t);
+    Some(Calibration {
+        threshold,
+        in_scope: held.len(),
+        out_of_scope: held_negatives.len(),
+        accuracy: balanced(threshold),
+    })
+}
+
+/// The range a calibrated threshold is kept in.
+const MIN_CALIBRATED: f32 = 0.15;
+const MAX_CALIBRATED: f32 = 0.35;
+
+/// Whether a found value is the annotated one. Annotations read from YAML may carry numbers
+/// as strings (`amount: 100`), so a string and a number of the same value agree.
+fn same(expected: &Value, found: &Value) -> bool {
+    match (expected, found) {
+        (Value::String(e), Value::Number(f)) => e.parse::<f64>().ok() == f.as_f64(),
+        (Value::Object(e), Value::Object(f)) => {
+            e.len() == f.len()
+                && e.iter()
+                    .all(|(k, v)| f.get(k).is_some_and(|fv| same(v, fv)))
+        }
+        (Value::Array(e), Value::Array(f)) => {
+            e.len() == f.len() && e.iter().zip(f).all(|(a, b)| same(a, b))
+        }
+        (e, f) => e == f,
     }
 }
 
@@ -307,6 +560,51 @@ impl fmt::Display for EvalReport {
                 m.intent, m.precision, m.recall, m.f1, m.support
             )?;
         }
+        if !self.per_tag.is_empty() {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "  by tag             accuracy  cases  out-of-scope recall"
+            )?;
+            for t in &self.per_tag {
+                let oos = if t.out_of_scope_cases > 0 {
+                    format!(
+                        "{:>6.1}%  ({} cases)",
+                        t.out_of_scope_recall * 100.0,
+                        t.out_of_scope_cases
+                    )
+                } else {
+                    "-".to_string()
+                };
+                writeln!(
+                    f,
+                    "  {:<16} {:>8.1}%  {:>5}  {oos}",
+                    t.tag,
+                    t.accuracy * 100.0,
+                    t.cases
+                )?;
+            }
+        }
+        if !self.entities.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "  entity           accuracy  cases")?;
+            for e in &self.entities {
+                writeln!(
+                    f,
+                    "  {:<16} {:>8.1}%  {:>5}",
+                    e.entity,
+                    e.accuracy * 100.0,
+                    e.cases
+                )?;
+                for m in &e.misses {
+                    writeln!(
+                        f,
+                        "      {:?}: expected {}, found {}",
+                        m.text, m.expected, m.found
+                    )?;
+                }
+            }
+        }
         if !self.confusions.is_empty() {
             writeln!(f)?;
             writeln!(f, "  confusions (expected -> predicted):")?;
@@ -339,10 +637,7 @@ mod tests {
     use super::*;
 
     fn case(text: &str, intent: &str) -> EvalCase {
-        EvalCase {
-            text: text.into(),
-            intent: intent.into(),
-        }
+        EvalCase::new(text, intent)
     }
 
     fn tiny() -> Classifier {
@@ -400,6 +695,59 @@ mod tests {
         let report = evaluate(&tiny(), 0.5, &[]);
         assert_eq!(report.accuracy, 0.0);
         assert!(!report.to_string().is_empty());
+    }
+
+    #[test]
+    fn calibration_needs_out_of_scope_examples_and_stays_in_range() {
+        let intents: Vec<(String, Vec<String>)> = [
+            (
+                "greet",
+                &[
+                    "hi",
+                    "hello",
+                    "good morning",
+                    "hey there",
+                    "hiya",
+                    "hello bot",
+                ][..],
+            ),
+            (
+                "refund",
+                &[
+                    "refund my payment",
+                    "I want my money back",
+                    "give me a refund",
+                    "refund please",
+                    "money back for my order",
+                    "can I get a refund",
+                ][..],
+            ),
+        ]
+        .iter()
+        .map(|(n, ex)| (n.to_string(), ex.iter().map(|e| e.to_string()).collect()))
+        .collect();
+        let few = vec!["book a flight".to_string(); 5];
+        assert!(calibrate(&intents, &few).is_none());
+        let negatives: Vec<String> = [
+            "book a flight",
+            "order a pizza",
+            "weather in paris",
+            "tell me a joke",
+            "who won the match",
+            "play some music",
+            "what is the time",
+            "sing a song",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let c = calibrate(&intents, &negatives).expect("calibrated");
+        assert_eq!((c.in_scope, c.out_of_scope), (2, 4));
+        assert!(
+            (MIN_CALIBRATED..=MAX_CALIBRATED).contains(&c.threshold),
+            "{c:?}"
+        );
+        assert!((0.5..=1.0).contains(&c.accuracy), "{c:?}");
     }
 
     #[test]

@@ -103,8 +103,17 @@ pub(crate) struct Analysis {
 #[derive(Debug, Clone)]
 struct KnownWord {
     chars: Vec<char>,
+    /// Which letters the word has ([`letters`]), to skip most words before measuring.
+    letters: u64,
     word: String,
     df: u32,
+}
+
+/// A 64-bit set of the letters in a word (by code point, modulo 64). One edit changes at most
+/// two members, so two words whose sets differ in more than `2 * max` cannot be `max` edits
+/// apart: a test far cheaper than the distance itself.
+fn letters(chars: &[char]) -> u64 {
+    chars.iter().fold(0, |m, c| m | 1u64 << (*c as u32 % 64))
 }
 
 /// The feature space learned from the training examples: which features exist, their
@@ -160,8 +169,10 @@ impl Vocabulary {
                 continue;
             }
             if let Some(&id) = index.get(format!("w:{tok}").as_str()) {
+                let chars: Vec<char> = tok.chars().collect();
                 words.push(KnownWord {
-                    chars: tok.chars().collect(),
+                    letters: letters(&chars),
+                    chars,
                     word: tok.clone(),
                     df: df[id as usize],
                 });
@@ -267,9 +278,13 @@ impl Vocabulary {
             1
         };
         let substitutions = chars.len() >= CORRECT_SUBSTITUTION_CHARS;
+        let mask = letters(&chars);
         let mut best: Option<(usize, &KnownWord)> = None;
         for w in &self.words {
-            if w.chars.len() < CORRECT_MIN_CHARS - 1 || w.chars.len().abs_diff(chars.len()) > max {
+            if w.chars.len() < CORRECT_MIN_CHARS - 1
+                || w.chars.len().abs_diff(chars.len()) > max
+                || (w.letters ^ mask).count_ones() as usize > 2 * max
+            {
                 continue;
             }
             let Some(d) = edit_distance(&chars, &w.chars, max, substitutions) else {
@@ -395,8 +410,10 @@ fn edit_distance(a: &[char], b: &[char], max: usize, substitutions: bool) -> Opt
     (prev[m] <= max).then_some(prev[m])
 }
 
-/// Dot product of two sparse vectors sorted by index.
-pub(crate) fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+/// Dot product of two sparse vectors sorted by index (the classifier sums through its
+/// postings instead; this states what those sums are).
+#[cfg(test)]
+fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
     let (mut i, mut j, mut sum) = (0, 0, 0.0f32);
     while i < a.len() && j < b.len() {
         match a[i].0.cmp(&b[j].0) {

@@ -24,11 +24,22 @@ mod classifier;
 mod entities;
 mod eval;
 mod features;
+mod language;
 mod normalize;
+mod small_talk;
 
 pub use classifier::{Classifier, DEFAULT_THRESHOLD, Prediction, Scored};
 pub use entities::{
     Builtin, EntityDef, EntityError, EntityExtractor, EntityMatch, LookupValue, MAX_EXTRACT_BYTES,
+    ValueShape,
 };
-pub use eval::{Confusion, EvalCase, EvalReport, IntentMetrics, OUT_OF_SCOPE, evaluate, score};
-pub use normalize::MAX_CLASSIFY_BYTES;
+pub use eval::{
+    Calibration, Confusion, EntityMetrics, EntityMiss, EvalCase, EvalReport, IntentMetrics,
+    OUT_OF_SCOPE, TagMetrics, calibrate, evaluate, score, score_entities,
+};
+pub use language::LanguageDetector;
+pub use normalize::{MAX_CLASSIFY_BYTES, fold};
+pub use small_talk::{SMALL_TALK, SmallTalk};
+
+/// Adds the built-in small talk to training data (see [`SmallTalk`]).
+pub use small_talk::teach as teach_small_talk;

@@ -1,5 +1,7 @@
 //! Behaviour of the classifier through its public API: determinism, odd inputs, edge cases.
 
+mod common;
+
 use switchboard_nlu::{Classifier, DEFAULT_THRESHOLD, MAX_CLASSIFY_BYTES};
 
 fn data(rows: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
@@ -230,4 +232,32 @@ fn trains_on_a_thousand_examples() {
             .map(|s| s.intent.as_str()),
         Some("intent_14")
     );
+}
+
+/// A project of 200 intents and 5,000 examples (the size where training takes fewer passes)
+/// still tells its intents apart: each fifth example, held out, is classified right.
+#[test]
+fn a_large_project_trains_in_fewer_passes_and_tells_its_intents_apart() {
+    let all = common::large_training(200, 25);
+    let (mut train, mut held_out) = (Vec::new(), Vec::new());
+    for (intent, examples) in &all {
+        let mut kept = Vec::new();
+        for (k, e) in examples.iter().enumerate() {
+            if k % 5 == 0 {
+                held_out.push((intent.clone(), e.clone()));
+            } else {
+                kept.push(e.clone());
+            }
+        }
+        train.push((intent.clone(), kept));
+    }
+    let classifier = Classifier::train(&train);
+    let right = held_out
+        .iter()
+        .filter(|(intent, text)| {
+            classifier.classify(text).best().map(|s| &s.intent) == Some(intent)
+        })
+        .count();
+    let accuracy = right as f32 / held_out.len() as f32;
+    assert!(accuracy >= 0.9, "held-out accuracy {accuracy:.3}");
 }

@@ -39,7 +39,7 @@ fn cross_validated_accuracy_with_out_of_scope() {
             }
             train.push((intent.clone(), kept));
         }
-        let classifier = Classifier::train(&train);
+        let classifier = Classifier::train_with_negatives(&train, &common::demo_negatives());
         for (intent, text) in held_out {
             total += 1;
             let prediction = classifier.classify(text);
@@ -54,7 +54,7 @@ fn cross_validated_accuracy_with_out_of_scope() {
     }
     let in_scope = (right, total);
 
-    let classifier = Classifier::train(&training);
+    let classifier = Classifier::train_with_negatives(&training, &common::demo_negatives());
     let rejected = oos
         .messages
         .iter()

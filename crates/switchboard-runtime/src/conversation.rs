@@ -26,6 +26,10 @@ pub struct Conversation {
     pub pending: Option<Pending>,
     /// The last intent that was recognised.
     pub last_intent: Option<String>,
+    /// The language the user writes in, recognised per message among the project's example
+    /// languages (a message that does not tell keeps it); picks reply variants by `language`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     /// The most recent messages, oldest first, bounded by the project's `history_limit`.
     pub history: Vec<HistoryEntry>,
     /// When the conversation started.
@@ -109,6 +113,7 @@ impl Conversation {
             slots: Map::new(),
             pending: None,
             last_intent: None,
+            language: None,
             history: Vec::new(),
             created_at: now,
             updated_at: now,

@@ -150,7 +150,20 @@ impl Templates {
     /// Picks the first reply variant whose condition holds and renders it; `None` when no
     /// variant applies.
     pub fn reply(&self, r: &Reply, ctx: &JinjaValue) -> Result<Option<String>, TemplateError> {
+        // The conversation's language, for variants given one (`language: ar`).
+        let language = ctx
+            .get_attr("conversation")
+            .and_then(|c| c.get_attr("language"))
+            .ok()
+            .and_then(|l| l.as_str().map(str::to_string));
         for variant in &r.variants {
+            if let Some(wanted) = &variant.language
+                && !language
+                    .as_deref()
+                    .is_some_and(|l| switchboard_config::model::same_language(l, wanted))
+            {
+                continue;
+            }
             let applies = match &variant.when {
                 Some(cond) => self.test(cond, ctx)?,
                 None => true,

@@ -2,14 +2,16 @@
 
 use super::Ctx;
 use super::input::regex_message;
-use crate::model::{BUILTIN_ENTITIES, Entity, EntityKind, LookupValue};
+use crate::model::{BUILTIN_ENTITIES, Entity, EntityKind, LATER_BUILTINS, LookupValue};
 use crate::raw::{RawEntity, RawLookup, Spanned};
 use crate::suggest;
 
 /// Compiles one entity.
 pub(crate) fn entity(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawEntity) -> Entity {
     let what = format!("entity {:?}", name.value);
-    if BUILTIN_ENTITIES.contains(&name.value.as_str()) {
+    if BUILTIN_ENTITIES.contains(&name.value.as_str())
+        && !LATER_BUILTINS.contains(&name.value.as_str())
+    {
         ctx.error(
             name.pos,
             format!("{what} has the name of a built-in entity; choose another name"),
@@ -37,11 +39,41 @@ pub(crate) fn entity(ctx: &mut Ctx, name: &Spanned<String>, raw: &RawEntity) -> 
             ),
         );
     }
+    for (key, given) in [("case", &raw.case), ("strip", &raw.strip)] {
+        if let Some(g) = given
+            && raw.pattern.is_none()
+        {
+            ctx.error(
+                g.pos,
+                format!("{what}: `{key}` shapes a pattern's value; it needs `pattern`"),
+            );
+        }
+    }
+    let upper = raw.case.as_ref().and_then(|c| match c.value.as_str() {
+        "upper" => Some(true),
+        "lower" => Some(false),
+        other => {
+            let hint = suggest::did_you_mean(other, ["upper", "lower"]);
+            ctx.error(
+                c.pos,
+                format!("{what}: unknown case {other:?}{hint}; use upper or lower"),
+            );
+            None
+        }
+    });
     let kind = if let Some(p) = &raw.pattern {
         if let Err(e) = regex::Regex::new(&p.value) {
             ctx.error(p.pos, format!("invalid pattern: {}", regex_message(&e)));
         }
-        EntityKind::Pattern(p.value.clone())
+        EntityKind::Pattern {
+            regex: p.value.clone(),
+            upper,
+            strip: raw
+                .strip
+                .as_ref()
+                .map(|s| s.value.clone())
+                .unwrap_or_default(),
+        }
     } else if let Some(v) = &raw.values {
         let values: Vec<LookupValue> = match &v.value {
             RawLookup::Synonyms(m) => m

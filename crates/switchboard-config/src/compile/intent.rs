@@ -11,7 +11,7 @@ use crate::model::{
     BUILTIN_ENTITIES, Connector, Entity, Intent, Operation, OperationRef, Slot, Step, Template,
     ValueTemplate,
 };
-use crate::raw::{Broken, RawConfirm, RawIntent, RawReply, RawSlot, RawStep, Spanned};
+use crate::raw::{Broken, RawConfirm, RawExamples, RawIntent, RawReply, RawSlot, RawStep, Spanned};
 use crate::suggest;
 use indexmap::IndexMap;
 
@@ -65,7 +65,7 @@ pub(crate) fn intent(
 ) -> Intent {
     let what = format!("intent {:?}", name.value);
     let prefix = format!("intents.{}", name.value);
-    match raw.examples.len() {
+    match raw.examples.iter().count() {
         0 => ctx.error(name.pos, format!("{what} needs at least one example")),
         n @ (1 | 2) => ctx.warn(
             name.pos,
@@ -186,7 +186,12 @@ pub(crate) fn intent(
     Intent {
         name: name.value.clone(),
         description: raw.description.clone(),
-        examples: raw.examples.iter().map(|e| e.value.clone()).collect(),
+        examples: raw.examples.iter().map(|(_, e)| e.value.clone()).collect(),
+        example_languages: raw
+            .examples
+            .iter()
+            .map(|(l, _)| l.map(|l| l.value.clone()))
+            .collect(),
         slots,
         steps,
         levels,
@@ -394,4 +399,42 @@ fn link_slots(slots: &mut IndexMap<String, Slot>, step: &Step, op: &Operation) {
             slot.validation = Some(spec.clone());
         }
     }
+}
+
+/// The languages the intents give examples in, in order of first use; a tag that is not
+/// shaped like one (`en`, `hi-Latn`, `ar-AE`) is an error.
+pub(crate) fn languages<K>(
+    ctx: &mut Ctx,
+    intents: &IndexMap<String, (K, RawIntent)>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (_, raw) in intents.values() {
+        let RawExamples::ByLanguage(by) = &raw.examples else {
+            continue;
+        };
+        for tag in by.keys() {
+            if !is_language_tag(&tag.value) {
+                ctx.error(
+                    tag.pos,
+                    format!(
+                        "{:?} is not a language tag; use one such as en, hi-Latn or ar",
+                        tag.value
+                    ),
+                );
+            } else if !out.contains(&tag.value) {
+                out.push(tag.value.clone());
+            }
+        }
+    }
+    out
+}
+
+/// A BCP 47 tag's shape: a 2-3 letter language, then subtags of 2-8 letters or digits.
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let lang_ok = parts
+        .next()
+        .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase()));
+    lang_ok
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }

@@ -61,6 +61,9 @@ pub(crate) struct Ctx<'o> {
     pub secrets: Vec<crate::secret::Secret>,
     /// Tool names given in `tool: { name }`, where first (each must be unique).
     pub tool_names: std::collections::HashMap<String, Pos>,
+    /// The languages intents give examples in, in order of first use (reply variants may
+    /// only name these).
+    pub languages: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -136,6 +139,7 @@ pub(crate) fn load(
         account_connectors: Vec::new(),
         secrets: Vec::new(),
         tool_names: Default::default(),
+        languages: Vec::new(),
     };
     let merged = includes::load_all(&mut ctx, path);
 
@@ -150,6 +154,7 @@ pub(crate) fn load(
         entities.insert(name.clone(), entity::entity(&mut ctx, key, raw));
     }
     let known = intent::Known::new(&connectors, &entities, &merged);
+    ctx.languages = intent::languages(&mut ctx, &merged.intents);
     let mut intents = IndexMap::new();
     for (name, (key, raw)) in &merged.intents {
         intents.insert(name.clone(), intent::intent(&mut ctx, &known, key, raw));

@@ -27,6 +27,7 @@ pub(crate) fn reply(
             let src = Spanned::new(raw.pos, text.clone());
             variants.push(ReplyVariant {
                 when: None,
+                language: None,
                 text: templates::template(ctx, format!("{id}.0"), &src, scope, reads),
             });
         }
@@ -53,10 +54,31 @@ pub(crate) fn reply(
                     });
                 let text =
                     templates::template(ctx, format!("{id}.{i}"), &v.value.text, scope, reads);
-                if when.is_none() && open_before.is_none() {
+                let language = v.value.language.as_ref().map(|l| {
+                    if !ctx.languages.iter().any(|known| crate::model::same_language(known, &l.value)) {
+                        ctx.warn(
+                            l.pos,
+                            format!(
+                                "no intent has examples in {:?}, so no message is recognised as written in it{}",
+                                l.value,
+                                if ctx.languages.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(" (languages: {})", ctx.languages.join(", "))
+                                }
+                            ),
+                        );
+                    }
+                    l.value.clone()
+                });
+                if when.is_none() && language.is_none() && open_before.is_none() {
                     open_before = Some(i);
                 }
-                variants.push(ReplyVariant { when, text });
+                variants.push(ReplyVariant {
+                    when,
+                    language,
+                    text,
+                });
             }
         }
     }

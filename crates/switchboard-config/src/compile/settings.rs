@@ -63,6 +63,12 @@ pub(crate) fn bot(
         turn_deadline: duration(ctx, b.turn_deadline.as_ref(), "turn_deadline")
             .unwrap_or(Duration::from_secs(5)),
         confidence_threshold,
+        out_of_scope: b
+            .out_of_scope
+            .iter()
+            .map(|(_, e)| e.value.clone())
+            .collect(),
+        small_talk: b.small_talk.as_ref().is_none_or(|s| s.value),
         max_ask_attempts: b.max_ask_attempts.as_ref().map_or(3, |m| m.value),
         history_limit: b
             .history_limit

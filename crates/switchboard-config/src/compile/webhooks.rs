@@ -378,6 +378,7 @@ pub(crate) fn route(
         name,
         description: None,
         examples: Vec::new(),
+        example_languages: Vec::new(),
         slots: IndexMap::new(),
         steps,
         levels,
@@ -385,6 +386,7 @@ pub(crate) fn route(
         reply: Reply {
             variants: vec![ReplyVariant {
                 when: None,
+                language: None,
                 text: message,
             }],
             escalate: None,

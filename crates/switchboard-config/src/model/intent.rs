@@ -13,8 +13,10 @@ pub struct Intent {
     pub name: String,
     /// What the intent is for (shown by `help` and used for LLM tools).
     pub description: Option<String>,
-    /// Example utterances the classifier trains on.
+    /// Example utterances the classifier trains on, every language's, in file order.
     pub examples: Vec<String>,
+    /// The language of each of `examples` when they were given by language.
+    pub example_languages: Vec<Option<String>>,
     /// Values the intent needs, in the order they are asked for.
     pub slots: IndexMap<String, Slot>,
     /// Operation calls, in file order.
@@ -97,8 +99,19 @@ pub struct Reply {
 pub struct ReplyVariant {
     /// Condition over slots and step results.
     pub when: Option<Expression>,
+    /// The language the user must be writing in (a tag, or its first part).
+    pub language: Option<String>,
     /// The reply text.
     pub text: Template,
+}
+
+/// Whether a reply variant's `language` covers a detected language: the same tag, or its
+/// first part (`ar` covers `ar-AE`).
+pub fn same_language(detected: &str, wanted: &str) -> bool {
+    detected == wanted
+        || detected
+            .strip_prefix(wanted)
+            .is_some_and(|rest| rest.starts_with('-'))
 }
 
 /// Replies chosen by the outcome of the step that failed.
@@ -131,11 +144,16 @@ pub struct Entity {
 /// How an entity is found in text.
 #[derive(Debug, Clone)]
 pub enum EntityKind {
-    /// A regular expression; the first capture group (or the whole match) is the value.
-    Pattern(String),
+    /// A regular expression; the first capture group (or the whole match) is the value,
+    /// in `upper` case (`Some(true)`), lower or as typed, without the `strip` characters.
+    Pattern {
+        regex: String,
+        upper: Option<bool>,
+        strip: String,
+    },
     /// A list of values with synonyms.
     Lookup(Vec<LookupValue>),
-    /// A built-in: `number`, `amount`, `date`, `email` or `phone`.
+    /// A built-in: one of [`BUILTIN_ENTITIES`].
     Builtin(String),
 }
 
@@ -149,7 +167,19 @@ pub struct LookupValue {
 }
 
 /// Names of the built-in entities, usable in slots without being declared.
-pub const BUILTIN_ENTITIES: [&str; 5] = ["number", "amount", "date", "email", "phone"];
+pub const BUILTIN_ENTITIES: [&str; 7] = [
+    "number",
+    "amount",
+    "date",
+    "date_range",
+    "time",
+    "email",
+    "phone",
+];
+
+/// Built-ins added after projects could already declare entities of these names: a project's
+/// own entity of such a name stays valid and takes the built-in's place.
+pub const LATER_BUILTINS: [&str; 2] = ["date_range", "time"];
 
 /// Bot-wide settings.
 #[derive(Debug, Clone)]
@@ -167,6 +197,10 @@ pub struct BotSettings {
     /// Minimum classifier confidence to accept an intent; below it the fallback is used. `None`
     /// uses the classifier's calibrated default.
     pub confidence_threshold: Option<f32>,
+    /// Messages the bot should not take, for the classifier to learn from.
+    pub out_of_scope: Vec<String>,
+    /// Whether built-in small talk is understood.
+    pub small_talk: bool,
     /// How many times a slot question is asked again after bad answers before giving up.
     pub max_ask_attempts: u32,
     /// How many messages of history a conversation keeps.

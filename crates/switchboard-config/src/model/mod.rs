@@ -32,7 +32,8 @@ pub use inbound::{
 };
 pub use intent::{
     BUILTIN_ENTITIES, BotSettings, DEFAULT_CONVERSATION_RETENTION, Entity, EntityKind, Intent,
-    LookupValue, OnError, Reply, ReplyVariant, Slot, Step, StorageSettings,
+    LATER_BUILTINS, LookupValue, OnError, Reply, ReplyVariant, Slot, Step, StorageSettings,
+    same_language,
 };
 pub use llm::{CHAT_OPERATION, LlmLimits, LlmPrices, LlmSettings, UnderstandWhen};
 pub use operation::{

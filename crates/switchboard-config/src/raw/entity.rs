@@ -8,8 +8,8 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 /// A typed value found in a message. Give exactly one of `pattern`, `values` or `builtin`.
-/// The built-ins `number`, `amount`, `date`, `email` and `phone` can be used in slots without
-/// being declared.
+/// The built-ins `number`, `amount`, `date`, `date_range`, `time`, `email` and `phone` can be
+/// used in slots without being declared.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Entity")]
@@ -20,9 +20,15 @@ pub struct RawEntity {
     /// A lookup list: canonical values with their synonyms (`{ USD: [dollar, bucks] }`), or
     /// canonical values alone (`[USD, EUR]`).
     pub values: Option<Spanned<RawLookup>>,
-    /// A built-in extractor under another name: `number`, `amount`, `date`, `email` or
-    /// `phone`.
+    /// A built-in extractor under another name: `number`, `amount`, `date`, `date_range`,
+    /// `time`, `email` or `phone`.
     pub builtin: Option<Spanned<String>>,
+    /// With `pattern`: the value's letters in `upper` or `lower` case, so an id typed
+    /// `trk1005` reads `TRK1005` (default: as typed). Pair it with `(?i)` in the pattern.
+    pub case: Option<Spanned<String>>,
+    /// With `pattern`: characters removed from the value, such as `" -"` so `TRK 1014` reads
+    /// `TRK1014` (default: none).
+    pub strip: Option<Spanned<String>>,
 }
 
 /// Lookup values: a map from canonical value to synonyms, or a list of canonical values.

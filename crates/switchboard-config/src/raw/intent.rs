@@ -17,9 +17,12 @@ pub struct RawIntent {
     /// What the intent is for (shown by `help` and to LLM agents).
     pub description: Option<String>,
     /// Example utterances the classifier learns from: at least one; fewer than three draws a
-    /// warning.
+    /// warning. A list, or lists by language (`{en: [...], hi-Latn: [...], ar: [...]}`, tags
+    /// as in BCP 47): the classifier learns from all of them, and the languages are what a
+    /// message's language is recognised among (see `language` in a reply variant).
     #[serde(default)]
-    pub examples: Vec<Spanned<String>>,
+    #[schemars(with = "ExamplesDoc")]
+    pub examples: RawExamples,
     /// Values the intent needs, by name, in the order they are asked for. Slot values carry
     /// over between intents of a conversation, but a value the user gives replaces a carried
     /// one: when the slot's entity does not recognise it ("weather in Tokyo" with no Tokyo
@@ -69,10 +72,10 @@ pub struct RawIntent {
 #[schemars(rename = "Slot")]
 pub struct RawSlot {
     /// The entity that fills the slot from a message: a declared entity or a built-in
-    /// (`number`, `amount`, `date`, `email`, `phone`). Without one the slot takes free text:
-    /// the answer to its question, or, for an intent's only free-text slot, the message that
-    /// starts the intent when it says more than the examples do ("my laptop is broken, open
-    /// a ticket").
+    /// (`number`, `amount`, `date`, `date_range`, `time`, `email`, `phone`). Without one the
+    /// slot takes free text: the answer to its question, or, for an intent's only free-text
+    /// slot, the message that starts the intent when it says more than the examples do ("my
+    /// laptop is broken, open a ticket").
     pub entity: Option<Spanned<String>>,
     /// The question asked when the slot is missing. A slot without `ask` is
     /// optional.
@@ -152,6 +155,68 @@ pub struct EscalateDoc {
     escalate: String,
 }
 
+/// Examples: a list, or lists by language.
+#[derive(Debug)]
+pub enum RawExamples {
+    /// Examples in the project's one language.
+    List(Vec<Spanned<String>>),
+    /// Language tag → examples.
+    ByLanguage(IndexMap<Spanned<String>, Vec<Spanned<String>>>),
+}
+
+impl Default for RawExamples {
+    fn default() -> Self {
+        RawExamples::List(Vec::new())
+    }
+}
+
+/// One example with the language it was given under, if any.
+pub type LanguageExample<'a> = (Option<&'a Spanned<String>>, &'a Spanned<String>);
+
+impl RawExamples {
+    /// Every example with its language, in file order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = LanguageExample<'_>> + '_> {
+        match self {
+            RawExamples::List(l) => Box::new(l.iter().map(|e| (None, e))),
+            RawExamples::ByLanguage(m) => Box::new(
+                m.iter()
+                    .flat_map(|(lang, l)| l.iter().map(move |e| (Some(lang), e))),
+            ),
+        }
+    }
+}
+
+/// The schema of [`RawExamples`].
+#[derive(JsonSchema)]
+#[schemars(untagged, rename = "Examples")]
+#[allow(dead_code)]
+pub(crate) enum ExamplesDoc {
+    /// Examples in one language.
+    List(Vec<String>),
+    /// Examples by language tag (`en`, `hi-Latn`, `ar`).
+    ByLanguage(IndexMap<String, Vec<String>>),
+}
+
+impl<'de> Deserialize<'de> for RawExamples {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawExamples;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of examples, or lists by language ({en: [...], ar: [...]})")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawExamples, A::Error> {
+                IndexMap::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawExamples::ByLanguage)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawExamples, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(RawExamples::List)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// One reply variant.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -160,6 +225,10 @@ pub struct RawReplyVariant {
     /// Use this variant only when this expression is true.
     #[schemars(with = "Option<ExpressionDoc>")]
     pub when: Option<Spanned<String>>,
+    /// Use this variant only when the user writes in this language: one of the intents'
+    /// example languages (`ar` also takes `ar-AE`), recognised per message and remembered
+    /// for the conversation (`conversation.language` in templates).
+    pub language: Option<Spanned<String>>,
     /// The reply text. Required.
     #[schemars(with = "TemplateDoc")]
     pub text: Spanned<String>,

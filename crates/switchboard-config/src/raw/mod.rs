@@ -39,7 +39,7 @@ pub use inbound::{
     RawInboundLimits, RawInboundStreams, RawScope,
 };
 pub use intent::{
-    RawConfirm, RawConfirmDoc, RawIntent, RawReply, RawReplyVariant, RawSlot, RawStep,
+    RawConfirm, RawConfirmDoc, RawExamples, RawIntent, RawReply, RawReplyVariant, RawSlot, RawStep,
 };
 pub use llm::{RawLlm, RawLlmLimits, RawLlmMode, RawLlmPrices, RawUnderstandWhen};
 pub use operation::{

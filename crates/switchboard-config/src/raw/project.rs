@@ -117,6 +117,19 @@ pub struct RawBot {
     /// Minimum classifier confidence, from 0 to 1, to accept an intent; below it the fallback
     /// is said. Default: the classifier's calibrated threshold.
     pub confidence_threshold: Option<Spanned<f64>>,
+    /// Messages the bot should not take, above all near misses of its intents ("book a
+    /// flight to london" next to booking appointments, "order a pizza" next to orders): a
+    /// list, or lists by language as in an intent's `examples`. The classifier learns to
+    /// turn them away. Default: none.
+    #[serde(default)]
+    #[schemars(with = "super::intent::ExamplesDoc")]
+    pub out_of_scope: super::intent::RawExamples,
+    /// Whether the built-in small talk is understood: greetings, thanks and goodbyes in
+    /// English, Hinglish and Arabic (`namaste`, `marhaba`, `shukriya`, `allah hafiz`). It
+    /// teaches the project's intent for each (named `greet`, `thanks` or `goodbye`, or else
+    /// the one whose examples already say such phrases), which replies as the project says,
+    /// and answers by itself for those the project lacks. Default: `true`.
+    pub small_talk: Option<Spanned<bool>>,
     /// How many times a slot question is asked again after answers that do not fit, before
     /// giving up. Default: `3`.
     pub max_ask_attempts: Option<Spanned<u32>>,

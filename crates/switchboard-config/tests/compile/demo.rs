@@ -24,7 +24,7 @@ fn demo_project_has_expected_counts() {
     assert_eq!(p.channels.len(), 4);
     assert_eq!(p.operation_count(), 17);
     assert_eq!(p.intents.len(), 13);
-    assert_eq!(p.entities.len(), 7);
+    assert_eq!(p.entities.len(), 6);
 }
 
 #[test]
@@ -114,13 +114,15 @@ fn intents_keep_replies_confirmations_and_error_replies() {
     assert!(matches!(with["idempotency_key"], ValueTemplate::Text(_)));
     let status = &p.intents["order_status"];
     assert!(status.confirm.is_none());
-    assert_eq!(status.reply.variants.len(), 4);
+    // Hinglish and Arabic first, then the English ones by condition.
+    assert_eq!(status.reply.variants.len(), 6);
+    assert_eq!(status.reply.variants[1].language.as_deref(), Some("ar"));
     assert_eq!(
-        status.reply.variants[0]
+        status.reply.variants[2]
             .when
             .as_ref()
             .map(|w| w.id.as_str()),
-        Some("intents.order_status.reply.0.when")
+        Some("intents.order_status.reply.2.when")
     );
     // not_found and rate_limited (a Retry-After past the deadline).
     assert_eq!(status.on_error.by_outcome.len(), 2);

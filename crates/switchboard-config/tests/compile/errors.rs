@@ -590,7 +590,7 @@ intents:
     on_error: { ok: fine }
 "),
         r#"
-            switchboard.yaml:18:20: unknown built-in entity "dates" (did you mean "date"?); use number, amount, date, email, phone
+            switchboard.yaml:18:20: unknown built-in entity "dates" (did you mean "date"?); use number, amount, date, date_range, time, email, phone
             switchboard.yaml:22:14: confirm: true needs the question to ask; write the question, or false
             switchboard.yaml:27:18: call must be CONNECTOR.OPERATION, found "get_order"
             switchboard.yaml:30:13: warning: this reply variant is never used: variant 0 before it has no when

@@ -14,6 +14,7 @@ mod errors;
 mod examples;
 mod fuzz;
 mod includes;
+mod languages;
 mod llm;
 mod platforms;
 mod policies;

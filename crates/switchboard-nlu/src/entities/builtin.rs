@@ -11,8 +11,12 @@ use serde_json::{Value, json};
 use super::Candidate;
 use crate::entities::Builtin;
 
-/// A plain decimal, with optional thousands separators: `12`, `3.5`, `1,200`, `1,200.50`.
-const DECIMAL: &str = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?";
+/// A plain decimal, with optional thousands separators: `12`, `3.5`, `1,200`, `1,200.50`,
+/// and the Indian grouping (`1,00,000`, `12,34,567`).
+const DECIMAL: &str = r"[0-9]{1,3}(?:,[0-9]{2})*(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?";
+
+/// Words that multiply an amount: `5k`, `1.5 lakh`, `2 crore`, `3 million`.
+const MULTIPLIER: &str = r"k|thousand|hazaar|hazar|lakhs?|lacs?|crores?|cr|mn|million|m|الف|مليون";
 
 /// Number words understood as values; dialogue rarely needs more than twenty spelled out.
 const NUMBER_WORDS: [&str; 21] = [
@@ -51,16 +55,19 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("number regex is valid")
 });
 
-/// Currency words and codes after an amount ("12.50 USD", "100 rupees").
-const CURRENCY_SUFFIX: &str = r"usd|eur|gbp|aed|inr|jpy|cny|chf|cad|aud|sar|qar|kwd|bhd|omr|sgd|hkd|pkr|egp|dollars?|bucks|euros?|pounds?|quid|rupees?|dirhams?|dhs|yen|yuan|riyals?|francs?";
-/// Symbols and codes before an amount ("$12.50", "AED 50", "Rs. 500").
+/// Currency words and codes after an amount ("12.50 USD", "100 rupees", "50 درهم"; Arabic
+/// as folded, `روبيه`).
+const CURRENCY_SUFFIX: &str = r"usd|eur|gbp|aed|inr|jpy|cny|chf|cad|aud|sar|qar|kwd|bhd|omr|sgd|hkd|pkr|egp|dollars?|bucks|euros?|pounds?|quid|rupees?|rupaye|rupaiye|rs|dirhams?|dhs|yen|yuan|riyals?|francs?|درهم|دراهم|روبيه|روبيات|دولار|دولارات|ريال|يورو|جنيه|د\.ا|دا";
+/// Symbols and codes before an amount ("$12.50", "AED 50", "Rs. 500", "د.إ 50").
 const CURRENCY_PREFIX: &str =
-    r"usd|eur|gbp|aed|inr|jpy|cny|chf|cad|aud|sar|qar|kwd|bhd|omr|sgd|hkd|pkr|egp|rs\.?|dhs";
+    r"usd|eur|gbp|aed|inr|jpy|cny|chf|cad|aud|sar|qar|kwd|bhd|omr|sgd|hkd|pkr|egp|rs\.?|dhs|د\.ا";
 
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     let words = number_words_alternation();
+    let mult = |i: u8| format!(r"(?:\s?(?P<mul{i}>{MULTIPLIER})\b)?");
+    let (m1, m2, m3) = (mult(1), mult(2), mult(3));
     Regex::new(&format!(
-        r"(?i)(?P<sym>[$€£¥₹])\s?(?P<n1>{DECIMAL})\b|\b(?P<pre>{CURRENCY_PREFIX})\s?(?P<n2>{DECIMAL})\b|\b(?P<n3>{DECIMAL}|{words})\s?(?P<suf>{CURRENCY_SUFFIX})\b"
+        r"(?i)(?P<sym>[$€£¥₹])\s?(?P<n1>{DECIMAL}){m1}|\b(?P<pre>{CURRENCY_PREFIX})\s?(?P<n2>{DECIMAL}){m2}|\b(?P<n3>{DECIMAL}|{words}){m3}\s?(?P<suf>{CURRENCY_SUFFIX})\b"
     ))
     .expect("amount regex is valid")
 });
@@ -140,6 +147,19 @@ pub(super) fn amounts(text: &str, out: &mut Vec<Candidate>) {
         let (Some(amount), Some(code)) = (parse_number(number), currency_code(currency)) else {
             continue;
         };
+        let mul = ["mul1", "mul2", "mul3"]
+            .into_iter()
+            .find_map(|g| caps.name(g))
+            .map_or(1.0, |m| multiplier(m.as_str()));
+        let amount = amount * mul;
+        // A number glued to more digits or letters ("$12abc") is not an amount.
+        if text[whole.end()..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric)
+        {
+            continue;
+        }
         out.push(Candidate::new(
             Builtin::Amount,
             json!({ "amount": number_value(amount), "currency": code }),
@@ -149,18 +169,30 @@ pub(super) fn amounts(text: &str, out: &mut Vec<Candidate>) {
     }
 }
 
+/// The factor of a [`MULTIPLIER`] word.
+fn multiplier(word: &str) -> f64 {
+    match word.to_lowercase().as_str() {
+        "k" | "thousand" | "hazaar" | "hazar" | "الف" => 1e3,
+        "lakh" | "lakhs" | "lac" | "lacs" => 1e5,
+        "crore" | "crores" | "cr" => 1e7,
+        _ => 1e6,
+    }
+}
+
 /// ISO 4217 code for a symbol, code or currency word.
 fn currency_code(s: &str) -> Option<String> {
     let lower = s.trim_end_matches('.').to_lowercase();
     let code = match lower.as_str() {
-        "$" | "dollar" | "dollars" | "bucks" => "USD",
-        "€" | "euro" | "euros" => "EUR",
-        "£" | "pound" | "pounds" | "quid" => "GBP",
+        "$" | "dollar" | "dollars" | "bucks" | "دولار" | "دولارات" => "USD",
+        "€" | "euro" | "euros" | "يورو" => "EUR",
+        "£" | "pound" | "pounds" | "quid" | "جنيه" => "GBP",
         "¥" | "yen" => "JPY",
         "yuan" => "CNY",
-        "₹" | "rupee" | "rupees" | "rs" => "INR",
-        "dirham" | "dirhams" | "dhs" => "AED",
-        "riyal" | "riyals" => "SAR",
+        "₹" | "rupee" | "rupees" | "rupaye" | "rupaiye" | "rs" | "روبيه" | "روبيات" => {
+            "INR"
+        }
+        "dirham" | "dirhams" | "dhs" | "درهم" | "دراهم" | "د.ا" | "دا" => "AED",
+        "riyal" | "riyals" | "ريال" => "SAR",
         "franc" | "francs" => "CHF",
         other if other.len() == 3 && other.chars().all(|c| c.is_ascii_alphabetic()) => {
             return Some(other.to_ascii_uppercase());

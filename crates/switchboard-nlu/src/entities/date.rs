@@ -26,9 +26,58 @@ static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b([0-9]{1,2})([/.])([0-9]{1,2})([/.])([0-9]{4}|[0-9]{2})\b").expect("valid regex")
 });
 
+/// Words for a day relative to today, in English as typed in chat, Hinglish and Arabic
+/// (folded: `بكره`), with the number of days ahead. `kal` is tomorrow: a bot is asked about
+/// what is to come, and Hindi uses one word for both.
+const RELATIVE_WORDS: [(&str, i64); 28] = [
+    ("the day after tomorrow", 2),
+    ("day after tomorrow", 2),
+    ("day after tmrw", 2),
+    ("parso", 2),
+    ("parson", 2),
+    ("بعد بكره", 2),
+    ("بعد باكر", 2),
+    ("today", 0),
+    ("tonight", 0),
+    ("aaj", 0),
+    ("aj", 0),
+    ("اليوم", 0),
+    ("الليله", 0),
+    ("tomorrow", 1),
+    ("tomorow", 1),
+    ("tommorow", 1),
+    ("tommorrow", 1),
+    ("tmrw", 1),
+    ("tmr", 1),
+    ("tmrrw", 1),
+    ("2moro", 1),
+    ("2morrow", 1),
+    ("2mrw", 1),
+    ("kal", 1),
+    ("bukra", 1),
+    ("bokra", 1),
+    ("بكره", 1),
+    ("yesterday", -1),
+];
+
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    let words: Vec<String> = RELATIVE_WORDS
+        .iter()
+        .map(|(w, _)| {
+            w.split(' ')
+                .map(regex::escape)
+                .collect::<Vec<_>>()
+                .join(r"\s+")
+        })
+        .collect();
+    Regex::new(&format!(r"(?i)\b(?:{})\b", words.join("|"))).expect("valid regex")
+});
+
+/// "this week", "next week", "this weekend", Hinglish "is hafte", "agle hafte", Arabic
+/// "هذا الاسبوع", "الاسبوع الجاي" (folded).
+static WEEK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:(?:the\s+)?day\s+after\s+(?:tomorrow|tomorow|tmrw)|today|tonight|tomorrow|tomorow|tmrw|tmr|yesterday)\b",
+        r"(?i)\b(?:(?P<this>this|is|iss|هذا)\s+(?P<w1>weekend|week|hafte|hafta|الاسبوع)|(?P<next>next|agle|agla|upcoming|coming)\s+(?P<w2>weekend|week|hafte|hafta)|(?P<w3>الاسبوع)\s+(?P<next_ar>الجاي|القادم|الياي))\b",
     )
     .expect("valid regex")
 });
@@ -98,16 +147,12 @@ pub(super) fn dates(text: &str, today: NaiveDate, out: &mut Vec<Candidate>) {
         push(span(&c).0, span(&c).1, date);
     }
     for m in RELATIVE.find_iter(text) {
-        let word = m.as_str().to_lowercase();
-        let offset: i64 = if word.contains("after") {
-            2
-        } else if word.starts_with("tom") || word.starts_with("tm") {
-            1
-        } else if word == "yesterday" {
-            -1
-        } else {
-            0
-        };
+        let said = m.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
+        let said = said.to_lowercase();
+        let offset = RELATIVE_WORDS
+            .iter()
+            .find(|(w, _)| *w == said)
+            .map_or(0, |(_, n)| *n);
         push(m.start(), m.end(), add_days(today, offset));
     }
     for c in IN_DAYS.captures_iter(text) {
@@ -252,4 +297,43 @@ fn next_day_of_month(today: NaiveDate, day: i64) -> Option<NaiveDate> {
             ymd(i64::from(month.year()), i64::from(month.month()), day)
         })
         .find(|d| *d >= today)
+}
+
+/// Finds "this week", "next week" and their weekends, as `{from, to}` ranges. A week runs
+/// Monday to Sunday; "this week" starts today, as what is past is of no use to a booking.
+pub(super) fn ranges(text: &str, today: NaiveDate, out: &mut Vec<Candidate>) {
+    for c in WEEK.captures_iter(text) {
+        let next = c.name("next").is_some() || c.name("next_ar").is_some();
+        let unit = c
+            .name("w1")
+            .or(c.name("w2"))
+            .or(c.name("w3"))
+            .map_or(String::new(), |m| m.as_str().to_lowercase());
+        let monday = add_days(today, -i64::from(today.weekday().num_days_from_monday()));
+        let Some(monday) = monday else { continue };
+        let monday = if next {
+            add_days(monday, 7)
+        } else {
+            Some(monday)
+        };
+        let Some(monday) = monday else { continue };
+        let (from, to) = if unit == "weekend" {
+            (add_days(monday, 5), add_days(monday, 6))
+        } else {
+            (Some(monday), add_days(monday, 6))
+        };
+        let (Some(from), Some(to)) = (from.map(|f| f.max(today)), to) else {
+            continue;
+        };
+        if from > to {
+            continue;
+        }
+        let (start, end) = span(&c);
+        out.push(Candidate::new(
+            Builtin::DateRange,
+            json!({ "from": from.format("%Y-%m-%d").to_string(), "to": to.format("%Y-%m-%d").to_string() }),
+            start,
+            end,
+        ));
+    }
 }

@@ -22,10 +22,10 @@ pub(super) struct Lookup {
     canonical: HashMap<String, String>,
 }
 
-/// Lowercases and collapses runs of whitespace and hyphens, so "New-York" and "new  york"
-/// find the value listed as "New York".
+/// Folds (as messages are folded: `أبوظبي` is `ابوظبي`), lowercases and collapses runs of
+/// whitespace and hyphens, so "New-York" and "new  york" find the value listed as "New York".
 fn key(phrase: &str) -> String {
-    phrase
+    crate::normalize::fold(phrase)
         .split(|c: char| c.is_whitespace() || c == '-')
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()

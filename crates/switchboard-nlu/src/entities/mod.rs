@@ -10,6 +10,7 @@
 mod builtin;
 mod date;
 mod lookup;
+mod time;
 
 use std::fmt;
 
@@ -18,7 +19,7 @@ use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::normalize::truncate;
+use crate::normalize::{Folded, truncate};
 
 /// Only this many bytes of a message are scanned; spans stay valid offsets into the full text.
 pub const MAX_EXTRACT_BYTES: usize = 8 * 1024;
@@ -30,12 +31,42 @@ const PATTERN_SIZE_LIMIT: usize = 16 << 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntityDef {
     /// A regular expression (Rust `regex` syntax). The first capture group, when present and
-    /// matched, is the value; otherwise the whole match is.
-    Pattern { regex: String },
+    /// matched, is the value; otherwise the whole match is; then `shape` is applied to it.
+    Pattern { regex: String, shape: ValueShape },
     /// One of a fixed list of values, by name or synonym; the value reported is canonical.
     Lookup { values: Vec<LookupValue> },
     /// A built-in type with its own parser.
     Builtin(Builtin),
+}
+
+impl EntityDef {
+    /// A pattern whose value is taken as matched.
+    pub fn pattern(regex: impl Into<String>) -> EntityDef {
+        EntityDef::Pattern {
+            regex: regex.into(),
+            shape: ValueShape::default(),
+        }
+    }
+}
+
+/// How a pattern's value is written once found, so `trk 1014` and `TRK1014` are one id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValueShape {
+    /// Letters in upper (`Some(true)`) or lower (`Some(false)`) case; `None`: as typed.
+    pub upper: Option<bool>,
+    /// Characters removed from the value (`" -"`).
+    pub strip: String,
+}
+
+impl ValueShape {
+    fn apply(&self, value: &str) -> String {
+        let kept = value.chars().filter(|c| !self.strip.contains(*c));
+        match self.upper {
+            Some(true) => kept.flat_map(char::to_uppercase).collect(),
+            Some(false) => kept.flat_map(char::to_lowercase).collect(),
+            None => kept.collect(),
+        }
+    }
 }
 
 /// A canonical value of a lookup list with the other ways users say it.
@@ -50,34 +81,43 @@ pub struct LookupValue {
 /// - `Number`: a number (`12`, `3.5`, `1,200`, words "zero" to "twenty");
 /// - `Amount`: `{"amount": 12.5, "currency": "USD"}` (ISO 4217 code);
 /// - `Date`: `"YYYY-MM-DD"`, relative words resolved against the `today` passed in;
+/// - `DateRange`: `{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}` ("this week", "next week");
+/// - `Time`: `"HH:MM"`, 24-hour (`4pm`, `10:30 am`, `12 noon`, `shaam 5 baje`);
 /// - `Email`: the address, lowercased;
 /// - `Phone`: digits only, with a leading `+` kept when given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Builtin {
     Number,
     Amount,
     Date,
+    DateRange,
+    Time,
     Email,
     Phone,
 }
 
 impl Builtin {
     /// Every built-in, in declaration order.
-    pub const ALL: [Builtin; 5] = [
+    pub const ALL: [Builtin; 7] = [
         Builtin::Number,
         Builtin::Amount,
         Builtin::Date,
+        Builtin::DateRange,
+        Builtin::Time,
         Builtin::Email,
         Builtin::Phone,
     ];
 
-    /// The name used in project files: `number`, `amount`, `date`, `email`, `phone`.
+    /// The name used in project files: `number`, `amount`, `date`, `date_range`, `time`,
+    /// `email`, `phone`.
     pub fn name(self) -> &'static str {
         match self {
             Builtin::Number => "number",
             Builtin::Amount => "amount",
             Builtin::Date => "date",
+            Builtin::DateRange => "date_range",
+            Builtin::Time => "time",
             Builtin::Email => "email",
             Builtin::Phone => "phone",
         }
@@ -86,11 +126,13 @@ impl Builtin {
     /// Tie-break between built-in readings of the same span: the more specific type wins.
     fn priority(self) -> u8 {
         match self {
-            Builtin::Date => 0,
-            Builtin::Amount => 1,
-            Builtin::Email => 2,
-            Builtin::Phone => 3,
-            Builtin::Number => 4,
+            Builtin::DateRange => 0,
+            Builtin::Date => 1,
+            Builtin::Time => 2,
+            Builtin::Amount => 3,
+            Builtin::Email => 4,
+            Builtin::Phone => 5,
+            Builtin::Number => 6,
         }
     }
 }
@@ -167,7 +209,7 @@ impl Candidate {
 
 #[derive(Debug, Clone)]
 enum Compiled {
-    Pattern(Regex),
+    Pattern(Regex, ValueShape),
     Lookup(lookup::Lookup),
     Builtin(Builtin),
 }
@@ -185,7 +227,7 @@ impl EntityExtractor {
         let mut entities = Vec::with_capacity(defs.len());
         for (name, def) in defs {
             let compiled = match def {
-                EntityDef::Pattern { regex } => {
+                EntityDef::Pattern { regex, shape } => {
                     let re = RegexBuilder::new(&regex)
                         .size_limit(PATTERN_SIZE_LIMIT)
                         .build()
@@ -193,7 +235,7 @@ impl EntityExtractor {
                             entity: name.clone(),
                             message: format!("invalid pattern: {e}"),
                         })?;
-                    Compiled::Pattern(re)
+                    Compiled::Pattern(re, shape)
                 }
                 EntityDef::Lookup { values } => {
                     let l = lookup::Lookup::new(&values).map_err(|message| EntityError {
@@ -211,8 +253,13 @@ impl EntityExtractor {
 
     /// All entities found in `text`, ordered by position (longer first at the same start,
     /// then definition order). `today` anchors relative dates.
+    ///
+    /// The text is read folded ([`crate::normalize::fold`]: `TRK١٠١٧` reads `TRK1017`), so a
+    /// pattern's value is the folded one, while `text`, `start` and `end` are the user's own.
     pub fn extract(&self, text: &str, today: NaiveDate) -> Vec<EntityMatch> {
-        let scanned = truncate(text, MAX_EXTRACT_BYTES);
+        let original = truncate(text, MAX_EXTRACT_BYTES);
+        let folded = Folded::new(original);
+        let scanned = folded.text.as_str();
         let builtins = if self
             .entities
             .iter()
@@ -225,26 +272,31 @@ impl EntityExtractor {
         let mut out: Vec<(usize, EntityMatch)> = Vec::new();
         for (order, (name, compiled)) in self.entities.iter().enumerate() {
             let mut push = |start: usize, end: usize, value: Value| {
+                let (start, end) = folded.original(start, end);
                 out.push((
                     order,
                     EntityMatch {
                         entity: name.clone(),
                         value,
-                        text: scanned[start..end].to_string(),
+                        text: original[start..end].to_string(),
                         start,
                         end,
                     },
                 ));
             };
             match compiled {
-                Compiled::Pattern(re) => {
+                Compiled::Pattern(re, shape) => {
                     for caps in re.captures_iter(scanned) {
                         let Some(whole) = caps.get(0) else { continue };
                         if whole.is_empty() {
                             continue;
                         }
                         let value = caps.get(1).unwrap_or(whole).as_str();
-                        push(whole.start(), whole.end(), Value::String(value.to_string()));
+                        push(
+                            whole.start(),
+                            whole.end(),
+                            Value::String(shape.apply(value)),
+                        );
                     }
                 }
                 Compiled::Lookup(l) => {
@@ -274,6 +326,8 @@ impl EntityExtractor {
 fn builtin_matches(text: &str, today: NaiveDate) -> Vec<Candidate> {
     let mut all = Vec::new();
     date::dates(text, today, &mut all);
+    date::ranges(text, today, &mut all);
+    time::times(text, &mut all);
     builtin::amounts(text, &mut all);
     builtin::emails(text, &mut all);
     builtin::phones(text, &mut all);

@@ -201,13 +201,7 @@ fn two_entities_of_one_built_in_both_match() {
 }
 
 fn pattern(regex: &str) -> EntityExtractor {
-    EntityExtractor::new(vec![(
-        "order_id".into(),
-        EntityDef::Pattern {
-            regex: regex.into(),
-        },
-    )])
-    .expect("compiles")
+    EntityExtractor::new(vec![("order_id".into(), EntityDef::pattern(regex))]).expect("compiles")
 }
 
 #[test]
@@ -240,9 +234,7 @@ fn patterns_coexist_with_built_ins() {
     let x = EntityExtractor::new(vec![
         (
             "order_id".into(),
-            EntityDef::Pattern {
-                regex: r"#?([A-Z]?-?\d{3,10})".into(),
-            },
+            EntityDef::pattern(r"#?([A-Z]?-?\d{3,10})"),
         ),
         ("count".into(), EntityDef::Builtin(Builtin::Number)),
     ])
@@ -254,13 +246,8 @@ fn patterns_coexist_with_built_ins() {
 
 #[test]
 fn bad_pattern_names_the_entity() {
-    let err = EntityExtractor::new(vec![(
-        "ticket".into(),
-        EntityDef::Pattern {
-            regex: "(unclosed".into(),
-        },
-    )])
-    .expect_err("must not compile");
+    let err = EntityExtractor::new(vec![("ticket".into(), EntityDef::pattern("(unclosed"))])
+        .expect_err("must not compile");
     assert_eq!(err.entity, "ticket");
     assert!(
         err.to_string()
@@ -320,22 +307,25 @@ fn an_empty_lookup_matches_nothing() {
 
 #[test]
 fn odd_input_never_panics_and_spans_stay_valid() {
-    let x = EntityExtractor::new(vec![
-        ("number".into(), EntityDef::Builtin(Builtin::Number)),
-        ("amount".into(), EntityDef::Builtin(Builtin::Amount)),
-        ("date".into(), EntityDef::Builtin(Builtin::Date)),
-        ("phone".into(), EntityDef::Builtin(Builtin::Phone)),
-        ("email".into(), EntityDef::Builtin(Builtin::Email)),
-        (
-            "id".into(),
-            EntityDef::Pattern {
-                regex: r"\d+".into(),
-            },
-        ),
-    ])
-    .expect("compiles");
+    let mut defs: Vec<(String, EntityDef)> = Builtin::ALL
+        .iter()
+        .map(|b| (b.name().to_string(), EntityDef::Builtin(*b)))
+        .collect();
+    defs.push(("id".into(), EntityDef::pattern(r"(?i)\b(trk\s?\d+)\b|\d+")));
+    defs.push((
+        "city".into(),
+        EntityDef::Lookup {
+            values: vec![LookupValue {
+                value: "Dubai".into(),
+                synonyms: vec!["دبي".into(), "ﷺ".into()],
+            }],
+        },
+    ));
+    let x = EntityExtractor::new(defs).expect("compiles");
     let long_numbers = "1 ".repeat(60_000);
     let long_mixed = "€5 tomorrow ✨ +971 50 123 4567 ".repeat(4_000);
+    // Characters that fold to several (a ligature of eighteen letters) or to none.
+    let long_folding = "ﷺ ٥ baje ـــ TRK١٠ بكرة ".repeat(2_000);
     let inputs = [
         "",
         "🙂🙂🙂",
@@ -346,6 +336,10 @@ fn odd_input_never_panics_and_spans_stay_valid() {
         "in 999 weeks",
         long_numbers.as_str(),
         long_mixed.as_str(),
+        long_folding.as_str(),
+        "ﷺ دبي ﷺ TRK١٠١٧ الساعة ٤ مساءً ₹١,٠٠,٠٠٠",
+        "مَرْحَبًا ـ ١٢٫٥ درهم ۱۲ १२ baje",
+        "e\u{301}\u{301}\u{301} 4pm ＴＲＫ１２ ﬁ ß",
     ];
     for input in inputs {
         for m in x.extract(input, today()) {
@@ -372,5 +366,147 @@ fn built_in_names_round_trip() {
         );
     }
     let err = "money".parse::<Builtin>().expect_err("unknown");
-    assert!(err.contains("number, amount, date, email, phone"), "{err}");
+    assert!(
+        err.contains("number, amount, date, date_range, time, email, phone"),
+        "{err}"
+    );
+}
+
+#[test]
+fn amounts_as_people_write_them() {
+    let check = checker(Builtin::Amount);
+    let inr = |a: Value| json!({ "amount": a, "currency": "INR" });
+    let aed = |a: Value| json!({ "amount": a, "currency": "AED" });
+    check("Rs. 2,499", &[inr(json!(2499))]);
+    check("₹1,00,000 to usd", &[inr(json!(100000))]);
+    check("12,34,567 rupees", &[inr(json!(1234567))]);
+    check("convert 5k rupees", &[inr(json!(5000))]);
+    check("1.5 lakh rupees in dirhams?", &[inr(json!(150000))]);
+    check("2 crore rs", &[inr(json!(20000000))]);
+    check("$3m", &[json!({ "amount": 3000000, "currency": "USD" })]);
+    check("100 dirham kitne rupees", &[aed(json!(100))]);
+    check("how many rupees is 100 dirhams", &[aed(json!(100))]);
+    check("كم يساوي ٥٠ درهم", &[aed(json!(50))]);
+    check("د.إ 75", &[aed(json!(75))]);
+    check("20 bucks", &[json!({ "amount": 20, "currency": "USD" })]);
+    check("500 rupaye", &[inr(json!(500))]);
+    check("5 more dollars", &[]);
+    check("$12abc", &[]);
+}
+
+#[test]
+fn times() {
+    let check = checker(Builtin::Time);
+    let t = |s: &str| json!(s);
+    check("at 16:30", &[t("16:30")]);
+    check("4pm", &[t("16:00")]);
+    check("4 pm", &[t("16:00")]);
+    check("10:30 am", &[t("10:30")]);
+    check("10.30am tomorrow", &[t("10:30")]);
+    check("4 p.m. please", &[t("16:00")]);
+    check("12 noon", &[t("12:00")]);
+    check("at midnight", &[t("00:00")]);
+    check("12am", &[t("00:00")]);
+    check("12pm", &[t("12:00")]);
+    check("4:30 in the evening", &[t("16:30")]);
+    check("9 o'clock in the morning", &[t("09:00")]);
+    check("5 baje", &[t("17:00")]);
+    check("shaam 5 baje", &[t("17:00")]);
+    check("subah 10 baje", &[t("10:00")]);
+    check("raat 9 baje", &[t("21:00")]);
+    check("book me at 10", &[t("10:00")]);
+    check("الساعة ٤ مساءً", &[t("16:00")]);
+    check("الساعة 9 صباحا", &[t("09:00")]);
+    check("13pm", &[]);
+    check("order 1001", &[]);
+    check("4pmx", &[]);
+    check("2 hours", &[]);
+}
+
+#[test]
+fn relative_days_in_three_languages() {
+    let check = checker(Builtin::Date);
+    // today() is Wednesday 2026-11-18.
+    let d = |s: &str| json!(s);
+    for (said, day) in [
+        ("kal", "2026-11-19"),
+        ("aaj", "2026-11-18"),
+        ("parso", "2026-11-20"),
+        ("2moro", "2026-11-19"),
+        ("tmrw", "2026-11-19"),
+        ("bukra", "2026-11-19"),
+        ("بكرة", "2026-11-19"),
+        ("بعد بكرة", "2026-11-20"),
+        ("اليوم", "2026-11-18"),
+        ("day after  tomorrow", "2026-11-20"),
+    ] {
+        check(&format!("slots {said}?"), &[d(day)]);
+    }
+    check("kalpana", &[]);
+}
+
+#[test]
+fn week_ranges() {
+    let check = checker(Builtin::DateRange);
+    let r = |from: &str, to: &str| json!({ "from": from, "to": to });
+    check("this week", &[r("2026-11-18", "2026-11-22")]);
+    check("any slots next week", &[r("2026-11-23", "2026-11-29")]);
+    check("this weekend", &[r("2026-11-21", "2026-11-22")]);
+    check("agle hafte", &[r("2026-11-23", "2026-11-29")]);
+    check("الأسبوع الجاي", &[r("2026-11-23", "2026-11-29")]);
+    check("weekly report", &[]);
+}
+
+#[test]
+fn ids_in_other_digits_read_as_ascii_with_the_users_span() {
+    let e = EntityExtractor::new(vec![(
+        "tracking".to_string(),
+        EntityDef::Pattern {
+            regex: r"(?i)\b(TRK\s?\d{3,10})\b".to_string(),
+            shape: ValueShape {
+                upper: Some(true),
+                strip: " ".into(),
+            },
+        },
+    )])
+    .expect("compiles");
+    for (input, value) in [
+        ("تتبع الشحنة TRK١٠١٧", "TRK1017"),
+        ("track TRK۱۰۲۲ please", "TRK1022"),
+        ("TRK१००६ kahan hai", "TRK1006"),
+        ("trk1005 kahan", "TRK1005"),
+        ("shipment TRK 1014 ki location", "TRK1014"),
+        ("ＴＲＫ１０１７", "TRK1017"),
+    ] {
+        let found = e.extract(input, today());
+        assert_eq!(found.len(), 1, "{input}");
+        let m = &found[0];
+        assert_eq!(m.value, json!(value), "{input}");
+        assert_eq!(&input[m.start..m.end], m.text, "{input}");
+        assert!(
+            m.text.to_uppercase().starts_with("TRK") || m.text.starts_with('Ｔ'),
+            "{m:?}"
+        );
+    }
+}
+
+#[test]
+fn lookups_find_arabic_spelling_variants() {
+    let e = EntityExtractor::new(vec![(
+        "city".to_string(),
+        EntityDef::Lookup {
+            values: vec![LookupValue {
+                value: "Abu Dhabi".into(),
+                synonyms: vec!["أبوظبي".into(), "ابو ظبي".into()],
+            }],
+        },
+    )])
+    .expect("compiles");
+    for input in ["الطقس في ابوظبي", "الطقس في أبوظبي", "في أبو ظبي"]
+    {
+        let found = e.extract(input, today());
+        assert_eq!(found.len(), 1, "{input}");
+        assert_eq!(found[0].value, json!("Abu Dhabi"));
+        assert_eq!(&input[found[0].start..found[0].end], found[0].text);
+    }
 }

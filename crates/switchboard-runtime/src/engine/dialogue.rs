@@ -105,8 +105,13 @@ impl<'a, 'm> Turn<'a, 'm> {
         {
             return self.serve(&last).await;
         }
-        if let Some((name, _)) = &self.understood.intent {
+        if let Some((name, confidence)) = &self.understood.intent {
             let name = name.clone();
+            if !self.engine.project.intents.contains_key(&name)
+                && let Some(talk) = switchboard_nlu::SmallTalk::named(&name)
+            {
+                return self.small_talk(talk, *confidence);
+            }
             return self.serve(&name).await;
         }
         if !self.engine.project.intents.contains_key("help") && words::is_help(self.text) {
@@ -463,6 +468,17 @@ impl<'a, 'm> Turn<'a, 'm> {
         self.say(&text);
     }
 
+    /// Built-in small talk the project has no intent for, answered in the user's language.
+    fn small_talk(&mut self, talk: &switchboard_nlu::SmallTalk, confidence: f32) {
+        self.out.intent = Some(IntentInfo {
+            name: talk.name.into(),
+            confidence,
+            source: None,
+        });
+        let text = talk.reply(self.conv.language.as_deref());
+        self.say(text);
+    }
+
     fn fallback(&mut self) {
         self.out.fallback = true;
         let fallback = self.engine.project.bot.fallback.clone();
@@ -515,7 +531,10 @@ pub(super) fn context(conv: &Conversation, turn_id: &str) -> Map<String, Value> 
     let mut ctx = Map::new();
     ctx.insert("slots".into(), Value::Object(conv.slots.clone()));
     ctx.insert("user".into(), json!({ "id": conv.user_id }));
-    ctx.insert("conversation".into(), json!({ "id": conv.id }));
+    ctx.insert(
+        "conversation".into(),
+        json!({ "id": conv.id, "language": conv.language }),
+    );
     ctx.insert("turn".into(), json!({ "id": turn_id }));
     ctx
 }

@@ -498,6 +498,9 @@ impl Engine {
         let limit = self.project.bot.history_limit;
         let now = chrono::Utc::now();
         let mut understood = self.understanding.understand(text, now.date_naive());
+        if let Some(language) = self.understanding.language(text, conv.language.as_deref()) {
+            conv.language = Some(language);
+        }
         let turn_id = uuid::Uuid::new_v4().to_string();
         let mut mt = model::ModelTurn::new(
             self.model.as_ref(),

@@ -8,15 +8,19 @@ use serde_json::{Map, Value};
 use switchboard_config::Project;
 use switchboard_config::model::EntityKind;
 use switchboard_nlu::{
-    Builtin, Classifier, EntityDef, EntityExtractor, EntityMatch, LookupValue, Prediction,
+    Builtin, Classifier, EntityDef, EntityExtractor, EntityMatch, LanguageDetector, LookupValue,
+    Prediction, ValueShape,
 };
 
 /// The trained models of a project.
 pub struct Understanding {
     classifier: Classifier,
     extractor: EntityExtractor,
+    languages: LanguageDetector,
     cues: Cues,
     threshold: f32,
+    /// What the classifier was trained on (with small talk), for `switchboard eval`.
+    training: Vec<(String, Vec<String>)>,
 }
 
 /// What was understood from one message.
@@ -80,18 +84,31 @@ pub struct UnderstandingError(String);
 impl Understanding {
     /// Trains the classifier on every intent's examples and compiles the entities.
     pub fn train(project: &Project) -> Result<Understanding, UnderstandingError> {
-        let training: Vec<(String, Vec<String>)> = project
+        let mut training: Vec<(String, Vec<String>)> = project
             .intents
             .values()
             .map(|i| (i.name.clone(), i.examples.clone()))
             .collect();
-        let classifier = Classifier::train(&training);
+        // Small talk teaches the project's intents of its names, or stands in for them.
+        if project.bot.small_talk {
+            switchboard_nlu::teach_small_talk(&mut training);
+        }
+        let classifier = Classifier::train_with_negatives(&training, &project.bot.out_of_scope);
+        let languages = LanguageDetector::learn(project.intents.values().flat_map(|i| {
+            i.example_languages
+                .iter()
+                .zip(&i.examples)
+                .filter_map(|(l, e)| Some((l.as_deref()?, e.as_str())))
+        }));
         let mut defs = Vec::new();
         for e in project.entities.values() {
             defs.push((e.name.clone(), entity_def(&e.kind)));
         }
+        // A project's own entity of a built-in's name takes its place (LATER_BUILTINS).
         for name in switchboard_config::model::BUILTIN_ENTITIES {
-            if let Some(b) = builtin(name) {
+            if let Some(b) = builtin(name)
+                && !project.entities.contains_key(name)
+            {
                 defs.push((name.to_string(), EntityDef::Builtin(b)));
             }
         }
@@ -105,8 +122,10 @@ impl Understanding {
         Ok(Understanding {
             classifier,
             extractor,
+            languages,
             cues,
             threshold,
+            training,
         })
     }
 
@@ -140,20 +159,50 @@ impl Understanding {
             .map(|m| m.value)
     }
 
+    /// The language `text` is written in among the project's example languages, or `None`
+    /// when the message does not tell (then `previous`, the conversation's, stands).
+    pub fn language(&self, text: &str, previous: Option<&str>) -> Option<String> {
+        if self.languages.is_empty() {
+            return None;
+        }
+        self.languages.detect(text, previous)
+    }
+
     /// The out-of-scope threshold in force.
     pub fn threshold(&self) -> f32 {
         self.threshold
+    }
+
+    /// What the classifier was trained on: each intent's examples, with the built-in small
+    /// talk (for `switchboard eval`'s calibration).
+    pub fn training(&self) -> &[(String, Vec<String>)] {
+        &self.training
     }
 
     /// The classifier, for evaluation.
     pub fn classifier(&self) -> &Classifier {
         &self.classifier
     }
+
+    /// The compiled entities, for `switchboard eval`'s entity figures.
+    pub fn extractor(&self) -> &EntityExtractor {
+        &self.extractor
+    }
 }
 
 fn entity_def(kind: &EntityKind) -> EntityDef {
     match kind {
-        EntityKind::Pattern(p) => EntityDef::Pattern { regex: p.clone() },
+        EntityKind::Pattern {
+            regex,
+            upper,
+            strip,
+        } => EntityDef::Pattern {
+            regex: regex.clone(),
+            shape: ValueShape {
+                upper: *upper,
+                strip: strip.clone(),
+            },
+        },
         EntityKind::Lookup(values) => EntityDef::Lookup {
             values: values
                 .iter()
@@ -170,14 +219,7 @@ fn entity_def(kind: &EntityKind) -> EntityDef {
 }
 
 fn builtin(name: &str) -> Option<Builtin> {
-    Some(match name {
-        "number" => Builtin::Number,
-        "amount" => Builtin::Amount,
-        "date" => Builtin::Date,
-        "email" => Builtin::Email,
-        "phone" => Builtin::Phone,
-        _ => return None,
-    })
+    name.parse().ok()
 }
 
 /// Removes control characters (keeping line breaks and tabs as spaces) and trims, so that

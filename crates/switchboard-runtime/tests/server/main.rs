@@ -19,6 +19,7 @@ mod dashboard;
 mod dialogue;
 mod fulfill;
 mod inbound;
+mod languages;
 mod llm;
 mod nodeenv;
 mod oauth_accounts;

@@ -15,7 +15,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use switchboard_config::LoadOptions;
 use switchboard_config::model::UnderstandWhen;
-use switchboard_nlu::{Classifier, EvalCase, EvalReport, OUT_OF_SCOPE};
+use switchboard_nlu::{Classifier, EvalCase, EvalReport, OUT_OF_SCOPE, calibrate, score_entities};
+use switchboard_runtime::engine::understand::Understanding;
 use switchboard_runtime::llm::understand;
 use switchboard_runtime::llm::{Model, Purpose, Request, Usage};
 use switchboard_runtime::telemetry::redact::Masks;
@@ -23,8 +24,8 @@ use switchboard_runtime::telemetry::redact::Masks;
 /// Arguments of `eval`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The evaluation file: `cases: [{text, intent}]`, with `intent: out_of_scope` for
-    /// messages the bot should not take.
+    /// The evaluation file: `cases: [{text, intent, tags, entities}]`, with
+    /// `intent: out_of_scope` for messages the bot should not take (see docs/cli.md).
     file: PathBuf,
     #[command(flatten)]
     project: ProjectArg,
@@ -56,6 +57,8 @@ fn percent(s: &str) -> Result<f32, String> {
 
 #[derive(Deserialize)]
 struct EvalFile {
+    /// The day relative dates in `entities` are read against (default: today).
+    today: Option<chrono::NaiveDate>,
     cases: Vec<EvalCase>,
 }
 
@@ -66,31 +69,45 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let file: EvalFile = marked_yaml::from_yaml(0, &text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-    let training: Vec<(String, Vec<String>)> = project
-        .intents
-        .values()
-        .map(|i| (i.name.clone(), i.examples.clone()))
-        .collect();
     let started = std::time::Instant::now();
-    let classifier = Classifier::train(&training);
+    let understanding = Understanding::train(&project).map_err(|e| anyhow::anyhow!("{e}"))?;
     let trained_in = started.elapsed();
-    let threshold = project
-        .bot
-        .confidence_threshold
-        .unwrap_or(switchboard_nlu::DEFAULT_THRESHOLD);
-    let report = switchboard_nlu::evaluate(&classifier, threshold, &file.cases);
+    let classifier = understanding.classifier();
+    let threshold = understanding.threshold();
+    let mut report = switchboard_nlu::evaluate(classifier, threshold, &file.cases);
+    let today = file
+        .today
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    report.entities = score_entities(understanding.extractor(), today, &file.cases);
     if args.model {
-        return with_model(&args, project, &classifier, threshold, &file.cases, report).await;
+        return with_model(&args, project, classifier, threshold, &file.cases, report).await;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        let examples: usize = training.iter().map(|(_, e)| e.len()).sum();
+        let examples: usize = project.intents.values().map(|i| i.examples.len()).sum();
         println!(
-            "trained on {examples} examples over {} intents in {:.1} ms; threshold {threshold:.2}",
-            training.len(),
-            trained_in.as_secs_f64() * 1000.0
+            "trained on {examples} examples over {} intents in {:.1} ms; threshold {threshold:.2} ({})",
+            project.intents.len(),
+            trained_in.as_secs_f64() * 1000.0,
+            if project.bot.confidence_threshold.is_some() {
+                "bot.confidence_threshold"
+            } else {
+                "the default"
+            }
         );
+        match calibrate(understanding.training(), &project.bot.out_of_scope) {
+            Some(c) => println!(
+                "held-out calibration: threshold {:.2} balances the {} in-scope and {} out-of-scope examples held out best ({:.1}% balanced accuracy)",
+                c.threshold,
+                c.in_scope,
+                c.out_of_scope,
+                c.accuracy * 100.0
+            ),
+            None => println!(
+                "held-out calibration: needs six or more bot.out_of_scope examples to hold some out"
+            ),
+        }
         println!("{report}");
     }
     Ok(verdict(report.accuracy, args.fail_under))

@@ -633,3 +633,46 @@ fn tools_export_prints_each_format() {
     assert_eq!(code, 2);
     assert!(err.contains("use openai, anthropic or mcp"), "{err}");
 }
+
+/// The demo's eval file through `switchboard eval --json`, as the product understands it
+/// (small talk, out-of-scope examples, entities): the bars its multilingual section was
+/// written for.
+#[test]
+fn the_demo_understands_its_users_in_three_languages() {
+    let (code, out, err) = run(bin()
+        .arg("eval")
+        .arg(repo().join("examples/store/eval.yaml"))
+        .arg("--json")
+        .arg("-c")
+        .arg(repo().join("examples/store/switchboard.yaml")));
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let ratio = |v: &Value| v.as_f64().unwrap();
+    assert!(ratio(&report["in_scope_accuracy"]) >= 0.92, "{report:#}");
+    assert!(ratio(&report["out_of_scope_recall"]) >= 0.85, "{report:#}");
+    for tag in ["hinglish", "arabic"] {
+        let row = report["per_tag"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["tag"] == tag)
+            .unwrap_or_else(|| panic!("no {tag} row: {report:#}"));
+        assert!(ratio(&row["accuracy"]) >= 0.85, "{row}");
+    }
+    for entity in [
+        "date",
+        "time",
+        "amount",
+        "order_id",
+        "tracking_number",
+        "payment_id",
+    ] {
+        let row = report["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["entity"] == entity)
+            .unwrap_or_else(|| panic!("no {entity} row: {report:#}"));
+        assert!(ratio(&row["accuracy"]) >= 0.90, "{row}");
+    }
+}

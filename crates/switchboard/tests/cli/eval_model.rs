@@ -27,8 +27,9 @@ fn eval_with_the_model_compares_classifier_model_and_combination() {
         ("hello there", "greet"),
         ("good morning", "greet"),
         ("paris weather please", "weather"),
-        ("aaj mumbai mein mausam kaisa hai", "weather"),
-        ("namaste ji", "greet"),
+        // German: no language of the project, so hard for the classifier alone.
+        ("wie ist das wetter heute in paris", "weather"),
+        ("hallo zusammen", "greet"),
         ("order me a large pizza", "out_of_scope"),
         ("book a flight to london", "out_of_scope"),
     ];

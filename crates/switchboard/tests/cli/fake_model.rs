@@ -9,9 +9,13 @@ use std::sync::{Arc, Mutex};
 /// The fake's choice for a message.
 fn choose(text: &str) -> &'static str {
     let t = text.to_lowercase();
-    if t.contains("weather") || t.contains("mausam") || t.contains("rain") {
+    if t.contains("weather") || t.contains("mausam") || t.contains("rain") || t.contains("wetter") {
         "weather"
-    } else if t.contains("hello") || t.contains("namaste") || t.contains("morning") {
+    } else if t.contains("hello")
+        || t.contains("namaste")
+        || t.contains("morning")
+        || t.contains("hallo")
+    {
         "greet"
     } else {
         "none"
