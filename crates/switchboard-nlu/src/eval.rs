@@ -453,6 +453,61 @@ pub fn calibrate(intents: &[(String, Vec<String>)], negatives: &[String]) -> Opt
     })
 }
 
+/// Things no bot of a business serves, to make near misses from: "track" + "my fitness
+/// goals", "book" + "a flight to london".
+const ELSEWHERE: [&str; 16] = [
+    "a flight to london",
+    "a pizza with extra cheese",
+    "my fitness goals",
+    "a table for two tonight",
+    "the football score",
+    "a taxi to the airport",
+    "a movie ticket",
+    "the price of bitcoin",
+    "my netflix subscription",
+    "the lottery numbers",
+    "a hotel room in paris",
+    "the weather on mars",
+    "my horoscope",
+    "a song by taylor swift",
+    "the capital of peru",
+    "a recipe for lasagna",
+];
+
+/// Messages that start the way a project's examples start but ask for something else
+/// ("book a flight to london" next to "book an appointment"): the most common first word of
+/// each intent's examples, then each of a fixed list of unrelated things in turn. Up to
+/// `per_intent` per intent, deterministic.
+pub fn near_misses(training: &[(String, Vec<String>)], per_intent: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (_, examples) in training {
+        let mut firsts: BTreeMap<String, usize> = BTreeMap::new();
+        for e in examples {
+            if let Some(w) = e.split_whitespace().next() {
+                let w = w.to_lowercase();
+                if w.chars().all(char::is_alphabetic) {
+                    *firsts.entry(w).or_default() += 1;
+                }
+            }
+        }
+        let Some((first, _)) = firsts
+            .into_iter()
+            .max_by_key(|(w, n)| (*n, std::cmp::Reverse(w.clone())))
+        else {
+            continue;
+        };
+        for _ in 0..per_intent {
+            let text = format!("{first} {}", ELSEWHERE[at % ELSEWHERE.len()]);
+            at += 1;
+            if !out.contains(&text) {
+                out.push(text);
+            }
+        }
+    }
+    out
+}
+
 /// The range a calibrated threshold is kept in.
 const MIN_CALIBRATED: f32 = 0.15;
 const MAX_CALIBRATED: f32 = 0.35;

@@ -35,7 +35,7 @@ pub use entities::{
 };
 pub use eval::{
     Calibration, Confusion, EntityMetrics, EntityMiss, EvalCase, EvalReport, IntentMetrics,
-    OUT_OF_SCOPE, TagMetrics, calibrate, evaluate, score, score_entities,
+    OUT_OF_SCOPE, TagMetrics, calibrate, evaluate, near_misses, score, score_entities,
 };
 pub use language::LanguageDetector;
 pub use normalize::{MAX_CLASSIFY_BYTES, fold};

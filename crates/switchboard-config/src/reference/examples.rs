@@ -71,6 +71,9 @@ bot:
   confidence_threshold: 0.6
   max_ask_attempts: 2
   history_limit: 100
+  # Near misses to turn away; greetings, thanks and goodbyes stay built in.
+  out_of_scope: ["book a flight to london", "order a pizza", "track my fitness goals"]
+  small_talk: true
 "##;
 
 pub const STORAGE: &str = r##"
@@ -311,6 +314,16 @@ entities:
     values: [small, medium, large]
   when:
     builtin: date
+  # Read in any case, with or without a space, in any digits ("trk 1014", "TRK١٠١٤"), and
+  # written as the API knows it: "TRK1014".
+  tracking_number:
+    pattern: "(?i)\\b(TRK\\s?[0-9]{3,10})\\b"
+    case: upper
+    strip: " "
+  city:
+    values:
+      Bengaluru: [bengaluru, bangalore]
+      Dubai: [dubai, دبي]
 "##;
 
 pub const INTENTS_INTRO: &str = r##"
@@ -363,6 +376,21 @@ intents:
     on_error:
       not_found: "I can't find payment {{ slots.payment_id }}."
       default: "The payments system isn't answering; nothing was refunded."
+  # Examples by language; a reply variant with `language` answers users writing in it.
+  payment_status:
+    description: Whether a payment went through.
+    examples:
+      en: ["did payment PAY-1001 go through", "was my payment successful", "check my payment"]
+      hi-Latn: ["payment PAY-1001 hua kya", "mera payment successful hua"]
+      ar: ["هل وصل الدفع", "حالة الدفع PAY-1001"]
+    slots:
+      payment_id: { entity: payment_id, ask: "Which payment? (for example PAY-1001)" }
+    steps:
+      payment: { call: payments.get_payment, with: { id: "{{ slots.payment_id }}" } }
+    reply:
+      - { language: hi-Latn, text: "Payment {{ slots.payment_id }} abhi {{ steps.payment.status }} hai." }
+      - { language: ar, text: "الدفعة {{ slots.payment_id }} حالتها: {{ steps.payment.status }}." }
+      - text: "Payment {{ slots.payment_id }} is {{ steps.payment.status }}."
 "##;
 
 pub const SLOTS: &str = r##"

@@ -39,6 +39,10 @@ fn phrase_pattern(phrase: &str) -> String {
     let words: Vec<String> = phrase.split(' ').map(regex::escape).collect();
     let mut p = words.join(r"[\s\-]+");
     let word_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    if phrase.chars().next().is_some_and(is_arabic) {
+        // Arabic glues "and", "in", "for", "the" to the word: بالروبية, ودبي, للدرهم.
+        p.insert_str(0, ARABIC_PROCLITICS);
+    }
     if word_char(phrase.chars().next()) {
         p.insert_str(0, r"\b");
     }
@@ -46,6 +50,17 @@ fn phrase_pattern(phrase: &str) -> String {
         p.push_str(r"\b");
     }
     p
+}
+
+/// The particles Arabic writes onto the front of a word, as a regex prefix (folded text).
+const ARABIC_PROCLITICS: &str = "(?:[وفبكل]?(?:ال)?|لل)?";
+/// The same, longest first, to find the phrase a match is.
+const PROCLITICS: [&str; 12] = [
+    "وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ك", "ل", "",
+];
+
+fn is_arabic(c: char) -> bool {
+    ('\u{0600}'..='\u{06FF}').contains(&c)
 }
 
 impl Lookup {
@@ -95,7 +110,13 @@ impl Lookup {
         regex
             .find_iter(text)
             .filter_map(|m| {
-                let value = self.canonical.get(&key(m.as_str()))?;
+                let said = key(m.as_str());
+                let value = self.canonical.get(&said).or_else(|| {
+                    PROCLITICS
+                        .iter()
+                        .filter_map(|p| said.strip_prefix(p))
+                        .find_map(|rest| self.canonical.get(rest))
+                })?;
                 Some((m.start(), m.end(), value.clone()))
             })
             .collect()

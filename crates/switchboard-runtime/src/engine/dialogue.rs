@@ -540,8 +540,9 @@ pub(super) fn context(conv: &Conversation, turn_id: &str) -> Map<String, Value> 
 }
 
 /// Pairs entity mentions with the intent's slots. When several slots take the same entity
-/// ("from USD to INR"), mentions go to them in order; with fewer mentions than slots, the
-/// slots that have a default give way first ("the euro rate" fills the target, not the base).
+/// ("from USD to INR"), mentions go to them in order (one inside an amount first); with fewer
+/// mentions than slots, the slots that have a default give way first ("the euro rate" fills
+/// the target, not the base).
 fn assign_entities(intent: &Intent, understood: &Understood) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
@@ -558,7 +559,15 @@ fn assign_entities(intent: &Intent, understood: &Understood) -> Vec<(String, Val
             .iter()
             .filter(|m| m.entity == entity)
             .collect();
-        mentions.sort_by_key(|m| m.start);
+        // In order, except that a mention inside an amount comes first: "how many rupees is
+        // 100 dirhams" converts from dirhams, whatever is named before.
+        let in_amount = |m: &EntityMatch| {
+            understood
+                .entities
+                .iter()
+                .any(|a| a.entity == "amount" && a.start <= m.start && m.end <= a.end)
+        };
+        mentions.sort_by_key(|m| (!in_amount(m), m.start));
         let slots: Vec<(&String, &switchboard_config::model::Slot)> = intent
             .slots
             .iter()

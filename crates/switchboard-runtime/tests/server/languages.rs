@@ -30,12 +30,22 @@ connectors:
         path: /parcels/{id}
         inputs: { id: { type: string, pattern: "^TRK[0-9]{4}$" } }
         response: { extract: { city: $.city } }
+      rate:
+        path: /rates
+        inputs: { base: string, target: string }
+        query: { base: "{{ inputs.base }}", target: "{{ inputs.target }}" }
+        response: { extract: { rate: $.rate } }
       slot:
         path: /slots
         inputs: { time: { type: string, pattern: "^[0-2][0-9]:[0-5][0-9]$" } }
         query: { time: "{{ inputs.time }}" }
         response: { extract: { time: $.time } }
 entities:
+  currency:
+    values:
+      USD: [dollar, dollars, bucks, دولار]
+      INR: [rupee, rupees, rupaye, روبية]
+      AED: [dirham, dirhams, درهم]
   tracking:
     pattern: "(?i)\\b(TRK\\s?\\d{4})\\b"
     case: upper
@@ -54,6 +64,17 @@ intents:
       - { language: hi-Latn, text: "Parcel {{ slots.id }} abhi {{ steps.p.city }} mein hai." }
       - { language: ar, text: "الشحنة {{ slots.id }} الآن في {{ steps.p.city }}." }
       - text: "Parcel {{ slots.id }} is in {{ steps.p.city }}."
+  rate:
+    examples:
+      en: ["dollar to rupee rate", "convert 10 dollars to dirhams", "exchange rate USD INR", "how much is a dirham in rupees"]
+      hi-Latn: ["dollar ka rate kya hai", "dirham to rupee rate batao"]
+      ar: ["سعر الدولار", "كم الدرهم بالروبية"]
+    slots:
+      base: { entity: currency, default: USD }
+      target: { entity: currency, ask: "Which currency?" }
+    steps:
+      r: { call: post.rate, with: { base: "{{ slots.base }}", target: "{{ slots.target }}" } }
+    reply: "1 {{ slots.base }} = {{ steps.r.rate }} {{ slots.target }}."
   pickup:
     examples:
       en: ["book a pickup slot", "book a pickup at 10:00", "schedule a pickup", "reserve a collection time"]
@@ -79,6 +100,17 @@ async fn api() -> (std::net::SocketAddr, Seen) {
             get(move |Path(id): Path<String>| {
                 a.lock().unwrap().push(format!("parcel {id}"));
                 async move { Json(json!({ "city": "Dubai" })) }
+            }),
+        )
+        .route(
+            "/api/v2/rates",
+            get({
+                let c = seen.clone();
+                move |Query(q): Query<HashMap<String, String>>| {
+                    let (base, target) = (q["base"].clone(), q["target"].clone());
+                    c.lock().unwrap().push(format!("rate {base} {target}"));
+                    async move { Json(json!({ "rate": 2 })) }
+                }
             }),
         )
         .route(
@@ -236,4 +268,19 @@ async fn near_misses_listed_as_out_of_scope_are_turned_away() {
         kept.intent.as_ref().map(|i| i.name.as_str()),
         Some("pickup")
     );
+}
+
+#[tokio::test]
+async fn a_conversion_goes_from_the_currency_of_the_amount() {
+    let b = bot(PARCELS).await;
+    for (user, said, call) in [
+        ("c1", "how many rupees is 100 dirhams", "rate AED INR"),
+        ("c2", "100 dirham kitne rupaye", "rate AED INR"),
+        ("c3", "convert 10 dollars to dirhams", "rate USD AED"),
+        ("c4", "dollar to rupee rate", "rate USD INR"),
+        ("c5", "كم ٥٠ درهم بالروبية", "rate AED INR"),
+    ] {
+        b.say(user, said).await;
+        assert_eq!(b.last_call(), call, "{said}");
+    }
 }

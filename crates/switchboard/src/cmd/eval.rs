@@ -15,7 +15,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use switchboard_config::LoadOptions;
 use switchboard_config::model::UnderstandWhen;
-use switchboard_nlu::{Classifier, EvalCase, EvalReport, OUT_OF_SCOPE, calibrate, score_entities};
+use switchboard_nlu::{
+    Classifier, EvalCase, EvalReport, OUT_OF_SCOPE, calibrate, near_misses, score_entities,
+};
 use switchboard_runtime::engine::understand::Understanding;
 use switchboard_runtime::llm::understand;
 use switchboard_runtime::llm::{Model, Purpose, Request, Usage};
@@ -94,6 +96,24 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "bot.confidence_threshold"
             } else {
                 "the default"
+            }
+        );
+        let generated = near_misses(understanding.training(), 2);
+        let accepted: Vec<&String> = generated
+            .iter()
+            .filter(|t| classifier.classify(t).accept(threshold).is_some())
+            .collect();
+        println!(
+            "generated near misses: {} of {} turned away ({:.1}%){}",
+            generated.len() - accepted.len(),
+            generated.len(),
+            (generated.len() - accepted.len()) as f32 * 100.0 / generated.len().max(1) as f32,
+            if accepted.is_empty() {
+                String::new()
+            } else {
+                let shown: Vec<String> =
+                    accepted.iter().take(3).map(|t| format!("{t:?}")).collect();
+                format!("; taken: {}", shown.join(", "))
             }
         );
         match calibrate(understanding.training(), &project.bot.out_of_scope) {
