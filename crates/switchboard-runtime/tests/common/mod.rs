@@ -9,7 +9,7 @@ use std::sync::Arc;
 use switchboard_config::{LoadOptions, Project};
 use switchboard_demo_backend::DemoBackend;
 use switchboard_runtime::app::Services;
-use switchboard_runtime::engine::Engine;
+use switchboard_runtime::engine::{Engine, TurnRequest, TurnResponse};
 use switchboard_runtime::pipeline::{self as pipeline_mod, Pipeline};
 use switchboard_runtime::server;
 use switchboard_runtime::template::Templates;
@@ -289,4 +289,35 @@ impl StoreBackend {
             pg.drop().await;
         }
     }
+}
+
+/// Serves `app` on a free loopback port.
+pub async fn listen(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// One turn of `user` in their default conversation.
+pub async fn turn(engine: &Engine, user: &str, text: &str) -> TurnResponse {
+    engine
+        .turn(TurnRequest {
+            user_id: user.into(),
+            text: text.into(),
+            conversation_id: None,
+            message_id: None,
+            stream: false,
+        })
+        .await
+        .unwrap()
+}
+
+/// A turn's replies, joined with spaces.
+pub fn replies(res: &TurnResponse) -> String {
+    res.replies
+        .iter()
+        .map(|r| r.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use switchboard_runtime::engine::{Engine, TurnRequest};
+use switchboard_runtime::engine::Engine;
 
 const HELPDESK: &str = r#"
 bot:
@@ -107,9 +107,7 @@ async fn helpdesk() -> (std::net::SocketAddr, Arc<AtomicUsize>) {
                 Json(json!({"city": q.get("city").cloned().unwrap_or_default()}))
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = common::listen(app).await;
     (addr, opened)
 }
 
@@ -133,22 +131,7 @@ async fn desk() -> Desk {
 impl Desk {
     /// One turn of `user` in their default conversation: the replies joined.
     async fn say(&self, user: &str, text: &str) -> String {
-        let res = self
-            .engine
-            .turn(TurnRequest {
-                user_id: user.into(),
-                text: text.into(),
-                conversation_id: None,
-                message_id: None,
-                stream: false,
-            })
-            .await
-            .unwrap();
-        res.replies
-            .iter()
-            .map(|r| r.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
+        common::replies(&common::turn(&self.engine, user, text).await)
     }
 }
 

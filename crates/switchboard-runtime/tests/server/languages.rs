@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use switchboard_runtime::engine::{Engine, TurnRequest, TurnResponse};
+use switchboard_runtime::engine::{Engine, TurnResponse};
 
 const PARCELS: &str = r#"
 bot:
@@ -121,9 +121,7 @@ async fn api() -> (std::net::SocketAddr, Seen) {
                 async move { Json(json!({ "time": time })) }
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = common::listen(app).await;
     (addr, seen)
 }
 
@@ -146,25 +144,11 @@ async fn bot(yaml: &str) -> Bot {
 
 impl Bot {
     async fn turn(&self, user: &str, text: &str) -> TurnResponse {
-        self.engine
-            .turn(TurnRequest {
-                user_id: user.into(),
-                text: text.into(),
-                conversation_id: None,
-                message_id: None,
-                stream: false,
-            })
-            .await
-            .unwrap()
+        common::turn(&self.engine, user, text).await
     }
 
     async fn say(&self, user: &str, text: &str) -> String {
-        let res = self.turn(user, text).await;
-        res.replies
-            .iter()
-            .map(|r| r.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
+        common::replies(&self.turn(user, text).await)
     }
 
     fn last_call(&self) -> String {
