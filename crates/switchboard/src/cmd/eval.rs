@@ -27,7 +27,7 @@ use switchboard_runtime::telemetry::redact::Masks;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The evaluation file: `cases: [{text, intent, tags, entities}]`, with
-    /// `intent: out_of_scope` for messages the bot should not take (see docs/cli.md).
+    /// `intent: out_of_scope` for messages the bot should not take (see docs/understanding.md).
     file: PathBuf,
     #[command(flatten)]
     project: ProjectArg,
