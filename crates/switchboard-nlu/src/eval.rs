@@ -364,7 +364,7 @@ fn ratio(num: usize, den: usize) -> f32 {
 /// A threshold chosen on examples held out of training (see [`calibrate`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Calibration {
-    /// The threshold with the most held-out messages judged right.
+    /// The threshold with the best balanced accuracy on the held-out messages.
     pub threshold: f32,
     /// In-scope examples and out-of-scope examples held out.
     pub in_scope: usize,
@@ -376,14 +376,14 @@ pub struct Calibration {
 
 /// Holds out every fourth example of each intent (with four or more) and every other
 /// out-of-scope example, trains on the rest, and returns the threshold with the best balanced
-/// accuracy on the held-out messages, kept within `[MIN_CALIBRATED, MAX_CALIBRATED]` (a small sample should not
-/// swing it far). `None` without at least three out-of-scope examples to hold out: with
-/// nothing to reject, any low threshold looks best.
+/// accuracy on the held-out messages, kept within `[MIN_CALIBRATED, MAX_CALIBRATED]` (a small
+/// sample should not swing it far). `None` with fewer than [`CALIBRATION_MIN_OUT_OF_SCOPE`]
+/// out-of-scope examples: with nothing to reject, any low threshold looks best.
 pub fn calibrate(intents: &[(String, Vec<String>)], negatives: &[String]) -> Option<Calibration> {
-    let held_negatives: Vec<&String> = negatives.iter().skip(1).step_by(2).collect();
-    if held_negatives.len() < 3 {
+    if negatives.len() < CALIBRATION_MIN_OUT_OF_SCOPE {
         return None;
     }
+    let held_negatives: Vec<&String> = negatives.iter().skip(1).step_by(2).collect();
     let kept_negatives: Vec<String> = negatives.iter().step_by(2).cloned().collect();
     let mut train = Vec::with_capacity(intents.len());
     let mut held: Vec<(&str, &str)> = Vec::new();
@@ -507,6 +507,10 @@ pub fn near_misses(training: &[(String, Vec<String>)], per_intent: usize) -> Vec
     }
     out
 }
+
+/// Out-of-scope examples [`calibrate`] needs: every other one is held out, and fewer than
+/// three held out say nothing about rejecting.
+pub const CALIBRATION_MIN_OUT_OF_SCOPE: usize = 6;
 
 /// The range a calibrated threshold is kept in.
 const MIN_CALIBRATED: f32 = 0.15;

@@ -34,8 +34,9 @@ pub use entities::{
     ValueShape,
 };
 pub use eval::{
-    Calibration, Confusion, EntityMetrics, EntityMiss, EvalCase, EvalReport, IntentMetrics,
-    OUT_OF_SCOPE, TagMetrics, calibrate, evaluate, near_misses, score, score_entities,
+    CALIBRATION_MIN_OUT_OF_SCOPE, Calibration, Confusion, EntityMetrics, EntityMiss, EvalCase,
+    EvalReport, IntentMetrics, OUT_OF_SCOPE, TagMetrics, calibrate, evaluate, near_misses, score,
+    score_entities,
 };
 pub use language::LanguageDetector;
 pub use normalize::{MAX_CLASSIFY_BYTES, fold};

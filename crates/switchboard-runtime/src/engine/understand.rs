@@ -19,8 +19,6 @@ pub struct Understanding {
     languages: LanguageDetector,
     cues: Cues,
     threshold: f32,
-    /// What the classifier was trained on (with small talk), for `switchboard eval`.
-    training: Vec<(String, Vec<String>)>,
 }
 
 /// What was understood from one message.
@@ -84,15 +82,7 @@ pub struct UnderstandingError(String);
 impl Understanding {
     /// Trains the classifier on every intent's examples and compiles the entities.
     pub fn train(project: &Project) -> Result<Understanding, UnderstandingError> {
-        let mut training: Vec<(String, Vec<String>)> = project
-            .intents
-            .values()
-            .map(|i| (i.name.clone(), i.examples.clone()))
-            .collect();
-        // Small talk teaches the project's intents of its names, or stands in for them.
-        if project.bot.small_talk {
-            switchboard_nlu::teach_small_talk(&mut training);
-        }
+        let training = training(project);
         let classifier = Classifier::train_with_negatives(&training, &project.bot.out_of_scope);
         let languages = LanguageDetector::learn(project.intents.values().flat_map(|i| {
             i.example_languages
@@ -106,7 +96,7 @@ impl Understanding {
         }
         // A project's own entity of a built-in's name takes its place (LATER_BUILTINS).
         for name in switchboard_config::model::BUILTIN_ENTITIES {
-            if let Some(b) = builtin(name)
+            if let Ok(b) = name.parse::<Builtin>()
                 && !project.entities.contains_key(name)
             {
                 defs.push((name.to_string(), EntityDef::Builtin(b)));
@@ -125,7 +115,6 @@ impl Understanding {
             languages,
             cues,
             threshold,
-            training,
         })
     }
 
@@ -173,12 +162,6 @@ impl Understanding {
         self.threshold
     }
 
-    /// What the classifier was trained on: each intent's examples, with the built-in small
-    /// talk (for `switchboard eval`'s calibration).
-    pub fn training(&self) -> &[(String, Vec<String>)] {
-        &self.training
-    }
-
     /// The classifier, for evaluation.
     pub fn classifier(&self) -> &Classifier {
         &self.classifier
@@ -188,6 +171,21 @@ impl Understanding {
     pub fn extractor(&self) -> &EntityExtractor {
         &self.extractor
     }
+}
+
+/// What a project's classifier is trained on: each intent's examples, with the built-in small
+/// talk teaching the project's intents of its kinds or standing in for them. `switchboard
+/// eval` calibrates on the same.
+pub fn training(project: &Project) -> Vec<(String, Vec<String>)> {
+    let mut training: Vec<(String, Vec<String>)> = project
+        .intents
+        .values()
+        .map(|i| (i.name.clone(), i.examples.clone()))
+        .collect();
+    if project.bot.small_talk {
+        switchboard_nlu::teach_small_talk(&mut training);
+    }
+    training
 }
 
 fn entity_def(kind: &EntityKind) -> EntityDef {
@@ -212,14 +210,10 @@ fn entity_def(kind: &EntityKind) -> EntityDef {
                 })
                 .collect(),
         },
-        EntityKind::Builtin(name) => {
-            builtin(name).map_or(EntityDef::Lookup { values: Vec::new() }, EntityDef::Builtin)
-        }
+        EntityKind::Builtin(name) => name
+            .parse()
+            .map_or(EntityDef::Lookup { values: Vec::new() }, EntityDef::Builtin),
     }
-}
-
-fn builtin(name: &str) -> Option<Builtin> {
-    name.parse().ok()
 }
 
 /// Removes control characters (keeping line breaks and tabs as spaces) and trims, so that

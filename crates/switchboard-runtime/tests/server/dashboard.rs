@@ -147,18 +147,7 @@ async fn a_card_turns_red_as_soon_as_a_chat_fails_without_a_health_check() {
     let (addr, _) = serve(engine.clone()).await;
     let chat = |text: &'static str| {
         let engine = engine.clone();
-        async move {
-            engine
-                .turn(switchboard_runtime::engine::TurnRequest {
-                    user_id: "watcher".into(),
-                    text: text.into(),
-                    conversation_id: None,
-                    message_id: None,
-                    stream: false,
-                })
-                .await
-                .unwrap()
-        }
+        async move { common::turn(&engine, "watcher", text).await }
     };
     chat("where is my order 1001?").await;
     assert_eq!(store_status(addr).await, "ok");

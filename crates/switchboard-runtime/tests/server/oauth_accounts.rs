@@ -31,7 +31,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use switchboard_config::model::OperationRef;
-use switchboard_runtime::engine::{Engine, TurnRequest};
+use switchboard_runtime::engine::Engine;
 use switchboard_runtime::pipeline::CallContext;
 use switchboard_runtime::server::{AppState, router};
 use tower::ServiceExt;
@@ -278,16 +278,7 @@ rasa:
 }
 
 async fn say(engine: &Engine, user: &str, text: &str) -> String {
-    let r = engine
-        .turn(TurnRequest {
-            user_id: user.into(),
-            text: text.into(),
-            conversation_id: None,
-            message_id: None,
-            stream: false,
-        })
-        .await
-        .unwrap();
+    let r = common::turn(engine, user, text).await;
     r.replies
         .iter()
         .map(|t| t.text.clone())

@@ -294,6 +294,31 @@ async fn a_restarted_instance_releases_its_previous_runs_leases(b: &Backend) {
     }
 }
 
+async fn a_job_is_held_by_one_run_until_its_lease_ends_or_its_instance_restarts(b: &Backend) {
+    let s = b.open().await;
+    let other = Holder {
+        instance: "instance-b".into(),
+        run: "run-1".into(),
+    };
+    let job = "poller:orders";
+    assert!(s.hold_job(job, &holder(), 1000).await.unwrap());
+    assert!(
+        !s.hold_job(job, &other, 2000).await.unwrap(),
+        "a live lease"
+    );
+    // Renewed by its holder; taken by another once it has run out (5 s after the renewal).
+    assert!(s.hold_job(job, &holder(), 2000).await.unwrap());
+    assert!(!s.hold_job(job, &other, 6999).await.unwrap());
+    assert!(s.hold_job(job, &other, 7001).await.unwrap());
+    // Instance b restarts: its new run cannot take the job from the old one's live lease
+    // until the start-up release ends it.
+    let restarted = Holder::new_run("instance-b");
+    assert!(!s.hold_job(job, &restarted, 8000).await.unwrap());
+    s.release_leases(&restarted, 8000).await.unwrap();
+    assert!(s.hold_job(job, &restarted, 8000).await.unwrap());
+    assert!(!s.hold_job(job, &holder(), 8001).await.unwrap());
+}
+
 async fn renewed_leases_hold_and_finished_events_are_not_renewed(b: &Backend) {
     let s = b.open().await;
     for id in ["slow", "done"] {
@@ -396,5 +421,6 @@ on_both_backends!(
     polls_record_state_and_events_together,
     postponed_events_come_back_without_an_attempt,
     a_restarted_instance_releases_its_previous_runs_leases,
+    a_job_is_held_by_one_run_until_its_lease_ends_or_its_instance_restarts,
     renewed_leases_hold_and_finished_events_are_not_renewed,
 );

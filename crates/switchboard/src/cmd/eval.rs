@@ -16,9 +16,10 @@ use std::sync::Arc;
 use switchboard_config::LoadOptions;
 use switchboard_config::model::UnderstandWhen;
 use switchboard_nlu::{
-    Classifier, EvalCase, EvalReport, OUT_OF_SCOPE, calibrate, near_misses, score_entities,
+    CALIBRATION_MIN_OUT_OF_SCOPE, Classifier, EvalCase, EvalReport, OUT_OF_SCOPE, calibrate,
+    near_misses, score_entities,
 };
-use switchboard_runtime::engine::understand::Understanding;
+use switchboard_runtime::engine::understand::{self as understanding_of, Understanding};
 use switchboard_runtime::llm::understand;
 use switchboard_runtime::llm::{Model, Purpose, Request, Usage};
 use switchboard_runtime::telemetry::redact::Masks;
@@ -98,7 +99,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "the default"
             }
         );
-        let generated = near_misses(understanding.training(), 2);
+        let training = understanding_of::training(&project);
+        let generated = near_misses(&training, 2);
         let accepted: Vec<&String> = generated
             .iter()
             .filter(|t| classifier.classify(t).accept(threshold).is_some())
@@ -116,7 +118,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 format!("; taken: {}", shown.join(", "))
             }
         );
-        match calibrate(understanding.training(), &project.bot.out_of_scope) {
+        match calibrate(&training, &project.bot.out_of_scope) {
             Some(c) => println!(
                 "held-out calibration: threshold {:.2} balances the {} in-scope and {} out-of-scope examples held out best ({:.1}% balanced accuracy)",
                 c.threshold,
@@ -125,7 +127,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 c.accuracy * 100.0
             ),
             None => println!(
-                "held-out calibration: needs six or more bot.out_of_scope examples to hold some out"
+                "held-out calibration: needs {CALIBRATION_MIN_OUT_OF_SCOPE} or more bot.out_of_scope examples to hold some out"
             ),
         }
         println!("{report}");

@@ -284,8 +284,9 @@ pub trait InboxStore: Send + Sync + 'static {
 
     /// At start-up: makes claimable at `now` every pending event held by an earlier run of
     /// `holder.instance` (that run was killed), so its events need not wait out their leases,
-    /// and ends that run's job leases; returns how many events. SQLite, whose file belongs to one process, releases every earlier
-    /// run's leases; PostgreSQL, shared by instances, only this instance's.
+    /// and ends that run's job leases; returns how many events. SQLite, whose file belongs to
+    /// one process, releases every earlier run's leases; PostgreSQL, shared by instances, only
+    /// this instance's.
     fn release_leases<'a>(
         &'a self,
         holder: &'a Holder,
