@@ -118,15 +118,16 @@ fn bench(c: &mut Criterion) {
     log_args.insert("customer_id".into(), json!("C42"));
     log_args.insert("summary".into(), json!("order status 1001: shipped"));
     let log_inputs = Pipeline::validate_inputs(log, &log_args).expect("valid inputs");
+    let base = request::Base::new(store).expect("the store's base URL");
     let mut g = c.benchmark_group("request");
     g.bench_function("validate_inputs_get_order", |b| {
         b.iter(|| Pipeline::validate_inputs(get_order, black_box(&args)))
     });
     g.bench_function("build_get_order", |b| {
-        b.iter(|| request::build(store, get_order, black_box(&inputs), &templates))
+        b.iter(|| request::build(&base, get_order, black_box(&inputs), &templates))
     });
     g.bench_function("build_log_interaction", |b| {
-        b.iter(|| request::build(store, log, black_box(&log_inputs), &templates))
+        b.iter(|| request::build(&base, log, black_box(&log_inputs), &templates))
     });
     g.finish();
 }

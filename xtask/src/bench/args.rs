@@ -21,7 +21,7 @@ pub struct BenchArgs {
     /// Runs of every measurement; the tables show medians.
     #[arg(long, default_value_t = 1)]
     pub runs: u32,
-    /// Use the binaries already built instead of running `cargo build --release`.
+    /// Use the binaries already built (`target/measure/`) instead of building them.
     #[arg(long)]
     pub no_build: bool,
     /// Log filter for the Switchboard server (`SWITCHBOARD_LOG`); default: its own default.

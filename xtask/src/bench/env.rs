@@ -7,6 +7,10 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The cargo profile the measured binaries are built with: the shipped one's code generation
+/// (`dist`: fat LTO, one codegen unit) with symbols kept for profilers.
+const PROFILE: &str = "measure";
+
 /// Everything a workload needs to start processes.
 #[derive(Debug)]
 pub struct Env {
@@ -56,12 +60,15 @@ impl Env {
                 .context("no target_directory")?,
         );
         if build {
-            eprintln!("bench: building release binaries (switchboard, loadgen, baseline, w1)");
+            eprintln!(
+                "bench: building the binaries (switchboard, loadgen, baseline, w1) with the `{PROFILE}` profile"
+            );
             let status = Command::new(cargo())
                 .current_dir(&root)
                 .args([
                     "build",
-                    "--release",
+                    "--profile",
+                    PROFILE,
                     "-p",
                     "switchboard",
                     "-p",
@@ -71,7 +78,7 @@ impl Env {
                 .status()
                 .context("running cargo build")?;
             if !status.success() {
-                bail!("cargo build --release failed");
+                bail!("cargo build --profile {PROFILE} failed");
             }
         }
         let work = target.join("bench-runs").join(stamp);
@@ -80,7 +87,7 @@ impl Env {
         // A snapshot of the binaries: every run of this invocation uses the same build even
         // if the target folder is rebuilt meanwhile.
         let bin = |name: &str| -> anyhow::Result<PathBuf> {
-            let p = target.join("release").join(name);
+            let p = target.join(PROFILE).join(name);
             if !p.is_file() {
                 bail!("{} is missing: build it (drop --no-build)", p.display());
             }

@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: the benchmark harness.
 //!
-//! Builds the release binaries, starts the demo backend pinned to CPU 1, then for each
-//! workload, setting and run starts the system under test pinned to CPU 0, checks that it
+//! Builds the binaries with the shipped code generation (the `measure` profile), starts the
+//! demo backend pinned to CPU 1, then for each workload, setting and run starts the system under test pinned to CPU 0, checks that it
 //! answers correctly and that the upstream saw the expected calls, warms it up, measures a
 //! bounded window with the load generator (on CPU 1), and reads the process's CPU time and
 //! peak RSS from `/proc`. Prints markdown tables and writes the JSON under `bench/results/`.

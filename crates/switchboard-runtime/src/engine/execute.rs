@@ -8,7 +8,9 @@ use crate::pipeline::{CallContext, CallRecord, Pipeline};
 use crate::template::{Templates, context};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+use minijinja::Value as JinjaValue;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::collections::HashSet;
 use switchboard_config::model::{Intent, OutcomeKind, Step};
 
@@ -37,6 +39,46 @@ pub struct Executed {
     pub calls: Vec<CallRecord>,
     /// Set when a required step failed.
     pub failure: Option<Failure>,
+    /// The template context the steps saw, with every result: what the reply is rendered in.
+    pub context: StepContext,
+}
+
+impl Executed {
+    /// Records a step's result, in the results and in the context later steps see.
+    fn set_result(&mut self, step: &str, value: Value) {
+        self.context.set_step(step, &value);
+        self.results.insert(step.to_string(), value);
+    }
+}
+
+/// A turn's template context, converted to template values once: the base when the steps
+/// start, each result when it arrives. A step's context is then a map of shared values (cheap
+/// to clone), not a copy of the turn's JSON converted again for every level of the graph.
+#[derive(Debug, Default)]
+pub struct StepContext {
+    base: BTreeMap<String, JinjaValue>,
+    steps: BTreeMap<String, JinjaValue>,
+}
+
+impl StepContext {
+    /// The context of `base` (every key but `steps`).
+    pub fn new(base: &Map<String, Value>) -> StepContext {
+        StepContext {
+            base: base.iter().map(|(k, v)| (k.clone(), context(v))).collect(),
+            steps: BTreeMap::new(),
+        }
+    }
+
+    fn set_step(&mut self, name: &str, result: &Value) {
+        self.steps.insert(name.to_string(), context(result));
+    }
+
+    /// The context as templates see it: the base, and `steps` with the results so far.
+    pub fn value(&self) -> JinjaValue {
+        let mut map = self.base.clone();
+        map.insert("steps".into(), JinjaValue::from(self.steps.clone()));
+        JinjaValue::from(map)
+    }
 }
 
 /// Runs every step of an intent. `base` is the template context without `steps`.
@@ -47,7 +89,10 @@ pub async fn run(
     base: &Map<String, Value>,
     call_ctx: &CallContext,
 ) -> Executed {
-    let mut out = Executed::default();
+    let mut out = Executed {
+        context: StepContext::new(base),
+        ..Executed::default()
+    };
     let mut done: HashSet<&str> = HashSet::new();
     let mut pending: Vec<&Step> = intent.steps.values().collect();
     let mut running = FuturesUnordered::new();
@@ -65,7 +110,7 @@ pub async fn run(
                 break;
             }
             pending.retain(|s| !ready.iter().any(|r| r.name == s.name));
-            let ctx = step_context(base, &out.results);
+            let ctx = out.context.value();
             let mut skipped_any = false;
             for step in ready {
                 match prepare(step, templates, &ctx) {
@@ -80,7 +125,7 @@ pub async fn run(
                     Prepared::Failed(reason) => {
                         tracing::warn!(target: "switchboard::turn", intent = %intent.name, step = %step.name, %reason, "step could not be prepared");
                         if step.optional {
-                            out.results.insert(step.name.clone(), Value::Null);
+                            out.set_result(&step.name, Value::Null);
                             done.insert(step.name.as_str());
                             skipped_any = true;
                         } else {
@@ -110,9 +155,9 @@ pub async fn run(
                 let ok = record.is_ok();
                 let (outcome, status, reason) = (record.outcome, record.status, record.reason);
                 if ok {
-                    out.results.insert(step.name.clone(), record.data.clone());
+                    out.set_result(&step.name, record.data.clone());
                 } else if step.optional {
-                    out.results.insert(step.name.clone(), Value::Null);
+                    out.set_result(&step.name, Value::Null);
                 }
                 out.calls.push(record);
                 if !ok && !step.optional {
@@ -130,7 +175,7 @@ pub async fn run(
                 // A refused call is the request's fault, as an upstream would have said.
                 tracing::warn!(target: "switchboard::turn", intent = %intent.name, step = %step.name, error = %e, "step refused before sending");
                 if step.optional {
-                    out.results.insert(step.name.clone(), Value::Null);
+                    out.set_result(&step.name, Value::Null);
                 } else {
                     out.failure = Some(Failure {
                         step: step.name.clone(),
@@ -153,7 +198,7 @@ enum Prepared {
     Failed(String),
 }
 
-fn prepare(step: &Step, templates: &Templates, ctx: &minijinja::Value) -> Prepared {
+fn prepare(step: &Step, templates: &Templates, ctx: &JinjaValue) -> Prepared {
     if let Some(cond) = &step.when {
         match templates.test(cond, ctx) {
             Ok(false) => return Prepared::Skip,
@@ -165,10 +210,4 @@ fn prepare(step: &Step, templates: &Templates, ctx: &minijinja::Value) -> Prepar
         Ok(args) => Prepared::Call(args),
         Err(e) => Prepared::Failed(e.to_string()),
     }
-}
-
-fn step_context(base: &Map<String, Value>, results: &Map<String, Value>) -> minijinja::Value {
-    let mut ctx = base.clone();
-    ctx.insert("steps".into(), Value::Object(results.clone()));
-    context(&ctx)
 }

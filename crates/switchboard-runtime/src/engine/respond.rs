@@ -39,9 +39,7 @@ pub async fn run_intent(
     let executed = execute::run(intent, pipeline, templates, &base, call_ctx).await;
     let mut calls = executed.calls;
     let Some(failure) = &executed.failure else {
-        let mut ctx = base;
-        ctx.insert("steps".into(), Value::Object(executed.results.clone()));
-        let text = reply(templates, &intent.reply, &ctx);
+        let text = reply_in(templates, &intent.reply, &executed.context.value());
         return Ran {
             text,
             calls,
@@ -158,7 +156,12 @@ pub fn render(templates: &Templates, t: &Template, ctx: &Map<String, Value>) -> 
 
 /// Renders the first applicable reply variant, with the same fallback.
 pub fn reply(templates: &Templates, r: &Reply, ctx: &Map<String, Value>) -> String {
-    match templates.reply(r, &context(ctx)) {
+    reply_in(templates, r, &context(ctx))
+}
+
+/// [`reply`] in a context already converted to template values.
+pub fn reply_in(templates: &Templates, r: &Reply, ctx: &minijinja::Value) -> String {
+    match templates.reply(r, ctx) {
         Ok(Some(s)) => s,
         Ok(None) => {
             tracing::error!(target: "switchboard::turn", "no reply variant applied");

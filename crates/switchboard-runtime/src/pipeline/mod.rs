@@ -189,7 +189,8 @@ impl Pipeline {
             .ok_or_else(unknown)?;
 
         let inputs = Self::validate_inputs(op, args)?;
-        let request = request::build(connector, op, &inputs, &self.templates)?;
+        let base = runtime.base.as_ref().map_err(Clone::clone)?;
+        let request = request::build(base, op, &inputs, &self.templates)?;
         let started = Instant::now();
         let in_flight = InFlight::start(&op_rt.metrics);
         let mut record = match op_rt.cache.as_ref().filter(|_| use_cache) {

@@ -25,16 +25,59 @@ pub struct PreparedRequest {
     pub body: Option<Bytes>,
 }
 
+/// What every request of a connector starts from, prepared once when the pipeline is built:
+/// the base URL parsed (so a call parses no host and runs no IDNA), the path as written in it,
+/// and the connector's own headers already checked.
+#[derive(Debug, Clone)]
+pub struct Base {
+    origin: reqwest::Url,
+    path: String,
+    headers: HeaderMap,
+}
+
+impl Base {
+    /// Prepares a connector's base. An error here is reported by each call, as before: a
+    /// project built in code may hold a base URL the loader would have refused.
+    pub fn new(connector: &Connector) -> Result<Base, CallError> {
+        let origin = reqwest::Url::parse(&connector.base_url)
+            .map_err(|e| CallError::Build(format!("bad base URL: {e}")))?;
+        // The base's path as the URL parser normalised it; `/` alone is no path, since an
+        // operation's path starts with its own slash (the loader trims a trailing one).
+        let path = match origin.path() {
+            "/" => String::new(),
+            p => p.to_string(),
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in &connector.headers {
+            insert_header(&mut headers, name, value.expose())?;
+        }
+        for value in headers.values_mut() {
+            value.set_sensitive(true);
+        }
+        Ok(Base {
+            origin,
+            path,
+            headers,
+        })
+    }
+}
+
+/// The values an operation's query, header and body templates see.
+#[derive(serde::Serialize)]
+struct InputsContext<'a> {
+    inputs: &'a Map<String, Value>,
+}
+
 /// Builds the request. `inputs` must already be validated: every declared input is present
 /// (null when an optional input was not given).
 pub fn build(
-    connector: &Connector,
+    base: &Base,
     op: &Operation,
     inputs: &Map<String, Value>,
     templates: &Templates,
 ) -> Result<PreparedRequest, CallError> {
-    let mut path = String::with_capacity(connector.base_url.len() + op.path.source.len() + 16);
-    path.push_str(&connector.base_url);
+    let mut path = String::with_capacity(base.path.len() + op.path.source.len() + 16);
+    path.push_str(&base.path);
     for part in &op.path.parts {
         match part {
             PathPart::Literal(s) => path.push_str(s),
@@ -46,21 +89,25 @@ pub fn build(
             }
         }
     }
-    let mut url = reqwest::Url::parse(&path)
-        .map_err(|e| CallError::Build(format!("bad URL for {}: {e}", op.path.source)))?;
-    let base = reqwest::Url::parse(&connector.base_url)
-        .map_err(|e| CallError::Build(format!("bad base URL: {e}")))?;
+    // Only the path is parsed per call; scheme, host and port are the base's.
+    let mut url = base.origin.clone();
+    url.set_path(&path);
     // Defence in depth: encoding already guarantees this.
-    if url.scheme() != base.scheme()
-        || url.host_str() != base.host_str()
-        || url.port_or_known_default() != base.port_or_known_default()
+    if url.scheme() != base.origin.scheme()
+        || url.host_str() != base.origin.host_str()
+        || url.port_or_known_default() != base.origin.port_or_known_default()
     {
         return Err(CallError::Build(
             "request would leave the connector's origin".into(),
         ));
     }
 
-    let ctx = crate::template::context(&serde_json::json!({ "inputs": inputs }));
+    let templated = !op.query.is_empty() || !op.headers.is_empty() || op.body.is_some();
+    let ctx = if templated {
+        crate::template::context(&InputsContext { inputs })
+    } else {
+        minijinja::Value::UNDEFINED
+    };
     if !op.query.is_empty() {
         let query = templates
             .values(&op.query, &ctx)
@@ -84,10 +131,7 @@ pub fn build(
         url.set_query(None);
     }
 
-    let mut headers = HeaderMap::new();
-    for (name, value) in &connector.headers {
-        insert_header(&mut headers, name, value.expose())?;
-    }
+    let mut headers = base.headers.clone();
     if !op.headers.is_empty() {
         let values = templates
             .values(&op.headers, &ctx)

@@ -345,3 +345,57 @@ async fn secrets_never_appear_in_records_or_debug_output() {
     let printed = format!("{} {r:?}", serde_json::to_string(&r).unwrap());
     assert!(!printed.contains("demo-key"));
 }
+
+/// The connector's base is prepared once when the pipeline is built: its path as the URL
+/// parser normalises it (a dot segment resolved, as a per-call parse did before), its own
+/// headers on every request, and every call of one connector starting from the same origin.
+#[tokio::test]
+async fn the_base_prepared_once_serves_every_call_of_its_connector() {
+    let (addr, backend) = common::backend().await;
+    let yaml = r#"
+connectors:
+  api:
+    base_url: http://BACKEND_ADDR/api/extra/../v2
+    headers: { X-Tenant: acme }
+    operations:
+      get_order:
+        path: /orders/{id}
+        inputs: { id: string }
+      list_orders:
+        path: /orders
+        inputs: { status: { type: string, required: false } }
+        query: { status: "{{ inputs.status }}" }
+"#
+    .replace("BACKEND_ADDR", &addr.to_string());
+    let (project, _dir) = common::inline_project(&yaml, addr);
+    let p = common::pipeline(project);
+    for id in ["1001", "1002"] {
+        p.call(&op("api.get_order"), &args(&[("id", json!(id))]), &ctx(5.0))
+            .await
+            .unwrap();
+    }
+    let _ = p
+        .call(
+            &op("api.list_orders"),
+            &args(&[("status", json!("shipped"))]),
+            &ctx(5.0),
+        )
+        .await;
+    let seen = backend.requests();
+    let paths: Vec<&str> = seen.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/v2/orders/1001",
+            "/api/v2/orders/1002",
+            "/api/v2/orders?status=shipped"
+        ]
+    );
+    for r in &seen {
+        assert_eq!(
+            r.headers.get("x-tenant").map(String::as_str),
+            Some("acme"),
+            "{r:?}"
+        );
+    }
+}

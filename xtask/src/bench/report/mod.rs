@@ -374,6 +374,55 @@ impl<'a> Report<'a> {
             .map(|m| m.median_ns / 1000.0)
     }
 
+    /// A turn's targets against the hand-written server: CPU per turn at most 1.5× (W2 also
+    /// without understanding, by the micro-benchmark), and at setting b a throughput on one
+    /// core of at least 60 % of its.
+    fn turn_targets(
+        &self,
+        workload: &str,
+        set: &str,
+        rows: &mut Vec<(String, String, &'static str)>,
+    ) {
+        let verdict = |ok: bool| if ok { "met" } else { "missed" };
+        let (sb, bl) = (
+            self.group(workload, set, "switchboard"),
+            self.group(workload, set, "baseline"),
+        );
+        let (Some(c), Some(base)) = (sb.med(cpu), bl.med(cpu)) else {
+            return;
+        };
+        let r = c / base;
+        rows.push((
+            format!("{workload} {set}: Switchboard CPU per turn ≤ 1.5× hand-written"),
+            format!("{r:.2}× ({c:.0} vs {base:.0} µs)"),
+            verdict(r <= 1.5),
+        ));
+        if workload == "W2"
+            && let Some(u) = self.understanding_us()
+        {
+            let r = (c - u) / base;
+            rows.push((
+                format!("W2 {set}: the same without understanding ({u:.0} µs, micro-benchmark)"),
+                format!("{r:.2}×"),
+                verdict(r <= 1.5),
+            ));
+        }
+        if set == "b"
+            && let Some(r) = ratio(sb.med(rps), bl.med(rps))
+        {
+            rows.push((
+                format!("{workload} b: throughput on one core ≥ 60 % of hand-written"),
+                format!(
+                    "{:.0} % ({} vs {} turns/s)",
+                    r * 100.0,
+                    fmt(sb.med(rps), 0),
+                    fmt(bl.med(rps), 0)
+                ),
+                verdict(r >= 0.6),
+            ));
+        }
+    }
+
     fn targets(&self, s: &mut String) {
         let mut rows: Vec<(String, String, &'static str)> = Vec::new();
         let verdict = |ok: bool| if ok { "met" } else { "missed" };
@@ -384,39 +433,15 @@ impl<'a> Report<'a> {
             );
             if let Some(r) = ratio(p.med(cpu), b.med(cpu)) {
                 rows.push((
-                    format!("W1 {set}: pipeline CPU per call ≤ 1.5× bare reqwest"),
+                    format!("W1 {set}: pipeline CPU per call ≤ 1.3× bare reqwest"),
                     format!("{r:.2}×"),
-                    verdict(r <= 1.5),
+                    verdict(r <= 1.3),
                 ));
             }
         }
-        for set in SETTINGS {
-            let (sb, bl) = (
-                self.group("W2", set, "switchboard"),
-                self.group("W2", set, "baseline"),
-            );
-            if let Some(r) = ratio(sb.med(cpu), bl.med(cpu)) {
-                rows.push((
-                    format!("W2 {set}: Switchboard CPU per turn ≤ 1.3× hand-written"),
-                    format!(
-                        "{r:.2}× ({} vs {} µs)",
-                        fmt(sb.med(cpu), 0),
-                        fmt(bl.med(cpu), 0)
-                    ),
-                    verdict(r <= 1.3),
-                ));
-                if let (Some(u), Some(c), Some(base)) =
-                    (self.understanding_us(), sb.med(cpu), bl.med(cpu))
-                {
-                    let r = (c - u) / base;
-                    rows.push((
-                        format!(
-                            "W2 {set}: the same without understanding ({u:.0} µs, micro-benchmark)"
-                        ),
-                        format!("{r:.2}×"),
-                        verdict(r <= 1.3),
-                    ));
-                }
+        for workload in ["W2", "W3"] {
+            for set in SETTINGS {
+                self.turn_targets(workload, set, &mut rows);
             }
         }
         if let Some(c) = self.group("W2", "b", "baseline").med(cpu) {
@@ -456,11 +481,36 @@ impl<'a> Report<'a> {
             }
         }
         self.cache_and_policy_targets(&mut rows);
-        if let Some(r) = self.group("W2", "b", "switchboard").med(rss) {
+        let (sb, bl) = (
+            self.group("W2", "b", "switchboard"),
+            self.group("W2", "b", "baseline"),
+        );
+        if let Some(r) = ratio(sb.med(p99), bl.med(p99)) {
             rows.push((
-                "W2 b: peak RSS under 64 MiB".into(),
+                "W2 b: p99 ≤ 1.5× hand-written".into(),
+                format!(
+                    "{r:.2}× ({} vs {} ms)",
+                    fmt(sb.med(p99), 1),
+                    fmt(bl.med(p99), 1)
+                ),
+                verdict(r <= 1.5),
+            ));
+        }
+        if let Some(r) = sb.med(rss) {
+            rows.push((
+                "W2 b: peak RSS ≤ 32 MiB".into(),
                 format!("{r:.1} MiB"),
-                verdict(r < 64.0),
+                verdict(r <= 32.0),
+            ));
+        }
+        if let (Some(a), Some(h)) = (
+            self.group("W3", "a", "switchboard").med(p50),
+            self.group("W3", "a", "baseline").med(p50),
+        ) {
+            rows.push((
+                "W3 a: p50 within 0.15 ms of hand-written".into(),
+                format!("{:.3} ms over ({a:.3} vs {h:.3})", a - h),
+                verdict(a - h <= 0.15),
             ));
         }
         let starts: Vec<f64> = {
@@ -556,9 +606,22 @@ mod tests {
         );
         assert!(text.contains("140.0 [130.0-150.0]"), "{text}");
         assert!(text.contains("| b | 1.40 |"), "{text}");
-        assert!(text.contains("W2 b: Switchboard CPU per turn ≤ 1.3× hand-written | 1.40× (140 vs 100 µs) | missed"), "{text}");
+        assert!(
+            text.contains(
+                "W2 b: Switchboard CPU per turn ≤ 1.5× hand-written | 1.40× (140 vs 100 µs) | met"
+            ),
+            "{text}"
+        );
         assert!(
             text.contains("without understanding (20 µs, micro-benchmark) | 1.20× | met"),
+            "{text}"
+        );
+        assert!(
+            text.contains("W2 b: throughput on one core ≥ 60 % of hand-written | 100 % (100 vs 100 turns/s) | met"),
+            "{text}"
+        );
+        assert!(
+            text.contains("W2 b: peak RSS ≤ 32 MiB | 20.0 MiB | met"),
             "{text}"
         );
         assert!(

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 use std::sync::Arc;
 use switchboard_config::model::{RasaAction, RasaSettings};
 
@@ -114,7 +115,7 @@ pub async fn webhook(
     let settings = engine
         .project()
         .rasa
-        .clone()
+        .as_ref()
         .ok_or_else(|| RasaError::Internal("rasa is not configured".into()))?;
     auth::check(settings.auth.as_ref(), &headers)?;
     if !crate::platforms::is_json(&headers) {
@@ -124,9 +125,9 @@ pub async fn webhook(
         serde_json::from_slice(&body).map_err(|e| RasaError::Malformed(e.to_string()))?;
     let action = settings
         .actions
-        .get(&call.next_action)
-        .ok_or_else(|| RasaError::UnknownAction(call.next_action.clone()))?;
-    let result = run(&engine, &settings, action, &call).await?;
+        .get(call.next_action.as_ref())
+        .ok_or_else(|| RasaError::UnknownAction(call.next_action.to_string()))?;
+    let result = run(&engine, settings, action, call).await?;
     Ok(Json(result))
 }
 
@@ -135,16 +136,16 @@ pub async fn run(
     engine: &Engine,
     settings: &RasaSettings,
     action: &RasaAction,
-    call: &ActionCall,
+    mut call: ActionCall<'_>,
 ) -> Result<ActionResult, FulfillError> {
     let user_id = call
         .sender_id
-        .clone()
-        .or_else(|| call.tracker.sender_id.clone())
-        .unwrap_or_else(|| "rasa".into());
-    let slots = slot_values(engine, &action.intent, call);
+        .take()
+        .or_else(|| call.tracker.sender_id.take())
+        .map_or_else(|| "rasa".to_string(), Cow::into_owned);
+    let slots = slot_values(engine, &action.intent, &mut call);
     if action.validate {
-        return validate(engine, action, &user_id, call, &slots);
+        return validate(engine, action, &user_id, &call, &slots);
     }
     // `sender_id` is the user id; whether it may use that user's own credentials is the
     // project's word (`rasa.trust_user_ids`), and never without `auth` (config refuses that
@@ -194,8 +195,8 @@ pub async fn run(
 
 /// The intent's slot values from the tracker: its slots, then entities of the latest message
 /// (by slot name or the slot's entity) for slots the tracker leaves empty.
-fn slot_values(engine: &Engine, intent: &str, call: &ActionCall) -> Map<String, Value> {
-    let mut slots = call.tracker.slots.clone();
+fn slot_values(engine: &Engine, intent: &str, call: &mut ActionCall<'_>) -> Map<String, Value> {
+    let mut slots = std::mem::take(&mut call.tracker.slots);
     let Some(intent) = engine.project().intents.get(intent) else {
         return slots;
     };
@@ -223,7 +224,7 @@ fn validate(
     engine: &Engine,
     action: &RasaAction,
     user_id: &str,
-    call: &ActionCall,
+    call: &ActionCall<'_>,
     slots: &Map<String, Value>,
 ) -> Result<ActionResult, FulfillError> {
     let this_turn = call.tracker.slots_set_this_turn();

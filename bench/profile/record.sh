@@ -1,0 +1,62 @@
+#!/bin/bash
+# Profiles one workload's turn under load, the way the flame graphs in bench/results were made.
+#
+#   bench/profile/record.sh W2|W3 switchboard|baseline OUT_PREFIX
+#
+# Needs a finished `cargo xtask bench` run (its binaries and its copy of the demo project,
+# under target/bench-runs/<latest>/), Linux `perf`, and `inferno` (`cargo install inferno`).
+# Starts the demo backend on CPU 1, the system on CPU 0 (ports 39363 and 39400 on 127.0.0.1),
+# warms it up for 2 s with 64 connections, then records 4 s of the 5 s window at 1999 Hz with
+# DWARF call graphs. Writes OUT_PREFIX.folded and OUT_PREFIX.svg, and prints the system's CPU
+# per turn over the window (utime+stime from /proc; perf's own overhead included).
+set -euo pipefail
+workload=$1 system=$2 out=$3
+root=$(cd "$(dirname "$0")/../.." && pwd)
+run=$(ls -d "$root"/target/bench-runs/*/ | tail -1)
+bin=$run/bin
+data=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+ready() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/$2" >/dev/null && return 0; sleep 0.1; done; return 1; }
+
+taskset -c 1 "$bin/switchboard" demo-backend --listen 127.0.0.1:39363 >/dev/null 2>&1 &
+pids+=($!)
+ready 39363 api/v2/orders/1001 || true
+upstream=http://127.0.0.1:39363/api/v2
+if [ "$system" = switchboard ]; then
+  STORE_URL=$upstream taskset -c 0 "$bin/switchboard" serve -c "$run/projects/store.yaml" \
+    --listen 127.0.0.1:39400 --data-dir "$data" >"$out.server.log" 2>&1 &
+else
+  taskset -c 0 "$bin/baseline" --listen 127.0.0.1:39400 --upstream "$upstream" \
+    --api-key demo-key >"$out.server.log" 2>&1 &
+fi
+server=$!
+pids+=($server)
+ready 39400 readyz
+
+if [ "$workload" = W2 ]; then
+  url=http://127.0.0.1:39400/v1/chat
+  body='{"user_id":"{user}","text":"where is my order 1001?"}'
+  expect="your order 1001 is shipped"
+else
+  url=http://127.0.0.1:39400/webhook
+  body='{"next_action":"action_order_status","sender_id":"{user}","tracker":{"sender_id":"{user}","slots":{"order_id":"1001"},"latest_message":{"text":"where is my order 1001?","intent":{"name":"order_status","confidence":0.98},"entities":[{"entity":"order_id","value":"1001"}]},"events":[]},"domain":{},"version":"3.10.0"}'
+  expect=shipped
+fi
+load() { taskset -c 1 "$bin/loadgen" chat --url "$url" --body "$body" --expect "$expect" --concurrency 64 --duration "$1"; }
+
+load 2000ms >/dev/null
+ticks() { awk '{print $14+$15}' "/proc/$server/stat"; }
+before=$(ticks)
+perf record -F 1999 -g --call-graph dwarf,16384 -p "$server" -o "$out.perf.data" -- sleep 4 >/dev/null 2>&1 &
+recorder=$!
+load 5000ms >"$out.load.json"
+after=$(ticks)
+wait $recorder
+turns=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"])' "$out.load.json")
+echo "$workload $system: $(( (after - before) * 1000000 / $(getconf CLK_TCK) / turns )) µs of CPU per turn over $turns turns"
+
+DEBUGINFOD_URLS= perf script -i "$out.perf.data" --no-inline 2>/dev/null | inferno-collapse-perf --kernel >"$out.folded"
+inferno-flamegraph --minwidth 0.1 --title "$workload at setting b, $system" <"$out.folded" >"$out.svg"
+rm -f "$out.perf.data"
