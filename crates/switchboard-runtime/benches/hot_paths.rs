@@ -118,7 +118,11 @@ fn bench(c: &mut Criterion) {
     log_args.insert("customer_id".into(), json!("C42"));
     log_args.insert("summary".into(), json!("order status 1001: shipped"));
     let log_inputs = Pipeline::validate_inputs(log, &log_args).expect("valid inputs");
-    let base = request::Base::new(store).expect("the store's base URL");
+    let base = request::Base::new(
+        reqwest::Url::parse(&store.base_url).expect("the store's base URL"),
+        store,
+    )
+    .expect("the store's headers");
     let mut g = c.benchmark_group("request");
     g.bench_function("validate_inputs_get_order", |b| {
         b.iter(|| Pipeline::validate_inputs(get_order, black_box(&args)))

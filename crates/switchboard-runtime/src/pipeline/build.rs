@@ -40,7 +40,8 @@ pub(super) struct OperationRuntime {
 
 pub(super) struct ConnectorRuntime {
     pub(super) service: AttemptService,
-    /// The base every request starts from, or why it cannot be (reported by each call).
+    /// The base every request starts from, or the connector header it cannot send (reported by
+    /// each call).
     pub(super) base: Result<super::request::Base, super::CallError>,
     pub(super) operations: HashMap<String, OperationRuntime>,
 }
@@ -182,7 +183,7 @@ impl Pipeline {
                 name.clone(),
                 ConnectorRuntime {
                     service: BoxCloneSyncService::new(service),
-                    base: super::request::Base::new(c),
+                    base: super::request::Base::new(base, c),
                     operations,
                 },
             );

@@ -26,8 +26,8 @@ pub struct PreparedRequest {
 }
 
 /// What every request of a connector starts from, prepared once when the pipeline is built:
-/// the base URL parsed (so a call parses no host and runs no IDNA), the path as written in it,
-/// and the connector's own headers already checked.
+/// the base URL parsed (so a call parses no host and runs no IDNA), its path, and the
+/// connector's own headers already checked.
 #[derive(Debug, Clone)]
 pub struct Base {
     origin: reqwest::Url,
@@ -36,11 +36,10 @@ pub struct Base {
 }
 
 impl Base {
-    /// Prepares a connector's base. An error here is reported by each call, as before: a
-    /// project built in code may hold a base URL the loader would have refused.
-    pub fn new(connector: &Connector) -> Result<Base, CallError> {
-        let origin = reqwest::Url::parse(&connector.base_url)
-            .map_err(|e| CallError::Build(format!("bad base URL: {e}")))?;
+    /// Prepares a connector's base from its parsed `base_url`. A header the connector cannot
+    /// send is reported by each call, as before: a project built in code may hold one the
+    /// loader would have refused.
+    pub fn new(origin: reqwest::Url, connector: &Connector) -> Result<Base, CallError> {
         // The base's path as the URL parser normalised it; `/` alone is no path, since an
         // operation's path starts with its own slash (the loader trims a trailing one).
         let path = match origin.path() {
@@ -89,18 +88,10 @@ pub fn build(
             }
         }
     }
-    // Only the path is parsed per call; scheme, host and port are the base's.
+    // Only the path is parsed per call: `set_path` cannot change the scheme, host or port, so
+    // no input, however encoded, moves the request off the connector's origin.
     let mut url = base.origin.clone();
     url.set_path(&path);
-    // Defence in depth: encoding already guarantees this.
-    if url.scheme() != base.origin.scheme()
-        || url.host_str() != base.origin.host_str()
-        || url.port_or_known_default() != base.origin.port_or_known_default()
-    {
-        return Err(CallError::Build(
-            "request would leave the connector's origin".into(),
-        ));
-    }
 
     let templated = !op.query.is_empty() || !op.headers.is_empty() || op.body.is_some();
     let ctx = if templated {

@@ -1,7 +1,7 @@
 //! The W5 tables: cache hits beside the uncached call, and the coalescing burst; and the
 //! policy-layer cost that W2 measures against the same project with its policies off.
 
-use super::{Group, Report, SETTINGS, cpu, fmt, max, p50, p99, ratio, rps};
+use super::{Group, Report, SETTINGS, TargetRow, cpu, fmt, max, p50, p99, ratio, rps, verdict};
 use std::fmt::Write;
 
 impl Report<'_> {
@@ -67,8 +67,7 @@ impl Report<'_> {
     }
 
     /// Target rows for W5, and for the policy layers and the model's understanding under W2.
-    pub(super) fn cache_and_policy_targets(&self, rows: &mut Vec<(String, String, &'static str)>) {
-        let verdict = |ok: bool| if ok { "met" } else { "missed" };
+    pub(super) fn cache_and_policy_targets(&self, rows: &mut Vec<TargetRow>) {
         for set in SETTINGS {
             let (hit, miss) = (
                 self.group("W5", set, "cached"),

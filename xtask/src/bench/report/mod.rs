@@ -67,6 +67,14 @@ pub struct Report<'a> {
 
 const SETTINGS: [&str; 3] = ["a", "b", "c"];
 
+/// One row of the targets table: the target, what was measured, and `met`, `missed` or `info`.
+type TargetRow = (String, String, &'static str);
+
+/// A target's verdict.
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "missed" }
+}
+
 fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
         (Some(a), Some(b)) if b > 0.0 => Some(a / b),
@@ -377,13 +385,7 @@ impl<'a> Report<'a> {
     /// A turn's targets against the hand-written server: CPU per turn at most 1.5× (W2 also
     /// without understanding, by the micro-benchmark), and at setting b a throughput on one
     /// core of at least 60 % of its.
-    fn turn_targets(
-        &self,
-        workload: &str,
-        set: &str,
-        rows: &mut Vec<(String, String, &'static str)>,
-    ) {
-        let verdict = |ok: bool| if ok { "met" } else { "missed" };
+    fn turn_targets(&self, workload: &str, set: &str, rows: &mut Vec<TargetRow>) {
         let (sb, bl) = (
             self.group(workload, set, "switchboard"),
             self.group(workload, set, "baseline"),
@@ -424,8 +426,7 @@ impl<'a> Report<'a> {
     }
 
     fn targets(&self, s: &mut String) {
-        let mut rows: Vec<(String, String, &'static str)> = Vec::new();
-        let verdict = |ok: bool| if ok { "met" } else { "missed" };
+        let mut rows: Vec<TargetRow> = Vec::new();
         for set in SETTINGS {
             let (p, b) = (
                 self.group("W1", set, "pipeline"),

@@ -145,7 +145,8 @@ pub async fn run(
         .map_or_else(|| "rasa".to_string(), Cow::into_owned);
     let slots = slot_values(engine, &action.intent, &mut call);
     if action.validate {
-        return validate(engine, action, &user_id, &call, &slots);
+        let this_turn = call.tracker.slots_set_this_turn();
+        return validate(engine, action, &user_id, &this_turn, &slots);
     }
     // `sender_id` is the user id; whether it may use that user's own credentials is the
     // project's word (`rasa.trust_user_ids`), and never without `auth` (config refuses that
@@ -224,10 +225,9 @@ fn validate(
     engine: &Engine,
     action: &RasaAction,
     user_id: &str,
-    call: &ActionCall<'_>,
+    this_turn: &[String],
     slots: &Map<String, Value>,
 ) -> Result<ActionResult, FulfillError> {
-    let this_turn = call.tracker.slots_set_this_turn();
     let given: Map<String, Value> = slots
         .iter()
         .filter(|(k, _)| this_turn.is_empty() || this_turn.contains(k))

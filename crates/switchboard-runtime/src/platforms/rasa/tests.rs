@@ -25,6 +25,18 @@ fn slots_to_validate_are_those_set_after_the_last_user_event() {
     assert_eq!(order.tracker.slots_set_this_turn(), ["order_id"]);
 }
 
+/// The request is read borrowed from the body, but a string with an escape cannot be
+/// borrowed: it must be read all the same (as an owned copy), not refused.
+#[test]
+fn escaped_strings_in_a_call_are_read() {
+    let body = r#"{"next_action": "action_\u006frder", "sender_id": "caf\u00e9 \"1\"",
+        "tracker": {"events": [{"event": "slot", "name": "order\u005fid", "value": "1"}]}}"#;
+    let call: ActionCall = serde_json::from_str(body).unwrap();
+    assert_eq!(call.next_action, "action_order");
+    assert_eq!(call.sender_id.as_deref(), Some("café \"1\""));
+    assert_eq!(call.tracker.slots_set_this_turn(), ["order_id"]);
+}
+
 #[test]
 fn a_call_without_domain_or_tracker_details_is_accepted() {
     let body = json!({"next_action": "a", "tracker": {}}).to_string();
