@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// A conversation's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,7 +32,18 @@ pub struct Conversation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The most recent messages, oldest first, bounded by the project's `history_limit`.
-    pub history: Vec<HistoryEntry>,
+    /// A message never changes once said, so entries are shared: copying a conversation (the
+    /// store's memory hands out copies every turn) copies pointers, not up to 50 messages.
+    /// Stored as rows of their own, one per message, not in the serialized state.
+    #[serde(skip)]
+    pub history: Vec<Arc<HistoryEntry>>,
+    /// How many messages the conversation has had in all (`history` keeps the last ones):
+    /// numbers them, so a save writes only the messages added since the load.
+    #[serde(default)]
+    pub messages: u64,
+    /// `messages` as the store holds it: when loaded, or after the last save.
+    #[serde(skip)]
+    pub(crate) stored_messages: u64,
     /// When the conversation started.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -115,6 +127,8 @@ impl Conversation {
             last_intent: None,
             language: None,
             history: Vec::new(),
+            messages: 0,
+            stored_messages: 0,
             created_at: now,
             updated_at: now,
             version: 0,
@@ -128,7 +142,8 @@ impl Conversation {
 
     /// Appends a message, dropping the oldest beyond `limit`.
     pub fn push_history(&mut self, entry: HistoryEntry, limit: usize) {
-        self.history.push(entry);
+        self.history.push(Arc::new(entry));
+        self.messages += 1;
         if self.history.len() > limit {
             let excess = self.history.len() - limit;
             self.history.drain(..excess);

@@ -88,7 +88,7 @@ impl<'a> ModelTurn<'a> {
         project: &Project,
         templates: &Templates,
         base: &Map<String, Value>,
-        history: &[HistoryEntry],
+        history: &[std::sync::Arc<HistoryEntry>],
         text: &str,
         deadline: Instant,
     ) -> Option<ModelChoice> {
@@ -177,7 +177,7 @@ pub(super) fn system_prompt(
 }
 
 /// The last messages of the conversation as chat messages.
-pub(super) fn history_messages(history: &[HistoryEntry]) -> Vec<Value> {
+pub(super) fn history_messages(history: &[std::sync::Arc<HistoryEntry>]) -> Vec<Value> {
     let from = history.len().saturating_sub(HISTORY_READ);
     history[from..]
         .iter()

@@ -37,7 +37,18 @@ pub(crate) struct Tuning {
 }
 
 impl Tuning {
-    /// Conversations, the audit trail and accounts.
+    /// Conversations: on SQLite one connection. Every turn writes, and SQLite takes one
+    /// writer at a time; a second connection would only wait for the write lock in SQLite's
+    /// busy handler (which sleeps a millisecond and more, a latency spike under load) and
+    /// empty the other's page cache with each commit. One connection queues saves in the
+    /// pool instead, in order, and keeps its cache warm; most loads come from memory.
+    pub(crate) const CONVERSATIONS: Tuning = Tuning {
+        sqlite_connections: 1,
+        postgres_connections: 8,
+        sqlite_synchronous: SqliteSynchronous::Normal,
+    };
+
+    /// The audit trail and accounts.
     pub(crate) const SHARED: Tuning = Tuning {
         sqlite_connections: 4,
         postgres_connections: 8,
@@ -133,6 +144,9 @@ impl Db {
         let pool = SqlitePoolOptions::new()
             .max_connections(tuning.sqlite_connections)
             .acquire_timeout(WAIT)
+            // A connection to a local file cannot go stale the way a socket can; sqlx's check
+            // on every acquire would be a round trip to the connection's thread per query.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|error| place.unavailable("cannot open", &error))?;

@@ -98,6 +98,67 @@ impl Backend {
         }
     }
 
+    /// Runs statements on the database behind the stores' backs; `{s}` stands for the
+    /// PostgreSQL schema's prefix (`name.`), nothing on SQLite.
+    async fn execute_raw(&self, statements: &[&str]) {
+        match self {
+            Backend::Sqlite { data_dir } => {
+                let options =
+                    SqliteConnectOptions::new().filename(data_dir.path().join(SQLITE_PATH));
+                let mut connection = SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("open the file");
+                for statement in statements {
+                    sqlx::query(AssertSqlSafe(statement.replace("{s}", "")))
+                        .execute(&mut connection)
+                        .await
+                        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+                }
+            }
+            Backend::Postgres(pg) => {
+                for statement in statements {
+                    sqlx::query(AssertSqlSafe(
+                        statement.replace("{s}", &format!("{}.", pg.name)),
+                    ))
+                    .execute(pg.admin())
+                    .await
+                    .unwrap_or_else(|e| panic!("{statement}: {e}"));
+                }
+            }
+        }
+    }
+
+    /// How many message rows the database holds for a conversation.
+    async fn stored_messages(&self, id: &str) -> i64 {
+        match self {
+            Backend::Sqlite { data_dir } => {
+                let options =
+                    SqliteConnectOptions::new().filename(data_dir.path().join(SQLITE_PATH));
+                let mut connection = SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("open the file");
+                sqlx::query_scalar(
+                    "SELECT count(*) FROM conversation_messages WHERE conversation_id = ?1",
+                )
+                .bind(id)
+                .fetch_one(&mut connection)
+                .await
+                .expect("count the messages")
+            }
+            Backend::Postgres(pg) => {
+                let count = format!(
+                    "SELECT count(*) FROM {}.conversation_messages WHERE conversation_id = $1",
+                    pg.name
+                );
+                sqlx::query_scalar(AssertSqlSafe(count))
+                    .bind(id)
+                    .fetch_one(pg.admin())
+                    .await
+                    .expect("count the messages")
+            }
+        }
+    }
+
     /// Removes what the case left behind (a failed case leaves its schema for inspection).
     async fn finish(self) {
         if let Backend::Postgres(pg) = self {
@@ -147,6 +208,8 @@ on_both_backends!(
     concurrent_first_defaults_of_one_user_let_exactly_one_win,
     a_save_never_changes_the_owner,
     conversations_idle_past_the_retention_are_purged,
+    messages_are_appended_and_the_oldest_deleted,
+    a_history_saved_whole_by_an_earlier_version_moves_into_messages_on_the_next_save,
 );
 
 /// A conversation with every field in use.
@@ -183,6 +246,17 @@ fn sample(id: &str) -> Conversation {
         20,
     );
     conversation
+}
+
+/// A message said now.
+fn said(role: Role, text: &str) -> HistoryEntry {
+    HistoryEntry {
+        role,
+        text: text.to_owned(),
+        at: Utc::now(),
+        intent: None,
+        id: None,
+    }
 }
 
 fn assert_conflict(result: Result<(), StoreError>, id: &str) {
@@ -242,6 +316,7 @@ async fn a_stale_save_conflicts_and_writes_nothing(backend: &Backend) {
     first.last_intent = Some("refund".to_owned());
     store.save(&mut first).await.expect("first turn saves");
     second.last_intent = Some("cancel".to_owned());
+    second.push_history(said(Role::User, "cancel it"), 20);
     assert_conflict(store.save(&mut second).await, "c1");
 
     assert_eq!(
@@ -249,6 +324,12 @@ async fn a_stale_save_conflicts_and_writes_nothing(backend: &Backend) {
         "a refused save leaves the caller's version alone"
     );
     assert_eq!(loaded(&*store, "c1").await, first);
+    assert_eq!(loaded(&*backend.open().await, "c1").await, first);
+    assert_eq!(
+        backend.stored_messages("c1").await,
+        2,
+        "the refused save's message was not stored"
+    );
 }
 
 async fn a_second_new_conversation_with_a_taken_id_conflicts(backend: &Backend) {
@@ -269,6 +350,8 @@ async fn concurrent_first_saves_of_one_id_let_exactly_one_win(backend: &Backend)
         let id = format!("race-{round}");
         let mut left = Conversation::new(id.clone(), "left".to_owned());
         let mut right = Conversation::new(id.clone(), "right".to_owned());
+        left.push_history(said(Role::User, "left's"), 20);
+        right.push_history(said(Role::User, "right's"), 20);
         let (left_result, right_result) = tokio::join!(one.save(&mut left), two.save(&mut right));
 
         let winner = match (left_result, right_result) {
@@ -286,6 +369,8 @@ async fn concurrent_first_saves_of_one_id_let_exactly_one_win(backend: &Backend)
         };
         assert_eq!(winner.version, 1);
         assert_eq!(loaded(&*one, &id).await, winner);
+        assert_eq!(loaded(&*backend.open().await, &id).await, winner);
+        assert_eq!(backend.stored_messages(&id).await, 1, "only the winner's");
     }
 }
 
@@ -369,6 +454,11 @@ async fn conversations_idle_past_the_retention_are_purged(backend: &Backend) {
             .expect("load")
             .is_none(),
         "gone, also from any cache"
+    );
+    assert_eq!(
+        backend.stored_messages("idle-since-spring").await,
+        0,
+        "its messages went with it"
     );
     assert_eq!(
         loaded(&*store, "talked-yesterday").await,
@@ -545,4 +635,116 @@ async fn a_save_never_changes_the_owner(backend: &Backend) {
     // Reopened (no cache), the owner is still the first.
     let store = backend.open().await;
     assert_eq!(loaded(&*store, "c1").await.user_id, "user-1");
+}
+
+/// Each save writes the messages said since the load; those beyond the history limit are
+/// deleted in the database too, and what loads past any memory is the history in order.
+async fn messages_are_appended_and_the_oldest_deleted(backend: &Backend) {
+    let store = backend.open().await;
+    let mut conversation = Conversation::new("c1".into(), "user-1".into());
+    for turn in 0..6 {
+        conversation.push_history(said(Role::User, &format!("question {turn}")), 4);
+        conversation.push_history(said(Role::Bot, &format!("answer {turn}")), 4);
+        store.save(&mut conversation).await.expect("save");
+        assert_eq!(loaded(&*backend.open().await, "c1").await, conversation);
+    }
+    // A save that adds nothing leaves the messages alone.
+    conversation.last_intent = Some("thanks".into());
+    store.save(&mut conversation).await.expect("save");
+
+    let stored = loaded(&*backend.open().await, "c1").await;
+    assert_eq!(stored, conversation);
+    let texts: Vec<&str> = stored.history.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(texts, ["question 4", "answer 4", "question 5", "answer 5"]);
+    assert_eq!(stored.messages, 12);
+    assert_eq!(backend.stored_messages("c1").await, 4);
+
+    // The next message continues the numbering from a fresh load.
+    let mut again = stored;
+    again.push_history(said(Role::User, "question 6"), 4);
+    store.save(&mut again).await.expect("save");
+    let texts: Vec<String> = loaded(&*backend.open().await, "c1")
+        .await
+        .history
+        .iter()
+        .map(|h| h.text.clone())
+        .collect();
+    assert_eq!(texts, ["answer 4", "question 5", "answer 5", "question 6"]);
+}
+
+/// Conversations saved before messages had rows of their own (migration 0003) kept the history
+/// inside the state: it loads from there, and the next save appends it as rows. (The database
+/// is taken back to before 0003, a conversation written the old way, the store opened again.)
+async fn a_history_saved_whole_by_an_earlier_version_moves_into_messages_on_the_next_save(
+    backend: &Backend,
+) {
+    drop(backend.open().await);
+    match backend {
+        Backend::Sqlite { .. } => {
+            backend
+                .execute_raw(&[
+                    "DROP TRIGGER conversations_append_on_insert",
+                    "DROP TRIGGER conversations_append_on_update",
+                    "DROP TABLE conversation_messages",
+                    "ALTER TABLE conversations DROP COLUMN appending",
+                    "CREATE INDEX conversations_user_id ON conversations (user_id, updated_at)",
+                    "DELETE FROM switchboard_migrations WHERE version = 3",
+                ])
+                .await;
+        }
+        Backend::Postgres(_) => {
+            backend
+                .execute_raw(&[
+                    "DROP TABLE {s}conversation_messages",
+                    "CREATE INDEX conversations_user_id ON {s}conversations (user_id, updated_at)",
+                    "DELETE FROM {s}switchboard_migrations WHERE version = 3",
+                ])
+                .await;
+        }
+    }
+    let old = json!({
+        "id": "old", "user_id": "u", "slots": {"city": "Lyon"}, "pending": null,
+        "last_intent": "weather",
+        "history": [
+            {"role": "user", "text": "weather in Lyon?", "at": "2026-01-01T10:00:00Z",
+             "intent": "weather"},
+            {"role": "bot", "text": "Sunny, 21 °C.\u{0}", "at": "2026-01-01T10:00:01Z",
+             "intent": "weather"},
+            {"role": "proactive", "text": "Rain from 4 pm.", "at": "2026-01-01T12:00:00Z",
+             "id": "forecast:1"}
+        ],
+        "created_at": "2026-01-01T10:00:00Z", "updated_at": "2026-01-01T12:00:00Z", "version": 1
+    });
+    backend.write_raw("old", &old.to_string()).await;
+
+    let store = backend.open().await;
+    let mut conversation = loaded(&*store, "old").await;
+    let texts: Vec<&str> = conversation
+        .history
+        .iter()
+        .map(|h| h.text.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        ["weather in Lyon?", "Sunny, 21 °C.\u{0}", "Rain from 4 pm."]
+    );
+    assert_eq!(conversation.history[2].id.as_deref(), Some("forecast:1"));
+    assert_eq!(conversation.messages, 3);
+    assert_eq!(conversation.slots["city"], json!("Lyon"));
+    assert_eq!(
+        backend.stored_messages("old").await,
+        0,
+        "not moved before a save"
+    );
+
+    conversation.push_history(said(Role::User, "and tomorrow?"), 3);
+    store.save(&mut conversation).await.expect("save");
+    let stored = loaded(&*backend.open().await, "old").await;
+    assert_eq!(stored, conversation);
+    let texts: Vec<&str> = stored.history.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["Sunny, 21 °C.\u{0}", "Rain from 4 pm.", "and tomorrow?"]
+    );
+    assert_eq!(backend.stored_messages("old").await, 3);
 }

@@ -1,7 +1,7 @@
 //! The conversation store over either backend.
 
 use super::ConversationStore;
-use super::row::{self, PURGE_BATCH};
+use super::row::{self, PURGE_BATCH, Stored};
 use crate::conversation::Conversation;
 use crate::storage::StoreError;
 use crate::storage::db::{Db, Dialect, Tuning, is_unique_violation, on_pool};
@@ -50,21 +50,21 @@ impl SqlConversations {
         data_dir: &Path,
     ) -> Result<SqlConversations, StoreError> {
         Ok(SqlConversations::on(
-            Db::open(settings, data_dir, Tuning::SHARED).await?,
+            Db::open(settings, data_dir, Tuning::CONVERSATIONS).await?,
         ))
     }
 
     /// Opens (creating it if needed) the SQLite file at `path`.
     pub async fn open_sqlite(path: &Path) -> Result<SqlConversations, StoreError> {
         Ok(SqlConversations::on(
-            Db::open_sqlite(path, Tuning::SHARED).await?,
+            Db::open_sqlite(path, Tuning::CONVERSATIONS).await?,
         ))
     }
 
     /// Connects to PostgreSQL at `url`. Errors never contain the URL's password.
     pub async fn connect_postgres(url: &str) -> Result<SqlConversations, StoreError> {
         Ok(SqlConversations::on(
-            Db::connect_postgres(url, Tuning::SHARED).await?,
+            Db::connect_postgres(url, Tuning::CONVERSATIONS).await?,
         ))
     }
 
@@ -83,15 +83,29 @@ impl SqlConversations {
             return Ok(Some(conversation));
         }
         let sql = self.db.dialect().pick(
-            "SELECT state, version, is_default FROM conversations WHERE id = $1",
-            "SELECT state::text, version, is_default FROM conversations WHERE id = $1",
+            "SELECT state, version, is_default, \
+             (SELECT json_group_array(json(message) ORDER BY seq) \
+              FROM conversation_messages WHERE conversation_id = $1) \
+             FROM conversations WHERE id = $1",
+            "SELECT state::text, version, is_default, \
+             (SELECT coalesce(json_agg(message ORDER BY seq), '[]')::text \
+              FROM conversation_messages WHERE conversation_id = $1) \
+             FROM conversations WHERE id = $1",
         );
-        let row: Option<(String, i64, bool)> = on_pool!(self.db, pool => {
+        let row: Option<(String, i64, bool, String)> = on_pool!(self.db, pool => {
             sqlx::query_as(sql).bind(id).fetch_optional(pool).await
         })
         .map_err(self.db.err("cannot load a conversation from"))?;
         let conversation = row
-            .map(|(state, version, is_default)| row::decode(id, &state, version, is_default))
+            .map(|(state, version, is_default, messages)| {
+                row::decode(Stored {
+                    id,
+                    state: &state,
+                    messages: &messages,
+                    version,
+                    is_default,
+                })
+            })
             .transpose()?;
         if let (Some(memory), Some(c)) = (&self.memory, &conversation) {
             memory.recent.insert(id.to_string(), c.clone()).await;
@@ -110,20 +124,32 @@ impl SqlConversations {
         }
         // Each dialect's spelling of the partial unique index's condition, so it is used.
         let sql = self.db.dialect().pick(
-            "SELECT id, state, version FROM conversations WHERE user_id = $1 AND is_default = 1",
-            "SELECT id, state::text, version FROM conversations WHERE user_id = $1 AND is_default",
+            "SELECT c.id, c.state, c.version, \
+             (SELECT json_group_array(json(message) ORDER BY seq) \
+              FROM conversation_messages WHERE conversation_id = c.id) \
+             FROM conversations c WHERE c.user_id = $1 AND c.is_default = 1",
+            "SELECT c.id, c.state::text, c.version, \
+             (SELECT coalesce(json_agg(message ORDER BY seq), '[]')::text \
+              FROM conversation_messages WHERE conversation_id = c.id) \
+             FROM conversations c WHERE c.user_id = $1 AND c.is_default",
         );
-        let row: Option<(String, String, i64)> = on_pool!(self.db, pool => {
+        let row: Option<(String, String, i64, String)> = on_pool!(self.db, pool => {
             sqlx::query_as(sql).bind(user_id).fetch_optional(pool).await
         })
         .map_err(self.db.err("cannot load a conversation from"))?;
-        let Some((id, state, version)) = row else {
+        let Some((id, state, version, messages)) = row else {
             if let Some(memory) = &self.memory {
                 memory.defaults.invalidate(user_id).await;
             }
             return Ok(None);
         };
-        let conversation = row::decode(&id, &state, version, true)?;
+        let conversation = row::decode(Stored {
+            id: &id,
+            state: &state,
+            messages: &messages,
+            version,
+            is_default: true,
+        })?;
         if let Some(memory) = &self.memory {
             memory.recent.insert(id.clone(), conversation.clone()).await;
             memory.defaults.insert(user_id.to_string(), id).await;
@@ -137,15 +163,30 @@ impl SqlConversations {
         // id (or of the same user's default conversation) into zero rows written, that is a
         // Conflict, never a duplicate or an overwrite. On PostgreSQL an update blocked behind
         // another re-checks `version` once that one commits, with the same result. The owner
-        // is never changed by an update.
+        // is never changed by an update. The messages the turn added (`$7`, numbered from
+        // `$8`) are appended and those before `$9` deleted in the same statement, so they are
+        // stored exactly when the state is: on SQLite by the triggers of migration 0003 (the
+        // `appending` column; SQLite's count leaves out what triggers write), on PostgreSQL by
+        // the `WITH` (its count is the rows of `saved`). PostgreSQL reads `$7` only with
+        // `json_array_elements`: its operators that look keys up refuse a `\u0000` anywhere.
         let dialect = self.db.dialect();
         let (statement, guard) = if row.expected == 0 {
             (
                 dialect.pick(
-                    "INSERT INTO conversations (id, user_id, state, version, updated_at, is_default) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                    "INSERT INTO conversations (id, user_id, state, version, updated_at, is_default) \
-                     VALUES ($1, $2, $3::json, $4, $5::timestamptz, $6) ON CONFLICT DO NOTHING",
+                    "INSERT INTO conversations \
+                     (id, user_id, state, version, updated_at, is_default, appending) \
+                     VALUES ($1, $2, $3, $4, $5, $6, \
+                     json_object('first', $8, 'keep', $9, 'messages', json($7))) \
+                     ON CONFLICT DO NOTHING",
+                    "WITH saved AS (\
+                       INSERT INTO conversations (id, user_id, state, version, updated_at, is_default) \
+                       VALUES ($1, $2, $3::json, $4, $5::timestamptz, $6) ON CONFLICT DO NOTHING \
+                       RETURNING id, version), \
+                     appended AS (\
+                       INSERT INTO conversation_messages (conversation_id, seq, message) \
+                       SELECT saved.id, $8::bigint + m.n - 1, m.message \
+                       FROM saved, json_array_elements($7::json) WITH ORDINALITY AS m(message, n)) \
+                     SELECT version FROM saved",
                 ),
                 None,
             )
@@ -153,10 +194,22 @@ impl SqlConversations {
             (
                 dialect.pick(
                     "UPDATE conversations SET state = $3, version = $4, updated_at = $5, \
-                     is_default = $6 WHERE id = $1 AND version = $7 AND user_id = $2",
-                    "UPDATE conversations SET state = $3::json, version = $4, \
-                     updated_at = $5::timestamptz, is_default = $6 \
-                     WHERE id = $1 AND version = $7 AND user_id = $2",
+                     is_default = $6, \
+                     appending = json_object('first', $8, 'keep', $9, 'messages', json($7)) \
+                     WHERE id = $1 AND version = $10 AND user_id = $2",
+                    "WITH saved AS (\
+                       UPDATE conversations SET state = $3::json, version = $4, \
+                       updated_at = $5::timestamptz, is_default = $6 \
+                       WHERE id = $1 AND version = $10 AND user_id = $2 RETURNING id, version), \
+                     appended AS (\
+                       INSERT INTO conversation_messages (conversation_id, seq, message) \
+                       SELECT saved.id, $8::bigint + m.n - 1, m.message \
+                       FROM saved, json_array_elements($7::json) WITH ORDINALITY AS m(message, n)), \
+                     trimmed AS (\
+                       DELETE FROM conversation_messages \
+                       WHERE conversation_id IN (SELECT id FROM saved) \
+                         AND seq < $9::bigint) \
+                     SELECT version FROM saved",
                 ),
                 Some(row.expected),
             )
@@ -168,24 +221,28 @@ impl SqlConversations {
                 .bind(&row.state)
                 .bind(row.next)
                 .bind(&row.updated_at)
-                .bind(conversation.default);
+                .bind(conversation.default)
+                .bind(&row.added)
+                .bind(row.first)
+                .bind(row.keep);
             if let Some(expected) = guard {
                 query = query.bind(expected);
             }
             query.execute(pool).await.map(|done| done.rows_affected())
         });
-        let written = match result {
-            Ok(written) => written,
-            Err(error) if is_unique_violation(&error) => 0,
+        let saved = match result {
+            Ok(written) => written == 1,
+            Err(error) if is_unique_violation(&error) => false,
             Err(error) => return Err(self.db.unavailable("cannot save a conversation in", &error)),
         };
-        if written == 0 {
+        if !saved {
             if let Some(memory) = &self.memory {
                 memory.recent.invalidate(&conversation.id).await;
             }
             return Err(StoreError::Conflict(conversation.id.clone()));
         }
         conversation.version += 1;
+        conversation.stored_messages = conversation.messages;
         if let Some(memory) = &self.memory {
             memory
                 .recent

@@ -1,6 +1,7 @@
 //! Every store's schema, in one list per backend. The two dialects differ (types, partial
 //! indexes), so each backend has its own files; the versions and descriptions match:
-//! 0001 conversations, 0002 default conversations (`is_default`, unique per user), 0101
+//! 0001 conversations, 0002 default conversations (`is_default`, unique per user), 0003
+//! conversation messages (a row per message, appended by each save), 0101
 //! webhooks, 0102 webhook leases, 0201 audit, 0301 accounts, 0302 OAuth login nonces, 0401 messaging channels.
 //!
 //! A file's text is part of its checksum, recorded in databases it ran on: change a schema by
@@ -23,6 +24,11 @@ pub(super) const SQLITE: &[Embedded] = &[
         2,
         "default conversations",
         include_str!("sqlite/0002_default_conversations.sql"),
+    ),
+    (
+        3,
+        "conversation messages",
+        include_str!("sqlite/0003_conversation_messages.sql"),
     ),
     (101, "webhooks", include_str!("sqlite/0101_webhooks.sql")),
     (
@@ -56,6 +62,11 @@ pub(super) const POSTGRES: &[Embedded] = &[
         2,
         "default conversations",
         include_str!("postgres/0002_default_conversations.sql"),
+    ),
+    (
+        3,
+        "conversation messages",
+        include_str!("postgres/0003_conversation_messages.sql"),
     ),
     (101, "webhooks", include_str!("postgres/0101_webhooks.sql")),
     (
