@@ -67,11 +67,7 @@ impl Backend {
     async fn write_raw(&self, id: &str, state: &str) {
         match self {
             Backend::Sqlite { data_dir } => {
-                let options =
-                    SqliteConnectOptions::new().filename(data_dir.path().join(SQLITE_PATH));
-                let mut connection = SqliteConnection::connect_with(&options)
-                    .await
-                    .expect("open the file");
+                let mut connection = sqlite_file(data_dir).await;
                 sqlx::query(
                     "INSERT INTO conversations (id, user_id, state, version, updated_at) \
                      VALUES (?1, 'u', ?2, 1, '2024-01-01T00:00:00.000000Z')",
@@ -103,11 +99,7 @@ impl Backend {
     async fn execute_raw(&self, statements: &[&str]) {
         match self {
             Backend::Sqlite { data_dir } => {
-                let options =
-                    SqliteConnectOptions::new().filename(data_dir.path().join(SQLITE_PATH));
-                let mut connection = SqliteConnection::connect_with(&options)
-                    .await
-                    .expect("open the file");
+                let mut connection = sqlite_file(data_dir).await;
                 for statement in statements {
                     sqlx::query(AssertSqlSafe(statement.replace("{s}", "")))
                         .execute(&mut connection)
@@ -132,11 +124,7 @@ impl Backend {
     async fn stored_messages(&self, id: &str) -> i64 {
         match self {
             Backend::Sqlite { data_dir } => {
-                let options =
-                    SqliteConnectOptions::new().filename(data_dir.path().join(SQLITE_PATH));
-                let mut connection = SqliteConnection::connect_with(&options)
-                    .await
-                    .expect("open the file");
+                let mut connection = sqlite_file(data_dir).await;
                 sqlx::query_scalar(
                     "SELECT count(*) FROM conversation_messages WHERE conversation_id = ?1",
                 )
@@ -165,6 +153,14 @@ impl Backend {
             pg.drop().await;
         }
     }
+}
+
+/// A connection to a case's SQLite file, beside its stores.
+async fn sqlite_file(data_dir: &tempfile::TempDir) -> SqliteConnection {
+    let options = SqliteConnectOptions::new().filename(data_dir.path().join(SQLITE_PATH));
+    SqliteConnection::connect_with(&options)
+        .await
+        .expect("open the file")
 }
 
 /// Runs each case on a fresh backend of one kind, as `$backend::$case`.
