@@ -12,6 +12,7 @@ use crate::llm::{AskError, Model, Purpose, Request, Sink, Usage};
 use crate::telemetry::redact::Masks;
 use crate::template::Templates;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use switchboard_config::Project;
 use switchboard_config::model::Intent;
 use tokio::time::Instant;
@@ -88,7 +89,7 @@ impl<'a> ModelTurn<'a> {
         project: &Project,
         templates: &Templates,
         base: &Map<String, Value>,
-        history: &[std::sync::Arc<HistoryEntry>],
+        history: &[Arc<HistoryEntry>],
         text: &str,
         deadline: Instant,
     ) -> Option<ModelChoice> {
@@ -177,7 +178,7 @@ pub(super) fn system_prompt(
 }
 
 /// The last messages of the conversation as chat messages.
-pub(super) fn history_messages(history: &[std::sync::Arc<HistoryEntry>]) -> Vec<Value> {
+pub(super) fn history_messages(history: &[Arc<HistoryEntry>]) -> Vec<Value> {
     let from = history.len().saturating_sub(HISTORY_READ);
     history[from..]
         .iter()

@@ -205,6 +205,8 @@ on_both_backends!(
     a_save_never_changes_the_owner,
     conversations_idle_past_the_retention_are_purged,
     messages_are_appended_and_the_oldest_deleted,
+    a_corrupt_message_is_corrupt_and_its_text_stays_out_of_the_error,
+    many_conversations_saving_at_once_all_land,
     a_history_saved_whole_by_an_earlier_version_moves_into_messages_on_the_next_save,
 );
 
@@ -743,4 +745,51 @@ async fn a_history_saved_whole_by_an_earlier_version_moves_into_messages_on_the_
         ["Sunny, 21 °C.\u{0}", "Rain from 4 pm.", "and tomorrow?"]
     );
     assert_eq!(backend.stored_messages("old").await, 3);
+}
+
+async fn a_corrupt_message_is_corrupt_and_its_text_stays_out_of_the_error(backend: &Backend) {
+    let store = backend.open().await;
+    store.save(&mut sample("c1")).await.expect("save");
+    backend
+        .execute_raw(&[
+            r#"INSERT INTO {s}conversation_messages (conversation_id, seq, message)
+               VALUES ('c1', 7, '{"role": "private words"}')"#,
+        ])
+        .await;
+    match backend.open().await.load("c1").await {
+        Err(StoreError::Corrupt { id, reason }) => {
+            assert_eq!(id, "c1");
+            assert!(reason.contains("messages"), "{reason}");
+            assert!(!reason.contains("private"), "{reason}");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+/// Turns of many users at once, each saving several times, on one store (on SQLite its one
+/// connection): every save lands, none waits out the pool or meets a busy database.
+async fn many_conversations_saving_at_once_all_land(backend: &Backend) {
+    let store = backend.open().await;
+    let turns = (0..48).map(|user| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let id = format!("busy-{user}");
+            let mut conversation = Conversation::new(id.clone(), format!("user-{user}"));
+            for turn in 0..3 {
+                conversation.push_history(said(Role::User, &format!("message {turn}")), 50);
+                store
+                    .save(&mut conversation)
+                    .await
+                    .expect("every save lands");
+            }
+            conversation
+        })
+    });
+    let saved = futures::future::join_all(turns).await;
+    let fresh = backend.open().await;
+    for conversation in saved {
+        let conversation = conversation.expect("the turn's task");
+        assert_eq!(conversation.version, 3);
+        assert_eq!(loaded(&*fresh, &conversation.id).await, conversation);
+    }
 }

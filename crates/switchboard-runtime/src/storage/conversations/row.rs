@@ -114,21 +114,20 @@ pub(crate) fn decode(stored: Stored<'_>) -> Result<Conversation, StoreError> {
     };
     let mut conversation: Conversation =
         serde_json::from_str(state).map_err(|error| wrong("state is not a conversation", error))?;
-    let history: Vec<HistoryEntry> = serde_json::from_str(messages)
+    let mut history: Vec<HistoryEntry> = serde_json::from_str(messages)
         .map_err(|error| wrong("messages are not a conversation's", error))?;
-    if history.is_empty() {
-        // Saved before messages had rows of their own (migration 0003): the history is inside
-        // the state. None of it is stored as rows yet, so the next save appends all of it.
-        let Legacy { history } = serde_json::from_str(state)
-            .map_err(|error| wrong("history is not a conversation's", error))?;
-        conversation.messages = conversation.messages.max(history.len() as u64);
-        conversation.stored_messages = conversation.messages - history.len() as u64;
-        conversation.history = history.into_iter().map(Arc::new).collect();
-    } else {
-        conversation.history = history.into_iter().map(Arc::new).collect();
-        conversation.messages = conversation.messages.max(conversation.history.len() as u64);
-        conversation.stored_messages = conversation.messages;
+    // Saved before messages had rows of their own (migration 0003), the history is inside the
+    // state; none of it is a row yet, so the next save appends all of it.
+    let inside_state = history.is_empty();
+    if inside_state {
+        history = serde_json::from_str::<Legacy>(state)
+            .map_err(|error| wrong("history is not a conversation's", error))?
+            .history;
     }
+    let count = history.len() as u64;
+    conversation.messages = conversation.messages.max(count);
+    conversation.stored_messages = conversation.messages - if inside_state { count } else { 0 };
+    conversation.history = history.into_iter().map(Arc::new).collect();
     if conversation.id != id {
         return Err(corrupt("state belongs to another conversation".to_owned()));
     }
