@@ -18,11 +18,10 @@ data=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$data"; }
 trap cleanup EXIT
-ready() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/$2" >/dev/null && return 0; sleep 0.1; done; return 1; }
+# shellcheck source=workload.sh
+source "$(dirname "$0")/workload.sh"
 
-taskset -c 1 "$bin/switchboard" demo-backend --listen 127.0.0.1:39363 >/dev/null 2>&1 &
-pids+=($!)
-ready 39363 api/v2/orders/1001 || true
+start_backend
 upstream=http://127.0.0.1:39363/api/v2
 if [ "$system" = switchboard ]; then
   STORE_URL=$upstream taskset -c 0 "$bin/switchboard" serve -c "$run/projects/store.yaml" \
@@ -34,17 +33,6 @@ fi
 server=$!
 pids+=($server)
 ready 39400 readyz
-
-if [ "$workload" = W2 ]; then
-  url=http://127.0.0.1:39400/v1/chat
-  body='{"user_id":"{user}","text":"where is my order 1001?"}'
-  expect="your order 1001 is shipped"
-else
-  url=http://127.0.0.1:39400/webhook
-  body='{"next_action":"action_order_status","sender_id":"{user}","tracker":{"sender_id":"{user}","slots":{"order_id":"1001"},"latest_message":{"text":"where is my order 1001?","intent":{"name":"order_status","confidence":0.98},"entities":[{"entity":"order_id","value":"1001"}]},"events":[]},"domain":{},"version":"3.10.0"}'
-  expect=shipped
-fi
-load() { taskset -c 1 "$bin/loadgen" chat --url "$url" --body "$body" --expect "$expect" --concurrency 64 --duration "$1"; }
 
 load 2000ms >/dev/null
 ticks() { awk '{print $14+$15}' "/proc/$server/stat"; }

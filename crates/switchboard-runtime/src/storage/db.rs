@@ -37,11 +37,11 @@ pub(crate) struct Tuning {
 }
 
 impl Tuning {
-    /// Conversations: on SQLite one connection. Every turn writes, and SQLite takes one
-    /// writer at a time; a second connection would only wait for the write lock in SQLite's
-    /// busy handler (which sleeps a millisecond and more, a latency spike under load) and
-    /// empty the other's page cache with each commit. One connection queues saves in the
-    /// pool instead, in order, and keeps its cache warm; most loads come from memory.
+    /// Conversations: on SQLite one connection for reads (most loads come from memory) beside
+    /// the one the conversation writer takes for its own. Every turn writes and SQLite takes
+    /// one writer at a time; a second writing connection would only wait for the write lock
+    /// in SQLite's busy handler (which sleeps a millisecond and more, a latency spike under
+    /// load), so saves queue for the one connection they write through.
     pub(crate) const CONVERSATIONS: Tuning = Tuning {
         sqlite_connections: 1,
         postgres_connections: 8,

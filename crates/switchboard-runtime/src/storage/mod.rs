@@ -8,14 +8,16 @@
 //! `audit::AuditStore`, `accounts::AccountStore`) with one implementation over both backends,
 //! on a [`db::Db`] handle (`db.rs`: opening, tuning, error messages that mask a PostgreSQL
 //! password). Query text is written once where the dialects agree and side by side where they
-//! do not. One test suite runs every store against both backends (PostgreSQL cases each in a
+//! do not. On SQLite, which takes one writer at a time, conversation saves queue for one
+//! connection of their own (`conversations/writer.rs`). One test suite runs every store
+//! against both backends (PostgreSQL cases each in a
 //! schema of their own, `tests/common::PgSchema`; the suites are modules of the
 //! `tests/storage/` test binary). The stores share one database and one migration list per
 //! backend (`migrations/`). `files.rs` makes the data directory 0700 and the SQLite file 0600
 //! before SQLite opens it (SQLite gives its WAL and SHM the file's mode), tightening looser
 //! modes it finds with a warning. `retention.rs` deletes conversations not updated within
 //! `storage.conversation_retention` (default 90 days; `ConversationStore::purge_idle`, batches
-//! of 5,000) at start and hourly, on every instance. `instance.rs` reads or makes the data
+//! of 1,000) at start and hourly, on every instance. `instance.rs` reads or makes the data
 //! directory's `instance-id`, the name webhook leases are held under.
 
 pub mod accounts;

@@ -207,6 +207,7 @@ on_both_backends!(
     messages_are_appended_and_the_oldest_deleted,
     a_corrupt_message_is_corrupt_and_its_text_stays_out_of_the_error,
     many_conversations_saving_at_once_all_land,
+    a_save_the_database_refuses_fails_alone_among_many_at_once,
     a_history_saved_whole_by_an_earlier_version_moves_into_messages_on_the_next_save,
 );
 
@@ -791,5 +792,69 @@ async fn many_conversations_saving_at_once_all_land(backend: &Backend) {
         let conversation = conversation.expect("the turn's task");
         assert_eq!(conversation.version, 3);
         assert_eq!(loaded(&*fresh, &conversation.id).await, conversation);
+    }
+}
+
+/// A save the database refuses (here a trigger; in life a full disk or a constraint) among
+/// many at once: it fails with the database's reason, the others land, and the connection
+/// the saves share (on SQLite) goes on working.
+async fn a_save_the_database_refuses_fails_alone_among_many_at_once(backend: &Backend) {
+    // Opened first: it makes the tables the trigger is on.
+    let store = backend.open().await;
+    match backend {
+        Backend::Sqlite { .. } => {
+            backend
+                .execute_raw(&["CREATE TRIGGER refuse BEFORE UPDATE ON conversations \
+                     WHEN NEW.user_id = 'refused' AND NEW.version > 1 \
+                     BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"])
+                .await
+        }
+        Backend::Postgres(_) => {
+            backend
+                .execute_raw(&[
+                    "CREATE FUNCTION {s}refuse() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN IF NEW.user_id = 'refused' AND NEW.version > 1 THEN \
+                     RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$",
+                    "CREATE TRIGGER refuse BEFORE UPDATE ON {s}conversations \
+                     FOR EACH ROW EXECUTE FUNCTION {s}refuse()",
+                ])
+                .await
+        }
+    }
+    let turns = (0..24).map(|n| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let user = if n % 6 == 0 {
+                "refused".to_owned()
+            } else {
+                format!("user-{n}")
+            };
+            let mut conversation = Conversation::new(format!("many-{n}"), user);
+            // The first save is let through (the trigger refuses versions past 1), so the
+            // refused saves are updates among the others' updates.
+            store.save(&mut conversation).await.expect("the first save");
+            conversation.push_history(said(Role::User, "hello"), 50);
+            let outcome = store.save(&mut conversation).await;
+            (conversation, outcome)
+        })
+    });
+    let turns = futures::future::join_all(turns).await;
+    let fresh = backend.open().await;
+    for turn in turns {
+        let (conversation, outcome) = turn.expect("the turn's task");
+        if conversation.user_id == "refused" {
+            match outcome {
+                Err(StoreError::Unavailable(reason)) => {
+                    assert!(reason.contains("refused by the test"), "{reason}")
+                }
+                other => panic!("expected Unavailable, got {other:?}"),
+            }
+            let stored = loaded(&*fresh, &conversation.id).await;
+            assert_eq!(stored.version, 1, "the refused save stored nothing");
+            assert!(stored.history.is_empty());
+        } else {
+            outcome.expect("the others land");
+            assert_eq!(loaded(&*fresh, &conversation.id).await, conversation);
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! Conversations: the store a chat turn loads and saves, with a version check so two turns
 //! on one conversation never both win. One implementation ([`SqlConversations`]) over the
-//! embedded SQLite file and PostgreSQL.
+//! embedded SQLite file and PostgreSQL; on SQLite saves go through a connection of their own
+//! (`writer.rs`).
 
 mod row;
 mod store;
+mod writer;
 
 pub use store::SqlConversations;
 

@@ -2,9 +2,10 @@
 
 use super::ConversationStore;
 use super::row::{self, PURGE_BATCH, Stored};
+use super::writer::{Save, Writer, bind_save};
 use crate::conversation::Conversation;
 use crate::storage::StoreError;
-use crate::storage::db::{Db, Dialect, Tuning, is_unique_violation, on_pool};
+use crate::storage::db::{Db, Dialect, Pool, Tuning, is_unique_violation, on_pool};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use std::path::Path;
@@ -20,10 +21,23 @@ const CACHED_CONVERSATIONS: u64 = 10_000;
 /// a read and a write. Should another process write the same file anyway, the version check
 /// still refuses the stale save, and the entry is dropped so the next turn reads the file
 /// again. PostgreSQL is shared by instances and is always read.
-#[derive(Debug, Clone)]
+///
+/// On SQLite saves go through a connection of their own ([`Writer`]); on PostgreSQL through
+/// the pool, which takes concurrent writers.
+#[derive(Clone)]
 pub struct SqlConversations {
     db: Db,
     memory: Option<Memory>,
+    writer: Option<Writer>,
+}
+
+impl std::fmt::Debug for SqlConversations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlConversations")
+            .field("db", &self.db)
+            .field("memory", &self.memory)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What SQLite keeps in memory.
@@ -49,31 +63,33 @@ impl SqlConversations {
         settings: &StorageSettings,
         data_dir: &Path,
     ) -> Result<SqlConversations, StoreError> {
-        Ok(SqlConversations::on(
-            Db::open(settings, data_dir, Tuning::CONVERSATIONS).await?,
-        ))
+        SqlConversations::on(Db::open(settings, data_dir, Tuning::CONVERSATIONS).await?).await
     }
 
     /// Opens (creating it if needed) the SQLite file at `path`.
     pub async fn open_sqlite(path: &Path) -> Result<SqlConversations, StoreError> {
-        Ok(SqlConversations::on(
-            Db::open_sqlite(path, Tuning::CONVERSATIONS).await?,
-        ))
+        SqlConversations::on(Db::open_sqlite(path, Tuning::CONVERSATIONS).await?).await
     }
 
     /// Connects to PostgreSQL at `url`. Errors never contain the URL's password.
     pub async fn connect_postgres(url: &str) -> Result<SqlConversations, StoreError> {
-        Ok(SqlConversations::on(
-            Db::connect_postgres(url, Tuning::CONVERSATIONS).await?,
-        ))
+        SqlConversations::on(Db::connect_postgres(url, Tuning::CONVERSATIONS).await?).await
     }
 
-    fn on(db: Db) -> SqlConversations {
-        let memory = (db.dialect() == Dialect::Sqlite).then(|| Memory {
+    async fn on(db: Db) -> Result<SqlConversations, StoreError> {
+        let writer = match &db.pool {
+            Pool::Sqlite(pool) => Some(
+                Writer::open(pool)
+                    .await
+                    .map_err(db.err("cannot open a connection for saving conversations to"))?,
+            ),
+            Pool::Postgres(_) => None,
+        };
+        let memory = writer.is_some().then(|| Memory {
             recent: moka::future::Cache::new(CACHED_CONVERSATIONS),
             defaults: moka::future::Cache::new(CACHED_CONVERSATIONS),
         });
-        SqlConversations { db, memory }
+        Ok(SqlConversations { db, memory, writer })
     }
 
     async fn load(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
@@ -159,77 +175,19 @@ impl SqlConversations {
 
     async fn save(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
         let row = row::encode(conversation)?;
-        // A new conversation is inserted; `DO NOTHING` turns a concurrent first save of the same
-        // id (or of the same user's default conversation) into zero rows written, that is a
-        // Conflict, never a duplicate or an overwrite. On PostgreSQL an update blocked behind
-        // another re-checks `version` once that one commits, with the same result. The owner
-        // is never changed by an update. The messages the turn added (`$7`, numbered from
-        // `$8`) are appended and those before `$9` deleted in the same statement, so they are
-        // stored exactly when the state is: on SQLite by the triggers of migration 0003 (the
-        // `appending` column; SQLite's count leaves out what triggers write), on PostgreSQL by
-        // the `WITH` (its count is the rows of `saved`). PostgreSQL reads `$7` only with
-        // `json_array_elements`: its operators that look keys up refuse a `\u0000` anywhere.
-        let dialect = self.db.dialect();
-        let (statement, guard) = if row.expected == 0 {
-            (
-                dialect.pick(
-                    "INSERT INTO conversations \
-                     (id, user_id, state, version, updated_at, is_default, appending) \
-                     VALUES ($1, $2, $3, $4, $5, $6, \
-                     json_object('first', $8, 'keep', $9, 'messages', json($7))) \
-                     ON CONFLICT DO NOTHING",
-                    "WITH saved AS (\
-                       INSERT INTO conversations (id, user_id, state, version, updated_at, is_default) \
-                       VALUES ($1, $2, $3::json, $4, $5::timestamptz, $6) ON CONFLICT DO NOTHING \
-                       RETURNING id, version), \
-                     appended AS (\
-                       INSERT INTO conversation_messages (conversation_id, seq, message) \
-                       SELECT saved.id, $8::bigint + m.n - 1, m.message \
-                       FROM saved, json_array_elements($7::json) WITH ORDINALITY AS m(message, n)) \
-                     SELECT version FROM saved",
-                ),
-                None,
-            )
-        } else {
-            (
-                dialect.pick(
-                    "UPDATE conversations SET state = $3, version = $4, updated_at = $5, \
-                     is_default = $6, \
-                     appending = json_object('first', $8, 'keep', $9, 'messages', json($7)) \
-                     WHERE id = $1 AND version = $10 AND user_id = $2",
-                    "WITH saved AS (\
-                       UPDATE conversations SET state = $3::json, version = $4, \
-                       updated_at = $5::timestamptz, is_default = $6 \
-                       WHERE id = $1 AND version = $10 AND user_id = $2 RETURNING id, version), \
-                     appended AS (\
-                       INSERT INTO conversation_messages (conversation_id, seq, message) \
-                       SELECT saved.id, $8::bigint + m.n - 1, m.message \
-                       FROM saved, json_array_elements($7::json) WITH ORDINALITY AS m(message, n)), \
-                     trimmed AS (\
-                       DELETE FROM conversation_messages \
-                       WHERE conversation_id IN (SELECT id FROM saved) \
-                         AND seq < $9::bigint) \
-                     SELECT version FROM saved",
-                ),
-                Some(row.expected),
-            )
+        let save = Save {
+            statement: save_statement(self.db.dialect(), row.expected == 0),
+            id: conversation.id.clone(),
+            user_id: conversation.user_id.clone(),
+            default: conversation.default,
+            row,
         };
-        let result = on_pool!(self.db, pool => {
-            let mut query = sqlx::query(statement)
-                .bind(&conversation.id)
-                .bind(&conversation.user_id)
-                .bind(&row.state)
-                .bind(row.next)
-                .bind(&row.updated_at)
-                .bind(conversation.default)
-                .bind(&row.added)
-                .bind(row.first)
-                .bind(row.keep);
-            if let Some(expected) = guard {
-                query = query.bind(expected);
-            }
-            query.execute(pool).await.map(|done| done.rows_affected())
-        });
+        let result = match &self.writer {
+            Some(writer) => writer.save(&save).await,
+            None => on_pool!(self.db, pool => {
+                bind_save!(save).execute(pool).await.map(|done| done.rows_affected())
+            }),
+        };
         let saved = match result {
             Ok(written) => written == 1,
             Err(error) if is_unique_violation(&error) => false,
@@ -292,6 +250,59 @@ impl SqlConversations {
     async fn ping(&self) -> Result<(), StoreError> {
         on_pool!(self.db, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))
             .map_err(self.db.err("cannot reach"))
+    }
+}
+
+/// The statement that saves a conversation: a `new` one is inserted, another updated where its
+/// version is the one it was loaded with.
+pub(super) fn save_statement(dialect: Dialect, new: bool) -> &'static str {
+    // A new conversation is inserted; `DO NOTHING` turns a concurrent first save of the same
+    // id (or of the same user's default conversation) into zero rows written, that is a
+    // Conflict, never a duplicate or an overwrite. On PostgreSQL an update blocked behind
+    // another re-checks `version` once that one commits, with the same result. The owner
+    // is never changed by an update. The messages the turn added (`$7`, numbered from
+    // `$8`) are appended and those before `$9` deleted in the same statement, so they are
+    // stored exactly when the state is: on SQLite by the triggers of migration 0003 (the
+    // `appending` column; SQLite's count leaves out what triggers write), on PostgreSQL by
+    // the `WITH` (its count is the rows of `saved`). PostgreSQL reads `$7` only with
+    // `json_array_elements`: its operators that look keys up refuse a `\u0000` anywhere.
+    if new {
+        dialect.pick(
+            "INSERT INTO conversations \
+             (id, user_id, state, version, updated_at, is_default, appending) \
+             VALUES ($1, $2, $3, $4, $5, $6, \
+             json_object('first', $8, 'keep', $9, 'messages', json($7))) \
+             ON CONFLICT DO NOTHING",
+            "WITH saved AS (\
+               INSERT INTO conversations (id, user_id, state, version, updated_at, is_default) \
+               VALUES ($1, $2, $3::json, $4, $5::timestamptz, $6) ON CONFLICT DO NOTHING \
+               RETURNING id, version), \
+             appended AS (\
+               INSERT INTO conversation_messages (conversation_id, seq, message) \
+               SELECT saved.id, $8::bigint + m.n - 1, m.message \
+               FROM saved, json_array_elements($7::json) WITH ORDINALITY AS m(message, n)) \
+             SELECT version FROM saved",
+        )
+    } else {
+        dialect.pick(
+            "UPDATE conversations SET state = $3, version = $4, updated_at = $5, \
+             is_default = $6, \
+             appending = json_object('first', $8, 'keep', $9, 'messages', json($7)) \
+             WHERE id = $1 AND version = $10 AND user_id = $2",
+            "WITH saved AS (\
+               UPDATE conversations SET state = $3::json, version = $4, \
+               updated_at = $5::timestamptz, is_default = $6 \
+               WHERE id = $1 AND version = $10 AND user_id = $2 RETURNING id, version), \
+             appended AS (\
+               INSERT INTO conversation_messages (conversation_id, seq, message) \
+               SELECT saved.id, $8::bigint + m.n - 1, m.message \
+               FROM saved, json_array_elements($7::json) WITH ORDINALITY AS m(message, n)), \
+             trimmed AS (\
+               DELETE FROM conversation_messages \
+               WHERE conversation_id IN (SELECT id FROM saved) \
+                 AND seq < $9::bigint) \
+             SELECT version FROM saved",
+        )
     }
 }
 
