@@ -4,10 +4,10 @@
 //! round trip to its thread (a third of what a save cost on the runtime's threads, measured in
 //! BENCHMARKS.md). Reads keep the pool, beside this connection (WAL lets them).
 //!
-//! Committing the saves waiting at once in one transaction was measured too and not kept: at
-//! the load where it could matter the saves rarely wait for each other (a save takes a fifth
-//! of a turn's CPU, so the queue is almost always empty), and the hand-off to a writer task
-//! cost what the shared commits saved.
+//! Committing the saves waiting at once in one transaction was measured too and not kept: even
+//! with 64 turns in flight the saves rarely wait for each other (a save takes a fifth of a
+//! turn's CPU, so the queue is almost always empty), and the hand-off to a writer task cost
+//! more than the few shared commits saved.
 
 use super::row::Row;
 use sqlx::{SqliteConnection, SqlitePool};
