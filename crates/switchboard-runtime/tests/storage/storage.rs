@@ -208,6 +208,7 @@ on_both_backends!(
     a_corrupt_message_is_corrupt_and_its_text_stays_out_of_the_error,
     many_conversations_saving_at_once_all_land,
     a_save_the_database_refuses_fails_alone_among_many_at_once,
+    a_save_dropped_midway_is_stored_whole_or_not_at_all_and_saves_go_on,
     a_history_saved_whole_by_an_earlier_version_moves_into_messages_on_the_next_save,
 );
 
@@ -855,6 +856,52 @@ async fn a_save_the_database_refuses_fails_alone_among_many_at_once(backend: &Ba
         } else {
             outcome.expect("the others land");
             assert_eq!(loaded(&*fresh, &conversation.id).await, conversation);
+        }
+    }
+}
+
+/// A turn dropped while its save runs (a client that hangs up): the save is stored whole, with
+/// its messages, or not at all, and the saves after it land (on SQLite they share the dropped
+/// one's connection).
+async fn a_save_dropped_midway_is_stored_whole_or_not_at_all_and_saves_go_on(backend: &Backend) {
+    let store = backend.open().await;
+    // A save polled once is usually still under way; one that already finished is saved
+    // normally and another is tried.
+    let mut dropped = Vec::new();
+    for n in 0..50 {
+        let mut conversation = Conversation::new(format!("dropped-{n}"), "user-1".to_owned());
+        conversation.push_history(said(Role::User, "hello"), 50);
+        let pending = {
+            let mut save = store.save(&mut conversation);
+            futures::poll!(&mut save).is_pending()
+        };
+        if pending {
+            assert_eq!(conversation.version, 0, "a dropped save reports nothing");
+            dropped.push(conversation);
+        }
+        if dropped.len() == 3 {
+            break;
+        }
+    }
+    assert!(
+        !dropped.is_empty(),
+        "no save was still under way when polled once"
+    );
+    let mut after = Conversation::new("after".to_owned(), "user-2".to_owned());
+    after.push_history(said(Role::User, "still there?"), 50);
+    store
+        .save(&mut after)
+        .await
+        .expect("a save after the dropped ones");
+    let fresh = backend.open().await;
+    assert_eq!(loaded(&*fresh, "after").await, after);
+    for conversation in dropped {
+        if let Some(stored) = fresh.load(&conversation.id).await.expect("load") {
+            assert_eq!(stored.version, 1);
+            assert_eq!(
+                stored.history, conversation.history,
+                "stored with its messages"
+            );
         }
     }
 }

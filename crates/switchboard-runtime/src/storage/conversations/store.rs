@@ -24,20 +24,11 @@ const CACHED_CONVERSATIONS: u64 = 10_000;
 ///
 /// On SQLite saves go through a connection of their own ([`Writer`]); on PostgreSQL through
 /// the pool, which takes concurrent writers.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SqlConversations {
     db: Db,
     memory: Option<Memory>,
     writer: Option<Writer>,
-}
-
-impl std::fmt::Debug for SqlConversations {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqlConversations")
-            .field("db", &self.db)
-            .field("memory", &self.memory)
-            .finish_non_exhaustive()
-    }
 }
 
 /// What SQLite keeps in memory.
@@ -177,9 +168,7 @@ impl SqlConversations {
         let row = row::encode(conversation)?;
         let save = Save {
             statement: save_statement(self.db.dialect(), row.expected == 0),
-            id: conversation.id.clone(),
-            user_id: conversation.user_id.clone(),
-            default: conversation.default,
+            conversation,
             row,
         };
         let result = match &self.writer {

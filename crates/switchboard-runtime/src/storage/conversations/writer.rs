@@ -10,16 +10,15 @@
 //! more than the few shared commits saved.
 
 use super::row::Row;
+use crate::conversation::Conversation;
 use sqlx::{SqliteConnection, SqlitePool};
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
-/// One save: the statement (an insert or a versioned update) and what it binds.
-pub(super) struct Save {
+/// One save: the statement (an insert or a versioned update), the conversation and its row.
+pub(super) struct Save<'a> {
     pub statement: &'static str,
-    pub id: String,
-    pub user_id: String,
-    pub default: bool,
+    pub conversation: &'a Conversation,
     pub row: Row,
 }
 
@@ -29,12 +28,12 @@ macro_rules! bind_save {
     ($save:expr) => {{
         let save = &$save;
         let query = sqlx::query(save.statement)
-            .bind(&save.id)
-            .bind(&save.user_id)
+            .bind(&save.conversation.id)
+            .bind(&save.conversation.user_id)
             .bind(&save.row.state)
             .bind(save.row.next)
             .bind(&save.row.updated_at)
-            .bind(save.default)
+            .bind(save.conversation.default)
             .bind(&save.row.added)
             .bind(save.row.first)
             .bind(save.row.keep);
@@ -49,10 +48,10 @@ macro_rules! bind_save {
 pub(super) use bind_save;
 
 /// What a save returns: the rows the statement wrote (1 when saved, 0 when refused).
-pub(super) type Outcome = Result<u64, sqlx::Error>;
+type Outcome = Result<u64, sqlx::Error>;
 
 /// The connection saves are written through.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(super) struct Writer {
     connection: Arc<Mutex<SqliteConnection>>,
 }
@@ -71,7 +70,7 @@ impl Writer {
     /// it runs leaves the connection usable: sqlx's SQLite thread finishes or resets the
     /// statement before it takes the next, and a save is one statement, never a transaction
     /// left open.
-    pub(super) async fn save(&self, save: &Save) -> Outcome {
+    pub(super) async fn save(&self, save: &Save<'_>) -> Outcome {
         let mut connection = self.connection.lock().await;
         bind_save!(save)
             .execute(&mut *connection)
