@@ -20,8 +20,9 @@ else
   expect=shipped
 fi
 
-# 64 connections for the duration given (`2000ms`); the load generator's JSON on stdout.
+# 64 connections (or $concurrency) for the duration given (`2000ms`); the load generator's
+# JSON on stdout.
 load() {
   taskset -c 1 "$bin/loadgen" chat --url "$url" --body "$body" --expect "$expect" \
-    --concurrency 64 --duration "$1"
+    --concurrency "${concurrency:-64}" --duration "$1"
 }

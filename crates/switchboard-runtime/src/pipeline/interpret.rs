@@ -34,10 +34,11 @@ impl Speaks {
 }
 
 /// The record of a call from its last attempt's result, its body read as the operation
-/// `speaks`; `deadline` decides whether a `Retry-After` wait could still be honoured.
+/// `speaks`; `deadline` decides whether a `Retry-After` wait could still be honoured. The
+/// result is borrowed: the caller still reads the answer's headers (API change warnings).
 pub(super) fn interpret(
     operation: String,
-    result: Result<RawResponse, TransportError>,
+    result: &Result<RawResponse, TransportError>,
     compiled: &CompiledResponse,
     speaks: Speaks,
     deadline: Instant,
@@ -76,14 +77,14 @@ pub(super) fn interpret(
                     OutcomeKind::Unavailable
                 }
                 TransportError::Account(reason) => {
-                    record.reason = Some(reason);
+                    record.reason = Some(*reason);
                     OutcomeKind::Unauthorized
                 }
                 TransportError::Held { status, remaining } => {
                     record.reason = Some("retry_after_hold");
                     record.retry_after_ms =
                         Some(u64::try_from(remaining.as_millis()).unwrap_or(u64::MAX));
-                    classify::status(status)
+                    classify::status(*status)
                 }
             };
             record.error = Some(e.to_string());

@@ -296,17 +296,17 @@ impl Pipeline {
             tap: ctx.tap.clone(),
         };
         let result = runtime.service.clone().oneshot(attempt).await;
-        let headers = result.as_ref().ok().map(|r| r.headers.clone());
         let mut record = interpret::interpret(
             op.reference().to_string(),
-            result,
+            &result,
             &op_rt.response,
             interpret::Speaks::of(op),
             ctx.deadline,
         );
         record.attempts = sent.load(Ordering::Relaxed);
         record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        self.observe_send(op, &record, headers.as_ref(), ctx, &trace, log);
+        let headers = result.as_ref().ok().map(|r| &r.headers);
+        self.observe_send(op, &record, headers, ctx, &trace, log);
         record
     }
 

@@ -145,10 +145,9 @@ impl HttpTransport {
         let started = Instant::now();
         let log = attempt.log;
         let req = attempt.request;
-        let mut builder = client
-            .request(req.method, req.url)
-            .headers(req.headers)
-            .timeout(budget);
+        // No reqwest timeout: `timeout_at` below bounds the whole exchange, body included,
+        // and a second timer per attempt (boxed, registered, cancelled) would only repeat it.
+        let mut builder = client.request(req.method, req.url).headers(req.headers);
         if let Some(body) = req.body {
             builder = builder.body(body);
         }
@@ -181,8 +180,6 @@ impl HttpTransport {
                 body: body.freeze(),
             })
         };
-        // reqwest's timeout covers the body too; this outer bound guards against any path
-        // where it would not.
         let result = match tokio::time::timeout_at(deadline, work).await {
             Ok(result) => result,
             Err(_) => Err(TransportError::Timeout(budget)),
