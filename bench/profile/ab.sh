@@ -13,15 +13,9 @@
 # medians and the median of B's CPU per turn over A's within a pair.
 set -euo pipefail
 workload=$1 pairs=$2 bin_a=$3 bin_b=$4
-root=$(cd "$(dirname "$0")/../.." && pwd)
-run=$(ls -d "$root"/target/bench-runs/*/ | tail -1)
-bin=$run/bin
-results=$(mktemp)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -f "$results"; }
-trap cleanup EXIT
 # shellcheck source=workload.sh
 source "$(dirname "$0")/workload.sh"
+results=$scratch/results
 
 start_backend
 

@@ -15,21 +15,14 @@
 set -euo pipefail
 workload=$1
 shift
-root=$(cd "$(dirname "$0")/../.." && pwd)
-run=$(ls -d "$root"/target/bench-runs/*/ | tail -1)
-bin=$run/bin
 concurrency=8
-work=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 # shellcheck source=workload.sh
 source "$(dirname "$0")/workload.sh"
 
 start_backend
 for exe in "$@"; do
-  data=$(mktemp -d -p "$work")
-  out=$(mktemp -d -p "$work")
+  data=$(mktemp -d -p "$scratch")
+  out=$(mktemp -d -p "$scratch")
   STORE_URL=http://127.0.0.1:39363/api/v2 taskset -c 0 valgrind --tool=callgrind \
     --instr-atstart=no --callgrind-out-file="$out/callgrind.%p" \
     "$exe" serve -c "$run/projects/store.yaml" --listen 127.0.0.1:39400 --data-dir "$data" \

@@ -11,15 +11,9 @@
 # per turn over the window (utime+stime from /proc; perf's own overhead included).
 set -euo pipefail
 workload=$1 system=$2 out=$3
-root=$(cd "$(dirname "$0")/../.." && pwd)
-run=$(ls -d "$root"/target/bench-runs/*/ | tail -1)
-bin=$run/bin
-data=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$data"; }
-trap cleanup EXIT
 # shellcheck source=workload.sh
 source "$(dirname "$0")/workload.sh"
+data=$scratch
 
 start_backend
 upstream=http://127.0.0.1:39363/api/v2

@@ -1,6 +1,14 @@
-# Sourced by record.sh and ab.sh: what one W2 or W3 turn sends to the server on port 39400,
-# the load that repeats it, the demo backend, and a wait for a port to answer. Expects
-# $workload, $bin and a $pids array.
+# Sourced by record.sh, ab.sh and instructions.sh: the latest bench run's binaries and project
+# ($run, $bin), a scratch folder ($scratch) and the processes in $pids, both cleaned up on
+# exit; what one W2 or W3 turn sends to the server on port 39400, the load that repeats it,
+# the demo backend, and a wait for a port to answer. Expects $workload.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+run=$(ls -d "$root"/target/bench-runs/*/ | tail -1)
+bin=$run/bin
+scratch=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$scratch"; }
+trap cleanup EXIT
 ready() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/$2" >/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # The demo backend on CPU 1, port 39363; its pid goes into $pids for the caller's cleanup.
