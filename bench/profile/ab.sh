@@ -20,20 +20,18 @@ results=$scratch/results
 start_backend
 
 one() {
-  local side=$1 exe=$2 data server t0 t1 turns
-  data=$(mktemp -d)
-  STORE_URL=http://127.0.0.1:39363/api/v2 taskset -c 0 "$exe" serve -c "$run/projects/store.yaml" \
-    --listen 127.0.0.1:39400 --data-dir "$data" >/dev/null 2>&1 &
-  server=$!
+  local side=$1 exe=$2 data t0 t1 turns
+  data=$(mktemp -d -p "$scratch")
+  start_switchboard "$exe" "$data" /dev/null
   ready 39400 readyz
   load 1500ms >/dev/null
-  t0=$(awk '{print $14+$15}' "/proc/$server/stat")
-  turns=$(load 4000ms | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
-  t1=$(awk '{print $14+$15}' "/proc/$server/stat")
+  t0=$(ticks)
+  turns=$(load 4000ms | turns_of)
+  t1=$(ticks)
   kill "$server"
   wait "$server" 2>/dev/null || true
   rm -rf "$data"
-  echo "$side $(( (t1 - t0) * 1000000 / $(getconf CLK_TCK) / turns )) $turns" | tee -a "$results"
+  echo "$side $(per_turn "$t0" "$t1" "$turns") $turns" | tee -a "$results"
 }
 
 for i in $(seq "$pairs"); do

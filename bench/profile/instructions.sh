@@ -1,6 +1,6 @@
 #!/bin/bash
 # Counts the instructions one turn costs in user space, under valgrind's callgrind: a count,
-# not a time, so it repeats within a few tenths of a percent whatever else the machine does,
+# not a time, so it repeats within about 1 % whatever else the machine does,
 # and shows changes of 1 % that CPU time (10 to 20 % apart between runs) cannot. It leaves
 # out the kernel's share (sockets, wake-ups, file writes) and says nothing of cache misses:
 # use it beside ab.sh, not instead.
@@ -23,16 +23,13 @@ start_backend
 for exe in "$@"; do
   data=$(mktemp -d -p "$scratch")
   out=$(mktemp -d -p "$scratch")
-  STORE_URL=http://127.0.0.1:39363/api/v2 taskset -c 0 valgrind --tool=callgrind \
-    --instr-atstart=no --callgrind-out-file="$out/callgrind.%p" \
-    "$exe" serve -c "$run/projects/store.yaml" --listen 127.0.0.1:39400 --data-dir "$data" \
-    >"$out/server.log" 2>&1 &
-  server=$!
-  pids+=($server)
-  for _ in $(seq 300); do curl -sf http://127.0.0.1:39400/readyz >/dev/null && break; sleep 0.2; done
+  start_switchboard "$exe" "$data" "$out/server.log" \
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/callgrind.%p"
+  # Start-up under valgrind takes seconds, not milliseconds.
+  ready 39400 readyz 600
   load 3000ms >/dev/null
   callgrind_control -i on "$server" >/dev/null 2>&1
-  turns=$(load 15000ms | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+  turns=$(load 15000ms | turns_of)
   callgrind_control -i off "$server" >/dev/null 2>&1
   kill "$server"
   wait "$server" 2>/dev/null || true

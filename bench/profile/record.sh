@@ -16,28 +16,25 @@ source "$(dirname "$0")/workload.sh"
 data=$scratch
 
 start_backend
-upstream=http://127.0.0.1:39363/api/v2
 if [ "$system" = switchboard ]; then
-  STORE_URL=$upstream taskset -c 0 "$bin/switchboard" serve -c "$run/projects/store.yaml" \
-    --listen 127.0.0.1:39400 --data-dir "$data" >"$out.server.log" 2>&1 &
+  start_switchboard "$bin/switchboard" "$data" "$out.server.log"
 else
   taskset -c 0 "$bin/baseline" --listen 127.0.0.1:39400 --upstream "$upstream" \
     --api-key demo-key >"$out.server.log" 2>&1 &
+  server=$!
+  pids+=($server)
 fi
-server=$!
-pids+=($server)
 ready 39400 readyz
 
 load 2000ms >/dev/null
-ticks() { awk '{print $14+$15}' "/proc/$server/stat"; }
 before=$(ticks)
 perf record -F 1999 -g --call-graph dwarf,16384 -p "$server" -o "$out.perf.data" -- sleep 4 >/dev/null 2>&1 &
 recorder=$!
 load 5000ms >"$out.load.json"
 after=$(ticks)
 wait $recorder
-turns=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"])' "$out.load.json")
-echo "$workload $system: $(( (after - before) * 1000000 / $(getconf CLK_TCK) / turns )) µs of CPU per turn over $turns turns"
+turns=$(turns_of <"$out.load.json")
+echo "$workload $system: $(per_turn "$before" "$after" "$turns") µs of CPU per turn over $turns turns"
 
 DEBUGINFOD_URLS= perf script -i "$out.perf.data" --no-inline 2>/dev/null | inferno-collapse-perf --kernel >"$out.folded"
 inferno-flamegraph --minwidth 0.1 --title "$workload at setting b, $system" <"$out.folded" >"$out.svg"

@@ -1,7 +1,7 @@
 # Sourced by record.sh, ab.sh and instructions.sh: the latest bench run's binaries and project
 # ($run, $bin), a scratch folder ($scratch) and the processes in $pids, both cleaned up on
 # exit; what one W2 or W3 turn sends to the server on port 39400, the load that repeats it,
-# the demo backend, and a wait for a port to answer. Expects $workload.
+# the demo backend, the server under test, and what is read off them. Expects $workload.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 run=$(ls -d "$root"/target/bench-runs/*/ | tail -1)
 bin=$run/bin
@@ -9,7 +9,16 @@ scratch=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$scratch"; }
 trap cleanup EXIT
-ready() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/$2" >/dev/null && return 0; sleep 0.1; done; return 1; }
+upstream=http://127.0.0.1:39363/api/v2
+
+# Waits for http://127.0.0.1:PORT/PATH to answer, TRIES times 0.1 s apart (default 100).
+ready() {
+  for _ in $(seq "${3:-100}"); do
+    curl -sf "http://127.0.0.1:$1/$2" >/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
 
 # The demo backend on CPU 1, port 39363; its pid goes into $pids for the caller's cleanup.
 start_backend() {
@@ -17,6 +26,26 @@ start_backend() {
   pids+=($!)
   ready 39363 admin/stats
 }
+
+# Switchboard build EXE serving the run's demo project on CPU 0, port 39400, data in DATA,
+# output to LOG, under the command WRAP... if given (valgrind); its pid in $server and $pids.
+start_switchboard() {
+  local exe=$1 data=$2 log=$3
+  shift 3
+  STORE_URL=$upstream taskset -c 0 "$@" "$exe" serve -c "$run/projects/store.yaml" \
+    --listen 127.0.0.1:39400 --data-dir "$data" >"$log" 2>&1 &
+  server=$!
+  pids+=($server)
+}
+
+# The server's CPU time so far, in clock ticks (utime+stime).
+ticks() { awk '{print $14+$15}' "/proc/$server/stat"; }
+
+# The turns a load generator's JSON (on stdin) counts.
+turns_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'; }
+
+# Microseconds of CPU per turn: ticks before, ticks after, turns.
+per_turn() { echo $(( ($2 - $1) * 1000000 / $(getconf CLK_TCK) / $3 )); }
 
 if [ "$workload" = W2 ]; then
   url=http://127.0.0.1:39400/v1/chat

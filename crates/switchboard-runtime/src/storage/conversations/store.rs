@@ -27,23 +27,26 @@ const CACHED_CONVERSATIONS: u64 = 10_000;
 #[derive(Debug, Clone)]
 pub struct SqlConversations {
     db: Db,
-    memory: Option<Memory>,
-    writer: Option<Writer>,
+    /// Set exactly on SQLite.
+    local: Option<Local>,
 }
 
-/// What SQLite keeps in memory.
+/// What a SQLite file, which one process owns, lets the store keep: recent conversations in
+/// memory and a connection for saves.
 #[derive(Clone)]
-struct Memory {
+struct Local {
     recent: moka::future::Cache<String, Conversation>,
     /// Users' default conversation ids, so a turn naming no conversation costs no extra read.
     /// An entry is only a hint: the conversation it names is checked on every use.
     defaults: moka::future::Cache<String, String>,
+    writer: Writer,
 }
 
-impl std::fmt::Debug for Memory {
+impl std::fmt::Debug for Local {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Memory")
+        f.debug_struct("Local")
             .field("recent", &self.recent.entry_count())
+            .field("writer", &self.writer)
             .finish_non_exhaustive()
     }
 }
@@ -68,24 +71,22 @@ impl SqlConversations {
     }
 
     async fn on(db: Db) -> Result<SqlConversations, StoreError> {
-        let writer = match &db.pool {
-            Pool::Sqlite(pool) => Some(
-                Writer::open(pool)
+        let local = match &db.pool {
+            Pool::Sqlite(pool) => Some(Local {
+                recent: moka::future::Cache::new(CACHED_CONVERSATIONS),
+                defaults: moka::future::Cache::new(CACHED_CONVERSATIONS),
+                writer: Writer::open(pool)
                     .await
                     .map_err(db.err("cannot open a connection for saving conversations to"))?,
-            ),
+            }),
             Pool::Postgres(_) => None,
         };
-        let memory = writer.is_some().then(|| Memory {
-            recent: moka::future::Cache::new(CACHED_CONVERSATIONS),
-            defaults: moka::future::Cache::new(CACHED_CONVERSATIONS),
-        });
-        Ok(SqlConversations { db, memory, writer })
+        Ok(SqlConversations { db, local })
     }
 
     async fn load(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
-        if let Some(memory) = &self.memory
-            && let Some(conversation) = memory.recent.get(id).await
+        if let Some(local) = &self.local
+            && let Some(conversation) = local.recent.get(id).await
         {
             return Ok(Some(conversation));
         }
@@ -114,15 +115,15 @@ impl SqlConversations {
                 })
             })
             .transpose()?;
-        if let (Some(memory), Some(c)) = (&self.memory, &conversation) {
-            memory.recent.insert(id.to_string(), c.clone()).await;
+        if let (Some(local), Some(c)) = (&self.local, &conversation) {
+            local.recent.insert(id.to_string(), c.clone()).await;
         }
         Ok(conversation)
     }
 
     async fn load_default(&self, user_id: &str) -> Result<Option<Conversation>, StoreError> {
-        if let Some(memory) = &self.memory
-            && let Some(id) = memory.defaults.get(user_id).await
+        if let Some(local) = &self.local
+            && let Some(id) = local.defaults.get(user_id).await
             && let Some(c) = self.load(&id).await?
             && c.default
             && c.user_id == user_id
@@ -145,8 +146,8 @@ impl SqlConversations {
         })
         .map_err(self.db.err("cannot load a conversation from"))?;
         let Some((id, state, version, messages)) = row else {
-            if let Some(memory) = &self.memory {
-                memory.defaults.invalidate(user_id).await;
+            if let Some(local) = &self.local {
+                local.defaults.invalidate(user_id).await;
             }
             return Ok(None);
         };
@@ -157,9 +158,9 @@ impl SqlConversations {
             version,
             is_default: true,
         })?;
-        if let Some(memory) = &self.memory {
-            memory.recent.insert(id.clone(), conversation.clone()).await;
-            memory.defaults.insert(user_id.to_string(), id).await;
+        if let Some(local) = &self.local {
+            local.recent.insert(id.clone(), conversation.clone()).await;
+            local.defaults.insert(user_id.to_string(), id).await;
         }
         Ok(Some(conversation))
     }
@@ -171,8 +172,8 @@ impl SqlConversations {
             conversation,
             row,
         };
-        let result = match &self.writer {
-            Some(writer) => writer.save(&save).await,
+        let result = match &self.local {
+            Some(local) => local.writer.save(&save).await,
             None => on_pool!(self.db, pool => {
                 bind_save!(save).execute(pool).await.map(|done| done.rows_affected())
             }),
@@ -183,15 +184,15 @@ impl SqlConversations {
             Err(error) => return Err(self.db.unavailable("cannot save a conversation in", &error)),
         };
         if !saved {
-            if let Some(memory) = &self.memory {
-                memory.recent.invalidate(&conversation.id).await;
+            if let Some(local) = &self.local {
+                local.recent.invalidate(&conversation.id).await;
             }
             return Err(StoreError::Conflict(conversation.id.clone()));
         }
         conversation.version += 1;
         conversation.stored_messages = conversation.messages;
-        if let Some(memory) = &self.memory {
-            memory
+        if let Some(local) = &self.local {
+            local
                 .recent
                 .insert(conversation.id.clone(), conversation.clone())
                 .await;
@@ -227,11 +228,11 @@ impl SqlConversations {
             }
         }
         if purged > 0
-            && let Some(memory) = &self.memory
+            && let Some(local) = &self.local
         {
             // A purged conversation must not come back from memory.
-            memory.recent.invalidate_all();
-            memory.defaults.invalidate_all();
+            local.recent.invalidate_all();
+            local.defaults.invalidate_all();
         }
         Ok(purged)
     }
