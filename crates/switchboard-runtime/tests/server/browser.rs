@@ -60,3 +60,25 @@ pub async fn dump_dom(
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Loads `url` until `ready` holds for its DOM, doubling the virtual time budget each time
+/// (four loads at most), and returns the last DOM. Virtual time runs on even while the
+/// page's fetches to the server under test wait for a loaded machine; a page whose data has
+/// not arrived yet is loaded again rather than judged on a budget that was too short.
+pub async fn dump_dom_until(
+    browser: &'static str,
+    url: String,
+    budget_ms: u32,
+    ready: impl Fn(&str) -> bool,
+) -> String {
+    let mut budget = budget_ms;
+    let mut dom = String::new();
+    for _ in 0..4 {
+        dom = dump_dom(browser, url.clone(), budget, None).await;
+        if ready(&dom) {
+            break;
+        }
+        budget *= 2;
+    }
+    dom
+}

@@ -3,7 +3,7 @@
 //! a user's conversation again when opened, and it does not show end users the classifier's
 //! confidence. Skips, loudly, only when chromium is not installed (CI installs it).
 
-use crate::browser::{chromium, dump_dom};
+use crate::browser::{chromium, dump_dom, dump_dom_until};
 use crate::common;
 
 use std::net::SocketAddr;
@@ -90,7 +90,10 @@ async fn the_page_is_the_projects_and_shows_the_conversation_again() {
         "http://{addr}/#user=web-ada&conversation={}",
         res.conversation_id
     );
-    let dom = dump_dom(browser, url, 2_000, None).await;
+    let dom = dump_dom_until(browser, url, 2_000, |dom| {
+        dom.contains("<div class=\"msg bot\">Which ticket?</div>")
+    })
+    .await;
     for (class, said) in [
         ("msg me", "hello there"),
         ("msg bot", "Hello from &lt;b&gt;Acme&lt;/b&gt;!"),
@@ -115,11 +118,8 @@ const GREETING: &str =
 async fn end_users_see_replies_without_the_classifiers_confidence() {
     let Some(browser) = chromium() else {
         eprintln!(
-            "
-
-!!!!! SKIPPED: the web page browser test needs Debian's `chromium`              (apt-get install -y chromium); .ci/run installs it. !!!!!
-
-"
+            "\n\n!!!!! SKIPPED: the web page browser test needs Debian's `chromium` \
+             (apt-get install -y chromium); .ci/run installs it. !!!!!\n\n"
         );
         return;
     };
@@ -129,25 +129,23 @@ async fn end_users_see_replies_without_the_classifiers_confidence() {
 
     // A link that asks a question: the page sends it and shows the reply, and nothing about
     // how the message was classified.
-    let dom = dump_dom(
+    let reply = "<div class=\"msg bot\">Hello from &lt;b&gt;Acme&lt;/b&gt;!</div>";
+    let dom = dump_dom_until(
         browser,
         format!("http://{addr}/#user=web-bo&ask=hello%20there"),
         3_000,
-        None,
+        |dom| dom.contains(reply),
     )
     .await;
-    assert!(
-        dom.contains("<div class=\"msg bot\">Hello from &lt;b&gt;Acme&lt;/b&gt;!</div>"),
-        "{dom}"
-    );
+    assert!(dom.contains(reply), "{dom}");
     assert!(!dom.contains("class=\"meta\""), "{dom}");
 
     // `#debug` is for the bot's builders: intent and confidence.
-    let dom = dump_dom(
+    let dom = dump_dom_until(
         browser,
         format!("http://{addr}/#user=web-cy&ask=hello%20there&debug"),
         3_000,
-        None,
+        |dom| dom.contains("class=\"meta\">"),
     )
     .await;
     let meta = dom
