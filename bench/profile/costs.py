@@ -4,8 +4,9 @@
 
 Each argument triple is a folded file, the CPU per turn measured while it was recorded (µs),
 and a column label. Self time is put in a category by the innermost frame of each sample;
-the second table is the inclusive time of a few paths. Shares become µs per turn by the
-measured CPU per turn. Prints markdown."""
+the second table is the inclusive time of a few paths; the third charges every sample,
+kernel and allocation included, to the feature of the product that caused it (see LEDGER).
+Shares become µs per turn by the measured CPU per turn. Prints markdown."""
 import re, sys
 CATS = [
     ("kernel (syscalls, loopback TCP, wake-ups)", lambda l: l.endswith("_[k]")),
@@ -28,8 +29,82 @@ INCL = [
     ("the operation pipeline (Pipeline::call_with, incl. client I/O)", r"Pipeline::call_with"),
     ("SQLite worker thread", r"^sqlx-sqlite-wor"),
 ]
+# The ledger: each sample goes to the leaf-most frame that names a feature of the product
+# (or the hand-written server's own code), so a `malloc`, a `memmove` or a syscall is charged
+# to whoever asked for it. Within one frame the first matching row wins (the HTTP client
+# before the policies, since reqwest's own types name tower's retry). Frames of the shared
+# machinery (hyper's server side, axum, tokio) only count where no feature frame is on the
+# stack: that is the cost of serving HTTP and running tasks, which both servers pay.
+LEDGER = [
+    ("understanding the message (classifier, entities)", r"switchboard_nlu::|engine::understand::|llm::understand::"),
+    ("the conversation store (load, save, history)", r"storage::conversations::|switchboard_runtime::conversation::"),
+    ("the audit trail (rows, pseudonyms, redaction, its writer)", r"storage::audit::|telemetry::pseudonym::|telemetry::redact::|storage::redact::"),
+    ("templates (arguments, reply)", r"minijinja::|switchboard_runtime::template::"),
+    ("answer checks: outcome, JSON parse, schema, extraction", r"pipeline::(interpret|classify|response)::|jsonschema::"),
+    ("telemetry: metrics, spans, call records", r"pipeline::(observe|record|recent|alerts)::|switchboard_runtime::telemetry::|\bmetrics(_util)?::|tracing_subscriber::|tracing_core::|\btracing::span|switchboard::logging::"),
+    ("upstream HTTP client (reqwest, hyper client, pool, transport)", r"reqwest::|hyper_util::client::|hyper::client::|pipeline::transport::"),
+    ("policies: retry, Retry-After hold, breaker, rate limit", r"pipeline::(retry|hold|breaker|rate_limit)::|governor::"),
+    ("auth and the SSRF guard", r"pipeline::(auth|ssrf)::"),
+    ("the call cache layer", r"pipeline::cache::|moka::"),
+    ("the call's request: inputs, path, encoding", r"pipeline::(inputs|request|encode|build)::"),
+    ("the operation pipeline's own glue (tower stack, records)", r"switchboard_runtime::pipeline::"),
+    ("the platform action (Rasa: request read, events, reply)", r"switchboard_runtime::platforms::"),
+    ("the chat turn (engine: steps, slots, reply)", r"switchboard_runtime::engine::"),
+    ("the server's own layer (gate, inbound auth, handlers)", r"switchboard_runtime::(server::(?!conn::)|http::)|\bswitchboard::"),
+    ("the hand-written turn's own code", r"\bbaseline::"),
+]
+# Where no feature frame is on the stack: by thread, then by the shared machinery. An
+# outbound connection's task (hyper's client dispatcher, spawned by hyper-util's pool) has
+# no frame that says so; an inbound one runs under the accept loop's connection driver.
+INBOUND = re.compile(r"server::conn::|hyper_util::server::|TowerToHyperService|\baxum::serve|\bhyper::server::")
+LEDGER_REST = [
+    ("SQLite on sqlx's worker thread", lambda frames: frames[0].startswith("sqlx-sqlite")),
+    ("inbound HTTP (hyper server, axum, tower-http, accept loop)", lambda frames: any(INBOUND.search(f) for f in frames)),
+    ("upstream HTTP client (reqwest, hyper client, pool, transport)", lambda frames: any(re.search(r"\bhyper::", f) for f in frames)),
+    ("async runtime (tokio scheduler, I/O driver, timers)", lambda frames: any(re.search(r"\btokio::|\bmio::", f) for f in frames)),
+]
+LEDGER_OTHER = "other (thread start, libc, unresolved)"
+LEDGER_RX = [(name, re.compile(rx)) for name, rx in LEDGER]
+# Frames of the product that only wrap the machinery (the gate is an axum middleware around
+# routing, extractors and the handler): they claim a sample only when no machinery frame lies
+# between them and the leaf.
+WRAPPER = re.compile(r"server::gate::middleware::\{\{closure")
+MACHINERY = re.compile(r"\b(axum|hyper|tower|tower_http|tokio)::")
+def subject(frame):
+    """Whose code a frame is: `<A as Trait<B>>::f` is A's, `drop_in_place<A>` is A's, and type
+    parameters name nobody (`Retry<Transport>::call` is the retry layer's)."""
+    f = frame
+    for wrapper in ("core::ptr::drop_in_place<", "<"):
+        if f.startswith(wrapper):
+            depth = 0
+            for i, ch in enumerate(f[len(wrapper):]):
+                if ch == "<": depth += 1
+                elif ch == ">":
+                    if depth == 0: break
+                    depth -= 1
+                elif depth == 0 and f[len(wrapper) + i:].startswith(" as "): break
+            f = f[len(wrapper):len(wrapper) + i]
+            break
+    out, depth = [], 0
+    for ch in f:
+        if ch == "<": depth += 1
+        elif ch == ">": depth = max(0, depth - 1)
+        elif depth == 0: out.append(ch)
+    return "".join(out)
+def ledger_row(frames):
+    passed_machinery = False
+    for f in map(subject, reversed(frames)):
+        for name, rx in LEDGER_RX:
+            if rx.search(f) and not (passed_machinery and WRAPPER.search(f)):
+                return name
+        passed_machinery = passed_machinery or bool(MACHINERY.search(f))
+    frames = [subject(f) for f in frames]
+    for name, test in LEDGER_REST:
+        if test(frames):
+            return name
+    return LEDGER_OTHER
 def main(path, us):
-    total = 0; cats = {}; incl = {k: 0 for k, _ in INCL}
+    total = 0; cats = {}; incl = {k: 0 for k, _ in INCL}; ledger = {}; kernel = {}
     for line in open(path):
         stack, n = line.rstrip("\n").rsplit(" ", 1); n = int(n); total += n
         frames = stack.split(";"); leaf = frames[-1]
@@ -40,7 +115,10 @@ def main(path, us):
         cats[name] = cats.get(name, 0) + n
         for k, rx in INCL:
             if re.search(rx, stack): incl[k] += n
-    return total, cats, incl
+        row = ledger_row(frames)
+        ledger[row] = ledger.get(row, 0) + n
+        if leaf.endswith("_[k]"): kernel[row] = kernel.get(row, 0) + n
+    return total, cats, incl, ledger, kernel
 if __name__ == "__main__":
     rows = []
     args = sys.argv[1:]
@@ -50,10 +128,17 @@ if __name__ == "__main__":
     print("| where (self time, by the innermost frame) | " + " | ".join(f"{l} µs/turn" for l, *_ in res) + " |")
     print("|---|" + "---|" * len(res))
     for c in names:
-        print(f"| {c} | " + " | ".join(f"{us*cats.get(c,0)/t:.0f} ({100*cats.get(c,0)/t:.1f} %)" for l, us, t, cats, incl in res) + " |")
+        print(f"| {c} | " + " | ".join(f"{us*cats.get(c,0)/t:.0f} ({100*cats.get(c,0)/t:.1f} %)" for l, us, t, cats, incl, *_ in res) + " |")
     print(f"| **total** | " + " | ".join(f"**{us:.0f}**" for l, us, *_ in res) + " |")
     print()
     print("| path (inclusive) | " + " | ".join(f"{l} µs/turn" for l, *_ in res) + " |")
     print("|---|" + "---|" * len(res))
     for k, _ in INCL:
-        print(f"| {k} | " + " | ".join(f"{us*incl[k]/t:.0f} ({100*incl[k]/t:.1f} %)" for l, us, t, cats, incl in res) + " |")
+        print(f"| {k} | " + " | ".join(f"{us*incl[k]/t:.0f} ({100*incl[k]/t:.1f} %)" for l, us, t, cats, incl, *_ in res) + " |")
+    print()
+    print("| feature (everything it causes, kernel and allocation included) | " + " | ".join(f"{l} µs/turn (of which kernel)" for l, *_ in res) + " |")
+    print("|---|" + "---|" * len(res))
+    for k in dict.fromkeys([n for n, _ in LEDGER] + [n for n, _ in LEDGER_REST] + [LEDGER_OTHER]):
+        cells = [(us*led.get(k,0)/t, us*ker.get(k,0)/t) for l, us, t, cats, incl, led, ker in res]
+        if all(round(a) == 0 for a, _ in cells): continue
+        print(f"| {k} | " + " | ".join(f"{a:.0f} ({b:.0f})" for a, b in cells) + " |")
