@@ -183,8 +183,8 @@ pub fn app(state: AppState, inbound: Arc<inbound::Inbound>, routes: Routes<AppSt
         .then(|| Arc::new(inbound::host::HostCheck::new(&project)));
     // One `layer` call for the whole stack, outermost first: axum wraps every route in each
     // layer it is given and boxes it again, and a request then clones and polls one boxed
-    // service per `layer` call (one call instead of ten took 2.7 % of W3's instructions per
-    // turn away; see BENCHMARKS.md).
+    // service per `layer` call (one call instead of ten took about 2 % of W2's and W3's
+    // instructions per turn away; see BENCHMARKS.md).
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         .layer(PropagateRequestIdLayer::new(request_id))
