@@ -147,12 +147,16 @@ impl HttpTransport {
         let req = attempt.request;
         // No reqwest timeout: `timeout_at` below bounds the whole exchange, body included,
         // and a second timer per attempt (boxed, registered, cancelled) would only repeat it.
-        let mut builder = client.request(req.method, req.url).headers(req.headers);
-        if let Some(body) = req.body {
-            builder = builder.body(body);
-        }
+        // The request is assembled here rather than through reqwest's builder, which would
+        // insert the prepared headers one by one into a map of its own: they are moved.
+        let mut request = reqwest::Request::new(req.method, req.url);
+        *request.headers_mut() = req.headers;
+        *request.body_mut() = req.body.map(reqwest::Body::from);
         let work = async {
-            let mut resp = builder.send().await.map_err(|e| map_error(&e, budget))?;
+            let mut resp = client
+                .execute(request)
+                .await
+                .map_err(|e| map_error(&e, budget))?;
             let status = resp.status().as_u16();
             let headers = std::mem::take(resp.headers_mut());
             if let Some(len) = resp.content_length()
