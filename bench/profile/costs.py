@@ -8,8 +8,10 @@ the second table is the inclusive time of a few paths; the third charges every s
 kernel and allocation included, to the feature of the product that caused it (see LEDGER).
 Shares become µs per turn by the measured CPU per turn. Prints markdown."""
 import re, sys
+def is_kernel(frame):
+    return frame.endswith("_[k]")
 CATS = [
-    ("kernel (syscalls, loopback TCP, wake-ups)", lambda l: l.endswith("_[k]")),
+    ("kernel (syscalls, loopback TCP, wake-ups)", is_kernel),
     ("allocation and copying (mimalloc, memmove)", lambda l: re.search(r"(^|[^a-z])(_?mi_|malloc|free|memmove|memcpy|memset|realloc|__libc_|cfree)", l) or "RawVec" in l or "alloc::alloc" in l),
     ("SQLite and sqlx (conversations, audit)", lambda l: "sqlite" in l.lower() or "sqlx" in l or "flume" in l),
     ("reqwest, url, idna, hyper client pool", lambda l: re.search(r"\b(reqwest|url|idna|hyper_util|form_urlencoded|percent_encoding)::", l)),
@@ -35,6 +37,7 @@ INCL = [
 # before the policies, since reqwest's own types name tower's retry). Frames of the shared
 # machinery (hyper's server side, axum, tokio) only count where no feature frame is on the
 # stack: that is the cost of serving HTTP and running tasks, which both servers pay.
+UPSTREAM = "upstream HTTP client (reqwest, hyper client, pool, transport)"
 LEDGER = [
     ("understanding the message (classifier, entities)", r"switchboard_nlu::|engine::understand::|llm::understand::"),
     ("the conversation store (load, save, history)", r"storage::conversations::|switchboard_runtime::conversation::"),
@@ -42,7 +45,7 @@ LEDGER = [
     ("templates (arguments, reply)", r"minijinja::|switchboard_runtime::template::"),
     ("answer checks: outcome, JSON parse, schema, extraction", r"pipeline::(interpret|classify|response)::|jsonschema::"),
     ("telemetry: metrics, spans, call records", r"pipeline::(observe|record|recent|alerts)::|switchboard_runtime::telemetry::|\bmetrics(_util)?::|tracing_subscriber::|tracing_core::|\btracing::span|switchboard::logging::"),
-    ("upstream HTTP client (reqwest, hyper client, pool, transport)", r"reqwest::|hyper_util::client::|hyper::client::|pipeline::transport::"),
+    (UPSTREAM, r"reqwest::|hyper_util::client::|hyper::client::|pipeline::transport::"),
     ("policies: retry, Retry-After hold, breaker, rate limit", r"pipeline::(retry|hold|breaker|rate_limit)::|governor::"),
     ("auth and the SSRF guard", r"pipeline::(auth|ssrf)::"),
     ("the call cache layer", r"pipeline::cache::|moka::"),
@@ -60,7 +63,7 @@ INBOUND = re.compile(r"server::conn::|hyper_util::server::|TowerToHyperService|\
 LEDGER_REST = [
     ("SQLite on sqlx's worker thread", lambda frames: frames[0].startswith("sqlx-sqlite")),
     ("inbound HTTP (hyper server, axum, tower-http, accept loop)", lambda frames: any(INBOUND.search(f) for f in frames)),
-    ("upstream HTTP client (reqwest, hyper client, pool, transport)", lambda frames: any(re.search(r"\bhyper::", f) for f in frames)),
+    (UPSTREAM, lambda frames: any(re.search(r"\bhyper::", f) for f in frames)),
     ("async runtime (tokio scheduler, I/O driver, timers)", lambda frames: any(re.search(r"\btokio::|\bmio::", f) for f in frames)),
 ]
 LEDGER_OTHER = "other (thread start, libc, unresolved)"
@@ -92,13 +95,13 @@ def subject(frame):
         elif depth == 0: out.append(ch)
     return "".join(out)
 def ledger_row(frames):
+    frames = [subject(f) for f in frames]
     passed_machinery = False
-    for f in map(subject, reversed(frames)):
+    for f in reversed(frames):
         for name, rx in LEDGER_RX:
             if rx.search(f) and not (passed_machinery and WRAPPER.search(f)):
                 return name
         passed_machinery = passed_machinery or bool(MACHINERY.search(f))
-    frames = [subject(f) for f in frames]
     for name, test in LEDGER_REST:
         if test(frames):
             return name
@@ -117,10 +120,9 @@ def main(path, us):
             if re.search(rx, stack): incl[k] += n
         row = ledger_row(frames)
         ledger[row] = ledger.get(row, 0) + n
-        if leaf.endswith("_[k]"): kernel[row] = kernel.get(row, 0) + n
+        if is_kernel(leaf): kernel[row] = kernel.get(row, 0) + n
     return total, cats, incl, ledger, kernel
 if __name__ == "__main__":
-    rows = []
     args = sys.argv[1:]
     pairs = [(args[i], float(args[i+1]), args[i+2]) for i in range(0, len(args), 3)]
     res = [(label, us, *main(p, us)) for p, us, label in pairs]

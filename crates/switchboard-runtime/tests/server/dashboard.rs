@@ -3,7 +3,7 @@
 //! failing. Skips, loudly, only when chromium is not installed (CI installs it).
 //! `DASHBOARD_SCREENSHOT=docs/dashboard.png` also writes the README's screenshot.
 
-use crate::browser::{chromium, dump_dom};
+use crate::browser::{chromium, dump_dom, dump_dom_until};
 use crate::common;
 
 use serde_json::{Map, json};
@@ -74,7 +74,10 @@ async fn the_dashboard_shows_connectors_and_a_fault() {
     let (addr, polls) = serve(engine.clone()).await;
     let url = format!("http://{addr}/dashboard?refresh=1");
 
-    let dom = dump_dom(browser, url.clone(), 3_500, None).await;
+    let dom = dump_dom_until(browser, url.clone(), 3_500, |dom| {
+        card_status(dom, "store").as_deref() == Some("ok")
+    })
+    .await;
     assert_eq!(card_status(&dom, "store").as_deref(), Some("ok"), "{dom}");
     assert!(dom.contains("100 %"), "uptime from the health check: {dom}");
     assert!(
@@ -90,7 +93,10 @@ async fn the_dashboard_shows_connectors_and_a_fault() {
     let args: Map<_, _> = json!({ "order_id": "1001" }).as_object().unwrap().clone();
     let r = pipeline.call(&order, &args, &ctx).await.unwrap();
     assert_eq!(r.outcome.as_str(), "unavailable");
-    let dom = dump_dom(browser, url.clone(), 1_500, None).await;
+    let dom = dump_dom_until(browser, url.clone(), 1_500, |dom| {
+        card_status(dom, "store").as_deref() == Some("failing")
+    })
+    .await;
     assert_eq!(
         card_status(&dom, "store").as_deref(),
         Some("failing"),

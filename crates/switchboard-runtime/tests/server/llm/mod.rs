@@ -283,7 +283,10 @@ async fn understand_picks_the_intent_and_slots_and_the_declarative_steps_run() {
         panic!("the dashboard's model panel is checked in chromium, which .ci/run installs");
     };
     let dom =
-        crate::browser::dump_dom(browser, format!("{}/dashboard", b.bot.url), 3000, None).await;
+        crate::browser::dump_dom_until(browser, format!("{}/dashboard", b.bot.url), 3000, |dom| {
+            dom.contains("data-model=\"test-model\"")
+        })
+        .await;
     let at = dom
         .find("data-model=\"test-model\"")
         .expect("a row for the model");
