@@ -11,7 +11,8 @@
 # project, under target/bench-runs/<latest>/) and valgrind. For each build: starts the server
 # under callgrind with instrumentation off, warms it up for 3 s at 8 connections, counts over
 # 15 s at 8 connections (about 2,700 W3 turns), and prints the instructions per turn of the
-# whole process, every thread included.
+# whole process, every thread included. With KEEP=DIR, each build's callgrind files are kept
+# in DIR/<n>/ for `callgrind_annotate --inclusive=yes` (where the instructions go, by function).
 set -euo pipefail
 workload=$1
 shift
@@ -19,6 +20,7 @@ concurrency=8
 # shellcheck source=workload.sh
 source "$(dirname "$0")/workload.sh"
 
+n=0
 start_backend
 for exe in "$@"; do
   data=$(mktemp -d -p "$scratch")
@@ -35,4 +37,10 @@ for exe in "$@"; do
   wait "$server" 2>/dev/null || true
   instructions=$(cat "$out"/callgrind.* | awk '/^totals:/ {s += $2} END {print s}')
   echo "$workload $exe: $((instructions / turns)) instructions per turn over $turns turns"
+  if [ -n "${KEEP:-}" ]; then
+    kept=$KEEP/$((++n))
+    mkdir -p "$kept"
+    cp "$out"/callgrind.* "$kept"/
+    echo "  callgrind files in $kept ($turns turns)"
+  fi
 done

@@ -1,7 +1,10 @@
 #!/bin/bash
 # Profiles one workload's turn under load, the way the flame graphs in bench/results were made.
 #
-#   bench/profile/record.sh W2|W3 switchboard|baseline OUT_PREFIX
+#   bench/profile/record.sh W1|W2|W3 switchboard|baseline OUT_PREFIX
+#
+# W1 has no server: it records the `w1` binary itself (pipeline mode for switchboard, bare
+# reqwest for baseline) at 64 calls in flight, 4 s of its 7 s window, after 2 s.
 #
 # Needs a finished `cargo xtask bench` run (its binaries and its copy of the demo project,
 # under target/bench-runs/<latest>/), Linux `perf`, and `inferno` (`cargo install inferno`).
@@ -16,25 +19,42 @@ source "$(dirname "$0")/workload.sh"
 data=$scratch
 
 start_backend
-if [ "$system" = switchboard ]; then
-  start_switchboard "$bin/switchboard" "$data" "$out.server.log"
-else
-  taskset -c 0 "$bin/baseline" --listen 127.0.0.1:39400 --upstream "$upstream" \
-    --api-key demo-key >"$out.server.log" 2>&1 &
+if [ "$workload" = W1 ]; then
+  mode=pipeline
+  [ "$system" = baseline ] && mode=bare
+  taskset -c 0 "$bin/w1" --project "$run/projects/store.yaml" --upstream "$upstream" \
+    --mode "$mode" --concurrency 64 --warmup 1s --duration 7s >"$out.load.json" 2>/dev/null &
   server=$!
   pids+=($server)
-fi
-ready 39400 readyz
+  sleep 2
+  before=$(ticks)
+  perf record -F 1999 -g --call-graph dwarf,16384 -p "$server" -o "$out.perf.data" -- sleep 4 >/dev/null 2>&1
+  after=$(ticks)
+  wait "$server"
+  # Calls in the perf window, at the measured window's rate.
+  calls=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["requests"] * 4 / 7))' "$out.load.json")
+  echo "W1 $system: $(per_turn "$before" "$after" "$calls") µs of CPU per call over about $calls calls"
+else
+  if [ "$system" = switchboard ]; then
+    start_switchboard "$bin/switchboard" "$data" "$out.server.log"
+  else
+    taskset -c 0 "$bin/baseline" --listen 127.0.0.1:39400 --upstream "$upstream" \
+      --api-key demo-key >"$out.server.log" 2>&1 &
+    server=$!
+    pids+=($server)
+  fi
+  ready 39400 readyz
 
-load 2000ms >/dev/null
-before=$(ticks)
-perf record -F 1999 -g --call-graph dwarf,16384 -p "$server" -o "$out.perf.data" -- sleep 4 >/dev/null 2>&1 &
-recorder=$!
-load 5000ms >"$out.load.json"
-after=$(ticks)
-wait $recorder
-turns=$(turns_of <"$out.load.json")
-echo "$workload $system: $(per_turn "$before" "$after" "$turns") µs of CPU per turn over $turns turns"
+  load 2000ms >/dev/null
+  before=$(ticks)
+  perf record -F 1999 -g --call-graph dwarf,16384 -p "$server" -o "$out.perf.data" -- sleep 4 >/dev/null 2>&1 &
+  recorder=$!
+  load 5000ms >"$out.load.json"
+  after=$(ticks)
+  wait $recorder
+  turns=$(turns_of <"$out.load.json")
+  echo "$workload $system: $(per_turn "$before" "$after" "$turns") µs of CPU per turn over $turns turns"
+fi
 
 DEBUGINFOD_URLS= perf script -i "$out.perf.data" --no-inline 2>/dev/null | inferno-collapse-perf --kernel >"$out.folded"
 inferno-flamegraph --minwidth 0.1 --title "$workload at setting b, $system" <"$out.folded" >"$out.svg"

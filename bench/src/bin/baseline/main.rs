@@ -27,6 +27,18 @@ struct Args {
     /// The store API key.
     #[arg(long, default_value = "demo-key")]
     api_key: String,
+    /// Microseconds of CPU to burn in every request before it is handled (0: none). Not a
+    /// part of the hand-written turn: a slower server with the same I/O, to measure how the
+    /// kernel's share of a turn (loopback sends waking idle peers) follows the time spent
+    /// between sends (`bench/profile/wakeups.sh`).
+    #[arg(long, default_value_t = 0)]
+    spin_us: u64,
+    /// Adds the common layers Switchboard's server puts around every route (request id and
+    /// its propagation, a trace span per request recorded by an info-level log subscriber,
+    /// the panic catcher, the request timeout, the body limit), to measure what they cost on
+    /// the hand-written turn. Off by default: the benchmarks' hand-written server has none.
+    #[arg(long)]
+    layers: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -48,15 +60,72 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .build()
         .context("building the HTTP client")?;
     let store = Arc::new(turn::Store::new(client, &args.upstream, &args.api_key)?);
-    let app = Router::new()
+    let mut app = Router::new()
         .route("/v1/chat", post(turn::chat))
-        .route("/webhook", post(turn::rasa))
+        .route("/webhook", post(turn::rasa));
+    if args.spin_us > 0 {
+        let spin = Duration::from_micros(args.spin_us);
+        app = app.route_layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                burn(spin);
+                next.run(req)
+            },
+        ));
+    }
+    let mut app = app
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ok" }))
         .with_state(store);
+    if args.layers {
+        app = with_common_layers(app);
+    }
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     eprintln!("baseline serving on http://{}/", listener.local_addr()?);
     axum::serve(listener, app).await.context("serving")
+}
+
+/// The layers of Switchboard's `server::app`, in the same order and with the same settings,
+/// less the scope gate and the host check (which need a project), and the subscriber that
+/// records the span (Switchboard's default filter, `info`; lines go to stderr).
+fn with_common_layers(app: Router) -> Router {
+    use axum::http::{HeaderName, Request, StatusCode};
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+        .with_writer(std::io::stderr)
+        .init();
+    let request_id = HeaderName::from_static("x-request-id");
+    let layers = tower::ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(StatusCode::INTERNAL_SERVER_ERROR)
+        }))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(15),
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024));
+    app.layer(layers)
+}
+
+/// Keeps the CPU busy for `d` (the server is pinned to a CPU of its own, so wall time spun is
+/// CPU time).
+fn burn(d: Duration) {
+    let end = std::time::Instant::now() + d;
+    while std::time::Instant::now() < end {
+        std::hint::spin_loop();
+    }
 }
