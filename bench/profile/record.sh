@@ -38,10 +38,7 @@ else
   if [ "$system" = switchboard ]; then
     start_switchboard "$bin/switchboard" "$data" "$out.server.log"
   else
-    taskset -c 0 "$bin/baseline" --listen 127.0.0.1:39400 --upstream "$upstream" \
-      --api-key demo-key >"$out.server.log" 2>&1 &
-    server=$!
-    pids+=($server)
+    start_baseline "$bin/baseline" "$out.server.log"
   fi
   ready 39400 readyz
 

@@ -20,8 +20,8 @@ results=$scratch/results
 
 start_backend
 
-# user and kernel ticks so far, "utime stime"
-split() { awk '{print $14, $15}' "/proc/$server/stat"; }
+# The server's user and kernel ticks so far, "utime stime".
+user_kernel_ticks() { awk '{print $14, $15}' "/proc/$server/stat"; }
 
 one() {
   local label=$1
@@ -31,16 +31,13 @@ one() {
   if [ "$label" = switchboard ]; then
     start_switchboard "$switchboard" "$data" /dev/null
   else
-    taskset -c 0 "$baseline" --listen 127.0.0.1:39400 --upstream "$upstream" \
-      --api-key demo-key "$@" >/dev/null 2>&1 &
-    server=$!
-    pids+=($server)
+    start_baseline "$baseline" /dev/null "$@"
   fi
   ready 39400 readyz
   load 1500ms >/dev/null
-  read -r u0 s0 < <(split)
+  read -r u0 s0 < <(user_kernel_ticks)
   turns=$(load 4000ms | turns_of)
-  read -r u1 s1 < <(split)
+  read -r u1 s1 < <(user_kernel_ticks)
   kill "$server"
   wait "$server" 2>/dev/null || true
   rm -rf "$data"

@@ -38,6 +38,17 @@ start_switchboard() {
   pids+=($server)
 }
 
+# The hand-written server EXE on CPU 0, port 39400, output to LOG, with extra ARGS...
+# (`--spin-us`, `--layers`); its pid in $server and $pids.
+start_baseline() {
+  local exe=$1 log=$2
+  shift 2
+  taskset -c 0 "$exe" --listen 127.0.0.1:39400 --upstream "$upstream" --api-key demo-key \
+    "$@" >"$log" 2>&1 &
+  server=$!
+  pids+=($server)
+}
+
 # The server's CPU time so far, in clock ticks (utime+stime).
 ticks() { awk '{print $14+$15}' "/proc/$server/stat"; }
 

@@ -2,8 +2,9 @@
 //! Switchboard: axum, one pooled reqwest client, the four calls hard-coded with the same
 //! parallelism (order, then shipment and customer at once, then the interaction note), the
 //! same reply text and the same JSON shape as `POST /v1/chat` (and, for W3, as a Rasa custom
-//! action at `POST /webhook`, the way an action server is written). No Switchboard code. The
-//! benchmarks report Switchboard's CPU per turn and p99 as ratios over this server's.
+//! action at `POST /webhook`, the way an action server is written). No Switchboard code
+//! (`--layers`, an experiment, borrows only the server's common layers). The benchmarks
+//! report Switchboard's CPU per turn and p99 as ratios over this server's.
 
 mod turn;
 
@@ -33,10 +34,11 @@ struct Args {
     /// between sends (`bench/profile/wakeups.sh`).
     #[arg(long, default_value_t = 0)]
     spin_us: u64,
-    /// Adds the common layers Switchboard's server puts around every route (request id and
-    /// its propagation, a trace span per request recorded by an info-level log subscriber,
-    /// the panic catcher, the request timeout, the body limit), to measure what they cost on
-    /// the hand-written turn. Off by default: the benchmarks' hand-written server has none.
+    /// Puts the layers Switchboard's server puts around every route around these routes too
+    /// (`server::layers::common`: request id, a trace span per request recorded by an
+    /// info-level log subscriber, the panic catcher, the request timeout, the body limit), to
+    /// measure what they cost on the hand-written turn. Off by default: the benchmarks'
+    /// hand-written server has none.
     #[arg(long)]
     layers: bool,
 }
@@ -60,65 +62,39 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .build()
         .context("building the HTTP client")?;
     let store = Arc::new(turn::Store::new(client, &args.upstream, &args.api_key)?);
-    let mut app = Router::new()
+    let mut turns = Router::new()
         .route("/v1/chat", post(turn::chat))
         .route("/webhook", post(turn::rasa));
     if args.spin_us > 0 {
         let spin = Duration::from_micros(args.spin_us);
-        app = app.route_layer(axum::middleware::from_fn(
+        turns = turns.route_layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {
                 burn(spin);
                 next.run(req)
             },
         ));
     }
-    let mut app = app
+    let mut app = turns
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ok" }))
         .with_state(store);
     if args.layers {
-        app = with_common_layers(app);
+        // Switchboard's default log filter, `info`, so the request span is recorded.
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+            .with_writer(std::io::stderr)
+            .init();
+        // The request deadline `server::app` gives: the default turn deadline (5 s) plus 5 s
+        // to load and save.
+        app = app.layer(switchboard_runtime::server::layers::common(
+            Duration::from_secs(10),
+        ));
     }
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     eprintln!("baseline serving on http://{}/", listener.local_addr()?);
     axum::serve(listener, app).await.context("serving")
-}
-
-/// The layers of Switchboard's `server::app`, in the same order and with the same settings,
-/// less the scope gate and the host check (which need a project), and the subscriber that
-/// records the span (Switchboard's default filter, `info`; lines go to stderr).
-fn with_common_layers(app: Router) -> Router {
-    use axum::http::{HeaderName, Request, StatusCode};
-    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
-        .with_writer(std::io::stderr)
-        .init();
-    let request_id = HeaderName::from_static("x-request-id");
-    let layers = tower::ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-        .layer(PropagateRequestIdLayer::new(request_id))
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
-        )
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            axum::response::IntoResponse::into_response(StatusCode::INTERNAL_SERVER_ERROR)
-        }))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(15),
-        ))
-        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024));
-    app.layer(layers)
 }
 
 /// Keeps the CPU busy for `d` (the server is pinned to a CPU of its own, so wall time spun is

@@ -9,8 +9,9 @@
 //! axum: `chat.rs` (chat and conversations), `health.rs`, `web.rs` (+ `web/index.html`, the
 //! embedded chat page), `gate.rs` (the scope gate); the one `ApiError` (JSON body, fitting
 //! status, internals logged not sent) and the `Routes` builder are `crate::http`'s, a floor
-//! below, shared with the wings whose routes are merged here. Layers: request id, trace span per request, panic -> 500, body limit,
-//! request timeout; graceful shutdown.
+//! below, shared with the wings whose routes are merged here. `layers.rs`: the layers every
+//! request passes (request id, trace span per request, panic -> 500, timeout, body limit);
+//! graceful shutdown.
 //!
 //! The accept loop (`mod.rs` `serve_with`, hyper-util's auto builder for HTTP/1 and HTTP/2) puts
 //! every connection in a registry (`conn.rs`): `Watched` wraps the socket and marks the
@@ -31,6 +32,7 @@ pub mod dashboard;
 pub mod gate;
 pub mod health;
 pub mod inbound;
+pub mod layers;
 pub mod metrics;
 pub mod oauth;
 pub mod openai;
@@ -45,19 +47,13 @@ use crate::telemetry::connections::ConnectionMetrics;
 use crate::tools::Tools;
 use crate::webhooks::Webhooks;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRef};
-use axum::http::{HeaderName, Request, StatusCode};
+use axum::extract::FromRef;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub use layers::MAX_BODY_BYTES;
 
 /// The server's state. Handlers take the part they need (`State<Arc<Engine>>`,
 /// `State<Option<Arc<Webhooks>>>`) through `FromRef`, so the wings never name this type.
@@ -166,7 +162,6 @@ pub fn routes(
 /// The application over `routes`: the scope gate (auth by `inbound`), the host check and
 /// the common layers. A route in `routes` without a declared scope answers 404.
 pub fn app(state: AppState, inbound: Arc<inbound::Inbound>, routes: Routes<AppState>) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
     // A request's own budget: the turn deadline plus time to load and save.
     let request_timeout = state.engine.project().bot.turn_deadline + Duration::from_secs(5);
     let project = state.engine.project().clone();
@@ -185,21 +180,17 @@ pub fn app(state: AppState, inbound: Arc<inbound::Inbound>, routes: Routes<AppSt
     // layer it is given and boxes it again, and a request then clones and polls one boxed
     // service per `layer` call (one call instead of ten took about 2 % of W2's and W3's
     // instructions per turn away; see BENCHMARKS.md).
-    let layers = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-        .layer(PropagateRequestIdLayer::new(request_id))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-        }))
-        .layer(CatchPanicLayer::custom(|_| {
-            axum::response::IntoResponse::into_response(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error"))
-        }))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .option_layer(host_check.map(|check| axum::middleware::from_fn_with_state(check, inbound::host::middleware)))
-        .layer(axum::middleware::from_fn_with_state(Arc::new(gate), gate::middleware))
-        .layer(axum::Extension(description));
+    let layers =
+        ServiceBuilder::new()
+            .layer(layers::common(request_timeout))
+            .option_layer(host_check.map(|check| {
+                axum::middleware::from_fn_with_state(check, inbound::host::middleware)
+            }))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(gate),
+                gate::middleware,
+            ))
+            .layer(axum::Extension(description));
     router.layer(layers).with_state(state)
 }
 
@@ -328,7 +319,7 @@ pub async fn serve_with(
                 let app = app.clone();
                 let (svc_conn, svc_registry) = (conn.clone(), registry.clone());
                 let service = TowerToHyperService::new(tower::service_fn(
-                    move |mut req: Request<hyper::body::Incoming>| {
+                    move |mut req: axum::http::Request<hyper::body::Incoming>| {
                         // The client address, for per-address limits.
                         req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
                         let busy = svc_conn.begin(&svc_registry);
